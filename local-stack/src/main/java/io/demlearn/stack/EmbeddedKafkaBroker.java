@@ -1,0 +1,230 @@
+package io.demlearn.stack;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Kafka 4.4 broker in KRaft mode (combined broker and controller, one node) running in
+ * this JVM, on loopback ports. Every internal topic has replication factor 1. Its data lives in
+ * one directory: a temporary one deleted on {@link #close()}, or a kept one that a later start
+ * reuses (the storage is formatted only once).
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+  private final Path dataDir;
+  private final boolean deleteOnClose;
+  private final int port;
+  private final int controllerPort;
+  private KafkaRaftServer server;
+
+  private EmbeddedKafkaBroker(Path dataDir, boolean deleteOnClose, int port, int controllerPort) {
+    this.dataDir = dataDir;
+    this.deleteOnClose = deleteOnClose;
+    this.port = port;
+    this.controllerPort = controllerPort;
+  }
+
+  /** Starts a broker on free ports with a temporary data directory, deleted on close. */
+  public static EmbeddedKafkaBroker startTemporary() {
+    try {
+      Path dir = Files.createTempDirectory("demlearn-kafka-");
+      return start(dir, true, 0, 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary directory for the broker", e);
+    }
+  }
+
+  /**
+   * Starts a broker whose data lives in {@code dataDir}.
+   *
+   * @param port client port (0: a free one)
+   * @param controllerPort KRaft controller port (0: a free one)
+   */
+  public static EmbeddedKafkaBroker start(Path dataDir, boolean deleteOnClose, int port, int controllerPort) {
+    EmbeddedKafkaBroker broker =
+        new EmbeddedKafkaBroker(dataDir, deleteOnClose, Ports.orFree(port), Ports.orFree(controllerPort));
+    broker.startup();
+    return broker;
+  }
+
+  /** {@code host:port} for clients' {@code bootstrap.servers}. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int controllerPort() {
+    return controllerPort;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The broker's configuration, as written to {@code server.properties}. */
+  Properties serverProperties() {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", dataDir.resolve("logs").toString());
+    p.put("metadata.log.dir", dataDir.resolve("metadata").toString());
+    // a single node: every internal topic has one replica
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "5");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "5");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("default.replication.factor", "1");
+    p.put("min.insync.replicas", "1");
+    p.put("num.partitions", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // topics are created explicitly, with their settings (TopicAdmin)
+    p.put("auto.create.topics.enable", "false");
+    p.put("message.max.bytes", Integer.toString(16 * 1024 * 1024));
+    p.put("replica.fetch.max.bytes", Integer.toString(16 * 1024 * 1024));
+    return p;
+  }
+
+  private void startup() {
+    long t0 = System.nanoTime();
+    Properties props = serverProperties();
+    try {
+      Files.createDirectories(dataDir);
+      Path config = dataDir.resolve("server.properties");
+      try (OutputStream out = Files.newOutputStream(config)) {
+        props.store(out, "DemLearn local Kafka broker (KRaft, single node)");
+      }
+      if (!Files.exists(dataDir.resolve("metadata").resolve("meta.properties"))) {
+        format(config);
+      }
+    } catch (IOException e) {
+      throw new BrokerStartException("cannot prepare the broker's data directory " + dataDir + ": " + e, e);
+    }
+    try {
+      server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
+      server.startup();
+    } catch (RuntimeException e) {
+      throw new BrokerStartException(
+          "the Kafka broker failed to start (ports " + port + "/" + controllerPort + ", data " + dataDir + "): " + e, e);
+    }
+    awaitReady(Duration.ofSeconds(60));
+    LOG.info("Kafka broker ready at {} in {} ms", bootstrapServers(), (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  private void format(Path config) {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int rc;
+    try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+      rc = StorageTool.execute(
+          new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--ignore-formatted"},
+          out);
+    }
+    if (rc != 0) {
+      throw new BrokerStartException(
+          "formatting the broker's storage in " + dataDir + " failed (exit " + rc + "): "
+              + captured.toString(StandardCharsets.UTF_8), null);
+    }
+  }
+
+  private void awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, Object> config =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+    RuntimeException last = null;
+    try (Admin admin = Admin.create(config)) {
+      while (System.nanoTime() < deadline) {
+        try {
+          if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+            return;
+          }
+        } catch (Exception e) {
+          last = new RuntimeException(e);
+        }
+        sleep(100);
+      }
+    }
+    throw new BrokerStartException("the Kafka broker at " + bootstrapServers() + " did not become ready within "
+        + timeout.toSeconds() + " s", last);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BrokerStartException("interrupted while waiting for the broker", e);
+    }
+  }
+
+  /** Stops the broker (a controlled shutdown), and deletes its data if it was temporary. */
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      try {
+        server.shutdown();
+        server.awaitShutdown();
+      } finally {
+        server = null;
+      }
+    }
+    if (deleteOnClose) {
+      deleteRecursively(dataDir);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", dir, e.toString());
+    }
+  }
+
+  /** The broker could not start; the message says why. */
+  public static final class BrokerStartException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BrokerStartException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

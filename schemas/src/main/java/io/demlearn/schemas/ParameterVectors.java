@@ -1,0 +1,63 @@
+package io.demlearn.schemas;
+
+import io.demlearn.schemas.avro.ModelKind;
+import io.demlearn.schemas.avro.ParameterVector;
+import io.demlearn.schemas.serde.PayloadException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Converts model parameters between {@code float[]} and the {@link ParameterVector} record that
+ * travels on Kafka: little-endian IEEE-754 float32, exactly {@code 4 * dimension} bytes.
+ */
+public final class ParameterVectors {
+  private ParameterVectors() {}
+
+  /** A vector holding a copy of {@code values}. */
+  public static ParameterVector of(ModelKind kind, float[] values) {
+    ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    return ParameterVector.newBuilder()
+        .setModelKind(kind)
+        .setDimension(values.length)
+        .setValues(bytes)
+        .build();
+  }
+
+  /**
+   * The values of a vector.
+   *
+   * @throws PayloadException (reason VECTOR_MISMATCH) if its byte length is not 4 * dimension
+   */
+  public static float[] toFloats(ParameterVector vector) {
+    check(vector, null);
+    ByteBuffer bytes = vector.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    float[] out = new float[vector.getDimension()];
+    bytes.asFloatBuffer().get(out);
+    return out;
+  }
+
+  /**
+   * Checks that a vector's byte length matches its dimension.
+   *
+   * @param topic where the vector came from, for the message (may be null)
+   * @throws PayloadException (reason VECTOR_MISMATCH) if it does not
+   */
+  public static void check(ParameterVector vector, String topic) {
+    int dimension = vector.getDimension();
+    int length = vector.getValues().remaining();
+    if (dimension < 0 || (long) dimension * Float.BYTES != length) {
+      throw new PayloadException(
+          PayloadException.Reason.VECTOR_MISMATCH,
+          "parameter vector of dimension "
+              + dimension
+              + " holds "
+              + length
+              + " bytes, expected "
+              + ((long) Math.max(dimension, 0) * Float.BYTES)
+              + " (4 bytes per float32)",
+          topic,
+          null);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package io.demlearn.schemas.topics;
+
+import io.demlearn.schemas.avro.DeadLetter;
+import io.demlearn.schemas.avro.ExperimentSpec;
+import io.demlearn.schemas.avro.GroupModel;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.avro.RoundMetrics;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The typed registry of one experiment's topics: names ({@code demlearn.<experiment>.<name>}),
+ * key and value types, and how each topic is created.
+ *
+ * @param experimentId the experiment's id: letters, digits, '-' and '_' only
+ * @param partitions partitions of the model-update and group-model topics (the unit of scaling)
+ * @param replicationFactor replicas of every topic, or -1 for the cluster's default
+ * @param maxMessageBytes largest record a topic accepts (a CNN update is about 3.3 MB)
+ */
+public record ExperimentTopics(String experimentId, int partitions, short replicationFactor, int maxMessageBytes) {
+  public static final String PREFIX = "demlearn.";
+  public static final int DEFAULT_PARTITIONS = 6;
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,199}");
+
+  public ExperimentTopics {
+    if (experimentId == null || !VALID_ID.matcher(experimentId).matches()) {
+      throw new IllegalArgumentException(
+          "experiment id '" + experimentId + "' is not valid: use 1-200 letters, digits, '-' or '_',"
+              + " starting with a letter or digit (it becomes part of topic names)");
+    }
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+    }
+    if (maxMessageBytes < 1024 * 1024) {
+      throw new IllegalArgumentException("max message bytes must be at least 1 MiB, got " + maxMessageBytes);
+    }
+  }
+
+  /** The defaults: 6 partitions, the cluster's replication, 16 MiB records. */
+  public static ExperimentTopics of(String experimentId) {
+    return new ExperimentTopics(experimentId, DEFAULT_PARTITIONS, (short) -1, DEFAULT_MAX_MESSAGE_BYTES);
+  }
+
+  public Topic<ExperimentSpec> experiments() {
+    return topic(TopicKind.EXPERIMENTS, ExperimentSpec.class);
+  }
+
+  public Topic<ModelUpdate> modelUpdates() {
+    return topic(TopicKind.MODEL_UPDATES, ModelUpdate.class);
+  }
+
+  public Topic<GroupModel> groupModels() {
+    return topic(TopicKind.GROUP_MODELS, GroupModel.class);
+  }
+
+  public Topic<HierarchyAssignment> hierarchyAssignments() {
+    return topic(TopicKind.HIERARCHY_ASSIGNMENTS, HierarchyAssignment.class);
+  }
+
+  public Topic<RoundMetrics> metrics() {
+    return topic(TopicKind.METRICS, RoundMetrics.class);
+  }
+
+  public Topic<DeadLetter> deadLetters() {
+    return topic(TopicKind.DEAD_LETTERS, DeadLetter.class);
+  }
+
+  /** Every topic of the experiment, in {@link TopicKind} order. */
+  public List<Topic<? extends SpecificRecord>> all() {
+    return List.of(experiments(), modelUpdates(), groupModels(), hierarchyAssignments(), metrics(), deadLetters());
+  }
+
+  /** The full name of one topic. */
+  public String name(TopicKind kind) {
+    return PREFIX + experimentId + "." + kind.suffix();
+  }
+
+  /** The key of a hierarchy version on its compacted topic (zero-padded so keys sort by version). */
+  public static String hierarchyKey(int version) {
+    return String.format("%010d", version);
+  }
+
+  private <V extends SpecificRecord> Topic<V> topic(TopicKind kind, Class<V> type) {
+    if (kind.valueType() != type) {
+      throw new IllegalStateException(kind + " carries " + kind.valueType().getSimpleName());
+    }
+    Map<String, String> configs =
+        Map.of(
+            "cleanup.policy", kind.compacted() ? "compact" : "delete",
+            "retention.ms", "-1",
+            "retention.bytes", "-1",
+            "max.message.bytes", Integer.toString(maxMessageBytes));
+    TopicSpec spec =
+        new TopicSpec(name(kind), kind.partitioned() ? partitions : 1, replicationFactor, configs);
+    return new Topic<>(kind, spec, type);
+  }
+}
