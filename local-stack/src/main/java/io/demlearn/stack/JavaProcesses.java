@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +24,8 @@ public final class JavaProcesses {
    * gets its own session (via setsid where available), so that Ctrl-C in the terminal that
    * started it does not stop it.
    */
-  public static Process start(List<String> command, Path log, boolean detached) throws IOException {
+  public static Process start(List<String> command, Map<String, String> env, Path log, boolean detached)
+      throws IOException {
     List<String> full = new ArrayList<>();
     if (detached && new File("/usr/bin/setsid").canExecute()) {
       full.add("/usr/bin/setsid");
@@ -35,6 +37,7 @@ public final class JavaProcesses {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    builder.environment().putAll(env);
     return builder.start();
   }
 

@@ -9,15 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real schema registry for local runs and tests: Apicurio Registry 2.4.2 with in-memory storage,
- * packaged by this build's {@code registry-app} module, run as a child JVM on a loopback port.
+ * A real schema registry for local runs and tests: Apicurio Registry 2.4.2, packaged by this
+ * build's {@code registry-app} module, run as a child JVM on a loopback port; its storage is in
+ * memory, or an H2 file when schemas must survive a restart (the background stack).
  * Clients use its Confluent-compatible API at {@link #url()}.
  */
 public final class LocalSchemaRegistry implements AutoCloseable {
@@ -46,9 +49,11 @@ public final class LocalSchemaRegistry implements AutoCloseable {
    *
    * @param port HTTP port (0: a free one)
    * @param log file its output is appended to
+   * @param store directory of an on-disk store (H2 file) that keeps schemas across restarts, or
+   *     null to keep them in memory only
    * @param detached whether it should outlive this JVM (see {@link JavaProcesses#start})
    */
-  public static LocalSchemaRegistry start(int port, Path log, boolean detached, Duration timeout) {
+  public static LocalSchemaRegistry start(int port, Path log, Path store, boolean detached, Duration timeout) {
     Path jar = locateJar();
     int actualPort = Ports.orFree(port);
     if (Ports.isListening(actualPort)) {
@@ -62,9 +67,14 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     command.add("-Dquarkus.log.level=WARN");
     command.add("-jar");
     command.add(jar.toString());
+    Map<String, String> env = new HashMap<>();
+    if (store != null) {
+      // Apicurio's in-memory storage is H2; pointed at a file, it keeps schemas across restarts
+      env.put("REGISTRY_DATASOURCE_URL", "jdbc:h2:file:" + store.toAbsolutePath().resolve("registry"));
+    }
     Process process;
     try {
-      process = JavaProcesses.start(command, log, detached);
+      process = JavaProcesses.start(command, env, log, detached);
     } catch (IOException e) {
       throw new RegistryStartException("cannot start the schema registry (" + jar + "): " + e, e);
     }

@@ -46,6 +46,6 @@ public final class LocalRegistryExtension implements ParameterResolver {
       throw new UncheckedIOException(e);
     }
     return LocalSchemaRegistry.start(0, logDir.resolve("schema-registry-" + ProcessHandle.current().pid() + ".log"),
-        false, Duration.ofSeconds(120));
+        null, false, Duration.ofSeconds(120));
   }
 }

@@ -1,0 +1,256 @@
+package io.demlearn.stack;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * A local broker and schema registry as background processes that outlive the command that
+ * started them ({@code demlearn stack start|stop|status}). Everything lives under one directory:
+ * {@code stack.properties} (addresses and ports), pid files, logs, the broker's data and the
+ * registry's schemas. Stopping keeps the data, so a later start serves the same topics and
+ * schema ids; {@link #deleteData()} removes it.
+ */
+public final class BackgroundStack {
+  public static final int DEFAULT_KAFKA_PORT = 9092;
+  public static final int DEFAULT_REGISTRY_PORT = 8081;
+  private static final String BROKER_MARKER = BrokerMain.class.getName();
+
+  private final Path dir;
+
+  /** State of the stack: what runs, where. */
+  public record Status(
+      Optional<Long> brokerPid, Optional<Long> registryPid, boolean brokerReady, boolean registryReady,
+      String bootstrapServers, String schemaRegistryUrl) {
+    public boolean running() {
+      return brokerPid.isPresent() && registryPid.isPresent() && brokerReady && registryReady;
+    }
+
+    public boolean stopped() {
+      return brokerPid.isEmpty() && registryPid.isEmpty();
+    }
+  }
+
+  public BackgroundStack(Path dir) {
+    this.dir = dir.toAbsolutePath().normalize();
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /**
+   * Starts what is not running and waits until both parts are ready.
+   *
+   * @param kafkaPort broker port, or null for the one used last time (else 9092); 0 for a free one
+   * @param registryPort registry port, or null for the one used last time (else 8081); 0 for a free one
+   */
+  public Status start(Integer kafkaPort, Integer registryPort, Duration timeout, Consumer<String> progress) {
+    Status before = status();
+    if (before.running()) {
+      progress.accept("already running");
+      return before;
+    }
+    Properties saved = loadProperties();
+    int kPort = Ports.orFree(choose(kafkaPort, saved, "kafka.port", DEFAULT_KAFKA_PORT));
+    int rPort = Ports.orFree(choose(registryPort, saved, "registry.port", DEFAULT_REGISTRY_PORT));
+    int cPort = Ports.orFree(choose(null, saved, "kafka.controller.port", 0));
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the stack directory " + dir, e);
+    }
+
+    Process broker = null;
+    if (before.brokerPid().isEmpty()) {
+      requireFree(kPort, "Kafka", "--kafka-port");
+      requireFree(cPort, "Kafka controller", "--kafka-port");
+      progress.accept("starting Kafka broker on 127.0.0.1:" + kPort + " (log: " + dir.resolve("kafka.log") + ")");
+      List<String> command = List.of(
+          JavaProcesses.javaExecutable(), "-Xmx1g", "-cp", System.getProperty("java.class.path"), BROKER_MARKER,
+          "--data", dir.resolve("kafka").toString(), "--port", Integer.toString(kPort),
+          "--controller-port", Integer.toString(cPort));
+      try {
+        broker = JavaProcesses.start(command, Map.of(), dir.resolve("kafka.log"), true);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start the Kafka broker process", e);
+      }
+      writePid("kafka.pid", broker.pid());
+    }
+    Properties props = new Properties();
+    props.setProperty("kafka.port", Integer.toString(kPort));
+    props.setProperty("kafka.controller.port", Integer.toString(cPort));
+    props.setProperty("registry.port", Integer.toString(rPort));
+    props.setProperty("bootstrap.servers", "127.0.0.1:" + kPort);
+    props.setProperty("schema.registry.url", "http://127.0.0.1:" + rPort + LocalSchemaRegistry.CCOMPAT_PATH);
+    storeProperties(props);
+    try {
+      if (before.registryPid().isEmpty()) {
+        requireFree(rPort, "schema registry", "--registry-port");
+        progress.accept("starting schema registry on 127.0.0.1:" + rPort + " (log: " + dir.resolve("registry.log") + ")");
+        LocalSchemaRegistry registry =
+            LocalSchemaRegistry.start(rPort, dir.resolve("registry.log"), dir.resolve("registry"), true, timeout);
+        writePid("registry.pid", registry.pid());
+      }
+      awaitBroker(broker, "127.0.0.1:" + kPort, timeout);
+    } catch (RuntimeException e) {
+      progress.accept("start failed; stopping what was started");
+      stop(s -> {});
+      throw e;
+    }
+    return status();
+  }
+
+  /** What runs now. Stale pid files (their process is gone) are removed. */
+  public Status status() {
+    Properties props = loadProperties();
+    Optional<Long> brokerPid = livePid("kafka.pid", BROKER_MARKER);
+    Optional<Long> registryPid = livePid("registry.pid", LocalSchemaRegistry.MARKER);
+    String bootstrap = props.getProperty("bootstrap.servers");
+    String url = props.getProperty("schema.registry.url");
+    boolean brokerReady = brokerPid.isPresent() && bootstrap != null
+        && Ports.isListening(Integer.parseInt(props.getProperty("kafka.port")));
+    boolean registryReady = registryPid.isPresent() && url != null
+        && LocalSchemaRegistry.isReady("http://127.0.0.1:" + props.getProperty("registry.port"));
+    return new Status(brokerPid, registryPid, brokerReady, registryReady, bootstrap, url);
+  }
+
+  /** Stops both parts (SIGTERM, then SIGKILL after 30 s); keeps their data. */
+  public void stop(Consumer<String> progress) {
+    stopOne("registry.pid", LocalSchemaRegistry.MARKER, "schema registry", progress);
+    stopOne("kafka.pid", BROKER_MARKER, "Kafka broker", progress);
+  }
+
+  /** Deletes the broker's data and the registry's schemas (the stack must be stopped). */
+  public void deleteData() {
+    if (!status().stopped()) {
+      throw new IllegalStateException("stop the stack before deleting its data in " + dir);
+    }
+    EmbeddedKafkaBroker.deleteRecursively(dir.resolve("kafka"));
+    EmbeddedKafkaBroker.deleteRecursively(dir.resolve("registry"));
+  }
+
+  private void stopOne(String pidFile, String marker, String name, Consumer<String> progress) {
+    Optional<Long> pid = livePid(pidFile, marker);
+    if (pid.isPresent()) {
+      progress.accept("stopping " + name + " (pid " + pid.get() + ")");
+      boolean stopped = ProcessHandle.of(pid.get()).map(h -> JavaProcesses.stop(h, 30)).orElse(true);
+      if (!stopped) {
+        throw new IllegalStateException("could not stop " + name + " (pid " + pid.get() + ")");
+      }
+    } else {
+      progress.accept(name + " is not running");
+    }
+    try {
+      Files.deleteIfExists(dir.resolve(pidFile));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void awaitBroker(Process broker, String bootstrap, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, Object> config = Map.of(
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+    try (Admin admin = Admin.create(config)) {
+      while (System.nanoTime() < deadline) {
+        if (broker != null && !broker.isAlive()) {
+          throw new IllegalStateException("the Kafka broker exited with code " + broker.exitValue()
+              + " while starting; its log (" + dir.resolve("kafka.log") + ") ends with:\n"
+              + JavaProcesses.tail(dir.resolve("kafka.log"), 30));
+        }
+        try {
+          if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+            return;
+          }
+        } catch (Exception e) {
+          // not yet
+        }
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the broker", e);
+        }
+      }
+    }
+    throw new IllegalStateException("the Kafka broker did not become ready within " + timeout.toSeconds()
+        + " s; its log (" + dir.resolve("kafka.log") + ") ends with:\n" + JavaProcesses.tail(dir.resolve("kafka.log"), 30));
+  }
+
+  private static int choose(Integer requested, Properties saved, String key, int fallback) {
+    if (requested != null) {
+      return requested;
+    }
+    String previous = saved.getProperty(key);
+    return previous != null ? Integer.parseInt(previous) : fallback;
+  }
+
+  private static void requireFree(int port, String what, String option) {
+    if (Ports.isListening(port)) {
+      throw new IllegalStateException("port " + port + " for the " + what + " is already in use; choose another with "
+          + option + " (0 picks a free port)");
+    }
+  }
+
+  private Optional<Long> livePid(String pidFile, String marker) {
+    Path file = dir.resolve(pidFile);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    try {
+      long pid = Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim());
+      Optional<ProcessHandle> handle = JavaProcesses.find(pid, marker);
+      if (handle.isEmpty()) {
+        Files.deleteIfExists(file); // stale: the process is gone
+      }
+      return handle.map(ProcessHandle::pid);
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void writePid(String pidFile, long pid) {
+    try {
+      Files.writeString(dir.resolve(pidFile), Long.toString(pid), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Properties loadProperties() {
+    Properties props = new Properties();
+    Path file = dir.resolve("stack.properties");
+    if (Files.exists(file)) {
+      try (InputStream in = Files.newInputStream(file)) {
+        props.load(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file, e);
+      }
+    }
+    return props;
+  }
+
+  private void storeProperties(Properties props) {
+    try (OutputStream out = Files.newOutputStream(dir.resolve("stack.properties"))) {
+      props.store(out, "DemLearn local stack: addresses of the background broker and registry");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package io.demlearn.runner;
+
+import io.demlearn.schemas.registry.SchemaRegistryConfig;
+import io.demlearn.stack.EmbeddedKafkaBroker;
+import io.demlearn.stack.LocalSchemaRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * The Kafka cluster and schema registry a command works with: the ones given, or a local broker
+ * (in this JVM) and a local registry (a child process) started for the command and stopped at
+ * {@link #close()}. The two local parts start concurrently.
+ */
+final class Connection implements AutoCloseable {
+  private final Map<String, Object> kafka;
+  private final Map<String, Object> registry;
+  private final EmbeddedKafkaBroker localBroker;
+  private final LocalSchemaRegistry localRegistry;
+
+  private Connection(Map<String, Object> kafka, Map<String, Object> registry,
+      EmbeddedKafkaBroker localBroker, LocalSchemaRegistry localRegistry) {
+    this.kafka = kafka;
+    this.registry = registry;
+    this.localBroker = localBroker;
+    this.localRegistry = localRegistry;
+  }
+
+  static Connection open(ConnectionOptions options, Console console) {
+    ConnectionOptions.ClientSettings settings = options.clientSettings();
+    Map<String, Object> kafka = new HashMap<>(settings.kafka());
+    Map<String, Object> registry = new HashMap<>(settings.registry());
+    boolean needBroker = !kafka.containsKey("bootstrap.servers");
+    boolean needRegistry = !registry.containsKey(SchemaRegistryConfig.URL);
+    if (needBroker || needRegistry) {
+      console.step("starting local " + (needBroker ? "Kafka broker (KRaft, in this process)" : "")
+          + (needBroker && needRegistry ? " and " : "")
+          + (needRegistry ? "schema registry (Apicurio 2.4.2, child process)" : "") + " ...");
+    }
+    Path logs = DemlearnHome.dir().resolve("logs");
+    Console.Stopwatch sw = new Console.Stopwatch();
+    CompletableFuture<LocalSchemaRegistry> registryStart = needRegistry
+        ? CompletableFuture.supplyAsync(() -> LocalSchemaRegistry.start(
+            0, logs.resolve("registry-" + ProcessHandle.current().pid() + ".log"), null, false, Duration.ofSeconds(120)))
+        : CompletableFuture.completedFuture(null);
+    EmbeddedKafkaBroker broker = null;
+    LocalSchemaRegistry localRegistry = null;
+    try {
+      if (needBroker) {
+        broker = EmbeddedKafkaBroker.startTemporary();
+        kafka.put("bootstrap.servers", broker.bootstrapServers());
+        console.step("Kafka broker ready at " + broker.bootstrapServers() + " (" + sw.text() + ")");
+      }
+      localRegistry = registryStart.join();
+      if (localRegistry != null) {
+        registry.put(SchemaRegistryConfig.URL, localRegistry.url());
+        console.step("schema registry ready at " + localRegistry.url() + " (" + sw.text() + ")");
+      }
+    } catch (RuntimeException e) {
+      if (broker != null) {
+        broker.close();
+      }
+      registryStart.thenAccept(r -> {
+        if (r != null) {
+          r.close();
+        }
+      });
+      throw e instanceof CompletionException && e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+    if (!needBroker) {
+      checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
+    }
+    return new Connection(kafka, registry, broker, localRegistry);
+  }
+
+  private static void checkReachable(Map<String, Object> kafka, Duration timeout, Console console) {
+    Map<String, Object> config = new HashMap<>(kafka);
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    try (Admin admin = Admin.create(config)) {
+      int nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
+      console.step("Kafka cluster at " + kafka.get("bootstrap.servers") + " answers (" + nodes + " broker"
+          + (nodes == 1 ? "" : "s") + ")");
+    } catch (TimeoutException | ExecutionException e) {
+      throw new UserException("cannot reach the Kafka cluster at " + kafka.get("bootstrap.servers") + " within "
+          + timeout.toSeconds() + " s (check --bootstrap-servers and --client-config)"
+          + (e instanceof ExecutionException ? ": " + e.getCause().getMessage() : ""), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserException("interrupted while connecting to Kafka", e);
+    }
+  }
+
+  /** Settings every Kafka client gets (bootstrap servers and the client-config file). */
+  Map<String, Object> kafkaConfig() {
+    return new HashMap<>(kafka);
+  }
+
+  /** Settings of the schema registry client. */
+  Map<String, Object> registryConfig() {
+    return new HashMap<>(registry);
+  }
+
+  String bootstrapServers() {
+    return kafka.get("bootstrap.servers").toString();
+  }
+
+  String registryUrl() {
+    return registry.get(SchemaRegistryConfig.URL).toString();
+  }
+
+  boolean startedLocalParts() {
+    return localBroker != null || localRegistry != null;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (localBroker != null) {
+        localBroker.close();
+      }
+    } finally {
+      if (localRegistry != null) {
+        localRegistry.close();
+      }
+    }
+  }
+}

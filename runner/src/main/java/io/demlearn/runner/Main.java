@@ -1,0 +1,93 @@
+package io.demlearn.runner;
+
+import io.demlearn.schemas.registry.SchemaRegistryException;
+import io.demlearn.schemas.topics.TopicAdmin;
+import io.demlearn.schemas.topics.TopicConflictException;
+import io.demlearn.stack.EmbeddedKafkaBroker;
+import io.demlearn.stack.LocalSchemaRegistry;
+import java.io.PrintWriter;
+import java.util.Map;
+import org.apache.kafka.common.KafkaException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code demlearn} command line (DESIGN.md section 7). Option values come from the command
+ * line, else the environment, else a properties file, else the code's defaults ({@link
+ * ConfigDefaults}).
+ */
+@Command(name = "demlearn", mixinStandardHelpOptions = true, version = "demlearn 0.1.0",
+    description = "Hierarchical, self-organizing federated learning (DemLearn) on Kafka.",
+    subcommands = {RunCommand.class, StackCommand.class})
+public final class Main {
+  @Option(names = ConfigDefaults.CONFIG_OPTION, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+      description = "Properties file with option defaults (keys: option names without dashes).")
+  java.nio.file.Path config;
+
+  @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+      description = "Print stack traces of errors.")
+  boolean debug;
+
+  public static void main(String[] args) {
+    System.exit(execute(args, System.getenv()));
+  }
+
+  /** Runs one command line and returns its exit code. */
+  public static int execute(String[] args, Map<String, String> env) {
+    CommandLine cli = commandLine(args, env);
+    if (cli == null) {
+      return 2;
+    }
+    return cli.execute(args);
+  }
+
+  static CommandLine commandLine(String[] args, Map<String, String> env) {
+    ConfigDefaults defaults;
+    try {
+      defaults = ConfigDefaults.from(args, env);
+    } catch (UserException e) {
+      System.err.println("error: " + e.getMessage());
+      return null;
+    }
+    CommandLine cli = new CommandLine(new Main());
+    cli.setDefaultValueProvider(defaults);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      boolean debug = parseResult.matchedOption("--debug") != null
+          || (parseResult.subcommand() != null && hasDebug(parseResult));
+      PrintWriter err = commandLine.getErr();
+      if (debug || !isExplained(e)) {
+        e.printStackTrace(err);
+      }
+      err.println("error: " + explain(e));
+      if (!debug && !isExplained(e)) {
+        err.println("(this looks like a bug: the stack trace is above; please report it)");
+      }
+      err.flush();
+      return 1;
+    });
+    return cli;
+  }
+
+  private static boolean hasDebug(CommandLine.ParseResult result) {
+    for (CommandLine.ParseResult r = result; r != null; r = r.subcommand()) {
+      if (r.matchedOption("--debug") != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Failures whose message tells the user what went wrong, without needing a stack trace. */
+  private static boolean isExplained(Throwable e) {
+    return e instanceof UserException || e instanceof TopicConflictException || e instanceof SchemaRegistryException
+        || e instanceof TopicAdmin.KafkaOperationException || e instanceof KafkaException
+        || e instanceof EmbeddedKafkaBroker.BrokerStartException || e instanceof LocalSchemaRegistry.RegistryStartException
+        || e instanceof IllegalArgumentException;
+  }
+
+  private static String explain(Throwable e) {
+    String message = e.getMessage();
+    return message != null ? message : e.toString();
+  }
+}

@@ -1,0 +1,114 @@
+package io.demlearn.runner;
+
+import io.demlearn.stack.BackgroundStack;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code demlearn stack start|stop|status}: a local broker and registry in the background. */
+@Command(name = "stack", mixinStandardHelpOptions = true,
+    description = "A local Kafka broker and schema registry as background processes, for multi-process runs.",
+    subcommands = {StackCommand.Start.class, StackCommand.Stop.class, StackCommand.Status.class})
+final class StackCommand {
+  @Option(names = "--dir", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,
+      description = "Where the stack keeps its pid files, logs and data (default: <demlearn home>/stack).")
+  Path dir;
+
+  BackgroundStack stack() {
+    return new BackgroundStack(dir != null ? dir : DemlearnHome.dir().resolve("stack"));
+  }
+
+  static void print(BackgroundStack.Status s, BackgroundStack stack) {
+    System.out.println("broker:   " + (s.brokerPid().isPresent()
+        ? (s.brokerReady() ? "running" : "starting or unresponsive") + " (pid " + s.brokerPid().get() + ")"
+        : "stopped"));
+    System.out.println("registry: " + (s.registryPid().isPresent()
+        ? (s.registryReady() ? "running" : "starting or unresponsive") + " (pid " + s.registryPid().get() + ")"
+        : "stopped"));
+    if (!s.stopped()) {
+      System.out.println("bootstrap servers:   " + s.bootstrapServers());
+      System.out.println("schema registry URL: " + s.schemaRegistryUrl());
+      System.out.println("directory:           " + stack.dir());
+    }
+  }
+
+  @Command(name = "start", mixinStandardHelpOptions = true,
+      description = "Start the broker and registry (if not running) and wait until both are ready.")
+  static final class Start implements Callable<Integer> {
+    @ParentCommand StackCommand parent;
+
+    @Option(names = "--kafka-port", paramLabel = "PORT",
+        description = "Broker port (default: the previous one, else 9092; 0 picks a free port).")
+    Integer kafkaPort;
+
+    @Option(names = "--registry-port", paramLabel = "PORT",
+        description = "Registry port (default: the previous one, else 8081; 0 picks a free port).")
+    Integer registryPort;
+
+    @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS",
+        description = "How long to wait for readiness (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() {
+      Console console = new Console(System.out);
+      BackgroundStack stack = parent.stack();
+      BackgroundStack.Status s;
+      try {
+        s = stack.start(kafkaPort, registryPort, Duration.ofSeconds(timeoutSeconds), console::step);
+      } catch (IllegalStateException e) {
+        throw new UserException(e.getMessage(), e);
+      }
+      console.step("ready");
+      print(s, stack);
+      System.out.println();
+      System.out.println("use it with: ./demlearn run --bootstrap-servers " + s.bootstrapServers()
+          + " --schema-registry-url " + s.schemaRegistryUrl());
+      return 0;
+    }
+  }
+
+  @Command(name = "stop", mixinStandardHelpOptions = true,
+      description = "Stop the broker and registry cleanly; their data is kept for the next start.")
+  static final class Stop implements Callable<Integer> {
+    @ParentCommand StackCommand parent;
+
+    @Option(names = "--delete-data", description = "Also delete the broker's topics and the registry's schemas.")
+    boolean deleteData;
+
+    @Override
+    public Integer call() {
+      Console console = new Console(System.out);
+      BackgroundStack stack = parent.stack();
+      try {
+        stack.stop(console::step);
+      } catch (IllegalStateException e) {
+        throw new UserException(e.getMessage(), e);
+      }
+      if (deleteData) {
+        stack.deleteData();
+        console.step("deleted the data in " + stack.dir());
+      }
+      console.step("stopped");
+      return 0;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Show whether the broker and registry run, and where. Exit code 0: both running;"
+          + " 3: both stopped; 1: partly running.")
+  static final class Status implements Callable<Integer> {
+    @ParentCommand StackCommand parent;
+
+    @Override
+    public Integer call() {
+      BackgroundStack stack = parent.stack();
+      BackgroundStack.Status s = stack.status();
+      print(s, stack);
+      return s.running() ? 0 : s.stopped() ? 3 : 1;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.demlearn.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.demlearn.stack.EmbeddedKafkaBroker;
+import io.demlearn.stack.LocalSchemaRegistry;
+import io.demlearn.testkit.LocalKafkaExtension;
+import io.demlearn.testkit.LocalRegistryExtension;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code demlearn run} as a user runs it: the packaged jar in a child process. */
+@Tag("integration")
+@ExtendWith({LocalKafkaExtension.class, LocalRegistryExtension.class})
+class RunCommandIT {
+  @TempDir Path home;
+
+  @Test
+  void withNoOptionsItStartsTheLocalStackAndChecksThePipeline() {
+    Cli.Result r = new Cli(home).run("run", "--agents", "5");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("Kafka broker ready at 127.0.0.1:")
+        .contains("schema registry ready at http://127.0.0.1:")
+        .contains("6 created, 0 already there")
+        .contains("registered 6 value schemas")
+        .contains("published the experiment spec and 5 model updates")
+        .contains("every one equal to what was sent, bit for bit")
+        .contains("done");
+    assertThat(r.err()).doesNotContain("ERROR").doesNotContain("Exception");
+  }
+
+  @Test
+  void againstAGivenClusterAConflictingSecondRunIsRefusedClearly(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
+    String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    Cli cli = new Cli(home);
+    Cli.Result first = cli.run("run", "--agents", "3", "--experiment", id,
+        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
+    assertThat(first.exitCode()).as(first.toString()).isZero();
+    assertThat(first.out()).doesNotContain("starting local").contains("Kafka cluster at " + broker.bootstrapServers() + " answers");
+
+    Cli.Result again = cli.run("run", "--agents", "3", "--experiment", id,
+        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(again.out()).contains("0 created, 6 already there");
+
+    Cli.Result conflict = cli.run("run", "--agents", "3", "--experiment", id, "--partitions", "2",
+        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
+    assertThat(conflict.exitCode()).as(conflict.toString()).isEqualTo(1);
+    assertThat(conflict.err())
+        .contains("demlearn." + id + ".model-updates: partitions is 6, wanted 2")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  void badInputIsNamedWithoutAStackTrace(EmbeddedKafkaBroker broker) {
+    Cli cli = new Cli(home);
+    Cli.Result badId = cli.run("run", "--experiment", "bad id", "--bootstrap-servers", broker.bootstrapServers());
+    assertThat(badId.exitCode()).isEqualTo(1);
+    assertThat(badId.err()).contains("experiment id 'bad id' is not valid").doesNotContain("\tat ");
+
+    Cli.Result noFile = cli.run("run", "--client-config", home.resolve("nope.properties").toString());
+    assertThat(noFile.exitCode()).isEqualTo(1);
+    assertThat(noFile.err()).contains("client config file '" + home.resolve("nope.properties") + "'");
+
+    Cli.Result zero = cli.run("run", "--agents", "0");
+    assertThat(zero.exitCode()).isEqualTo(1);
+    assertThat(zero.err()).contains("--agents must be at least 1");
+
+    Cli.Result unknown = cli.run("run", "--agentz", "3");
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("'--agentz'").contains("Possible solutions: --agents");
+
+    Cli.Result noRegistry = cli.run("run", "--bootstrap-servers", broker.bootstrapServers(),
+        "--schema-registry-url", "http://127.0.0.1:1", "--experiment", "noreg");
+    assertThat(noRegistry.exitCode()).isEqualTo(1);
+    assertThat(noRegistry.err()).contains("cannot reach schema registry at http://127.0.0.1:1").doesNotContain("\tat ");
+
+    Cli.Result noKafka = cli.run("run", "--bootstrap-servers", "127.0.0.1:1", "--connect-timeout", "3",
+        "--schema-registry-url", "http://127.0.0.1:1");
+    assertThat(noKafka.exitCode()).isEqualTo(1);
+    assertThat(noKafka.err()).contains("cannot reach the Kafka cluster at 127.0.0.1:1 within 3 s");
+  }
+}

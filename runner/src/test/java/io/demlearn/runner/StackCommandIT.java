@@ -1,0 +1,74 @@
+package io.demlearn.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.demlearn.stack.BackgroundStack;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code demlearn stack start|status|stop} as a user runs them, with a run against the stack between. */
+@Tag("integration")
+class StackCommandIT {
+  @TempDir Path home;
+
+  @AfterEach
+  void leaveNothingRunning() {
+    new BackgroundStack(home.resolve("stack")).stop(s -> {});
+  }
+
+  private static String find(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    assertThat(m.find()).as("'%s' in:%n%s", regex, text).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void startStatusRunStopAndRestartKeepingTheData() {
+    Cli cli = new Cli(home);
+    Cli.Result start = cli.run("stack", "start", "--kafka-port", "0", "--registry-port", "0");
+    assertThat(start.exitCode()).as(start.toString()).isZero();
+    String bootstrap = find(start.out(), "bootstrap servers:\\s+(\\S+)");
+    String registry = find(start.out(), "schema registry URL:\\s+(\\S+)");
+    assertThat(bootstrap).startsWith("127.0.0.1:");
+    assertThat(registry).endsWith("/apis/ccompat/v7");
+
+    Cli.Result status = cli.run("stack", "status");
+    assertThat(status.exitCode()).as(status.toString()).isZero();
+    assertThat(status.out()).contains("broker:   running").contains("registry: running").contains(bootstrap);
+
+    Cli.Result again = cli.run("stack", "start");
+    assertThat(again.exitCode()).isZero();
+    assertThat(again.out()).contains("already running").contains(bootstrap);
+
+    Cli.Result run = cli.run("run", "--agents", "4", "--experiment", "stack-it",
+        "--bootstrap-servers", bootstrap, "--schema-registry-url", registry);
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    String ids = find(run.out(), "ids (\\[[0-9, ]+\\])");
+
+    Cli.Result stop = cli.run("stack", "stop");
+    assertThat(stop.exitCode()).as(stop.toString()).isZero();
+    assertThat(stop.out()).contains("stopping schema registry").contains("stopping Kafka broker").contains("stopped");
+    Cli.Result stopped = cli.run("stack", "status");
+    assertThat(stopped.exitCode()).isEqualTo(3);
+    assertThat(stopped.out()).contains("broker:   stopped").contains("registry: stopped");
+
+    // restart on the same ports: the topics and the schema ids are still there
+    Cli.Result restart = cli.run("stack", "start");
+    assertThat(restart.exitCode()).as(restart.toString()).isZero();
+    assertThat(find(restart.out(), "bootstrap servers:\\s+(\\S+)")).isEqualTo(bootstrap);
+    Cli.Result rerun = cli.run("run", "--agents", "4", "--experiment", "stack-it",
+        "--bootstrap-servers", bootstrap, "--schema-registry-url", registry);
+    assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
+    assertThat(rerun.out()).contains("0 created, 6 already there");
+    assertThat(find(rerun.out(), "ids (\\[[0-9, ]+\\])")).isEqualTo(ids);
+
+    Cli.Result wipe = cli.run("stack", "stop", "--delete-data");
+    assertThat(wipe.exitCode()).isZero();
+    assertThat(wipe.out()).contains("deleted the data");
+  }
+}
