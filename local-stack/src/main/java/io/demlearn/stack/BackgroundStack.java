@@ -12,10 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * A local broker and schema registry as background processes that outlive the command that
@@ -162,35 +159,14 @@ public final class BackgroundStack {
   }
 
   private void awaitBroker(Process broker, String bootstrap, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Map<String, Object> config = Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
-    try (Admin admin = Admin.create(config)) {
-      while (System.nanoTime() < deadline) {
-        if (broker != null && !broker.isAlive()) {
-          throw new IllegalStateException("the Kafka broker exited with code " + broker.exitValue()
-              + " while starting; its log (" + dir.resolve("kafka.log") + ") ends with:\n"
-              + JavaProcesses.tail(dir.resolve("kafka.log"), 30));
-        }
-        try {
-          if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
-            return;
-          }
-        } catch (Exception e) {
-          // not yet
-        }
-        try {
-          Thread.sleep(200);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for the broker", e);
-        }
-      }
+    Path log = dir.resolve("kafka.log");
+    try {
+      EmbeddedKafkaBroker.awaitReady(bootstrap, timeout, () -> broker != null && !broker.isAlive()
+          ? "the Kafka broker exited with code " + broker.exitValue() + " while starting" : null);
+    } catch (EmbeddedKafkaBroker.BrokerStartException e) {
+      throw new IllegalStateException(e.getMessage() + "; its log (" + log + ") ends with:\n"
+          + JavaProcesses.tail(log, 30), e);
     }
-    throw new IllegalStateException("the Kafka broker did not become ready within " + timeout.toSeconds()
-        + " s; its log (" + dir.resolve("kafka.log") + ") ends with:\n" + JavaProcesses.tail(dir.resolve("kafka.log"), 30));
   }
 
   private static int choose(Integer requested, Properties saved, String key, int fallback) {

@@ -12,7 +12,10 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -160,36 +163,49 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private void awaitReady(Duration timeout) {
+    awaitReady(bootstrapServers(), timeout, () -> null);
+  }
+
+  /**
+   * Waits until the broker at {@code bootstrap} lists its nodes.
+   *
+   * @param deathNotice says why waiting is pointless (the broker's process exited), or null
+   * @throws BrokerStartException if it is not ready in time or {@code deathNotice} speaks
+   */
+  static void awaitReady(String bootstrap, Duration timeout, Supplier<String> deathNotice) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, Object> config =
         Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
-    RuntimeException last = null;
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+    Exception last = null;
     try (Admin admin = Admin.create(config)) {
       while (System.nanoTime() < deadline) {
+        String dead = deathNotice.get();
+        if (dead != null) {
+          throw new BrokerStartException(dead, null);
+        }
         try {
           if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
             return;
           }
-        } catch (Exception e) {
-          last = new RuntimeException(e);
+        } catch (ExecutionException | TimeoutException e) {
+          last = e;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new BrokerStartException("interrupted while waiting for the broker", e);
         }
-        sleep(100);
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new BrokerStartException("interrupted while waiting for the broker", e);
+        }
       }
     }
-    throw new BrokerStartException("the Kafka broker at " + bootstrapServers() + " did not become ready within "
+    throw new BrokerStartException("the Kafka broker at " + bootstrap + " did not become ready within "
         + timeout.toSeconds() + " s", last);
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BrokerStartException("interrupted while waiting for the broker", e);
-    }
   }
 
   /** Stops the broker (a controlled shutdown), and deletes its data if it was temporary. */

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -25,6 +26,8 @@ final class Connection implements AutoCloseable {
   private final Map<String, Object> registry;
   private final EmbeddedKafkaBroker localBroker;
   private final LocalSchemaRegistry localRegistry;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread shutdownHook;
 
   private Connection(Map<String, Object> kafka, Map<String, Object> registry,
       EmbeddedKafkaBroker localBroker, LocalSchemaRegistry localRegistry) {
@@ -32,6 +35,11 @@ final class Connection implements AutoCloseable {
     this.registry = registry;
     this.localBroker = localBroker;
     this.localRegistry = localRegistry;
+    // SIGTERM or Ctrl-C: stop the local parts too, so that no registry process is left behind
+    this.shutdownHook = new Thread(this::stopLocalParts, "demlearn-local-stack-shutdown");
+    if (localBroker != null || localRegistry != null) {
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
   }
 
   static Connection open(ConnectionOptions options, Console console) {
@@ -123,6 +131,20 @@ final class Connection implements AutoCloseable {
 
   @Override
   public void close() {
+    if (localBroker != null || localRegistry != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs anyway
+      }
+    }
+    stopLocalParts();
+  }
+
+  private void stopLocalParts() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       if (localBroker != null) {
         localBroker.close();

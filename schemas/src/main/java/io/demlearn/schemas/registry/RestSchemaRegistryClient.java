@@ -99,27 +99,21 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public int register(String subject, Schema schema) {
-    SubjectSchema key = new SubjectSchema(subject, schema);
-    Integer cached = idsBySubjectSchema.get(key);
-    if (cached != null) {
-      return cached;
-    }
-    JsonNode answer = send("POST", "/subjects/" + enc(subject) + "/versions", schemaBody(schema));
-    int id = requiredInt(answer, "id", "register " + subject);
-    idsBySubjectSchema.put(key, id);
-    schemasById.putIfAbsent(id, schema);
-    return id;
+    return idOf(subject, schema, "/subjects/" + enc(subject) + "/versions", "register under " + subject);
   }
 
   @Override
   public int lookup(String subject, Schema schema) {
+    return idOf(subject, schema, "/subjects/" + enc(subject), "look up under " + subject);
+  }
+
+  private int idOf(String subject, Schema schema, String path, String what) {
     SubjectSchema key = new SubjectSchema(subject, schema);
     Integer cached = idsBySubjectSchema.get(key);
     if (cached != null) {
       return cached;
     }
-    JsonNode answer = send("POST", "/subjects/" + enc(subject), schemaBody(schema));
-    int id = requiredInt(answer, "id", "look up " + subject);
+    int id = requiredInt(send("POST", path, schemaBody(schema)), "id", what);
     idsBySubjectSchema.put(key, id);
     schemasById.putIfAbsent(id, schema);
     return id;
