@@ -1,0 +1,41 @@
+package io.demlearn.core.model;
+
+import io.demlearn.core.data.Dataset;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A model architecture. Its parameters are one flat float32 vector (what travels on Kafka), in
+ * PyTorch's order (each layer's weight, row-major, then its bias). Implementations are immutable;
+ * the per-thread working memory lives in the {@link Trainer}s they make.
+ */
+public interface Model {
+  ModelKind kind();
+
+  /** Number of parameters. */
+  int dimension();
+
+  /** Fresh parameters drawn as PyTorch initialises its layers (uniform in +-1/sqrt(fan_in)). */
+  float[] initialParameters(SplittableRandom random);
+
+  /** A trainer for one thread at a time. */
+  Trainer trainer();
+
+  /**
+   * Predicted classes of every row of {@code data} under each parameter vector: {@code out[m][i]}
+   * for model m and row i. Safe to call from several threads.
+   */
+  int[][] predict(List<float[]> parameters, Dataset data);
+
+  /** Mean cross-entropy loss of {@code params} on {@code batch}, and its gradient into {@code gradient}. */
+  double lossAndGradient(float[] params, Dataset batch, float[] gradient);
+
+  /** Makes a model of this kind. */
+  static Model of(ModelKind kind) {
+    return switch (kind) {
+      case MLR -> new LogisticRegression();
+      case MLP -> new Perceptron(100);
+      case CNN -> throw new UnsupportedOperationException("the CNN is being built");
+    };
+  }
+}

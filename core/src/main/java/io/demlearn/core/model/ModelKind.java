@@ -1,0 +1,25 @@
+package io.demlearn.core.model;
+
+import java.util.Locale;
+
+/** The model architectures. */
+public enum ModelKind {
+  /** Multinomial logistic regression, 784 -> 10: 7,850 parameters. */
+  MLR,
+  /** Multi-layer perceptron 784-100-10 with ReLU: 79,510 parameters. */
+  MLP,
+  /** The reference CNN: conv 32@5x5, pool, conv 32@5x5, pool, FC 512, FC 10, dropout 0.4. */
+  CNN;
+
+  public static ModelKind parse(String text) {
+    try {
+      return valueOf(text.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown model '" + text + "': use mlr, mlp or cnn");
+    }
+  }
+
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,156 @@
+package io.demlearn.core.sim;
+
+import io.demlearn.core.Seeds;
+import io.demlearn.core.data.AgentData;
+import io.demlearn.core.data.Dataset;
+import io.demlearn.core.metrics.Evaluator;
+import io.demlearn.core.metrics.RoundMetrics;
+import io.demlearn.core.model.Model;
+import io.demlearn.core.model.Trainer;
+import io.demlearn.core.model.TrainingSettings;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The in-memory reference: runs an experiment round by round with no Kafka, in the authors' order
+ * (DESIGN.md section 2): evaluate, train every agent, aggregate (cluster, bottom-up, top-down).
+ * Agents train in parallel on a fixed pool of threads, each with its own ND4J working memory; every
+ * agent's randomness comes from its own stream (seed, agent, round), so results do not depend on
+ * scheduling or thread count. It is the oracle the streaming pipeline is checked against.
+ */
+public final class Simulator implements AutoCloseable {
+  private final ExperimentSettings settings;
+  private final List<AgentData> agents;
+  private final Model model;
+  private final Strategy strategy;
+  private final ExecutorService pool;
+  private final ThreadLocal<Trainer> trainer;
+  private final ConcurrentLinkedQueue<Trainer> trainers = new ConcurrentLinkedQueue<>();
+  private final Evaluator evaluator;
+  private final int[] trainSamples;
+
+  /** What one round produced. */
+  public record Round(RoundMetrics metrics, RoundState state, double seconds, Map<String, Double> timings) {}
+
+  /** Called after every round. */
+  public interface Listener {
+    void onRound(Round round);
+  }
+
+  public Simulator(ExperimentSettings settings, List<AgentData> agents) {
+    if (agents.size() != settings.agents()) {
+      throw new IllegalArgumentException(settings.agents() + " agents configured, data for " + agents.size());
+    }
+    this.settings = settings;
+    this.agents = List.copyOf(agents);
+    this.model = Model.of(settings.model());
+    this.strategy = settings.strategy();
+    AtomicInteger n = new AtomicInteger();
+    this.pool = Executors.newFixedThreadPool(settings.threads(), r -> {
+      Thread t = new Thread(r, "demlearn-worker-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.trainer = ThreadLocal.withInitial(() -> {
+      Trainer t = model.trainer();
+      trainers.add(t);
+      return t;
+    });
+    this.evaluator = new Evaluator(model, this.agents, pool, settings.threads());
+    this.trainSamples = agents.stream().mapToInt(a -> a.train().size()).toArray();
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  /** The common initial model of every agent. */
+  public float[] initialModel() {
+    return model.initialParameters(Seeds.random(settings.seed(), "initial-model", 0));
+  }
+
+  /** Runs every round. */
+  public RoundState run(Listener listener) {
+    RoundState state = strategy.initial(initialModel(), agents.size());
+    for (int round = 0; round < settings.rounds(); round++) {
+      state = round(round, state, listener);
+    }
+    return state;
+  }
+
+  /** Runs one round from {@code state}: evaluate, train, aggregate. */
+  public RoundState round(int round, RoundState state, Listener listener) {
+    long t0 = System.nanoTime();
+    RoundMetrics metrics = evaluator.evaluate(round, state);
+    long t1 = System.nanoTime();
+    List<float[]> trained = strategy.federated() ? trainAgents(round, state) : trainCentral(round, state);
+    long t2 = System.nanoTime();
+    RoundState next = strategy.aggregate(round, trained, trainSamples, state);
+    long t3 = System.nanoTime();
+    Map<String, Double> timings = new LinkedHashMap<>();
+    timings.put("evaluate", (t1 - t0) / 1e9);
+    timings.put("train", (t2 - t1) / 1e9);
+    timings.put("aggregate", (t3 - t2) / 1e9);
+    listener.onRound(new Round(metrics, state, (t3 - t0) / 1e9, timings));
+    return next;
+  }
+
+  private List<float[]> trainAgents(int round, RoundState state) {
+    TrainingSettings training = settings.training();
+    List<Future<float[]>> futures = new ArrayList<>();
+    for (int a = 0; a < agents.size(); a++) {
+      int agent = a;
+      futures.add(pool.submit(() -> {
+        float[] params = state.startModels().get(agent).clone();
+        trainer.get().train(params, agents.get(agent).train(), state.proxTargets().get(agent), training,
+            Seeds.random(settings.seed(), "local-sgd", ((long) round << 32) | agent));
+        return params;
+      }));
+    }
+    return collect(futures);
+  }
+
+  private List<float[]> trainCentral(int round, RoundState state) {
+    Dataset all = Dataset.concat(agents.stream().map(AgentData::train).toList());
+    float[] params = state.startModels().get(0).clone();
+    Future<float[]> f = pool.submit(() -> {
+      trainer.get().train(params, all, null, settings.training(), Seeds.random(settings.seed(), "central-sgd", round));
+      return params;
+    });
+    List<float[]> one = collect(List.of(f));
+    List<float[]> out = new ArrayList<>();
+    for (int a = 0; a < agents.size(); a++) {
+      out.add(one.get(0));
+    }
+    return out;
+  }
+
+  private static List<float[]> collect(List<Future<float[]>> futures) {
+    List<float[]> out = new ArrayList<>(futures.size());
+    try {
+      for (Future<float[]> f : futures) {
+        out.add(f.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while training", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("local training failed: " + e.getCause(), e.getCause());
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    pool.shutdownNow();
+    trainers.forEach(Trainer::close);
+  }
+}

@@ -1,0 +1,202 @@
+package io.demlearn.runner;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.demlearn.core.data.DataException;
+import io.demlearn.core.metrics.RoundMetrics;
+import io.demlearn.core.sim.ExperimentData;
+import io.demlearn.core.sim.ExperimentSettings;
+import io.demlearn.core.sim.MetricsJson;
+import io.demlearn.core.sim.Simulator;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demlearn simulate}: an experiment in memory, with no Kafka; the reference the streaming
+ * pipeline must equal. Writes {@code metrics.jsonl} (one object per round) and {@code
+ * settings.json} (every setting, the seed, the data's source and the software) to the output
+ * folder; while it runs, metrics go to {@code metrics.jsonl.partial}, renamed when the run is
+ * complete. Bad input is refused before anything is written.
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+    description = "Run an experiment in memory (no Kafka): the reference the streaming pipeline is checked against.")
+final class SimulateCommand implements Callable<Integer> {
+  @Mixin ExperimentOptions experiment;
+
+  @Option(names = "--experiment", paramLabel = "ID", description = "Experiment id (default: <algorithm>-<date>-<time>).")
+  String experimentId;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<experiment id>).")
+  Path out;
+
+  @Option(names = "--overwrite", description = "Replace the results already in the output folder.")
+  boolean overwrite;
+
+  @Override
+  public Integer call() {
+    ExperimentSettings settings = experiment.settings();
+    String id = experimentId != null ? experimentId : settings.algorithm().label() + "-"
+        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
+    if (!id.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,199}")) {
+      throw new UserException("experiment id '" + id + "' is not valid: use letters, digits, '-' or '_'");
+    }
+    Path dir = out != null ? out : Path.of("runs", id);
+    Path metricsFile = dir.resolve("metrics.jsonl");
+    if (!overwrite && (Files.exists(metricsFile) || Files.exists(dir.resolve("settings.json")))) {
+      throw new UserException("output folder " + dir + " already holds results; choose another --out or add --overwrite");
+    }
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new UserException("output path " + dir + " exists and is not a folder");
+    }
+
+    Console console = new Console(System.out);
+    console.line("DemLearn simulation " + id + ": " + settings.algorithm().label() + ", " + settings.model().label()
+        + ", " + settings.agents() + " agents, " + settings.rounds() + " rounds, seed " + settings.seed());
+    ExperimentData.Loaded data;
+    try {
+      data = ExperimentData.load(settings);
+    } catch (DataException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+    console.step("data: " + data.source() + " (" + data.agents().stream().mapToInt(a -> a.train().size()).sum()
+        + " train / " + data.agents().stream().mapToInt(a -> a.test().size()).sum() + " test samples)");
+
+    Path partial = dir.resolve("metrics.jsonl.partial");
+    List<Double> seconds = new ArrayList<>();
+    List<RoundMetrics> all = new ArrayList<>();
+    Progress progress = new Progress(settings.rounds(), System.console() != null);
+    try {
+      Files.createDirectories(dir);
+      Map<String, Object> provenance = provenance(id, settings, data.source());
+      writeJson(dir.resolve("settings.json"), provenance);
+      try (BufferedWriter w = Files.newBufferedWriter(partial, StandardCharsets.UTF_8);
+          Simulator sim = new Simulator(settings, data.agents())) {
+        progress.header();
+        sim.run(r -> {
+          try {
+            w.write(MetricsJson.line(r.metrics(), r.seconds(), r.timings()));
+            w.newLine();
+            w.flush();
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + partial, e);
+          }
+          seconds.add(r.seconds());
+          all.add(r.metrics());
+          progress.round(r.metrics(), r.seconds());
+        });
+      }
+      Files.move(partial, metricsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      provenance.put("finished", Instant.now().toString());
+      provenance.put("medianSecondsPerRound", median(seconds));
+      writeJson(dir.resolve("settings.json"), provenance);
+    } catch (IOException e) {
+      throw new UserException("cannot write results to " + dir + ": " + e.getMessage(), e);
+    }
+    progress.done();
+    RoundMetrics last = all.get(all.size() - 1);
+    console.line(String.format(Locale.ROOT,
+        "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round", last.round(), last.cSpe(), last.cGen(),
+        last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()), median(seconds)));
+    console.line("results: " + metricsFile + ", " + dir.resolve("settings.json"));
+    return 0;
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int n = sorted.size();
+    return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  static Map<String, Object> provenance(String id, ExperimentSettings settings, String source) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("experiment", id);
+    p.put("settings", settings.describe());
+    p.put("data", source);
+    p.put("software", "demlearn " + Main.class.getPackage().getImplementationVersion());
+    p.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    p.put("cores", Runtime.getRuntime().availableProcessors());
+    p.put("started", Instant.now().toString());
+    return p;
+  }
+
+  static void writeJson(Path file, Object value) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), value);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The per-round table, and a progress bar under it on an interactive terminal. */
+  static final class Progress {
+    private final int rounds;
+    private final boolean interactive;
+    private final long start = System.nanoTime();
+    private int done;
+
+    Progress(int rounds, boolean interactive) {
+      this.rounds = rounds;
+      this.interactive = interactive;
+    }
+
+    void header() {
+      System.out.println("round   C-SPE   C-GEN  Global   G-SPE by level            G-GEN by level            s/round");
+    }
+
+    void round(RoundMetrics m, double seconds) {
+      done++;
+      if (interactive) {
+        System.out.print("\r\033[K");
+      }
+      System.out.printf(Locale.ROOT, "%5d  %6.4f  %6.4f  %6s  %-24s  %-24s  %6.3f%n", m.round(), m.cSpe(), m.cGen(),
+          m.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", m.global()), levels(m.gSpe()),
+          levels(m.gGen()), seconds);
+      if (interactive) {
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        int width = 30;
+        int filled = (int) Math.round(width * done / (double) rounds);
+        double eta = elapsed / done * (rounds - done);
+        System.out.printf(Locale.ROOT, "[%s%s] %d/%d rounds  C-SPE %.3f  C-GEN %.3f  ETA %.0f s", "#".repeat(filled),
+            ".".repeat(width - filled), done, rounds, m.cSpe(), m.cGen(), eta);
+      }
+      System.out.flush();
+    }
+
+    void done() {
+      if (interactive) {
+        System.out.print("\r\033[K");
+        System.out.flush();
+      }
+    }
+
+    private static String levels(List<Double> values) {
+      if (values.isEmpty()) {
+        return "-";
+      }
+      StringBuilder sb = new StringBuilder();
+      for (Double v : values) {
+        if (sb.length() > 0) {
+          sb.append(' ');
+        }
+        sb.append(v == null ? "  -  " : String.format(Locale.ROOT, "%.3f", v));
+      }
+      return sb.toString();
+    }
+  }
+}
