@@ -30,6 +30,8 @@ public final class Main {
   boolean debug;
 
   public static void main(String[] args) {
+    // SameDiff prints a line per op to System.out when it builds a gradient graph
+    System.setOut(new QuietStdout(System.out, "Added differentiated op "));
     System.exit(execute(args, System.getenv()));
   }
 

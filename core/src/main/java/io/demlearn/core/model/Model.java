@@ -35,7 +35,7 @@ public interface Model {
     return switch (kind) {
       case MLR -> new LogisticRegression();
       case MLP -> new Perceptron(100);
-      case CNN -> throw new UnsupportedOperationException("the CNN is being built");
+      case CNN -> new ConvNet();
     };
   }
 }

@@ -60,6 +60,49 @@ class GradientCheckTest {
   }
 
   @Test
+  void convNetAlongRandomDirections() {
+    // float32 throughout: compare directional derivatives, which are well above rounding noise
+    Model m = new ConvNet();
+    Dataset batch = randomBatch(3, 784, 10, 4);
+    SplittableRandom r = new SplittableRandom(14);
+    float[] p = m.initialParameters(r);
+    float[] g = new float[p.length];
+    m.lossAndGradient(p, batch, g);
+    float[] scratch = new float[p.length];
+    for (int probe = 0; probe < 4; probe++) {
+      double[] dir = new double[p.length];
+      double norm = 0;
+      for (int i = 0; i < p.length; i++) {
+        dir[i] = r.nextGaussian();
+        norm += dir[i] * dir[i];
+      }
+      norm = Math.sqrt(norm);
+      double analytic = 0;
+      for (int i = 0; i < p.length; i++) {
+        dir[i] /= norm;
+        analytic += dir[i] * g[i];
+      }
+      double h = 1e-2;
+      float[] up = p.clone();
+      float[] down = p.clone();
+      for (int i = 0; i < p.length; i++) {
+        up[i] = (float) (p[i] + h * dir[i]);
+        down[i] = (float) (p[i] - h * dir[i]);
+      }
+      double numeric = (m.lossAndGradient(up, batch, scratch) - m.lossAndGradient(down, batch, scratch)) / (2 * h);
+      assertThat(Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(analytic)))
+          .as("direction %d: analytic %s, numeric %s", probe, analytic, numeric).isLessThan(0.03);
+    }
+  }
+
+  @Test
+  void convNetHasTheReferenceSize() {
+    assertThat(new ConvNet().dimension()).isEqualTo(834_922);
+    assertThat(new LogisticRegression().dimension()).isEqualTo(7_850);
+    assertThat(new Perceptron(100).dimension()).isEqualTo(79_510);
+  }
+
+  @Test
   void lossIsCrossEntropyOfTheSoftmax() {
     Model m = new LogisticRegression(DataType.DOUBLE);
     float[] zero = new float[m.dimension()];

@@ -1,0 +1,119 @@
+package io.demlearn.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.demlearn.core.testing.IdxFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code demlearn simulate} through the command line, in this JVM. */
+class SimulateCommandTest {
+  @TempDir Path dir;
+
+  record Result(int exitCode, String out, String err) {}
+
+  static Result run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int rc = Main.execute(args, Map.of());
+      return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void aSyntheticRunWritesMetricsAndSettings() throws Exception {
+    Path out = dir.resolve("run");
+    Result r = run("simulate", "--dataset", "synthetic", "--agents", "8", "--rounds", "3", "--out", out.toString(),
+        "--experiment", "t1");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("synthetic data").contains("round   C-SPE").contains("median");
+    List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+    assertThat(lines).hasSize(3);
+    assertThat(lines.get(2)).contains("\"round\":2").contains("\"cSpe\":").contains("\"cGen\":").contains("\"global\":")
+        .contains("\"gSpe\":[").contains("\"gGen\":[").contains("\"seconds\":");
+    String settings = Files.readString(out.resolve("settings.json"));
+    assertThat(settings).contains("\"seed\" : 1").contains("\"algorithm\" : \"demlearn-p\"").contains("\"finished\"");
+    assertThat(out.resolve("metrics.jsonl.partial")).doesNotExist();
+
+    Result again = run("simulate", "--dataset", "synthetic", "--agents", "8", "--rounds", "3", "--out", out.toString());
+    assertThat(again.exitCode()).isEqualTo(1);
+    assertThat(again.err()).contains("already holds results").contains("--overwrite");
+  }
+
+  @Test
+  void badInputIsNamedAndNothingIsWritten() throws Exception {
+    Path out = dir.resolve("out");
+    Result missing = run("simulate", "--dataset", "fashion-mnist", "--data-dir", dir.resolve("nope").toString(),
+        "--out", out.toString());
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err()).contains("data directory " + dir.resolve("nope") + " does not exist").doesNotContain("\tat ");
+
+    Path data = IdxFiles.dataset(Files.createDirectories(dir.resolve("data")), 40, 20, true, 1);
+    Files.write(data.resolve("t10k-images-idx3-ubyte.gz"), new byte[] {1, 2, 3});
+    Result corrupt = run("simulate", "--data-dir", data.toString(), "--out", out.toString());
+    assertThat(corrupt.exitCode()).isEqualTo(1);
+    assertThat(corrupt.err()).contains("t10k-images-idx3-ubyte.gz");
+
+    Path good = IdxFiles.dataset(Files.createDirectories(dir.resolve("good")), 40, 20, true, 1);
+    Path split = dir.resolve("split.json");
+    Files.writeString(split, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:99\"],\"test\":[\"t10k:0\"]}]}");
+    Result range = run("simulate", "--data-dir", good.toString(), "--partition-file", split.toString(), "--out", out.toString());
+    assertThat(range.exitCode()).isEqualTo(1);
+    assertThat(range.err()).contains("agent a0").contains("'train:99' is out of range");
+
+    Result ward = run("simulate", "--dataset", "synthetic", "--linkage", "ward", "--metric", "cosine", "--out", out.toString());
+    assertThat(ward.exitCode()).isEqualTo(1);
+    assertThat(ward.err()).contains("--linkage ward needs --metric euclidean");
+
+    Result bogus = run("simulate", "--dataset", "synthetic", "--algorithm", "fedsgd", "--out", out.toString());
+    assertThat(bogus.err()).contains("unknown algorithm 'fedsgd'");
+
+    Result nan = run("simulate", "--dataset", "synthetic", "--learning-rate", "NaN", "--out", out.toString());
+    assertThat(nan.exitCode()).isEqualTo(1);
+    assertThat(nan.err()).contains("learning rate");
+
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void theClusterCommandWritesScipysLinkageMatrix() throws Exception {
+    Path in = dir.resolve("x.csv");
+    Files.writeString(in, "f1,f2\n0,0\n0,1\n10,10\n10,12\n");
+    Path z = dir.resolve("z.csv");
+    Result r = run("cluster", "--input", in.toString(), "--metric", "euclidean", "--linkage", "average", "--output", z.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(Files.readAllLines(z)).hasSize(3);
+    assertThat(Files.readAllLines(z).get(0)).isEqualTo("0,1,1.0,2");
+    assertThat(Files.readAllLines(z).get(1)).isEqualTo("2,3,2.0,2");
+    assertThat(Files.readAllLines(z).get(2)).startsWith("4,5,");
+
+    Files.writeString(in, "0,0\n0,1,2\n");
+    Result ragged = run("cluster", "--input", in.toString(), "--output", z.toString());
+    assertThat(ragged.exitCode()).isEqualTo(1);
+    assertThat(ragged.err()).contains(in + ": line 2 has 3 values, the first row has 2");
+    Files.writeString(in, "0,0\n0,NaN\n");
+    assertThat(run("cluster", "--input", in.toString(), "--output", z.toString()).err())
+        .contains("line 2, column 2: NaN is not a finite number");
+    Files.writeString(in, "0,0\n0,x\n");
+    assertThat(run("cluster", "--input", in.toString(), "--output", z.toString()).err())
+        .contains("line 2, column 2: 'x' is not a number");
+    Files.writeString(in, "1,0\n0,1\n");
+    assertThat(run("cluster", "--input", in.toString(), "--linkage", "ward", "--metric", "cosine", "--output", z.toString()).err())
+        .contains("--linkage ward needs --metric euclidean");
+  }
+}
