@@ -3,13 +3,16 @@ package io.demlearn.core.cluster;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * All pairwise distances between n vectors, condensed as scipy's pdist orders them: (0,1), (0,2),
  * ..., (0,n-1), (1,2), ... . Computed in double precision from the Gram matrix (one BLAS call,
  * O(n^2 d)): ||x-y||^2 = ||x||^2 + ||y||^2 - 2 x.y. That identity cancels badly when x and y are
- * close relative to their norms, so pairs with ||x-y||^2 below 1e-4 (||x||^2 + ||y||^2) are
- * recomputed directly from the differences; elsewhere the relative error stays below ~1e-10.
+ * close relative to their norms, so the vectors are first centred on their mean (which leaves
+ * distances unchanged and shrinks norms to the spread), and pairs with ||x-y||^2 still below 1e-4
+ * (||x||^2 + ||y||^2) are recomputed directly from the differences; elsewhere the relative error
+ * stays below ~1e-10.
  */
 public final class PairwiseDistances {
   /** Relative squared distance below which a pair is recomputed from its differences. */
@@ -32,22 +35,20 @@ public final class PairwiseDistances {
       return new double[0];
     }
     int d = x[0].length;
-    double[] flat = new double[Math.multiplyExact(n, d)];
     for (int i = 0; i < n; i++) {
       if (x[i].length != d) {
         throw new ClusteringInputException(i, "has " + x[i].length + " values, row 0 has " + d);
       }
       for (int k = 0; k < d; k++) {
-        float v = x[i][k];
-        if (!Float.isFinite(v)) {
-          throw new ClusteringInputException(i, "holds a non-finite value (" + v + ") at position " + k);
+        if (!Float.isFinite(x[i][k])) {
+          throw new ClusteringInputException(i, "holds a non-finite value (" + x[i][k] + ") at position " + k);
         }
-        flat[i * d + k] = v;
       }
     }
-    double[] gram = gram(flat, n, d);
     double[] out = new double[n * (n - 1) / 2];
     if (metric == Metric.EUCLIDEAN) {
+      // centred first: distances do not change, and the Gram identity cancels far less
+      double[] gram = gram(x, true);
       for (int i = 0; i < n; i++) {
         double gii = gram[i * n + i];
         for (int j = i + 1; j < n; j++) {
@@ -60,6 +61,7 @@ public final class PairwiseDistances {
         }
       }
     } else {
+      double[] gram = gram(x, false);
       double[] norm = new double[n];
       for (int i = 0; i < n; i++) {
         norm[i] = Math.sqrt(gram[i * n + i]);
@@ -77,8 +79,41 @@ public final class PairwiseDistances {
     return out;
   }
 
-  private static double[] gram(double[] flat, int n, int d) {
-    INDArray a = Nd4j.create(flat, new long[] {n, d}, DataType.DOUBLE);
+  /** X X^T in double precision for the rows of x (centred on their mean if asked), row-major n x n. */
+  private static double[] gram(float[][] x, boolean centred) {
+    int n = x.length;
+    int d = x[0].length;
+    INDArray a;
+    int block = Math.max(1, (1 << 20) / d);
+    if (n <= block) {
+      // small: one copy in, one native cast
+      float[] values = new float[n * d];
+      for (int r = 0; r < n; r++) {
+        System.arraycopy(x[r], 0, values, r * d, d);
+      }
+      INDArray f = Nd4j.create(values, new long[] {n, d}, DataType.FLOAT);
+      a = f.castTo(DataType.DOUBLE);
+      f.close();
+    } else {
+      // large: row blocks, so that no second full copy exists
+      a = Nd4j.create(DataType.DOUBLE, n, d);
+      float[] values = new float[block * d];
+      for (int from = 0; from < n; from += block) {
+        int rows = Math.min(block, n - from);
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(x[from + r], 0, values, r * d, d);
+        }
+        INDArray part = Nd4j.create(rows == block ? values : java.util.Arrays.copyOf(values, rows * d),
+            new long[] {rows, d}, DataType.FLOAT);
+        a.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()).assign(part);
+        part.close();
+      }
+    }
+    if (centred) {
+      INDArray mean = a.mean(0);
+      a.subiRowVector(mean);
+      mean.close();
+    }
     INDArray g = Nd4j.create(DataType.DOUBLE, n, n);
     Nd4j.gemm(a, a, g, false, true, 1.0, 0.0);
     double[] out = g.data().asDouble();
