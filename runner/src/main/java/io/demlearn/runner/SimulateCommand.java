@@ -108,6 +108,9 @@ final class SimulateCommand implements Callable<Integer> {
       writeJson(dir.resolve("settings.json"), provenance);
     } catch (IOException e) {
       throw new UserException("cannot write results to " + dir + ": " + e.getMessage(), e);
+    } catch (Simulator.DivergedException e) {
+      progress.done();
+      throw new UserException(e.getMessage() + "; the rounds before are in " + partial, e);
     }
     progress.done();
     RoundMetrics last = all.get(all.size() - 1);

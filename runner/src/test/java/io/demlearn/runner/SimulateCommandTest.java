@@ -87,7 +87,25 @@ class SimulateCommandTest {
     assertThat(nan.exitCode()).isEqualTo(1);
     assertThat(nan.err()).contains("learning rate");
 
+    Path fifty = dir.resolve("one.json");
+    Files.writeString(fifty, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"t10k:0\"]}]}");
+    Result tooMany = run("simulate", "--data-dir", good.toString(), "--partition-file", fifty.toString(), "--agents", "3",
+        "--out", out.toString());
+    assertThat(tooMany.exitCode()).isEqualTo(1);
+    assertThat(tooMany.err()).contains("--agents 3 but partition file " + fifty + " has 1 agents");
+
     assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void aDivergingRunStopsNamingTheAgent() {
+    Path out = dir.resolve("diverged");
+    Result r = run("simulate", "--dataset", "synthetic", "--agents", "4", "--rounds", "5", "--learning-rate", "1e30",
+        "--out", out.toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).containsPattern("agent agent-00\\d's model holds").contains("--learning-rate")
+        .contains("metrics.jsonl.partial");
+    assertThat(out.resolve("metrics.jsonl")).doesNotExist();
   }
 
   @Test

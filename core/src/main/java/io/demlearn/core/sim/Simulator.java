@@ -92,6 +92,7 @@ public final class Simulator implements AutoCloseable {
     RoundMetrics metrics = evaluator.evaluate(round, state);
     long t1 = System.nanoTime();
     List<float[]> trained = strategy.federated() ? trainAgents(round, state) : trainCentral(round, state);
+    checkFinite(round, trained);
     long t2 = System.nanoTime();
     RoundState next = strategy.aggregate(round, trained, trainSamples, state);
     long t3 = System.nanoTime();
@@ -101,6 +102,29 @@ public final class Simulator implements AutoCloseable {
     timings.put("aggregate", (t3 - t2) / 1e9);
     listener.onRound(new Round(metrics, state, (t3 - t0) / 1e9, timings));
     return next;
+  }
+
+  /** A model that is no longer finite would poison every group above it: stop, naming the agent. */
+  private void checkFinite(int round, List<float[]> trained) {
+    for (int a = 0; a < trained.size(); a++) {
+      float[] p = trained.get(a);
+      for (int k = 0; k < p.length; k++) {
+        if (!Float.isFinite(p[k])) {
+          throw new DivergedException("agent " + agents.get(a).id() + "'s model holds " + p[k] + " (parameter " + k
+              + ") after round " + round + "'s local training: training diverged; try a smaller --learning-rate (now "
+              + settings.learningRate() + ")");
+        }
+      }
+    }
+  }
+
+  /** Local training produced a non-finite model. */
+  public static final class DivergedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    DivergedException(String message) {
+      super(message);
+    }
   }
 
   private List<float[]> trainAgents(int round, RoundState state) {
