@@ -4,7 +4,6 @@ import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.data.AgentData;
 import io.demlearn.core.data.Dataset;
 import io.demlearn.core.model.Model;
-import io.demlearn.core.sim.RoundState;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -43,28 +42,36 @@ public final class Evaluator {
     this.threads = threads;
   }
 
-  public RoundMetrics evaluate(int round, RoundState state) {
+  /**
+   * The metrics of one round.
+   *
+   * @param agentModels per agent, the model it is evaluated with
+   * @param tree the hierarchy the group models belong to, or null (no group metrics)
+   * @param groupModels group models by id (as evaluated: DemLearn's generalised ones)
+   * @param global the root model for the Global metric, or null
+   */
+  public RoundMetrics evaluate(int round, int hierarchyVersion, List<float[]> agentModels, Hierarchy tree,
+      Map<String, float[]> groupModels, float[] global) {
     // distinct models, each predicted once
     Map<float[], Integer> index = new IdentityHashMap<>();
     List<float[]> models = new ArrayList<>();
-    for (float[] m : state.evalModels()) {
+    for (float[] m : agentModels) {
       index.computeIfAbsent(m, k -> {
         models.add(k);
         return models.size() - 1;
       });
     }
-    Hierarchy tree = state.hierarchy();
-    boolean groups = tree != null && !state.groupModels().isEmpty();
+    boolean groups = tree != null && !groupModels.isEmpty();
     if (groups) {
       for (Hierarchy.Group g : tree.topDown()) {
-        index.computeIfAbsent(state.groupModels().get(g.id()), k -> {
+        index.computeIfAbsent(groupModels.get(g.id()), k -> {
           models.add(k);
           return models.size() - 1;
         });
       }
     }
-    if (state.global() != null) {
-      index.computeIfAbsent(state.global(), k -> {
+    if (global != null) {
+      index.computeIfAbsent(global, k -> {
         models.add(k);
         return models.size() - 1;
       });
@@ -74,9 +81,9 @@ public final class Evaluator {
     long ownCorrect = 0;
     long ownTotal = 0;
     double genSum = 0;
-    int agents = state.evalModels().size();
+    int agents = agentModels.size();
     for (int a = 0; a < agents; a++) {
-      int[] p = predictions[index.get(state.evalModels().get(a))];
+      int[] p = predictions[index.get(agentModels.get(a))];
       ownCorrect += correct(p, offset[a], offset[a] + count[a]);
       ownTotal += count[a];
       genSum += correct(p, 0, union.size()) / (double) union.size();
@@ -93,7 +100,7 @@ public final class Evaluator {
         double gen = 0;
         double weight = 0;
         for (Hierarchy.Group g : tree.atLevel(level)) {
-          int[] p = predictions[index.get(state.groupModels().get(g.id()))];
+          int[] p = predictions[index.get(groupModels.get(g.id()))];
           long c = 0;
           long n = 0;
           for (int a : g.members()) {
@@ -109,9 +116,9 @@ public final class Evaluator {
         gGen.add(weight > 0 ? gen / weight : null);
       }
     }
-    Double global = state.global() == null ? null
-        : correct(predictions[index.get(state.global())], 0, union.size()) / (double) union.size();
-    return new RoundMetrics(round, state.hierarchyVersion(), cSpe, cGen, global, gSpe, gGen, members);
+    Double globalAccuracy = global == null ? null
+        : correct(predictions[index.get(global)], 0, union.size()) / (double) union.size();
+    return new RoundMetrics(round, hierarchyVersion, cSpe, cGen, globalAccuracy, gSpe, gGen, members);
   }
 
   private long correct(int[] predicted, int from, int to) {

@@ -89,7 +89,8 @@ public final class Simulator implements AutoCloseable {
   /** Runs one round from {@code state}: evaluate, train, aggregate. */
   public RoundState round(int round, RoundState state, Listener listener) {
     long t0 = System.nanoTime();
-    RoundMetrics metrics = evaluator.evaluate(round, state);
+    RoundMetrics metrics = evaluator.evaluate(round, state.hierarchyVersion(), state.evalModels(), state.hierarchy(),
+        state.groupModels(), state.global());
     long t1 = System.nanoTime();
     List<float[]> trained = strategy.federated() ? trainAgents(round, state) : trainCentral(round, state);
     checkFinite(round, trained);
