@@ -62,9 +62,12 @@ public final class BackgroundStack {
       return before;
     }
     Properties saved = loadProperties();
-    int kPort = Ports.orFree(choose(kafkaPort, saved, "kafka.port", DEFAULT_KAFKA_PORT));
-    int rPort = Ports.orFree(choose(registryPort, saved, "registry.port", DEFAULT_REGISTRY_PORT));
-    int cPort = Ports.orFree(choose(null, saved, "kafka.controller.port", 0));
+    int[] ports = Ports.resolve(choose(kafkaPort, saved, "kafka.port", DEFAULT_KAFKA_PORT),
+        choose(registryPort, saved, "registry.port", DEFAULT_REGISTRY_PORT),
+        choose(null, saved, "kafka.controller.port", 0));
+    int kPort = ports[0];
+    int rPort = ports[1];
+    int cPort = ports[2];
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {

@@ -66,8 +66,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param controllerPort KRaft controller port (0: a free one)
    */
   public static EmbeddedKafkaBroker start(Path dataDir, boolean deleteOnClose, int port, int controllerPort) {
-    EmbeddedKafkaBroker broker =
-        new EmbeddedKafkaBroker(dataDir, deleteOnClose, Ports.orFree(port), Ports.orFree(controllerPort));
+    int[] ports = Ports.resolve(port, controllerPort);
+    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, deleteOnClose, ports[0], ports[1]);
     broker.startup();
     return broker;
   }

@@ -55,7 +55,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
    */
   public static LocalSchemaRegistry start(int port, Path log, Path store, boolean detached, Duration timeout) {
     Path jar = locateJar();
-    int actualPort = Ports.orFree(port);
+    int actualPort = Ports.resolve(port)[0];
     if (Ports.isListening(actualPort)) {
       throw new RegistryStartException("port " + actualPort + " is already in use; choose another registry port", null);
     }

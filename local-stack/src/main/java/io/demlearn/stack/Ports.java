@@ -11,19 +11,44 @@ import java.net.Socket;
 public final class Ports {
   private Ports() {}
 
-  /** A port that was free a moment ago on the loopback interface. */
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
+  /**
+   * The requested ports, with every 0 replaced by a free port; the free ports are taken while the
+   * others are held open, so they differ from each other and from the requested ones.
+   */
+  public static int[] resolve(int... requested) {
+    int[] out = requested.clone();
+    java.util.List<ServerSocket> held = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < out.length; i++) {
+        if (out[i] != 0) {
+          continue;
+        }
+        while (true) {
+          ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+          held.add(socket);
+          int port = socket.getLocalPort();
+          boolean clash = false;
+          for (int r : requested) {
+            clash |= r == port;
+          }
+          if (!clash) {
+            out[i] = port;
+            break;
+          }
+        }
+      }
+      return out;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot find a free loopback port", e);
+      throw new UncheckedIOException("cannot find free loopback ports", e);
+    } finally {
+      for (ServerSocket s : held) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // released anyway when the process ends
+        }
+      }
     }
-  }
-
-  /** {@code port} itself, or a free port when it is 0. */
-  public static int orFree(int port) {
-    return port == 0 ? freePort() : port;
   }
 
   /** Whether something accepts connections on the loopback interface at {@code port}. */
