@@ -14,9 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * Computes a round's metrics as the authors' code does (test data only): all agents' and groups'
- * models predict the union of the agents' test sets (the agents' own test sets are slices of it),
- * in parallel chunks, and the accuracies follow from the predictions.
+ * Computes a round's metrics as the authors' code does (test data only): models predict the union
+ * of the agents' test sets (each agent's own test set is a slice of it). Every model is predicted
+ * on its own, so an agent scoring itself and the simulator scoring everyone get the same bits.
  */
 public final class Evaluator {
   private final Model model;
@@ -26,6 +26,7 @@ public final class Evaluator {
   private final ExecutorService pool;
   private final int threads;
 
+  /** @param pool threads for predicting many models, or null to predict on the caller's thread */
   public Evaluator(Model model, List<AgentData> agents, ExecutorService pool, int threads) {
     this.model = model;
     List<Dataset> tests = agents.stream().map(AgentData::test).toList();
@@ -39,11 +40,16 @@ public final class Evaluator {
       at += count[a];
     }
     this.pool = pool;
-    this.threads = threads;
+    this.threads = pool == null ? 1 : threads;
+  }
+
+  /** Group metrics of a round: per level, and Global. */
+  public record GroupScores(List<Double> gSpe, List<Double> gGen, Map<String, Integer> members, Double global) {
+    public static final GroupScores NONE = new GroupScores(List.of(), List.of(), Map.of(), null);
   }
 
   /**
-   * The metrics of one round.
+   * The metrics of one round from the models themselves.
    *
    * @param agentModels per agent, the model it is evaluated with
    * @param tree the hierarchy the group models belong to, or null (no group metrics)
@@ -52,73 +58,105 @@ public final class Evaluator {
    */
   public RoundMetrics evaluate(int round, int hierarchyVersion, List<float[]> agentModels, Hierarchy tree,
       Map<String, float[]> groupModels, float[] global) {
-    // distinct models, each predicted once
-    Map<float[], Integer> index = new IdentityHashMap<>();
-    List<float[]> models = new ArrayList<>();
-    for (float[] m : agentModels) {
-      index.computeIfAbsent(m, k -> {
-        models.add(k);
-        return models.size() - 1;
-      });
-    }
-    boolean groups = tree != null && !groupModels.isEmpty();
-    if (groups) {
-      for (Hierarchy.Group g : tree.topDown()) {
-        index.computeIfAbsent(groupModels.get(g.id()), k -> {
-          models.add(k);
-          return models.size() - 1;
-        });
-      }
-    }
-    if (global != null) {
-      index.computeIfAbsent(global, k -> {
-        models.add(k);
-        return models.size() - 1;
-      });
-    }
-    int[][] predictions = predictAll(models);
+    return combine(round, hierarchyVersion, scores(agentModels), groups(tree, groupModels, global));
+  }
 
+  /** Metrics from the agents' scores and the groups'. */
+  public static RoundMetrics combine(int round, int hierarchyVersion, List<AgentScore> scores, GroupScores groups) {
     long ownCorrect = 0;
     long ownTotal = 0;
     double genSum = 0;
-    int agents = agentModels.size();
-    for (int a = 0; a < agents; a++) {
-      int[] p = predictions[index.get(agentModels.get(a))];
-      ownCorrect += correct(p, offset[a], offset[a] + count[a]);
-      ownTotal += count[a];
-      genSum += correct(p, 0, union.size()) / (double) union.size();
+    for (AgentScore s : scores) {
+      ownCorrect += s.ownCorrect();
+      ownTotal += s.ownTotal();
+      genSum += s.allCorrect() / (double) s.allTotal();
     }
-    double cSpe = ownCorrect / (double) ownTotal;
-    double cGen = genSum / agents;
+    return new RoundMetrics(round, hierarchyVersion, ownCorrect / (double) ownTotal, genSum / scores.size(),
+        groups.global(), groups.gSpe(), groups.gGen(), groups.members());
+  }
 
+  /** One agent's score with {@code params}. */
+  public AgentScore score(int agent, float[] params) {
+    return score(agent, model.predict(List.of(params), union)[0]);
+  }
+
+  private AgentScore score(int agent, int[] predictions) {
+    return new AgentScore(correct(predictions, offset[agent], offset[agent] + count[agent]), count[agent],
+        correct(predictions, 0, union.size()), union.size());
+  }
+
+  /** Every agent's score (a model shared by several agents is predicted once). */
+  public List<AgentScore> scores(List<float[]> agentModels) {
+    Map<float[], Integer> index = new IdentityHashMap<>();
+    List<float[]> distinct = new ArrayList<>();
+    for (float[] m : agentModels) {
+      index.computeIfAbsent(m, k -> {
+        distinct.add(k);
+        return distinct.size() - 1;
+      });
+    }
+    int[][] predictions = predictAll(distinct);
+    List<AgentScore> out = new ArrayList<>(agentModels.size());
+    for (int a = 0; a < agentModels.size(); a++) {
+      out.add(score(a, predictions[index.get(agentModels.get(a))]));
+    }
+    return out;
+  }
+
+  /** Group metrics: each group model on its members' test data and on all; Global: the root. */
+  public GroupScores groups(Hierarchy tree, Map<String, float[]> groupModels, float[] global) {
+    if (tree == null || groupModels.isEmpty()) {
+      return global == null ? GroupScores.NONE : new GroupScores(List.of(), List.of(), Map.of(), accuracy(global));
+    }
+    Map<float[], Integer> index = new IdentityHashMap<>();
+    List<float[]> distinct = new ArrayList<>();
+    for (Hierarchy.Group g : tree.topDown()) {
+      float[] m = groupModels.get(g.id());
+      if (m == null) {
+        throw new IllegalArgumentException("no model for group " + g.id());
+      }
+      index.computeIfAbsent(m, k -> {
+        distinct.add(k);
+        return distinct.size() - 1;
+      });
+    }
+    if (global != null) {
+      index.computeIfAbsent(global, k -> {
+        distinct.add(k);
+        return distinct.size() - 1;
+      });
+    }
+    int[][] predictions = predictAll(distinct);
     List<Double> gSpe = new ArrayList<>();
     List<Double> gGen = new ArrayList<>();
     Map<String, Integer> members = new TreeMap<>();
-    if (groups) {
-      for (int level = 1; level <= tree.topLevel(); level++) {
-        double spe = 0;
-        double gen = 0;
-        double weight = 0;
-        for (Hierarchy.Group g : tree.atLevel(level)) {
-          int[] p = predictions[index.get(groupModels.get(g.id()))];
-          long c = 0;
-          long n = 0;
-          for (int a : g.members()) {
-            c += correct(p, offset[a], offset[a] + count[a]);
-            n += count[a];
-          }
-          spe += g.agentCount() * (c / (double) n);
-          gen += g.agentCount() * (correct(p, 0, union.size()) / (double) union.size());
-          weight += g.agentCount();
-          members.put(g.id(), g.agentCount());
+    for (int level = 1; level <= tree.topLevel(); level++) {
+      double spe = 0;
+      double gen = 0;
+      double weight = 0;
+      for (Hierarchy.Group g : tree.atLevel(level)) {
+        int[] p = predictions[index.get(groupModels.get(g.id()))];
+        long c = 0;
+        long n = 0;
+        for (int a : g.members()) {
+          c += correct(p, offset[a], offset[a] + count[a]);
+          n += count[a];
         }
-        gSpe.add(weight > 0 ? spe / weight : null);
-        gGen.add(weight > 0 ? gen / weight : null);
+        spe += g.agentCount() * (c / (double) n);
+        gen += g.agentCount() * (correct(p, 0, union.size()) / (double) union.size());
+        weight += g.agentCount();
+        members.put(g.id(), g.agentCount());
       }
+      gSpe.add(weight > 0 ? spe / weight : null);
+      gGen.add(weight > 0 ? gen / weight : null);
     }
     Double globalAccuracy = global == null ? null
         : correct(predictions[index.get(global)], 0, union.size()) / (double) union.size();
-    return new RoundMetrics(round, hierarchyVersion, cSpe, cGen, globalAccuracy, gSpe, gGen, members);
+    return new GroupScores(gSpe, gGen, members, globalAccuracy);
+  }
+
+  private double accuracy(float[] params) {
+    return correct(model.predict(List.of(params), union)[0], 0, union.size()) / (double) union.size();
   }
 
   private long correct(int[] predicted, int from, int to) {
@@ -133,11 +171,11 @@ public final class Evaluator {
   }
 
   private int[][] predictAll(List<float[]> models) {
-    int[][] out = new int[models.size()][];
     int chunks = Math.min(threads, models.size());
     if (chunks <= 1) {
       return model.predict(models, union);
     }
+    int[][] out = new int[models.size()][];
     List<Future<int[][]>> parts = new ArrayList<>();
     int per = (models.size() + chunks - 1) / chunks;
     for (int from = 0; from < models.size(); from += per) {

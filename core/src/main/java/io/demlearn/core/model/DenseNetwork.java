@@ -112,42 +112,15 @@ public class DenseNetwork implements Model {
     }
     INDArray x = Nd4j.create(data.features(), new long[] {n, inputs()}, DataType.FLOAT).castTo(precision);
     int c = classes();
-    if (layers() == 1) {
-      // one gemm for a whole group of models: logits [n x (models * classes)]
-      int chunk = Math.max(1, 4096 / c);
-      for (int from = 0; from < parameters.size(); from += chunk) {
-        int to = Math.min(parameters.size(), from + chunk);
-        int models = to - from;
-        float[] w = new float[models * c * inputs()];
-        float[] b = new float[models * c];
-        for (int m = 0; m < models; m++) {
-          float[] p = parameters.get(from + m);
-          checkLength(p);
-          System.arraycopy(p, weightOffset[0], w, m * c * inputs(), c * inputs());
-          System.arraycopy(p, biasOffset[0], b, m * c, c);
-        }
-        INDArray wa = Nd4j.create(w, new long[] {models * c, inputs()}, DataType.FLOAT).castTo(precision);
-        INDArray ba = Nd4j.create(b, new long[] {1, models * c}, DataType.FLOAT).castTo(precision);
-        INDArray logits = Nd4j.create(precision, n, models * c);
-        Nd4j.gemm(x, wa, logits, false, true, 1.0, 0.0);
-        logits.addiRowVector(ba);
-        float[] z = logits.castTo(DataType.FLOAT).data().asFloat();
-        for (int m = 0; m < models; m++) {
-          out[from + m] = argmaxBlocks(z, n, models * c, m * c, c);
-        }
-        wa.close();
-        ba.close();
-        logits.close();
-      }
-    } else {
-      try (DenseTrainer t = new DenseTrainer()) {
-        for (int m = 0; m < parameters.size(); m++) {
-          float[] p = parameters.get(m);
-          checkLength(p);
-          t.load(p);
-          INDArray logits = t.forward(x, n);
-          out[m] = argmaxBlocks(logits.castTo(DataType.FLOAT).data().asFloat(), n, c, 0, c);
-        }
+    // one model at a time, always the same gemm shapes: a model's predictions do not depend on
+    // which other models are predicted with it (the agents and the simulator must agree bit for bit)
+    try (DenseTrainer t = new DenseTrainer()) {
+      for (int m = 0; m < parameters.size(); m++) {
+        float[] p = parameters.get(m);
+        checkLength(p);
+        t.load(p);
+        INDArray logits = t.forward(x, n);
+        out[m] = argmaxBlocks(logits.castTo(DataType.FLOAT).data().asFloat(), n, c, 0, c);
       }
     }
     x.close();

@@ -1,7 +1,7 @@
 package io.demlearn.core.sim;
 
 import io.demlearn.core.cluster.Hierarchy;
-import java.util.Collections;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -11,18 +11,34 @@ import java.util.Map;
  */
 public record CentralisedStrategy() implements Strategy {
   @Override
-  public RoundState initial(float[] initialModel, int agents) {
-    List<float[]> same = Collections.nCopies(agents, initialModel);
-    return new RoundState(Hierarchy.flat(agents), null, 0, same, same, Collections.nCopies(agents, null),
-        Map.of(Hierarchy.ROOT, initialModel), initialModel);
+  public HierarchyVersion initialHierarchy(int agents) {
+    return new HierarchyVersion(Hierarchy.flat(agents), null, 0, 0);
   }
 
   @Override
-  public RoundState aggregate(int round, List<float[]> trained, int[] trainSamples, RoundState previous) {
-    float[] model = trained.get(0);
-    List<float[]> same = Collections.nCopies(trained.size(), model);
-    return new RoundState(previous.hierarchy(), null, 0, same, same, previous.proxTargets(),
-        Map.of(Hierarchy.ROOT, model), model);
+  public Map<String, float[]> initialGroups(float[] initialModel) {
+    return Map.of(Hierarchy.ROOT, initialModel);
+  }
+
+  @Override
+  public HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous) {
+    return previous != null ? previous : initialHierarchy(trained.size());
+  }
+
+  /** The agents' "trained" models are all the one central model. */
+  @Override
+  public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
+    return Map.of(Hierarchy.ROOT, trained.get(0));
+  }
+
+  @Override
+  public Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
+    return Map.of(Hierarchy.ROOT, raw.get(Hierarchy.ROOT));
+  }
+
+  @Override
+  public AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
+    return new AgentStart(trained, trained, null);
   }
 
   @Override

@@ -1,20 +1,24 @@
 package io.demlearn.core.sim;
 
+import io.demlearn.core.aggregate.Averaging;
 import io.demlearn.core.aggregate.HierarchicalAggregation;
 import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.cluster.Hierarchy;
-import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * DemLearn and DemLearn-P (Nguyen et al., Algorithm 1), as the authors' code runs it: every
  * {@code reclusterEvery} rounds the trained agent models are clustered and the tree is rebuilt,
- * then group models are built bottom-up ("hard" update, with Amplify in the first rounds where
- * enabled); in other rounds the tree is kept and group models are plain means. Then the top-down
- * pass generalises the group models and mixes every agent with its parent. Each agent is next
+ * and group models are built bottom-up ("hard" update, with Amplify in the first rounds where
+ * enabled); in other rounds the tree is kept and group models are plain means. The top-down pass
+ * generalises the group models (g'_k = (1-alpha) g_k + alpha g'_parent, the root unchanged) and
+ * mixes every agent with its parent (w = (1-alpha) w + alpha g'_parent). Each agent is next
  * evaluated with, and trains from, its mixed model; its proximal target is its parent's
  * generalised model (mu decides whether it pulls).
  */
@@ -22,31 +26,50 @@ public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int recl
     double amplify, int amplifyRounds, Weighting weighting) implements Strategy {
 
   @Override
-  public RoundState initial(float[] initialModel, int agents) {
-    List<float[]> same = Collections.nCopies(agents, initialModel);
-    List<float[]> none = Collections.nCopies(agents, null);
-    return new RoundState(null, null, -1, same, same, none, Map.of(), null);
+  public HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous) {
+    if (previous != null && round % reclusterEvery != 0) {
+      return previous;
+    }
+    Dendrogram dendrogram = clustering.cluster(trained);
+    return new HierarchyVersion(Hierarchy.fromDendrogram(dendrogram, levels), dendrogram,
+        previous == null ? 0 : previous.version() + 1, round);
   }
 
   @Override
-  public RoundState aggregate(int round, List<float[]> trained, int[] trainSamples, RoundState previous) {
-    boolean recluster = previous.hierarchy() == null || round % reclusterEvery == 0;
-    Hierarchy tree = previous.hierarchy();
-    Dendrogram dendrogram = previous.dendrogram();
-    int version = previous.hierarchyVersion();
-    if (recluster) {
-      dendrogram = clustering.cluster(trained);
-      tree = Hierarchy.fromDendrogram(dendrogram, levels);
-      version++;
+  public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
+    double factor = hierarchy.rebuiltIn(round) && round < amplifyRounds ? amplify : 1.0;
+    return HierarchicalAggregation.bottomUp(hierarchy.tree(), trained, trainSamples, weighting, factor);
+  }
+
+  @Override
+  public Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
+    Set<String> needed = null;
+    if (wanted != null) {
+      needed = new HashSet<>();
+      for (String g : wanted) {
+        for (String a = g; a != null && needed.add(a); a = tree.group(a).parentId()) {
+          // the group and every ancestor
+        }
+      }
     }
-    double factor = recluster && round < amplifyRounds ? amplify : 1.0;
-    Map<String, float[]> raw = HierarchicalAggregation.bottomUp(tree, trained, trainSamples, weighting, factor);
-    HierarchicalAggregation.TopDown mixed = HierarchicalAggregation.topDown(tree, raw, trained, alpha);
-    List<float[]> targets = new ArrayList<>(trained.size());
-    for (int a = 0; a < trained.size(); a++) {
-      targets.add(mixed.generalised().get(tree.parentOf(a)));
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (Hierarchy.Group g : tree.topDown()) {
+      if (needed != null && !needed.contains(g.id())) {
+        continue;
+      }
+      float[] own = raw.get(g.id());
+      if (own == null) {
+        throw new IllegalArgumentException("no model for group " + g.id());
+      }
+      out.put(g.id(), g.isRoot() ? own : Averaging.mix(own, out.get(g.parentId()), alpha));
     }
-    return new RoundState(tree, dendrogram, version, mixed.agents(), mixed.agents(), targets, mixed.generalised(),
-        raw.get(Hierarchy.ROOT));
+    return out;
+  }
+
+  @Override
+  public AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
+    float[] parent = generalised.get(tree.parentOf(agent));
+    float[] mixed = Averaging.mix(trained, parent, alpha);
+    return new AgentStart(mixed, mixed, parent);
   }
 }

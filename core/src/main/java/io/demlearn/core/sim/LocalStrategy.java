@@ -1,20 +1,29 @@
 package io.demlearn.core.sim;
 
-import java.util.Collections;
+import io.demlearn.core.cluster.Hierarchy;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
 /** No federation: every agent keeps training its own model on its own data. */
 public record LocalStrategy() implements Strategy {
   @Override
-  public RoundState initial(float[] initialModel, int agents) {
-    List<float[]> same = Collections.nCopies(agents, initialModel);
-    return new RoundState(null, null, -1, same, same, Collections.nCopies(agents, null), Map.of(), null);
+  public HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous) {
+    return null;
   }
 
   @Override
-  public RoundState aggregate(int round, List<float[]> trained, int[] trainSamples, RoundState previous) {
-    List<float[]> mine = List.copyOf(trained);
-    return new RoundState(null, null, -1, mine, mine, previous.proxTargets(), Map.of(), null);
+  public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
+    return Map.of();
+  }
+
+  @Override
+  public Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
+    return Map.of();
+  }
+
+  @Override
+  public AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
+    return new AgentStart(trained, trained, null);
   }
 }

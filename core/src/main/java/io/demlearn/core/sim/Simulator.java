@@ -1,6 +1,7 @@
 package io.demlearn.core.sim;
 
 import io.demlearn.core.Seeds;
+import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.data.AgentData;
 import io.demlearn.core.data.Dataset;
 import io.demlearn.core.metrics.Evaluator;
@@ -79,30 +80,41 @@ public final class Simulator implements AutoCloseable {
 
   /** Runs every round. */
   public RoundState run(Listener listener) {
-    RoundState state = strategy.initial(initialModel(), agents.size());
+    float[] init = initialModel();
+    Map<String, float[]> groups = strategy.initialGroups(init);
+    RoundState state = new RoundState(strategy.initialHierarchy(agents.size()), groups, groups,
+        groups.get(Hierarchy.ROOT), java.util.Collections.nCopies(agents.size(), strategy.initial(init)));
     for (int round = 0; round < settings.rounds(); round++) {
       state = round(round, state, listener);
     }
     return state;
   }
 
-  /** Runs one round from {@code state}: evaluate, train, aggregate. */
+  /** Runs one round from {@code state}: evaluate, train, cluster, aggregate, generalise. */
   public RoundState round(int round, RoundState state, Listener listener) {
     long t0 = System.nanoTime();
-    RoundMetrics metrics = evaluator.evaluate(round, state.hierarchyVersion(), state.evalModels(), state.hierarchy(),
+    RoundMetrics metrics = evaluator.evaluate(round, state.hierarchyVersion(), state.evalModels(), state.tree(),
         state.groupModels(), state.global());
     long t1 = System.nanoTime();
     List<float[]> trained = strategy.federated() ? trainAgents(round, state) : trainCentral(round, state);
     checkFinite(round, trained);
     long t2 = System.nanoTime();
-    RoundState next = strategy.aggregate(round, trained, trainSamples, state);
+    HierarchyVersion hierarchy = strategy.hierarchy(round, trained, state.hierarchy());
     long t3 = System.nanoTime();
+    Map<String, float[]> raw = hierarchy == null ? Map.of() : strategy.aggregate(round, hierarchy, trained, trainSamples);
+    Map<String, float[]> generalised = hierarchy == null ? Map.of() : strategy.generalise(hierarchy.tree(), raw, null);
+    List<AgentStart> next = new ArrayList<>(trained.size());
+    for (int a = 0; a < trained.size(); a++) {
+      next.add(strategy.next(a, trained.get(a), hierarchy == null ? null : hierarchy.tree(), generalised));
+    }
+    long t4 = System.nanoTime();
     Map<String, Double> timings = new LinkedHashMap<>();
     timings.put("evaluate", (t1 - t0) / 1e9);
     timings.put("train", (t2 - t1) / 1e9);
-    timings.put("aggregate", (t3 - t2) / 1e9);
-    listener.onRound(new Round(metrics, state, (t3 - t0) / 1e9, timings));
-    return next;
+    timings.put("cluster", (t3 - t2) / 1e9);
+    timings.put("aggregate", (t4 - t3) / 1e9);
+    listener.onRound(new Round(metrics, state, (t4 - t0) / 1e9, timings));
+    return new RoundState(hierarchy, raw, generalised, raw.get(Hierarchy.ROOT), List.copyOf(next));
   }
 
   /** A model that is no longer finite would poison every group above it: stop, naming the agent. */
@@ -134,8 +146,9 @@ public final class Simulator implements AutoCloseable {
     for (int a = 0; a < agents.size(); a++) {
       int agent = a;
       futures.add(pool.submit(() -> {
-        float[] params = state.startModels().get(agent).clone();
-        trainer.get().train(params, agents.get(agent).train(), state.proxTargets().get(agent), training,
+        AgentStart start = state.agents().get(agent);
+        float[] params = start.startModel().clone();
+        trainer.get().train(params, agents.get(agent).train(), start.proxTarget(), training,
             Seeds.random(settings.seed(), "local-sgd", ((long) round << 32) | agent));
         return params;
       }));

@@ -1,26 +1,69 @@
 package io.demlearn.core.sim;
 
+import io.demlearn.core.cluster.Hierarchy;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
- * One federated learning algorithm, as the policy between rounds: the state it starts from, and
- * how a round's trained models become the next round's state. The simulator and the streaming
- * pipeline run the same strategies. Implementations are immutable.
+ * One federated learning algorithm, split along the services that run it, so that the simulator
+ * and the streaming pipeline compute every number with the same code: the clusterer decides the
+ * {@link #hierarchy}, the aggregator computes raw group models ({@link #aggregate}), and each agent
+ * works out its next start from its trained model and the group models on its path ({@link
+ * #generalise}, {@link #next}). Implementations are immutable.
  */
 public interface Strategy {
-  /** The state before round 0: every agent holds the common initial model. */
-  RoundState initial(float[] initialModel, int agents);
+  /**
+   * The hierarchy that aggregates round {@code round}, given the models trained in it, or null for
+   * no aggregation (local training).
+   *
+   * @param previous the version in force before this round, or null in round 0
+   */
+  HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous);
+
+  /** Raw group models of round {@code round}, by group id, summed in the hierarchy's fixed order. */
+  Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples);
 
   /**
-   * The state after round {@code round}'s training.
+   * Group models as agents and the metrics use them (DemLearn: generalised top-down, the root as
+   * aggregated).
    *
-   * @param trained per agent, the model its local training produced
-   * @param trainSamples per agent, its number of training samples
+   * @param wanted the groups needed (with their ancestors), or null for all
    */
-  RoundState aggregate(int round, List<float[]> trained, int[] trainSamples, RoundState previous);
+  Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted);
+
+  /** An agent's next start, from the model it trained and the generalised models (at least its parent's). */
+  AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised);
+
+  /** Before round 0: the common initial model for everything. */
+  default AgentStart initial(float[] initialModel) {
+    return new AgentStart(initialModel, initialModel, null);
+  }
+
+  /**
+   * Group models that exist before round 0 (FedAvg's global model is the initial model), or an
+   * empty map.
+   */
+  default Map<String, float[]> initialGroups(float[] initialModel) {
+    return Map.of();
+  }
+
+  /** The hierarchy before round 0, or null. */
+  default HierarchyVersion initialHierarchy(int agents) {
+    return null;
+  }
 
   /** Whether every agent trains on its own data (false: one model on the union of all data). */
   default boolean federated() {
     return true;
+  }
+
+  /** The parent of an agent and all its ancestors, for {@link #generalise}. */
+  static List<String> pathOf(Hierarchy tree, int agent) {
+    List<String> path = new java.util.ArrayList<>();
+    for (String g = tree.parentOf(agent); g != null; g = tree.group(g).parentId()) {
+      path.add(g);
+    }
+    return path;
   }
 }
