@@ -36,6 +36,11 @@ public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int recl
   }
 
   @Override
+  public boolean rebuildsIn(int round) {
+    return round % reclusterEvery == 0;
+  }
+
+  @Override
   public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
     double factor = hierarchy.rebuiltIn(round) && round < amplifyRounds ? amplify : 1.0;
     return HierarchicalAggregation.bottomUp(hierarchy.tree(), trained, trainSamples, weighting, factor);

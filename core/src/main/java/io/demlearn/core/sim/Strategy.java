@@ -53,6 +53,24 @@ public interface Strategy {
     return null;
   }
 
+  /** Whether the hierarchy is rebuilt in {@code round} (a new version takes effect from it). */
+  default boolean rebuildsIn(int round) {
+    return false;
+  }
+
+  /**
+   * The version that aggregates {@code round}, among the versions known so far (by the round they
+   * take effect from), or null if it is not known yet: the one that takes effect in that round if
+   * the hierarchy is rebuilt then, else the latest earlier one.
+   */
+  default HierarchyVersion versionFor(int round, java.util.NavigableMap<Integer, HierarchyVersion> byEffectiveRound) {
+    if (rebuildsIn(round)) {
+      return byEffectiveRound.get(round);
+    }
+    java.util.Map.Entry<Integer, HierarchyVersion> e = byEffectiveRound.floorEntry(round);
+    return e == null ? null : e.getValue();
+  }
+
   /** Whether every agent trains on its own data (false: one model on the union of all data). */
   default boolean federated() {
     return true;

@@ -1,0 +1,60 @@
+package io.demlearn.schemas.convert;
+
+import io.demlearn.core.aggregate.Weighting;
+import io.demlearn.core.cluster.Linkage;
+import io.demlearn.core.cluster.Metric;
+import io.demlearn.core.sim.Algorithm;
+import io.demlearn.core.sim.ExperimentSettings;
+import io.demlearn.schemas.avro.ExperimentSpec;
+import io.demlearn.schemas.avro.ModelKind;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Experiment settings as the {@code experiments} topic carries them, and back. */
+public final class ExperimentSpecs {
+  private ExperimentSpecs() {}
+
+  public static ModelKind toAvro(io.demlearn.core.model.ModelKind kind) {
+    return ModelKind.valueOf(kind.name());
+  }
+
+  public static io.demlearn.core.model.ModelKind fromAvro(ModelKind kind) {
+    if (kind == ModelKind.UNKNOWN) {
+      throw new IllegalArgumentException("model kind UNKNOWN: the record was written by a newer version");
+    }
+    return io.demlearn.core.model.ModelKind.valueOf(kind.name());
+  }
+
+  public static ExperimentSpec toSpec(String experimentId, ExperimentSettings s, long createdAtMs) {
+    Map<String, String> extra = new HashMap<>();
+    extra.put("amplify-rounds", Integer.toString(s.amplifyRounds()));
+    if (s.dataDir() != null) {
+      extra.put("data-dir", s.dataDir().toString());
+    }
+    return ExperimentSpec.newBuilder()
+        .setExperimentId(experimentId).setCreatedAtMs(createdAtMs)
+        .setAlgorithm(s.algorithm().label()).setModelKind(toAvro(s.model())).setDataset(s.dataset())
+        .setPartitionFile(s.partitionFile() == null ? null : s.partitionFile().toString())
+        .setAgents(s.agents()).setRounds(s.rounds()).setSeed(s.seed())
+        .setLearningRate(s.learningRate()).setBatchSize(s.batchSize()).setLocalEpochs(s.localEpochs())
+        .setMu(s.mu()).setAlpha(s.alpha()).setLevels(s.levels()).setReclusterEvery(s.reclusterEvery())
+        .setAmplify(s.amplify()).setDistanceMetric(s.metric().label()).setLinkage(s.linkage().label())
+        .setWeighting(s.weighting().label()).setExtra(extra)
+        .build();
+  }
+
+  /** The settings a spec describes; {@code threads} is the reader's own choice. */
+  public static ExperimentSettings fromSpec(ExperimentSpec spec, int threads) {
+    Map<String, String> extra = spec.getExtra();
+    String dataDir = extra.get("data-dir");
+    String amplifyRounds = extra.getOrDefault("amplify-rounds", "5");
+    return new ExperimentSettings(Algorithm.parse(spec.getAlgorithm()), fromAvro(spec.getModelKind()),
+        spec.getDataset(), dataDir == null ? null : Path.of(dataDir),
+        spec.getPartitionFile() == null ? null : Path.of(spec.getPartitionFile()), spec.getAgents(), spec.getRounds(),
+        spec.getSeed(), spec.getLearningRate(), spec.getBatchSize(), spec.getLocalEpochs(), spec.getMu(),
+        spec.getAlpha(), spec.getLevels(), spec.getReclusterEvery(), spec.getAmplify(), Integer.parseInt(amplifyRounds),
+        Metric.parse(spec.getDistanceMetric()), Linkage.parse(spec.getLinkage()), Weighting.parse(spec.getWeighting()),
+        threads);
+  }
+}
