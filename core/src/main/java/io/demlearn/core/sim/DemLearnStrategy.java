@@ -35,6 +35,12 @@ public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int recl
         previous == null ? 0 : previous.version() + 1, round);
   }
 
+  /** Amplify applies when the tree was rebuilt ("hard" update) in the first rounds. */
+  @Override
+  public double amplifyIn(int round, HierarchyVersion hierarchy) {
+    return hierarchy.rebuiltIn(round) && round < amplifyRounds ? amplify : 1.0;
+  }
+
   @Override
   public boolean rebuildsIn(int round) {
     return round % reclusterEvery == 0;
@@ -42,8 +48,7 @@ public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int recl
 
   @Override
   public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
-    double factor = hierarchy.rebuiltIn(round) && round < amplifyRounds ? amplify : 1.0;
-    return HierarchicalAggregation.bottomUp(hierarchy.tree(), trained, trainSamples, weighting, factor);
+    return HierarchicalAggregation.bottomUp(hierarchy.tree(), trained, trainSamples, weighting, amplifyIn(round, hierarchy));
   }
 
   @Override

@@ -53,6 +53,11 @@ public interface Strategy {
     return null;
   }
 
+  /** The Amplify factor applied to round {@code round}'s group models (1.0: none). */
+  default double amplifyIn(int round, HierarchyVersion hierarchy) {
+    return 1.0;
+  }
+
   /** Whether the hierarchy is rebuilt in {@code round} (a new version takes effect from it). */
   default boolean rebuildsIn(int round) {
     return false;
