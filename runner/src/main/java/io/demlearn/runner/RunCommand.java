@@ -1,219 +1,221 @@
 package io.demlearn.runner;
 
-import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.aggregator.AggregatorTopology;
+import io.demlearn.clusterer.ClustererService;
+import io.demlearn.core.data.DataException;
+import io.demlearn.core.metrics.RoundMetrics;
+import io.demlearn.core.sim.Algorithm;
+import io.demlearn.core.sim.ExperimentData;
+import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.schemas.avro.ExperimentSpec;
-import io.demlearn.schemas.avro.ModelKind;
-import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.convert.ExperimentSpecs;
 import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.topics.ClientConfigs;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.SchemaSetup;
 import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
+import io.demlearn.worker.AgentWorker;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code demlearn run}: for now, a check of the pipeline's foundations end to end: start the local
- * stack (unless a cluster and registry are given), create an experiment's topics, register its
- * schemas, publish one round of model updates and read them back, verifying every value bit for
- * bit, with timings. The learning pipeline replaces the middle part in a later step.
+ * {@code demlearn run}: an experiment through Kafka. Starts the local stack unless a cluster and
+ * registry are given, creates the experiment's topics and publishes its spec, starts the services
+ * (aggregator, clusterer, agent workers, metrics) and follows the experiment round by round; writes
+ * the same {@code metrics.jsonl} as {@code simulate}, plus the settings and a report.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run an experiment through Kafka (now: the pipeline check — topics, schemas, one round of"
-        + " model updates published and read back).")
+    description = "Run an experiment through Kafka: agent workers, the Kafka Streams aggregator and the clusterer.")
 final class RunCommand implements Callable<Integer> {
+  @Mixin ExperimentOptions experiment;
+
   @Mixin ConnectionOptions connection;
 
-  @Option(names = "--experiment", paramLabel = "ID",
-      description = "Experiment id, part of every topic name (default: run-<date>-<time>).")
-  String experiment;
+  @Option(names = "--experiment", paramLabel = "ID", description = "Experiment id, part of every topic name (default: <algorithm>-<date>-<time>).")
+  String experimentId;
 
-  @Option(names = "--agents", defaultValue = "50", paramLabel = "N", description = "Agents (default: ${DEFAULT-VALUE}).")
-  int agents;
+  @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<experiment id>).")
+  Path out;
 
-  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Random seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Option(names = "--overwrite", description = "Replace the results already in the output folder.")
+  boolean overwrite;
 
   @Option(names = "--partitions", defaultValue = "6", paramLabel = "P",
-      description = "Partitions of the model-update and group-model topics (default: ${DEFAULT-VALUE}).")
+      description = "Partitions of the model-update and group-model topics: the most agent workers that share the work (default: ${DEFAULT-VALUE}).")
   int partitions;
 
   @Option(names = "--replication-factor", defaultValue = "-1", paramLabel = "R",
       description = "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
   short replicationFactor;
 
-  /** Parameters of the default model, multinomial logistic regression 784 -> 10. */
-  static final int MLR_DIMENSION = 784 * 10 + 10;
+  @Option(names = "--stall-timeout", defaultValue = "300", paramLabel = "SECONDS",
+      description = "Give up when no round completes for this long (default: ${DEFAULT-VALUE}).")
+  int stallTimeoutSeconds;
 
   @Override
-  public Integer call() {
-    if (agents < 1) {
-      throw new UserException("--agents must be at least 1, got " + agents);
+  public Integer call() throws Exception {
+    ExperimentSettings settings = experiment.settings();
+    if (settings.algorithm() == Algorithm.LOCAL || settings.algorithm() == Algorithm.CENTRALISED) {
+      throw new UserException("--algorithm " + settings.algorithm().label()
+          + " has nothing to aggregate through Kafka; run it with 'demlearn simulate'");
     }
-    String id = experiment != null ? experiment
-        : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
+    String id = experimentId != null ? experimentId : settings.algorithm().label() + "-"
+        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
     ExperimentTopics topics;
     try {
       topics = new ExperimentTopics(id, partitions, replicationFactor, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     } catch (IllegalArgumentException e) {
-      throw new UserException(e.getMessage());
+      throw new UserException(e.getMessage(), e);
     }
+    RunOutput output = new RunOutput(out != null ? out : Path.of("runs", id), overwrite);
+
     Console console = new Console(System.out);
-    console.line("DemLearn on Kafka: pipeline check, experiment " + id);
-    try (Connection conn = Connection.open(connection, console)) {
-      Console.Stopwatch sw = new Console.Stopwatch();
-      try (Admin admin = Admin.create(conn.kafkaConfig())) {
-        TopicAdmin.Outcome outcome = new TopicAdmin(admin, Duration.ofSeconds(60))
-            .ensure(topics.all().stream().map(Topic::spec).toList());
-        console.step("topics ready under demlearn." + id + ".*: " + outcome.created().size() + " created, "
-            + outcome.existing().size() + " already there (" + sw.text() + ")");
-      }
-
-      sw = new Console.Stopwatch();
-      try (AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
-        Map<String, Integer> ids = SchemaSetup.registerAll(topics, serdes.registry());
-        console.step("registered " + ids.size() + " value schemas (BACKWARD compatibility) at " + conn.registryUrl()
-            + ": ids " + ids.values() + " (" + sw.text() + ")");
-
-        List<ModelUpdate> sent = publish(conn, serdes, topics, id, console);
-        readBack(conn, serdes, topics, sent, console);
-      }
-      if (conn.startedLocalParts()) {
-        console.step("stopping the local broker and registry ...");
-      }
+    console.line("DemLearn on Kafka: experiment " + id + ": " + settings.algorithm().label() + ", "
+        + settings.model().label() + ", " + settings.agents() + " agents, " + settings.rounds() + " rounds, seed "
+        + settings.seed());
+    ExperimentData.Loaded data;
+    try {
+      data = ExperimentData.load(settings);
+    } catch (DataException e) {
+      throw new UserException(e.getMessage(), e);
     }
-    console.step("done");
+    console.step("data: " + data.source());
+    List<String> agentIds = data.agents().stream().map(a -> a.id()).toList();
+
+    SimulateCommand.Progress progress = new SimulateCommand.Progress(settings.rounds(), System.console() != null);
+    try (output; Connection conn = Connection.open(connection, console); AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
+      drive(id, settings, topics, data, agentIds, output, conn, serdes, console, progress);
+    } finally {
+      progress.done();
+    }
+    RoundMetrics last = output.rounds().get(output.rounds().size() - 1);
+    console.line(String.format(Locale.ROOT, "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
+        last.round(), last.cSpe(), last.cGen(),
+        last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()), output.medianSeconds()));
+    console.line("results: " + output.metricsFile() + ", report: " + output.dir().resolve("report.html"));
     return 0;
   }
 
-  private List<ModelUpdate> publish(Connection conn, AvroSerdes serdes, ExperimentTopics topics, String id, Console console) {
-    Console.Stopwatch sw = new Console.Stopwatch();
-    Map<String, Object> config = conn.kafkaConfig();
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
-    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
-    SplittableRandom random = new SplittableRandom(seed);
-    List<ModelUpdate> updates = new ArrayList<>();
-    for (int a = 0; a < agents; a++) {
-      float[] params = new float[MLR_DIMENSION];
-      for (int i = 0; i < params.length; i++) {
-        params[i] = (float) (random.nextDouble() * 0.02 - 0.01);
-      }
-      updates.add(ModelUpdate.newBuilder()
-          .setExperimentId(id).setRound(0).setHierarchyVersion(-1)
-          .setAgentId(String.format(Locale.ROOT, "agent-%03d", a)).setTrainSamples(0)
-          .setParameters(ParameterVectors.of(ModelKind.MLR, params)).setTrainLoss(null)
-          .setProducedAtMs(System.currentTimeMillis()).build());
-    }
-    Topic<ExperimentSpec> specs = topics.experiments();
-    Topic<ModelUpdate> updatesTopic = topics.modelUpdates();
-    long bytes = 0;
-    try (KafkaProducer<String, ExperimentSpec> specProducer =
-            new KafkaProducer<>(config, specs.keySerde().serializer(), specs.valueSerde(serdes).serializer());
-        KafkaProducer<String, ModelUpdate> producer =
-            new KafkaProducer<>(config, updatesTopic.keySerde().serializer(), updatesTopic.valueSerde(serdes).serializer())) {
-      specProducer.send(new ProducerRecord<>(specs.name(), id, spec(id))).get();
-      List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new ArrayList<>();
-      for (ModelUpdate u : updates) {
-        acks.add(producer.send(new ProducerRecord<>(updatesTopic.name(), u.getAgentId(), u)));
-      }
-      for (var ack : acks) {
-        bytes += ack.get().serializedValueSize();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UserException("interrupted while publishing", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new UserException("publishing to " + conn.bootstrapServers() + " failed: " + e.getCause().getMessage(), e.getCause());
-    }
-    console.step(String.format(Locale.ROOT,
-        "published the experiment spec and %d model updates (%,d floats each, %.1f MB) in %s",
-        agents, MLR_DIMENSION, bytes / 1e6, sw.text()));
-    return updates;
-  }
-
-  private void readBack(Connection conn, AvroSerdes serdes, ExperimentTopics topics, List<ModelUpdate> sent, Console console) {
-    Console.Stopwatch sw = new Console.Stopwatch();
-    Topic<ModelUpdate> topic = topics.modelUpdates();
-    Map<String, Object> config = conn.kafkaConfig();
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
-    Map<String, ModelUpdate> received = new HashMap<>();
-    try (KafkaConsumer<String, ModelUpdate> consumer =
-        new KafkaConsumer<>(config, topic.keySerde().deserializer(), topic.valueSerde(serdes).deserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (PartitionInfo p : consumer.partitionsFor(topic.name())) {
-        partitions.add(new TopicPartition(p.topic(), p.partition()));
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!reached(consumer, end) && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, ModelUpdate> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() != null && r.value().getRound() == 0) {
-            received.put(r.key(), r.value());
-          }
+  /** Creates the topics, starts the services, follows the rounds; stops the services before returning. */
+  private void drive(String id, ExperimentSettings settings, ExperimentTopics topics, ExperimentData.Loaded data,
+      List<String> agentIds, RunOutput output, Connection conn, AvroSerdes serdes, Console console,
+      SimulateCommand.Progress progress) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(settings.threads());
+    List<AutoCloseable> services = new ArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try {
+      try (Admin admin = Admin.create(conn.kafkaConfig())) {
+        TopicAdmin.Outcome outcome = new TopicAdmin(admin, Duration.ofSeconds(60))
+            .ensure(topics.all().stream().map(Topic::spec).toList());
+        if (!outcome.existing().isEmpty()) {
+          throw new UserException("experiment " + id + " already has topics (" + outcome.existing().size()
+              + "); choose another --experiment");
         }
       }
-      int mismatched = 0;
-      for (ModelUpdate u : sent) {
-        ModelUpdate got = received.get(u.getAgentId());
-        if (got == null || !Arrays.equals(ParameterVectors.toFloats(got.getParameters()),
-            ParameterVectors.toFloats(u.getParameters())) || !got.equals(u)) {
-          mismatched++;
+      SchemaSetup.registerAll(topics, serdes.registry());
+      Map<String, Object> kafka = conn.kafkaConfig();
+      try (KafkaProducer<String, ExperimentSpec> specs = new KafkaProducer<>(ClientConfigs.producer(kafka, id + "-runner"),
+          topics.experiments().keySerde().serializer(), topics.experiments().valueSerde(serdes).serializer())) {
+        specs.send(new ProducerRecord<>(topics.experiments().name(), id,
+            ExperimentSpecs.toSpec(id, settings, System.currentTimeMillis()))).get();
+      }
+      console.step("topics demlearn." + id + ".* created, spec published; starting the aggregator, the clusterer and"
+          + " an agent worker");
+
+      KafkaStreams aggregator = new KafkaStreams(
+          AggregatorTopology.build(new AggregatorTopology.Config(id, topics, settings, serdes)),
+          AggregatorTopology.streamsConfig(id, kafka, DemlearnHome.dir().resolve("state").resolve(id).toString()));
+      aggregator.setUncaughtExceptionHandler(e -> {
+        failure.compareAndSet(null, e);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      });
+      services.add(() -> aggregator.close(Duration.ofSeconds(30)));
+      aggregator.start();
+
+      ClustererService clusterer = new ClustererService(new ClustererService.Config(id, topics, settings, agentIds, kafka, serdes));
+      services.add(clusterer);
+      start("clusterer", clusterer, failure);
+
+      AgentWorker worker = new AgentWorker(new AgentWorker.Config(id, topics, settings, data.agents(), kafka, serdes,
+          settings.threads(), "1"));
+      services.add(worker);
+      start("agent-worker", worker, failure);
+
+      output.open(id, settings, data.source(), Map.of("mode", "run", "bootstrapServers", conn.bootstrapServers(),
+          "schemaRegistryUrl", conn.registryUrl(), "partitions", partitions));
+      progress.header();
+      MetricsCollector metrics = new MetricsCollector(new MetricsCollector.Config(id, topics, settings, data.agents(), kafka,
+          serdes, pool, settings.threads()), (m, secs) -> {
+            output.round(m, secs, Map.of());
+            progress.round(m, secs);
+          });
+      services.add(metrics);
+      start("metrics", metrics, failure);
+
+      long lastProgress = System.nanoTime();
+      int lastDone = 0;
+      while (metrics.roundsDone() < settings.rounds()) {
+        if (failure.get() != null) {
+          throw new UserException("the experiment failed: " + failure.get().getMessage(), failure.get());
+        }
+        if (metrics.roundsDone() != lastDone) {
+          lastDone = metrics.roundsDone();
+          lastProgress = System.nanoTime();
+        } else if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(stallTimeoutSeconds)) {
+          throw new UserException("no round completed for " + stallTimeoutSeconds + " s (round " + lastDone
+              + " is waiting); the rounds before are in " + output.partialFile());
+        }
+        Thread.sleep(20);
+      }
+      progress.done();
+      var latest = clusterer.latest();
+      if (latest != null && latest.dendrogram() != null) {
+        output.dendrogram(latest.dendrogram(), agentIds);
+      }
+      output.complete();
+    } finally {
+      // the services stop before the local broker does
+      for (int i = services.size() - 1; i >= 0; i--) {
+        try {
+          services.get(i).close();
+        } catch (Exception e) {
+          // closing the rest matters more
         }
       }
-      if (mismatched > 0) {
-        throw new UserException(mismatched + " of " + sent.size() + " model updates did not come back as sent");
-      }
-      console.step("read back " + sent.size() + " model updates from " + partitions.size()
-          + " partitions; every one equal to what was sent, bit for bit (" + sw.text() + ")");
+      pool.shutdownNow();
     }
   }
 
-  private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-      if (consumer.position(e.getKey()) < e.getValue()) {
-        return false;
+  private static void start(String name, Runnable service, AtomicReference<Throwable> failure) {
+    Thread t = new Thread(() -> {
+      try {
+        service.run();
+      } catch (Throwable e) {
+        failure.compareAndSet(null, new IllegalStateException(name + ": " + e.getMessage(), e));
       }
-    }
-    return true;
+    }, "demlearn-" + name);
+    t.setDaemon(true);
+    t.start();
   }
 
-  private ExperimentSpec spec(String id) {
-    return ExperimentSpec.newBuilder()
-        .setExperimentId(id).setCreatedAtMs(System.currentTimeMillis())
-        .setAlgorithm("demlearn-p").setModelKind(ModelKind.MLR).setDataset("synthetic").setPartitionFile(null)
-        .setAgents(agents).setRounds(0).setSeed(seed)
-        .setLearningRate(0.05).setBatchSize(10).setLocalEpochs(2).setMu(0.002).setAlpha(0.7)
-        .setLevels(3).setReclusterEvery(1).setAmplify(1.0)
-        .setDistanceMetric("euclidean").setLinkage("average").setWeighting("agents")
-        .setExtra(Map.of("purpose", "pipeline check"))
-        .build();
-  }
 }

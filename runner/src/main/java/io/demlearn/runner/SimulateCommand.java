@@ -1,25 +1,15 @@
 package io.demlearn.runner;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.demlearn.core.data.DataException;
 import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.sim.ExperimentData;
 import io.demlearn.core.sim.ExperimentSettings;
-import io.demlearn.core.sim.MetricsJson;
+import io.demlearn.core.sim.RoundState;
 import io.demlearn.core.sim.Simulator;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,14 +47,7 @@ final class SimulateCommand implements Callable<Integer> {
     if (!id.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,199}")) {
       throw new UserException("experiment id '" + id + "' is not valid: use letters, digits, '-' or '_'");
     }
-    Path dir = out != null ? out : Path.of("runs", id);
-    Path metricsFile = dir.resolve("metrics.jsonl");
-    if (!overwrite && (Files.exists(metricsFile) || Files.exists(dir.resolve("settings.json")))) {
-      throw new UserException("output folder " + dir + " already holds results; choose another --out or add --overwrite");
-    }
-    if (Files.exists(dir) && !Files.isDirectory(dir)) {
-      throw new UserException("output path " + dir + " exists and is not a folder");
-    }
+    RunOutput output = new RunOutput(out != null ? out : Path.of("runs", id), overwrite);
 
     Console console = new Console(System.out);
     console.line("DemLearn simulation " + id + ": " + settings.algorithm().label() + ", " + settings.model().label()
@@ -78,46 +61,30 @@ final class SimulateCommand implements Callable<Integer> {
     console.step("data: " + data.source() + " (" + data.agents().stream().mapToInt(a -> a.train().size()).sum()
         + " train / " + data.agents().stream().mapToInt(a -> a.test().size()).sum() + " test samples)");
 
-    Path partial = dir.resolve("metrics.jsonl.partial");
-    List<Double> seconds = new ArrayList<>();
-    List<RoundMetrics> all = new ArrayList<>();
     Progress progress = new Progress(settings.rounds(), System.console() != null);
-    try {
-      Files.createDirectories(dir);
-      Map<String, Object> provenance = provenance(id, settings, data.source());
-      writeJson(dir.resolve("settings.json"), provenance);
-      try (BufferedWriter w = Files.newBufferedWriter(partial, StandardCharsets.UTF_8);
-          Simulator sim = new Simulator(settings, data.agents())) {
-        progress.header();
-        sim.run(r -> {
-          try {
-            w.write(MetricsJson.line(r.metrics(), r.seconds(), r.timings()));
-            w.newLine();
-            w.flush();
-          } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + partial, e);
-          }
-          seconds.add(r.seconds());
-          all.add(r.metrics());
-          progress.round(r.metrics(), r.seconds());
-        });
+    try (output; Simulator sim = new Simulator(settings, data.agents())) {
+      output.open(id, settings, data.source(), Map.of("mode", "simulate"));
+      progress.header();
+      RoundState last = sim.run(r -> {
+        output.round(r.metrics(), r.seconds(), r.timings());
+        progress.round(r.metrics(), r.seconds());
+      });
+      if (last.hierarchy() != null && last.hierarchy().dendrogram() != null) {
+        output.dendrogram(last.hierarchy().dendrogram(), data.agents().stream().map(a -> a.id()).toList());
       }
-      Files.move(partial, metricsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      provenance.put("finished", Instant.now().toString());
-      provenance.put("medianSecondsPerRound", median(seconds));
-      writeJson(dir.resolve("settings.json"), provenance);
-    } catch (IOException e) {
-      throw new UserException("cannot write results to " + dir + ": " + e.getMessage(), e);
+      output.complete();
     } catch (Simulator.DivergedException e) {
       progress.done();
-      throw new UserException(e.getMessage() + "; the rounds before are in " + partial, e);
+      throw new UserException(e.getMessage() + "; the rounds before are in " + output.partialFile(), e);
     }
     progress.done();
-    RoundMetrics last = all.get(all.size() - 1);
+    RoundMetrics lastRound = output.rounds().get(output.rounds().size() - 1);
     console.line(String.format(Locale.ROOT,
-        "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round", last.round(), last.cSpe(), last.cGen(),
-        last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()), median(seconds)));
-    console.line("results: " + metricsFile + ", " + dir.resolve("settings.json"));
+        "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round", lastRound.round(), lastRound.cSpe(),
+        lastRound.cGen(), lastRound.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", lastRound.global()),
+        output.medianSeconds()));
+    console.line("results: " + output.metricsFile() + ", " + output.dir().resolve("settings.json") + ", "
+        + output.dir().resolve("report.html"));
     return 0;
   }
 
@@ -126,24 +93,6 @@ final class SimulateCommand implements Callable<Integer> {
     sorted.sort(null);
     int n = sorted.size();
     return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
-
-  static Map<String, Object> provenance(String id, ExperimentSettings settings, String source) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("experiment", id);
-    p.put("settings", settings.describe());
-    p.put("data", source);
-    p.put("software", "demlearn " + Main.class.getPackage().getImplementationVersion());
-    p.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    p.put("cores", Runtime.getRuntime().availableProcessors());
-    p.put("started", Instant.now().toString());
-    return p;
-  }
-
-  static void writeJson(Path file, Object value) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), value);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The per-round table, and a progress bar under it on an interactive terminal. */

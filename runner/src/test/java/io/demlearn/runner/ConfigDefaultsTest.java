@@ -32,8 +32,9 @@ class ConfigDefaultsTest {
   @Test
   void codeDefaultsApplyWhenNothingElseIsGiven() {
     RunCommand run = parse(Map.of());
-    assertThat(run.agents).isEqualTo(50);
-    assertThat(run.seed).isEqualTo(1);
+    assertThat(run.experiment.agents).isNull(); // resolved later: 50, or the partition file's count
+    assertThat(run.experiment.rounds).isEqualTo(100);
+    assertThat(run.experiment.seed).isEqualTo(1);
     assertThat(run.connection.bootstrapServers).isNull();
   }
 
@@ -41,22 +42,22 @@ class ConfigDefaultsTest {
   void aPropertiesFileOverridesCodeDefaults() throws IOException {
     Path f = file("agents=7\nbootstrap-servers=file:9092\n");
     RunCommand run = parse(Map.of(), "--config", f.toString());
-    assertThat(run.agents).isEqualTo(7);
-    assertThat(run.seed).isEqualTo(1);
+    assertThat(run.experiment.agents).isEqualTo(7);
+    assertThat(run.experiment.seed).isEqualTo(1);
     assertThat(run.connection.bootstrapServers).isEqualTo("file:9092");
   }
 
   @Test
   void aCommandScopedKeyWinsOverAPlainOneInTheFile() throws IOException {
-    Path f = file("agents=7\nrun.agents=8\n");
-    assertThat(parse(Map.of(), "--config=" + f).agents).isEqualTo(8);
+    Path f = file("agents=7\nrun.experiment.agents=8\n");
+    assertThat(parse(Map.of(), "--config=" + f).experiment.agents).isEqualTo(8);
   }
 
   @Test
   void theEnvironmentOverridesTheFile() throws IOException {
     Path f = file("agents=7\nbootstrap-servers=file:9092\n");
     RunCommand run = parse(Map.of("DEMLEARN_CONFIG", f.toString(), "DEMLEARN_AGENTS", "9"));
-    assertThat(run.agents).isEqualTo(9);
+    assertThat(run.experiment.agents).isEqualTo(9);
     assertThat(run.connection.bootstrapServers).isEqualTo("file:9092");
   }
 
@@ -65,8 +66,8 @@ class ConfigDefaultsTest {
     Path f = file("agents=7\nseed=5\n");
     RunCommand run = parse(Map.of("DEMLEARN_AGENTS", "9", "DEMLEARN_BOOTSTRAP_SERVERS", "env:9092"),
         "--config", f.toString(), "--agents", "11", "--bootstrap-servers", "cli:9092");
-    assertThat(run.agents).isEqualTo(11);
-    assertThat(run.seed).isEqualTo(5);
+    assertThat(run.experiment.agents).isEqualTo(11);
+    assertThat(run.experiment.seed).isEqualTo(5);
     assertThat(run.connection.bootstrapServers).isEqualTo("cli:9092");
   }
 

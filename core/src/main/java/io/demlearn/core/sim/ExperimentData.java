@@ -23,6 +23,31 @@ public final class ExperimentData {
   /** What was loaded, and from where (for messages). */
   public record Loaded(List<AgentData> agents, String source) {}
 
+  /**
+   * The agents' ids in agent order, without loading any image: from the partition file, or the
+   * partitioner's names.
+   */
+  public static List<String> agentIds(ExperimentSettings s) {
+    if (s.partitionFile() == null) {
+      List<String> ids = new java.util.ArrayList<>();
+      for (int u = 0; u < s.agents(); u++) {
+        ids.add(NonIidPartitioner.agentId(u));
+      }
+      return ids;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode agents =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(s.partitionFile().toFile()).get("agents");
+      List<String> ids = new java.util.ArrayList<>();
+      for (int u = 0; u < s.agents(); u++) {
+        ids.add(agents.get(u).get("id").asText());
+      }
+      return ids;
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new DataException("cannot read agent ids from partition file " + s.partitionFile() + ": " + e, e);
+    }
+  }
+
   public static Loaded load(ExperimentSettings s) {
     if (s.dataset().equals("synthetic")) {
       ImagePool pool = ImagePool.synthetic(6000, 1000, 10, s.seed());

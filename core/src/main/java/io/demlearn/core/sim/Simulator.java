@@ -75,7 +75,17 @@ public final class Simulator implements AutoCloseable {
 
   /** The common initial model of every agent. */
   public float[] initialModel() {
-    return model.initialParameters(Seeds.random(settings.seed(), "initial-model", 0));
+    return initialModel(model, settings.seed());
+  }
+
+  /** The common initial model of every agent of an experiment with this seed. */
+  public static float[] initialModel(Model model, long seed) {
+    return model.initialParameters(Seeds.random(seed, "initial-model", 0));
+  }
+
+  /** The random stream of one agent's local training in one round. */
+  public static java.util.SplittableRandom trainingStream(long seed, int agent, int round) {
+    return Seeds.random(seed, "local-sgd", ((long) round << 32) | agent);
   }
 
   /** Runs every round. */
@@ -149,7 +159,7 @@ public final class Simulator implements AutoCloseable {
         AgentStart start = state.agents().get(agent);
         float[] params = start.startModel().clone();
         trainer.get().train(params, agents.get(agent).train(), start.proxTarget(), training,
-            Seeds.random(settings.seed(), "local-sgd", ((long) round << 32) | agent));
+            trainingStream(settings.seed(), agent, round));
         return params;
       }));
     }

@@ -1,0 +1,366 @@
+package io.demlearn.worker;
+
+import io.demlearn.core.data.AgentData;
+import io.demlearn.core.metrics.AgentScore;
+import io.demlearn.core.metrics.Evaluator;
+import io.demlearn.core.model.Model;
+import io.demlearn.core.model.Trainer;
+import io.demlearn.core.sim.AgentStart;
+import io.demlearn.core.sim.ExperimentSettings;
+import io.demlearn.core.sim.HierarchyVersion;
+import io.demlearn.core.sim.Simulator;
+import io.demlearn.core.sim.Strategy;
+import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.AgentEvaluation;
+import io.demlearn.schemas.avro.GroupModel;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.convert.ExperimentSpecs;
+import io.demlearn.schemas.convert.Hierarchies;
+import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.topics.ClientConfigs;
+import io.demlearn.schemas.topics.ExperimentTopics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An agent worker: hosts the agents whose ids hash to the {@code model-updates} partitions the
+ * consumer group gives it, and runs their rounds.
+ *
+ * <ul>
+ *   <li>In: {@code model-updates} (key: agent id, value: ModelUpdate), its own partitions from the
+ *       start: an agent's latest update is its state; {@code hierarchy-assignments} (key: version,
+ *       value: HierarchyAssignment) and {@code group-models} (key: group id, value: GroupModel),
+ *       every partition.
+ *   <li>Out: {@code model-updates}: one update per agent and round, with the evaluation of the
+ *       model the agent started the round with.
+ * </ul>
+ *
+ * An agent acts when it has its update of round r, the hierarchy version in force for r and the
+ * group models of r on its path: it mixes top-down, evaluates, trains round r+1 (its randomness
+ * comes from (seed, agent, round), so any worker computes the same update) and publishes. A worker
+ * that takes an agent over re-reads its partition and continues from its latest update.
+ */
+public final class AgentWorker implements Runnable, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentWorker.class);
+
+  /** What the worker needs; {@code agents} is every agent's data (hosted ones train, all test data scores). */
+  public record Config(String experimentId, ExperimentTopics topics, ExperimentSettings settings, List<AgentData> agents,
+      Map<String, Object> kafka, AvroSerdes serdes, int threads, String workerId) {}
+
+  private static final class AgentState {
+    final int index;
+    int lastRound = -1;
+    float[] trained;
+    int inFlightRound = -1;
+    boolean recovering = true;
+
+    AgentState(int index) {
+      this.index = index;
+    }
+  }
+
+  private record Trained(AgentState agent, int round, int hierarchyVersion, float[] params, AgentScore score) {}
+
+  private final Config c;
+  private final Strategy strategy;
+  private final Model model;
+  private final Evaluator evaluator;
+  private final float[] initialModel;
+  private final Map<String, Integer> indexOf = new HashMap<>();
+  private final Map<String, AgentState> hosted = new HashMap<>();
+  private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
+  private final TreeMap<Integer, Map<String, float[]>> groupModels = new TreeMap<>();
+  private final Map<TopicPartition, Long> recoverUntil = new HashMap<>();
+  private final KafkaConsumer<String, ModelUpdate> own;
+  private final KafkaConsumer<String, GroupModel> groups;
+  private final KafkaConsumer<String, HierarchyAssignment> hierarchies;
+  private final KafkaProducer<String, ModelUpdate> producer;
+  private final ExecutorService pool;
+  private final ThreadLocal<Trainer> trainer;
+  private final ConcurrentLinkedQueue<Trainer> trainers = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Object> done = new ConcurrentLinkedQueue<>();
+  private final int partitions;
+  private volatile boolean closed;
+  private volatile boolean finished;
+
+  public AgentWorker(Config c) {
+    this.c = c;
+    this.strategy = c.settings().strategy();
+    this.model = Model.of(c.settings().model());
+    this.evaluator = new Evaluator(model, c.agents(), null, 1);
+    this.initialModel = Simulator.initialModel(model, c.settings().seed());
+    for (int i = 0; i < c.agents().size(); i++) {
+      indexOf.put(c.agents().get(i).id(), i);
+    }
+    String prefix = ExperimentTopics.PREFIX + c.experimentId() + ".worker-" + c.workerId();
+    this.own = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-own",
+        ExperimentTopics.PREFIX + c.experimentId() + ".agent-workers"),
+        c.topics().modelUpdates().keySerde().deserializer(), c.topics().modelUpdates().valueSerde(c.serdes()).deserializer());
+    this.groups = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-groups", null),
+        c.topics().groupModels().keySerde().deserializer(), c.topics().groupModels().valueSerde(c.serdes()).deserializer());
+    this.hierarchies = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-hierarchies", null),
+        c.topics().hierarchyAssignments().keySerde().deserializer(),
+        c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer());
+    this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), prefix),
+        c.topics().modelUpdates().keySerde().serializer(), c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
+    AtomicInteger n = new AtomicInteger();
+    this.pool = Executors.newFixedThreadPool(c.threads(), r -> {
+      Thread t = new Thread(r, "agent-trainer-" + c.workerId() + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.trainer = ThreadLocal.withInitial(() -> {
+      Trainer t = model.trainer();
+      trainers.add(t);
+      return t;
+    });
+    this.partitions = own.partitionsFor(c.topics().modelUpdates().name()).size();
+  }
+
+  /** The partition an agent's updates go to (Kafka's default partitioner for string keys). */
+  static int partitionOf(String agentId, int partitions) {
+    return Utils.toPositive(Utils.murmur2(agentId.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  @Override
+  public void run() {
+    try {
+      assignAll(groups, c.topics().groupModels().name());
+      assignAll(hierarchies, c.topics().hierarchyAssignments().name());
+      own.subscribe(List.of(c.topics().modelUpdates().name()), new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+          release(revoked);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> lost) {
+          release(lost);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+          host(assigned);
+        }
+      });
+      while (!closed) {
+        for (ConsumerRecord<String, ModelUpdate> r : own.poll(Duration.ofMillis(2))) {
+          seen(r.value());
+        }
+        for (ConsumerRecord<String, HierarchyAssignment> r : hierarchies.poll(Duration.ZERO)) {
+          if (r.value() != null && c.experimentId().equals(r.value().getExperimentId())) {
+            HierarchyVersion hv = Hierarchies.fromRecord(r.value());
+            versions.put(hv.effectiveFromRound(), hv);
+          }
+        }
+        for (ConsumerRecord<String, GroupModel> r : groups.poll(Duration.ZERO)) {
+          GroupModel g = r.value();
+          if (g != null && c.experimentId().equals(g.getExperimentId())) {
+            groupModels.computeIfAbsent(g.getRound(), k -> new HashMap<>())
+                .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+          }
+        }
+        checkRecovered();
+        publishDone();
+        startReady();
+        forgetOldGroupModels();
+        finished = !hosted.isEmpty() && hosted.values().stream().allMatch(s -> s.lastRound >= c.settings().rounds() - 1);
+      }
+    } catch (WakeupException e) {
+      if (!closed) {
+        throw e;
+      }
+    } finally {
+      pool.shutdownNow();
+      own.close();
+      groups.close();
+      hierarchies.close();
+      producer.close(Duration.ofSeconds(10));
+      trainers.forEach(Trainer::close);
+    }
+  }
+
+  private static void assignAll(KafkaConsumer<?, ?> consumer, String topic) {
+    List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
+        .map(p -> new TopicPartition(topic, p.partition())).toList();
+    consumer.assign(parts);
+    consumer.seekToBeginning(parts);
+  }
+
+  private void host(Collection<TopicPartition> assigned) {
+    Set<Integer> mine = new HashSet<>();
+    for (TopicPartition tp : assigned) {
+      mine.add(tp.partition());
+    }
+    own.seekToBeginning(assigned);
+    recoverUntil.putAll(own.endOffsets(assigned));
+    // agents taken over may need group models this worker has already forgotten
+    groups.seekToBeginning(groups.assignment());
+    for (AgentData a : c.agents()) {
+      if (mine.contains(partitionOf(a.id(), partitions))) {
+        hosted.computeIfAbsent(a.id(), id -> new AgentState(indexOf.get(id))).recovering = true;
+      }
+    }
+    LOG.debug("worker {} hosts {} agents on partitions {}", c.workerId(), hosted.size(), mine);
+  }
+
+  private void release(Collection<TopicPartition> revoked) {
+    Set<Integer> gone = new HashSet<>();
+    for (TopicPartition tp : revoked) {
+      gone.add(tp.partition());
+      recoverUntil.remove(tp);
+    }
+    hosted.values().removeIf(s -> gone.contains(partitionOf(c.agents().get(s.index).id(), partitions)));
+  }
+
+  private void seen(ModelUpdate u) {
+    if (u == null || !c.experimentId().equals(u.getExperimentId())) {
+      return;
+    }
+    AgentState s = hosted.get(u.getAgentId());
+    if (s != null && u.getRound() > s.lastRound) {
+      s.lastRound = u.getRound();
+      s.trained = ParameterVectors.toFloats(u.getParameters());
+    }
+  }
+
+  private void checkRecovered() {
+    if (recoverUntil.isEmpty()) {
+      return;
+    }
+    recoverUntil.entrySet().removeIf(e -> own.position(e.getKey()) >= e.getValue());
+    if (recoverUntil.isEmpty()) {
+      hosted.values().forEach(s -> s.recovering = false);
+    }
+  }
+
+  private void startReady() {
+    if (!recoverUntil.isEmpty()) {
+      return;
+    }
+    for (AgentState s : hosted.values()) {
+      int round = s.lastRound + 1;
+      if (s.recovering || s.inFlightRound >= 0 || round >= c.settings().rounds()) {
+        continue;
+      }
+      AgentStart start;
+      int version;
+      if (s.lastRound < 0) {
+        start = strategy.initial(initialModel);
+        HierarchyVersion initial = strategy.initialHierarchy(c.agents().size());
+        version = initial == null ? -1 : initial.version();
+      } else {
+        HierarchyVersion hv = strategy.versionFor(s.lastRound, versions);
+        Map<String, float[]> raw = groupModels.get(s.lastRound);
+        if (hv == null || raw == null) {
+          continue;
+        }
+        List<String> path = Strategy.pathOf(hv.tree(), s.index);
+        if (!raw.keySet().containsAll(path)) {
+          continue;
+        }
+        start = strategy.next(s.index, s.trained, hv.tree(), strategy.generalise(hv.tree(), raw, path));
+        version = hv.version();
+      }
+      s.inFlightRound = round;
+      AgentStart from = start;
+      pool.submit(() -> {
+        try {
+          AgentScore score = evaluator.score(s.index, from.evalModel());
+          float[] params = from.startModel().clone();
+          trainer.get().train(params, c.agents().get(s.index).train(), from.proxTarget(), c.settings().training(),
+              Simulator.trainingStream(c.settings().seed(), s.index, round));
+          done.add(new Trained(s, round, version, params, score));
+        } catch (RuntimeException e) {
+          done.add(e);
+        }
+      });
+    }
+  }
+
+  private void publishDone() {
+    Object next;
+    while ((next = done.poll()) != null) {
+      if (next instanceof RuntimeException e) {
+        throw new IllegalStateException("local training failed: " + e, e);
+      }
+      Trained t = (Trained) next;
+      AgentData agent = c.agents().get(t.agent().index);
+      for (float v : t.params()) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalStateException("agent " + agent.id() + "'s model holds " + v + " after round " + t.round()
+              + "'s local training: training diverged; try a smaller --learning-rate");
+        }
+      }
+      ModelUpdate update = ModelUpdate.newBuilder()
+          .setExperimentId(c.experimentId()).setRound(t.round()).setHierarchyVersion(t.hierarchyVersion())
+          .setAgentId(agent.id()).setTrainSamples(agent.train().size())
+          .setParameters(ParameterVectors.of(ExperimentSpecs.toAvro(c.settings().model()), t.params()))
+          .setTrainLoss(null).setProducedAtMs(System.currentTimeMillis())
+          .setEvaluation(AgentEvaluation.newBuilder().setOwnCorrect(t.score().ownCorrect())
+              .setOwnTotal(t.score().ownTotal()).setAllCorrect(t.score().allCorrect())
+              .setAllTotal(t.score().allTotal()).build())
+          .build();
+      producer.send(new ProducerRecord<>(c.topics().modelUpdates().name(), agent.id(), update), (meta, error) -> {
+        if (error != null) {
+          LOG.error("cannot publish the update of {} for round {}: {}", agent.id(), t.round(), error.toString());
+        }
+      });
+      AgentState s = t.agent();
+      if (t.round() > s.lastRound) {
+        s.lastRound = t.round();
+        s.trained = t.params();
+      }
+      s.inFlightRound = -1;
+    }
+  }
+
+  private void forgetOldGroupModels() {
+    if (hosted.isEmpty()) {
+      return;
+    }
+    int oldest = Integer.MAX_VALUE;
+    for (AgentState s : hosted.values()) {
+      oldest = Math.min(oldest, s.lastRound);
+    }
+    while (!groupModels.isEmpty() && groupModels.firstKey() < oldest) {
+      groupModels.pollFirstEntry();
+    }
+  }
+
+  /** Whether every hosted agent has trained every round. */
+  public boolean finished() {
+    return finished;
+  }
+
+  /** Stops the worker (from any thread); {@link #run} returns after in-flight updates are sent. */
+  @Override
+  public void close() {
+    closed = true;
+    own.wakeup();
+  }
+
+
+}

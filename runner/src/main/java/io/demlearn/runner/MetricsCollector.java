@@ -1,0 +1,192 @@
+package io.demlearn.runner;
+
+import io.demlearn.core.cluster.Hierarchy;
+import io.demlearn.core.data.AgentData;
+import io.demlearn.core.metrics.AgentScore;
+import io.demlearn.core.metrics.Evaluator;
+import io.demlearn.core.metrics.RoundMetrics;
+import io.demlearn.core.model.Model;
+import io.demlearn.core.sim.ExperimentSettings;
+import io.demlearn.core.sim.HierarchyVersion;
+import io.demlearn.core.sim.Simulator;
+import io.demlearn.core.sim.Strategy;
+import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.AgentEvaluation;
+import io.demlearn.schemas.avro.GroupModel;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.convert.Hierarchies;
+import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.topics.ClientConfigs;
+import io.demlearn.schemas.topics.ExperimentTopics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+/**
+ * Builds each round's metrics from the experiment's log, as the simulator defines them.
+ *
+ * <ul>
+ *   <li>In: {@code model-updates} (the agents' own evaluations, C-SPE and C-GEN),
+ *       {@code group-models} and {@code hierarchy-assignments} (the group models of the previous
+ *       round, generalised top-down and evaluated here: G-SPE, G-GEN, Global); every partition.
+ *   <li>Out: {@code metrics} (key: experiment id, value: RoundMetrics), and a callback per round.
+ * </ul>
+ */
+final class MetricsCollector implements Runnable, AutoCloseable {
+  record Config(String experimentId, ExperimentTopics topics, ExperimentSettings settings, List<AgentData> agents,
+      Map<String, Object> kafka, AvroSerdes serdes, ExecutorService pool, int threads) {}
+
+  /** Called on the collector's thread, once per round, in order. */
+  interface Listener {
+    void onRound(RoundMetrics metrics, double seconds);
+  }
+
+  private final Config c;
+  private final Listener listener;
+  private final Strategy strategy;
+  private final Evaluator evaluator;
+  private final float[] initialModel;
+  private final KafkaConsumer<String, ModelUpdate> updates;
+  private final KafkaConsumer<String, GroupModel> groups;
+  private final KafkaConsumer<String, HierarchyAssignment> hierarchies;
+  private final KafkaProducer<String, io.demlearn.schemas.avro.RoundMetrics> producer;
+  private final Map<Integer, Map<String, AgentEvaluation>> scores = new HashMap<>();
+  private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
+  private final Map<Integer, Map<String, float[]>> raw = new HashMap<>();
+  private volatile boolean closed;
+  private volatile int nextRound;
+  private long lastRoundAt = System.nanoTime();
+
+  MetricsCollector(Config c, Listener listener) {
+    this.c = c;
+    this.listener = listener;
+    this.strategy = c.settings().strategy();
+    Model model = Model.of(c.settings().model());
+    this.evaluator = new Evaluator(model, c.agents(), c.pool(), c.threads());
+    this.initialModel = Simulator.initialModel(model, c.settings().seed());
+    String id = ExperimentTopics.PREFIX + c.experimentId() + ".metrics";
+    this.updates = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id + "-updates", null),
+        c.topics().modelUpdates().keySerde().deserializer(), c.topics().modelUpdates().valueSerde(c.serdes()).deserializer());
+    this.groups = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id + "-groups", null),
+        c.topics().groupModels().keySerde().deserializer(), c.topics().groupModels().valueSerde(c.serdes()).deserializer());
+    this.hierarchies = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id + "-hierarchies", null),
+        c.topics().hierarchyAssignments().keySerde().deserializer(),
+        c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer());
+    this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), id),
+        c.topics().metrics().keySerde().serializer(), c.topics().metrics().valueSerde(c.serdes()).serializer());
+  }
+
+  /** Rounds whose metrics are out. */
+  int roundsDone() {
+    return nextRound;
+  }
+
+  @Override
+  public void run() {
+    try {
+      for (KafkaConsumer<?, ?> consumer : List.of(updates, groups, hierarchies)) {
+        String topic = consumer == updates ? c.topics().modelUpdates().name()
+            : consumer == groups ? c.topics().groupModels().name() : c.topics().hierarchyAssignments().name();
+        List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
+            .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+      }
+      while (!closed && nextRound < c.settings().rounds()) {
+        for (ConsumerRecord<String, ModelUpdate> r : updates.poll(Duration.ofMillis(5))) {
+          ModelUpdate u = r.value();
+          if (u != null && c.experimentId().equals(u.getExperimentId()) && u.getEvaluation() != null) {
+            scores.computeIfAbsent(u.getRound(), k -> new HashMap<>()).putIfAbsent(u.getAgentId(), u.getEvaluation());
+          }
+        }
+        for (ConsumerRecord<String, HierarchyAssignment> r : hierarchies.poll(Duration.ZERO)) {
+          if (r.value() != null && c.experimentId().equals(r.value().getExperimentId())) {
+            HierarchyVersion hv = Hierarchies.fromRecord(r.value());
+            versions.put(hv.effectiveFromRound(), hv);
+          }
+        }
+        for (ConsumerRecord<String, GroupModel> r : groups.poll(Duration.ZERO)) {
+          GroupModel g = r.value();
+          if (g != null && c.experimentId().equals(g.getExperimentId())) {
+            raw.computeIfAbsent(g.getRound(), k -> new HashMap<>()).put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+          }
+        }
+        while (nextRound < c.settings().rounds() && emit(nextRound)) {
+          scores.remove(nextRound);
+          raw.remove(nextRound - 1);
+          nextRound++;
+        }
+      }
+    } catch (WakeupException e) {
+      if (!closed) {
+        throw e;
+      }
+    } finally {
+      updates.close();
+      groups.close();
+      hierarchies.close();
+      producer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private boolean emit(int round) {
+    Map<String, AgentEvaluation> got = scores.get(round);
+    if (got == null || got.size() < c.agents().size()) {
+      return false;
+    }
+    Evaluator.GroupScores groupScores;
+    int version;
+    if (round == 0) {
+      HierarchyVersion initial = strategy.initialHierarchy(c.agents().size());
+      Map<String, float[]> initialGroups = strategy.initialGroups(initialModel);
+      version = initial == null ? -1 : initial.version();
+      groupScores = initial == null ? Evaluator.GroupScores.NONE
+          : evaluator.groups(initial.tree(), initialGroups, initialGroups.get(Hierarchy.ROOT));
+    } else {
+      HierarchyVersion hv = strategy.versionFor(round - 1, versions);
+      Map<String, float[]> models = raw.get(round - 1);
+      if (hv == null || models == null || models.size() < hv.tree().topDown().size()) {
+        return false;
+      }
+      version = hv.version();
+      groupScores = evaluator.groups(hv.tree(), strategy.generalise(hv.tree(), models, null), models.get(Hierarchy.ROOT));
+    }
+    List<AgentScore> agentScores = new ArrayList<>(c.agents().size());
+    for (AgentData a : c.agents()) {
+      AgentEvaluation e = got.get(a.id());
+      agentScores.add(new AgentScore(e.getOwnCorrect(), e.getOwnTotal(), e.getAllCorrect(), e.getAllTotal()));
+    }
+    RoundMetrics m = Evaluator.combine(round, version, agentScores, groupScores);
+    long now = System.nanoTime();
+    double seconds = (now - lastRoundAt) / 1e9;
+    lastRoundAt = now;
+    producer.send(new ProducerRecord<>(c.topics().metrics().name(), c.experimentId(), toAvro(c.experimentId(), m, seconds)));
+    listener.onRound(m, seconds);
+    return true;
+  }
+
+  static io.demlearn.schemas.avro.RoundMetrics toAvro(String experimentId, RoundMetrics m, double seconds) {
+    return io.demlearn.schemas.avro.RoundMetrics.newBuilder()
+        .setExperimentId(experimentId).setRound(m.round()).setHierarchyVersion(m.hierarchyVersion())
+        .setCSpe(m.cSpe()).setCGen(m.cGen()).setGlobal(m.global()).setGSpe(m.gSpe()).setGGen(m.gGen())
+        .setGroupMembers(m.groupMembers()).setSeconds(seconds).setTimings(Map.of())
+        .build();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    updates.wakeup();
+  }
+}

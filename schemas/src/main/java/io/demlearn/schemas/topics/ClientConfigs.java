@@ -1,0 +1,43 @@
+package io.demlearn.schemas.topics;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * Kafka client settings the services share: records up to the topics' size limit, low latency
+ * (rounds wait on every hop), only committed records read, idempotent writes.
+ */
+public final class ClientConfigs {
+  private ClientConfigs() {}
+
+  /** A producer: idempotent, acks from all replicas, no lingering. */
+  public static Map<String, Object> producer(Map<String, Object> client, String clientId) {
+    Map<String, Object> p = new HashMap<>(client);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 4L * ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    return p;
+  }
+
+  /** A consumer reading committed records only, from the earliest, without committing on its own. */
+  public static Map<String, Object> consumer(Map<String, Object> client, String clientId, String groupId) {
+    Map<String, Object> c = new HashMap<>(client);
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    if (groupId != null) {
+      c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    }
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+    return c;
+  }
+}
