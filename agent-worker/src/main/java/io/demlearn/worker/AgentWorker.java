@@ -40,6 +40,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,8 +96,10 @@ public final class AgentWorker implements Runnable, AutoCloseable {
   private final TreeMap<Integer, Map<String, float[]>> groupModels = new TreeMap<>();
   private final Map<TopicPartition, Long> recoverUntil = new HashMap<>();
   private final KafkaConsumer<String, ModelUpdate> own;
-  private final KafkaConsumer<String, GroupModel> groups;
-  private final KafkaConsumer<String, HierarchyAssignment> hierarchies;
+  /** Group models and hierarchy versions, read by their own thread and handed over as events. */
+  private final KafkaConsumer<String, byte[]> shared;
+  private final ConcurrentLinkedQueue<Object> sharedEvents = new ConcurrentLinkedQueue<>();
+  private volatile boolean rereadGroupModels;
   private final KafkaProducer<String, ModelUpdate> producer;
   private final ExecutorService pool;
   private final ThreadLocal<Trainer> trainer;
@@ -118,11 +122,8 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     this.own = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-own",
         ExperimentTopics.PREFIX + c.experimentId() + ".agent-workers"),
         c.topics().modelUpdates().keySerde().deserializer(), c.topics().modelUpdates().valueSerde(c.serdes()).deserializer());
-    this.groups = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-groups", null),
-        c.topics().groupModels().keySerde().deserializer(), c.topics().groupModels().valueSerde(c.serdes()).deserializer());
-    this.hierarchies = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-hierarchies", null),
-        c.topics().hierarchyAssignments().keySerde().deserializer(),
-        c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer());
+    this.shared = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-shared", null),
+        new StringDeserializer(), new ByteArrayDeserializer());
     this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), prefix),
         c.topics().modelUpdates().keySerde().serializer(), c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
     AtomicInteger n = new AtomicInteger();
@@ -146,9 +147,10 @@ public final class AgentWorker implements Runnable, AutoCloseable {
 
   @Override
   public void run() {
+    Thread reader = new Thread(this::readShared, "agent-worker-" + c.workerId() + "-reader");
+    reader.setDaemon(true);
+    reader.start();
     try {
-      assignAll(groups, c.topics().groupModels().name());
-      assignAll(hierarchies, c.topics().hierarchyAssignments().name());
       own.subscribe(List.of(c.topics().modelUpdates().name()), new ConsumerRebalanceListener() {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
@@ -166,47 +168,87 @@ public final class AgentWorker implements Runnable, AutoCloseable {
         }
       });
       while (!closed) {
-        for (ConsumerRecord<String, ModelUpdate> r : own.poll(Duration.ofMillis(2))) {
-          seen(r.value());
-        }
-        for (ConsumerRecord<String, HierarchyAssignment> r : hierarchies.poll(Duration.ZERO)) {
-          if (r.value() != null && c.experimentId().equals(r.value().getExperimentId())) {
-            HierarchyVersion hv = Hierarchies.fromRecord(r.value());
-            versions.put(hv.effectiveFromRound(), hv);
+        try {
+          for (ConsumerRecord<String, ModelUpdate> r : own.poll(Duration.ofMillis(200))) {
+            seen(r.value());
           }
+          drainShared();
+          checkRecovered();
+          publishDone();
+          startReady();
+          forgetOldGroupModels();
+          finished = !hosted.isEmpty() && hosted.values().stream().allMatch(s -> s.lastRound >= c.settings().rounds() - 1);
+        } catch (WakeupException e) {
+          // new group models, a finished training, or close(): look again
         }
-        for (ConsumerRecord<String, GroupModel> r : groups.poll(Duration.ZERO)) {
-          GroupModel g = r.value();
-          if (g != null && c.experimentId().equals(g.getExperimentId())) {
-            groupModels.computeIfAbsent(g.getRound(), k -> new HashMap<>())
-                .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
-          }
-        }
-        checkRecovered();
-        publishDone();
-        startReady();
-        forgetOldGroupModels();
-        finished = !hosted.isEmpty() && hosted.values().stream().allMatch(s -> s.lastRound >= c.settings().rounds() - 1);
-      }
-    } catch (WakeupException e) {
-      if (!closed) {
-        throw e;
       }
     } finally {
       pool.shutdownNow();
+      shared.wakeup();
+      try {
+        reader.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       own.close();
-      groups.close();
-      hierarchies.close();
       producer.close(Duration.ofSeconds(10));
       trainers.forEach(Trainer::close);
     }
   }
 
-  private static void assignAll(KafkaConsumer<?, ?> consumer, String topic) {
-    List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-        .map(p -> new TopicPartition(topic, p.partition())).toList();
-    consumer.assign(parts);
-    consumer.seekToBeginning(parts);
+  /** The reader thread: group models and hierarchy versions from every partition, from the start. */
+  private void readShared() {
+    var groupDecoder = c.topics().groupModels().valueSerde(c.serdes()).deserializer();
+    var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
+    String groupTopic = c.topics().groupModels().name();
+    List<TopicPartition> groupParts = partitions(shared, groupTopic);
+    List<TopicPartition> all = new java.util.ArrayList<>(groupParts);
+    all.addAll(partitions(shared, c.topics().hierarchyAssignments().name()));
+    try (shared) {
+      shared.assign(all);
+      shared.seekToBeginning(all);
+      while (!closed) {
+        if (rereadGroupModels) {
+          rereadGroupModels = false;
+          shared.seekToBeginning(groupParts);
+        }
+        boolean any = false;
+        for (ConsumerRecord<String, byte[]> r : shared.poll(Duration.ofMillis(200))) {
+          if (r.value() == null) {
+            continue;
+          }
+          sharedEvents.add(r.topic().equals(groupTopic) ? groupDecoder.deserialize(r) : hierarchyDecoder.deserialize(r));
+          any = true;
+        }
+        if (any) {
+          own.wakeup();
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      done.add(e);
+      own.wakeup();
+    }
+  }
+
+  private void drainShared() {
+    Object event;
+    while ((event = sharedEvents.poll()) != null) {
+      if (event instanceof HierarchyAssignment h) {
+        if (c.experimentId().equals(h.getExperimentId())) {
+          HierarchyVersion hv = Hierarchies.fromRecord(h);
+          versions.put(hv.effectiveFromRound(), hv);
+        }
+      } else if (event instanceof GroupModel g && c.experimentId().equals(g.getExperimentId())) {
+        groupModels.computeIfAbsent(g.getRound(), k -> new HashMap<>())
+            .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+      }
+    }
+  }
+
+  private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+    return consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
   }
 
   private void host(Collection<TopicPartition> assigned) {
@@ -217,7 +259,7 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     own.seekToBeginning(assigned);
     recoverUntil.putAll(own.endOffsets(assigned));
     // agents taken over may need group models this worker has already forgotten
-    groups.seekToBeginning(groups.assignment());
+    rereadGroupModels = true;
     for (AgentData a : c.agents()) {
       if (mine.contains(partitionOf(a.id(), partitions))) {
         hosted.computeIfAbsent(a.id(), id -> new AgentState(indexOf.get(id))).recovering = true;
@@ -296,6 +338,7 @@ public final class AgentWorker implements Runnable, AutoCloseable {
         } catch (RuntimeException e) {
           done.add(e);
         }
+        own.wakeup();
       });
     }
   }

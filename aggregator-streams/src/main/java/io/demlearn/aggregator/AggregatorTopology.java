@@ -86,6 +86,7 @@ public final class AggregatorTopology {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, ExperimentTopics.PREFIX + experimentId + ".aggregator");
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 10);
+    p.put(StreamsConfig.POLL_MS_CONFIG, 5);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);

@@ -32,6 +32,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Builds each round's metrics from the experiment's log, as the simulator defines them.
@@ -49,7 +51,7 @@ final class MetricsCollector implements Runnable, AutoCloseable {
 
   /** Called on the collector's thread, once per round, in order. */
   interface Listener {
-    void onRound(RoundMetrics metrics, double seconds);
+    void onRound(RoundMetrics metrics, double seconds, Map<String, Double> timings);
   }
 
   private final Config c;
@@ -57,13 +59,14 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   private final Strategy strategy;
   private final Evaluator evaluator;
   private final float[] initialModel;
-  private final KafkaConsumer<String, ModelUpdate> updates;
-  private final KafkaConsumer<String, GroupModel> groups;
-  private final KafkaConsumer<String, HierarchyAssignment> hierarchies;
+  private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, io.demlearn.schemas.avro.RoundMetrics> producer;
   private final Map<Integer, Map<String, AgentEvaluation>> scores = new HashMap<>();
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
   private final Map<Integer, Map<String, float[]>> raw = new HashMap<>();
+  private final Map<Integer, Long> lastUpdateAt = new HashMap<>();
+  private final Map<Integer, Long> groupsAt = new HashMap<>();
+  private final Map<Integer, Long> hierarchyAt = new HashMap<>();
   private volatile boolean closed;
   private volatile int nextRound;
   private long lastRoundAt = System.nanoTime();
@@ -76,13 +79,8 @@ final class MetricsCollector implements Runnable, AutoCloseable {
     this.evaluator = new Evaluator(model, c.agents(), c.pool(), c.threads());
     this.initialModel = Simulator.initialModel(model, c.settings().seed());
     String id = ExperimentTopics.PREFIX + c.experimentId() + ".metrics";
-    this.updates = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id + "-updates", null),
-        c.topics().modelUpdates().keySerde().deserializer(), c.topics().modelUpdates().valueSerde(c.serdes()).deserializer());
-    this.groups = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id + "-groups", null),
-        c.topics().groupModels().keySerde().deserializer(), c.topics().groupModels().valueSerde(c.serdes()).deserializer());
-    this.hierarchies = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id + "-hierarchies", null),
-        c.topics().hierarchyAssignments().keySerde().deserializer(),
-        c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer());
+    this.consumer = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id, null), new StringDeserializer(),
+        new ByteArrayDeserializer());
     this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), id),
         c.topics().metrics().keySerde().serializer(), c.topics().metrics().valueSerde(c.serdes()).serializer());
   }
@@ -94,32 +92,42 @@ final class MetricsCollector implements Runnable, AutoCloseable {
 
   @Override
   public void run() {
-    try {
-      for (KafkaConsumer<?, ?> consumer : List.of(updates, groups, hierarchies)) {
-        String topic = consumer == updates ? c.topics().modelUpdates().name()
-            : consumer == groups ? c.topics().groupModels().name() : c.topics().hierarchyAssignments().name();
-        List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-            .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(parts);
-        consumer.seekToBeginning(parts);
+    var updateDecoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
+    var groupDecoder = c.topics().groupModels().valueSerde(c.serdes()).deserializer();
+    var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
+    String updateTopic = c.topics().modelUpdates().name();
+    String groupTopic = c.topics().groupModels().name();
+    try (consumer) {
+      List<TopicPartition> parts = new ArrayList<>();
+      for (String topic : List.of(updateTopic, groupTopic, c.topics().hierarchyAssignments().name())) {
+        consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
       }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
       while (!closed && nextRound < c.settings().rounds()) {
-        for (ConsumerRecord<String, ModelUpdate> r : updates.poll(Duration.ofMillis(5))) {
-          ModelUpdate u = r.value();
-          if (u != null && c.experimentId().equals(u.getExperimentId()) && u.getEvaluation() != null) {
-            scores.computeIfAbsent(u.getRound(), k -> new HashMap<>()).putIfAbsent(u.getAgentId(), u.getEvaluation());
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() == null) {
+            continue;
           }
-        }
-        for (ConsumerRecord<String, HierarchyAssignment> r : hierarchies.poll(Duration.ZERO)) {
-          if (r.value() != null && c.experimentId().equals(r.value().getExperimentId())) {
-            HierarchyVersion hv = Hierarchies.fromRecord(r.value());
-            versions.put(hv.effectiveFromRound(), hv);
-          }
-        }
-        for (ConsumerRecord<String, GroupModel> r : groups.poll(Duration.ZERO)) {
-          GroupModel g = r.value();
-          if (g != null && c.experimentId().equals(g.getExperimentId())) {
-            raw.computeIfAbsent(g.getRound(), k -> new HashMap<>()).put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+          if (r.topic().equals(updateTopic)) {
+            ModelUpdate u = updateDecoder.deserialize(r);
+            if (c.experimentId().equals(u.getExperimentId()) && u.getEvaluation() != null) {
+              scores.computeIfAbsent(u.getRound(), k -> new HashMap<>()).putIfAbsent(u.getAgentId(), u.getEvaluation());
+              lastUpdateAt.merge(u.getRound(), u.getProducedAtMs(), Math::max);
+            }
+          } else if (r.topic().equals(groupTopic)) {
+            GroupModel g = groupDecoder.deserialize(r);
+            if (c.experimentId().equals(g.getExperimentId())) {
+              raw.computeIfAbsent(g.getRound(), k -> new HashMap<>()).put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+              groupsAt.merge(g.getRound(), g.getProducedAtMs(), Math::max);
+            }
+          } else {
+            HierarchyAssignment h = hierarchyDecoder.deserialize(r);
+            if (c.experimentId().equals(h.getExperimentId())) {
+              HierarchyVersion hv = Hierarchies.fromRecord(h);
+              versions.put(hv.effectiveFromRound(), hv);
+              hierarchyAt.merge(hv.effectiveFromRound(), h.getCreatedAtMs(), Math::max);
+            }
           }
         }
         while (nextRound < c.settings().rounds() && emit(nextRound)) {
@@ -133,9 +141,6 @@ final class MetricsCollector implements Runnable, AutoCloseable {
         throw e;
       }
     } finally {
-      updates.close();
-      groups.close();
-      hierarchies.close();
       producer.close(Duration.ofSeconds(5));
     }
   }
@@ -171,22 +176,48 @@ final class MetricsCollector implements Runnable, AutoCloseable {
     long now = System.nanoTime();
     double seconds = (now - lastRoundAt) / 1e9;
     lastRoundAt = now;
-    producer.send(new ProducerRecord<>(c.topics().metrics().name(), c.experimentId(), toAvro(c.experimentId(), m, seconds)));
-    listener.onRound(m, seconds);
+    Map<String, Double> timings = timings(round);
+    producer.send(new ProducerRecord<>(c.topics().metrics().name(), c.experimentId(),
+        toAvro(c.experimentId(), m, seconds, timings)));
+    listener.onRound(m, seconds, timings);
     return true;
   }
 
-  static io.demlearn.schemas.avro.RoundMetrics toAvro(String experimentId, RoundMetrics m, double seconds) {
+  /**
+   * Where the time between the previous round's last update and this round's went, from the
+   * records' own timestamps: clustering and aggregation of the previous round, then the agents'
+   * evaluation and training (including delivery of the group models to them).
+   */
+  private Map<String, Double> timings(int round) {
+    Map<String, Double> t = new java.util.LinkedHashMap<>();
+    Long prevLast = lastUpdateAt.get(round - 1);
+    Long groupsReady = groupsAt.get(round - 1);
+    Long last = lastUpdateAt.get(round);
+    Long hierarchy = hierarchyAt.get(round - 1);
+    if (prevLast != null && hierarchy != null) {
+      t.put("cluster", (hierarchy - prevLast) / 1e3);
+    }
+    if (prevLast != null && groupsReady != null) {
+      t.put("aggregate", (groupsReady - prevLast) / 1e3);
+    }
+    if (groupsReady != null && last != null) {
+      t.put("train", (last - groupsReady) / 1e3);
+    }
+    return t;
+  }
+
+  static io.demlearn.schemas.avro.RoundMetrics toAvro(String experimentId, RoundMetrics m, double seconds,
+      Map<String, Double> timings) {
     return io.demlearn.schemas.avro.RoundMetrics.newBuilder()
         .setExperimentId(experimentId).setRound(m.round()).setHierarchyVersion(m.hierarchyVersion())
         .setCSpe(m.cSpe()).setCGen(m.cGen()).setGlobal(m.global()).setGSpe(m.gSpe()).setGGen(m.gGen())
-        .setGroupMembers(m.groupMembers()).setSeconds(seconds).setTimings(Map.of())
+        .setGroupMembers(m.groupMembers()).setSeconds(seconds).setTimings(timings)
         .build();
   }
 
   @Override
   public void close() {
     closed = true;
-    updates.wakeup();
+    consumer.wakeup();
   }
 }

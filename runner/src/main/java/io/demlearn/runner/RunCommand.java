@@ -165,8 +165,8 @@ final class RunCommand implements Callable<Integer> {
           "schemaRegistryUrl", conn.registryUrl(), "partitions", partitions));
       progress.header();
       MetricsCollector metrics = new MetricsCollector(new MetricsCollector.Config(id, topics, settings, data.agents(), kafka,
-          serdes, pool, settings.threads()), (m, secs) -> {
-            output.round(m, secs, Map.of());
+          serdes, pool, settings.threads()), (m, secs, timings) -> {
+            output.round(m, secs, timings);
             progress.round(m, secs);
           });
       services.add(metrics);

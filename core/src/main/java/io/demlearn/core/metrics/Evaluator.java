@@ -25,6 +25,8 @@ public final class Evaluator {
   private final int[] count;
   private final ExecutorService pool;
   private final int threads;
+  /** Each thread keeps the union test set in the tensor library's memory. */
+  private final ThreadLocal<Model.Predictor> predictor;
 
   /** @param pool threads for predicting many models, or null to predict on the caller's thread */
   public Evaluator(Model model, List<AgentData> agents, ExecutorService pool, int threads) {
@@ -41,6 +43,7 @@ public final class Evaluator {
     }
     this.pool = pool;
     this.threads = pool == null ? 1 : threads;
+    this.predictor = ThreadLocal.withInitial(() -> model.predictor(union));
   }
 
   /** Group metrics of a round: per level, and Global. */
@@ -77,7 +80,7 @@ public final class Evaluator {
 
   /** One agent's score with {@code params}. */
   public AgentScore score(int agent, float[] params) {
-    return score(agent, model.predict(List.of(params), union)[0]);
+    return score(agent, predictor.get().predict(params));
   }
 
   private AgentScore score(int agent, int[] predictions) {
@@ -156,7 +159,7 @@ public final class Evaluator {
   }
 
   private double accuracy(float[] params) {
-    return correct(model.predict(List.of(params), union)[0], 0, union.size()) / (double) union.size();
+    return correct(predictor.get().predict(params), 0, union.size()) / (double) union.size();
   }
 
   private long correct(int[] predicted, int from, int to) {
@@ -170,17 +173,26 @@ public final class Evaluator {
     return c;
   }
 
+  private int[][] predictOnThisThread(List<float[]> models) {
+    Model.Predictor p = predictor.get();
+    int[][] out = new int[models.size()][];
+    for (int m = 0; m < out.length; m++) {
+      out[m] = p.predict(models.get(m));
+    }
+    return out;
+  }
+
   private int[][] predictAll(List<float[]> models) {
     int chunks = Math.min(threads, models.size());
     if (chunks <= 1) {
-      return model.predict(models, union);
+      return predictOnThisThread(models);
     }
     int[][] out = new int[models.size()][];
     List<Future<int[][]>> parts = new ArrayList<>();
     int per = (models.size() + chunks - 1) / chunks;
     for (int from = 0; from < models.size(); from += per) {
       List<float[]> slice = models.subList(from, Math.min(models.size(), from + per));
-      parts.add(pool.submit(() -> model.predict(slice, union)));
+      parts.add(pool.submit(() -> predictOnThisThread(slice)));
     }
     int at = 0;
     try {

@@ -224,17 +224,23 @@ public final class ConvNet implements Model {
   }
 
   @Override
-  public int[][] predict(List<float[]> parameters, Dataset data) {
+  public Predictor predictor(Dataset data) {
     Graph g = new Graph();
-    List<int[]> out = new ArrayList<>();
-    for (float[] p : parameters) {
-      if (p.length != dimension()) {
-        throw new IllegalArgumentException("cnn parameters have " + dimension() + " values, got " + p.length);
+    return new Predictor() {
+      @Override
+      public int[] predict(float[] p) {
+        if (p.length != dimension()) {
+          throw new IllegalArgumentException("cnn parameters have " + dimension() + " values, got " + p.length);
+        }
+        g.load(p);
+        return g.predict(data);
       }
-      g.load(p);
-      out.add(g.predict(data));
-    }
-    return out.toArray(new int[0][]);
+
+      @Override
+      public void close() {
+        g.close();
+      }
+    };
   }
 
   @Override

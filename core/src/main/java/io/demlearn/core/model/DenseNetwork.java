@@ -101,30 +101,32 @@ public class DenseNetwork implements Model {
   }
 
   @Override
-  public int[][] predict(List<float[]> parameters, Dataset data) {
+  public Predictor predictor(Dataset data) {
     int n = data.size();
-    int[][] out = new int[parameters.size()][];
-    if (n == 0) {
-      for (int m = 0; m < out.length; m++) {
-        out[m] = new int[0];
-      }
-      return out;
-    }
-    INDArray x = Nd4j.create(data.features(), new long[] {n, inputs()}, DataType.FLOAT).castTo(precision);
     int c = classes();
-    // one model at a time, always the same gemm shapes: a model's predictions do not depend on
-    // which other models are predicted with it (the agents and the simulator must agree bit for bit)
-    try (DenseTrainer t = new DenseTrainer()) {
-      for (int m = 0; m < parameters.size(); m++) {
-        float[] p = parameters.get(m);
+    INDArray x = n == 0 ? null : Nd4j.create(data.features(), new long[] {n, inputs()}, DataType.FLOAT).castTo(precision);
+    DenseTrainer t = new DenseTrainer();
+    return new Predictor() {
+      @Override
+      public int[] predict(float[] p) {
         checkLength(p);
+        if (n == 0) {
+          return new int[0];
+        }
+        // always the same gemm shapes: a model's predictions do not depend on the others predicted
         t.load(p);
         INDArray logits = t.forward(x, n);
-        out[m] = argmaxBlocks(logits.castTo(DataType.FLOAT).data().asFloat(), n, c, 0, c);
+        return argmaxBlocks(logits.castTo(DataType.FLOAT).data().asFloat(), n, c, 0, c);
       }
-    }
-    x.close();
-    return out;
+
+      @Override
+      public void close() {
+        t.close();
+        if (x != null) {
+          x.close();
+        }
+      }
+    };
   }
 
   private void checkLength(float[] p) {

@@ -25,7 +25,29 @@ public interface Model {
    * Predicted classes of every row of {@code data} under each parameter vector: {@code out[m][i]}
    * for model m and row i. Safe to call from several threads.
    */
-  int[][] predict(List<float[]> parameters, Dataset data);
+  default int[][] predict(List<float[]> parameters, Dataset data) {
+    try (Predictor p = predictor(data)) {
+      int[][] out = new int[parameters.size()][];
+      for (int m = 0; m < out.length; m++) {
+        out[m] = p.predict(parameters.get(m));
+      }
+      return out;
+    }
+  }
+
+  /**
+   * A predictor for one data set, holding it in the tensor library's memory for repeated use by
+   * one thread. A model's predictions are the same whichever predictor makes them.
+   */
+  Predictor predictor(Dataset data);
+
+  /** Predicts the classes of one data set's rows, one parameter vector at a time. */
+  interface Predictor extends AutoCloseable {
+    int[] predict(float[] params);
+
+    @Override
+    void close();
+  }
 
   /** Mean cross-entropy loss of {@code params} on {@code batch}, and its gradient into {@code gradient}. */
   double lossAndGradient(float[] params, Dataset batch, float[] gradient);
