@@ -30,11 +30,29 @@ public final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
   private final Properties file;
   private final Path filePath;
   private final Map<String, String> env;
+  private final String command;
 
-  ConfigDefaults(Properties file, Path filePath, Map<String, String> env) {
+  ConfigDefaults(Properties file, Path filePath, Map<String, String> env, String command) {
     this.file = file;
     this.filePath = filePath;
     this.env = env;
+    this.command = command;
+  }
+
+  /** The subcommand path of a command line, dot-separated ("run", "stack.start"), or "". */
+  static String commandPath(String[] args) {
+    StringBuilder path = new StringBuilder();
+    int i = 0;
+    while (i < args.length && args[i].startsWith("-")) {
+      i += args[i].equals(CONFIG_OPTION) ? 2 : 1; // the root's own options come first
+    }
+    for (; i < args.length && !args[i].startsWith("-"); i++) {
+      if (path.length() > 0) {
+        path.append('.');
+      }
+      path.append(args[i]);
+    }
+    return path.toString();
   }
 
   /**
@@ -65,7 +83,7 @@ public final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         throw new UserException("cannot read config file '" + file + "': " + e.getMessage());
       }
     }
-    return new ConfigDefaults(props, file, env);
+    return new ConfigDefaults(props, file, env, commandPath(args));
   }
 
   @Override
@@ -81,9 +99,8 @@ public final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     if (envValue != null) {
       return envValue;
     }
-    CommandLine.Model.CommandSpec command = option.command();
-    if (command != null) {
-      String scoped = file.getProperty(command.qualifiedName(".").replaceFirst("^demlearn\\.", "") + "." + name);
+    if (!command.isEmpty()) {
+      String scoped = file.getProperty(command + "." + name);
       if (scoped != null) {
         return scoped;
       }

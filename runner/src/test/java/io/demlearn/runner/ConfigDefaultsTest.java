@@ -49,7 +49,7 @@ class ConfigDefaultsTest {
 
   @Test
   void aCommandScopedKeyWinsOverAPlainOneInTheFile() throws IOException {
-    Path f = file("agents=7\nrun.experiment.agents=8\n");
+    Path f = file("agents=7\nrun.agents=8\n");
     assertThat(parse(Map.of(), "--config=" + f).experiment.agents).isEqualTo(8);
   }
 

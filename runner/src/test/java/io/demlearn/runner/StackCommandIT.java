@@ -45,7 +45,7 @@ class StackCommandIT {
     assertThat(again.exitCode()).isZero();
     assertThat(again.out()).contains("already running").contains(bootstrap);
 
-    Cli.Result run = cli.run("run", "--agents", "4", "--experiment", "stack-it",
+    Cli.Result run = cli.run("check", "--agents", "4", "--experiment", "stack-it",
         "--bootstrap-servers", bootstrap, "--schema-registry-url", registry);
     assertThat(run.exitCode()).as(run.toString()).isZero();
     String ids = find(run.out(), "ids (\\[[0-9, ]+\\])");
@@ -61,7 +61,7 @@ class StackCommandIT {
     Cli.Result restart = cli.run("stack", "start");
     assertThat(restart.exitCode()).as(restart.toString()).isZero();
     assertThat(find(restart.out(), "bootstrap servers:\\s+(\\S+)")).isEqualTo(bootstrap);
-    Cli.Result rerun = cli.run("run", "--agents", "4", "--experiment", "stack-it",
+    Cli.Result rerun = cli.run("check", "--agents", "4", "--experiment", "stack-it",
         "--bootstrap-servers", bootstrap, "--schema-registry-url", registry);
     assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
     assertThat(rerun.out()).contains("0 created, 6 already there");

@@ -55,14 +55,20 @@ class EvaluatorTest {
     }
 
     @Override
-    public int[][] predict(List<float[]> parameters, Dataset data) {
-      int[][] out = new int[parameters.size()][data.size()];
-      for (int m = 0; m < out.length; m++) {
-        for (int i = 0; i < data.size(); i++) {
-          out[m][i] = parameters.get(m)[i] == 1f ? data.labels()[i] : (data.labels()[i] + 1) % 10;
+    public Predictor predictor(Dataset data) {
+      return new Predictor() {
+        @Override
+        public int[] predict(float[] params) {
+          int[] out = new int[data.size()];
+          for (int i = 0; i < data.size(); i++) {
+            out[i] = params[i] == 1f ? data.labels()[i] : (data.labels()[i] + 1) % 10;
+          }
+          return out;
         }
-      }
-      return out;
+
+        @Override
+        public void close() {}
+      };
     }
   }
 

@@ -13,15 +13,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code demlearn run} as a user runs it: the packaged jar in a child process. */
+/** {@code demlearn check} as a user runs it: the packaged jar in a child process. */
 @Tag("integration")
 @ExtendWith({LocalKafkaExtension.class, LocalRegistryExtension.class})
-class RunCommandIT {
+class CheckCommandIT {
   @TempDir Path home;
 
   @Test
   void withNoOptionsItStartsTheLocalStackAndChecksThePipeline() {
-    Cli.Result r = new Cli(home).run("run", "--agents", "5");
+    Cli.Result r = new Cli(home).run("check", "--agents", "5");
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(r.out())
         .contains("Kafka broker ready at 127.0.0.1:")
@@ -38,17 +38,17 @@ class RunCommandIT {
   void againstAGivenClusterAConflictingSecondRunIsRefusedClearly(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
     String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
     Cli cli = new Cli(home);
-    Cli.Result first = cli.run("run", "--agents", "3", "--experiment", id,
+    Cli.Result first = cli.run("check", "--agents", "3", "--experiment", id,
         "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
     assertThat(first.exitCode()).as(first.toString()).isZero();
     assertThat(first.out()).doesNotContain("starting local").contains("Kafka cluster at " + broker.bootstrapServers() + " answers");
 
-    Cli.Result again = cli.run("run", "--agents", "3", "--experiment", id,
+    Cli.Result again = cli.run("check", "--agents", "3", "--experiment", id,
         "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
     assertThat(again.exitCode()).as(again.toString()).isZero();
     assertThat(again.out()).contains("0 created, 6 already there");
 
-    Cli.Result conflict = cli.run("run", "--agents", "3", "--experiment", id, "--partitions", "2",
+    Cli.Result conflict = cli.run("check", "--agents", "3", "--experiment", id, "--partitions", "2",
         "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
     assertThat(conflict.exitCode()).as(conflict.toString()).isEqualTo(1);
     assertThat(conflict.err())
@@ -59,28 +59,28 @@ class RunCommandIT {
   @Test
   void badInputIsNamedWithoutAStackTrace(EmbeddedKafkaBroker broker) {
     Cli cli = new Cli(home);
-    Cli.Result badId = cli.run("run", "--experiment", "bad id", "--bootstrap-servers", broker.bootstrapServers());
+    Cli.Result badId = cli.run("check", "--experiment", "bad id", "--bootstrap-servers", broker.bootstrapServers());
     assertThat(badId.exitCode()).isEqualTo(1);
     assertThat(badId.err()).contains("experiment id 'bad id' is not valid").doesNotContain("\tat ");
 
-    Cli.Result noFile = cli.run("run", "--client-config", home.resolve("nope.properties").toString());
+    Cli.Result noFile = cli.run("check", "--client-config", home.resolve("nope.properties").toString());
     assertThat(noFile.exitCode()).isEqualTo(1);
     assertThat(noFile.err()).contains("client config file '" + home.resolve("nope.properties") + "'");
 
-    Cli.Result zero = cli.run("run", "--agents", "0");
+    Cli.Result zero = cli.run("check", "--agents", "0");
     assertThat(zero.exitCode()).isEqualTo(1);
     assertThat(zero.err()).contains("--agents must be at least 1");
 
-    Cli.Result unknown = cli.run("run", "--agentz", "3");
+    Cli.Result unknown = cli.run("check", "--agentz", "3");
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("'--agentz'").contains("Possible solutions: --agents");
 
-    Cli.Result noRegistry = cli.run("run", "--bootstrap-servers", broker.bootstrapServers(),
+    Cli.Result noRegistry = cli.run("check", "--bootstrap-servers", broker.bootstrapServers(),
         "--schema-registry-url", "http://127.0.0.1:1", "--experiment", "noreg");
     assertThat(noRegistry.exitCode()).isEqualTo(1);
     assertThat(noRegistry.err()).contains("cannot reach schema registry at http://127.0.0.1:1").doesNotContain("\tat ");
 
-    Cli.Result noKafka = cli.run("run", "--bootstrap-servers", "127.0.0.1:1", "--connect-timeout", "3",
+    Cli.Result noKafka = cli.run("check", "--bootstrap-servers", "127.0.0.1:1", "--connect-timeout", "3",
         "--schema-registry-url", "http://127.0.0.1:1");
     assertThat(noKafka.exitCode()).isEqualTo(1);
     assertThat(noKafka.err()).contains("cannot reach the Kafka cluster at 127.0.0.1:1 within 3 s");

@@ -1,0 +1,92 @@
+package io.demlearn.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.demlearn.stack.EmbeddedKafkaBroker;
+import io.demlearn.stack.LocalSchemaRegistry;
+import io.demlearn.testkit.LocalKafkaExtension;
+import io.demlearn.testkit.LocalRegistryExtension;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The streaming pipeline through a real broker and registry gives the simulator's metrics, to the
+ * last digit, and a report.
+ */
+@Tag("integration")
+@ExtendWith({LocalKafkaExtension.class, LocalRegistryExtension.class})
+class PipelineIT {
+  @TempDir Path dir;
+
+  /** Every field of every line but the timings. */
+  static List<String> metrics(Path folder) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(folder.resolve("metrics.jsonl"))) {
+      ObjectNode o = (ObjectNode) json.readTree(line);
+      o.remove("seconds");
+      o.remove("timings");
+      out.add(o.toString());
+    }
+    return out;
+  }
+
+  private void sameAsTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String... experiment)
+      throws IOException {
+    String id = "pipe-" + UUID.randomUUID().toString().substring(0, 8);
+    List<String> common = List.of(experiment);
+    List<String> sim = new ArrayList<>(List.of("simulate", "--out", dir.resolve("sim-" + id).toString()));
+    sim.addAll(common);
+    SimulateCommandTest.Result s = SimulateCommandTest.run(sim.toArray(new String[0]));
+    assertThat(s.exitCode()).as(s.err()).isZero();
+
+    List<String> run = new ArrayList<>(List.of("run", "--experiment", id, "--out", dir.resolve("run-" + id).toString(),
+        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url(), "--stall-timeout", "120"));
+    run.addAll(common);
+    SimulateCommandTest.Result r = SimulateCommandTest.run(run.toArray(new String[0]));
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("round   C-SPE").contains("report:");
+
+    List<String> expected = metrics(dir.resolve("sim-" + id));
+    assertThat(metrics(dir.resolve("run-" + id))).hasSize(expected.size()).isEqualTo(expected);
+    assertThat(Files.readString(dir.resolve("run-" + id).resolve("report.html"))).contains("<svg").contains("C-GEN");
+    assertThat(dir.resolve("run-" + id).resolve("metrics.jsonl.partial")).doesNotExist();
+  }
+
+  @Test
+  void demLearnPWithAmplifyEqualsTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
+    sameAsTheSimulator(broker, registry, "--dataset", "synthetic", "--agents", "8", "--rounds", "4", "--seed", "3",
+        "--algorithm", "demlearn-p", "--amplify", "1.15", "--levels", "2");
+  }
+
+  @Test
+  void fedProxEqualsTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
+    sameAsTheSimulator(broker, registry, "--dataset", "synthetic", "--agents", "6", "--rounds", "3", "--seed", "4",
+        "--algorithm", "fedprox");
+  }
+
+  @Test
+  void reclusteringEveryOtherRoundEqualsTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry)
+      throws IOException {
+    sameAsTheSimulator(broker, registry, "--dataset", "synthetic", "--agents", "7", "--rounds", "5", "--seed", "5",
+        "--algorithm", "demlearn", "--recluster-every", "2");
+  }
+
+  @Test
+  void localTrainingIsRefusedWithAPointer(EmbeddedKafkaBroker broker) {
+    SimulateCommandTest.Result r = SimulateCommandTest.run("run", "--dataset", "synthetic", "--algorithm", "local",
+        "--bootstrap-servers", broker.bootstrapServers(), "--out", dir.resolve("x").toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("demlearn simulate");
+  }
+}
