@@ -122,8 +122,12 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     this.own = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-own",
         ExperimentTopics.PREFIX + c.experimentId() + ".agent-workers"),
         c.topics().modelUpdates().keySerde().deserializer(), c.topics().modelUpdates().valueSerde(c.serdes()).deserializer());
-    this.shared = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-shared", null),
-        new StringDeserializer(), new ByteArrayDeserializer());
+    // Group models are read as soon as they are written, before the aggregator's transaction
+    // commits: each is a deterministic function of the round's updates, so one from an aborted
+    // transaction equals the one written again, and nothing read early can differ from the truth.
+    Map<String, Object> sharedConfig = ClientConfigs.consumer(c.kafka(), prefix + "-shared", null);
+    sharedConfig.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    this.shared = new KafkaConsumer<>(sharedConfig, new StringDeserializer(), new ByteArrayDeserializer());
     this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), prefix),
         c.topics().modelUpdates().keySerde().serializer(), c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
     AtomicInteger n = new AtomicInteger();
@@ -168,8 +172,15 @@ public final class AgentWorker implements Runnable, AutoCloseable {
         }
       });
       while (!closed) {
+        org.apache.kafka.clients.consumer.ConsumerRecords<String, ModelUpdate> records;
         try {
-          for (ConsumerRecord<String, ModelUpdate> r : own.poll(Duration.ofMillis(200))) {
+          records = own.poll(Duration.ofMillis(200));
+        } catch (WakeupException e) {
+          // new group models, a finished training, or close(): handle them now
+          records = org.apache.kafka.clients.consumer.ConsumerRecords.empty();
+        }
+        try {
+          for (ConsumerRecord<String, ModelUpdate> r : records) {
             seen(r.value());
           }
           drainShared();
@@ -179,7 +190,7 @@ public final class AgentWorker implements Runnable, AutoCloseable {
           forgetOldGroupModels();
           finished = !hosted.isEmpty() && hosted.values().stream().allMatch(s -> s.lastRound >= c.settings().rounds() - 1);
         } catch (WakeupException e) {
-          // new group models, a finished training, or close(): look again
+          // woken while busy: the next pass picks up whatever is pending
         }
       }
     } finally {
@@ -256,6 +267,7 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     for (TopicPartition tp : assigned) {
       mine.add(tp.partition());
     }
+    own.resume(assigned);
     own.seekToBeginning(assigned);
     recoverUntil.putAll(own.endOffsets(assigned));
     // agents taken over may need group models this worker has already forgotten
@@ -295,6 +307,8 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     recoverUntil.entrySet().removeIf(e -> own.position(e.getKey()) >= e.getValue());
     if (recoverUntil.isEmpty()) {
       hosted.values().forEach(s -> s.recovering = false);
+      // from now on this worker knows its agents' updates first-hand: no need to read them back
+      own.pause(own.assignment());
     }
   }
 

@@ -33,10 +33,11 @@ import org.apache.kafka.streams.state.Stores;
  *       once, when every agent the hierarchy names has reported for it.
  * </ul>
  *
- * Both inputs are merged into one repartition topic keyed by experiment id, so that one task sees
- * every update and every hierarchy version of the experiment in order; its state (the updates of
- * rounds not yet complete, the hierarchy versions, the next round to close) lives in changelogged
- * stores. Processing is exactly-once (v2).
+ * One task sees every update and every hierarchy version of the experiment: with one partition of
+ * model updates it reads both topics directly; with more, both are first merged into a repartition
+ * topic keyed by experiment id (one more hop per round). Its state (the updates of rounds not yet
+ * complete, the hierarchy versions, the next round to close) lives in changelogged stores.
+ * Processing is exactly-once (v2).
  */
 public final class AggregatorTopology {
   static final String PENDING_STORE = "pending-updates";
@@ -64,10 +65,13 @@ public final class AggregatorTopology {
             Consumed.with(Serdes.String(), hierarchySerde).withName("read-hierarchies"))
         .mapValues(h -> AggregationInput.newBuilder().setHierarchy(h).build(), Named.as("wrap-hierarchy"));
     String experiment = c.experimentId();
-    updates.merge(hierarchies, Named.as("merge-inputs"))
-        .selectKey((k, v) -> experiment, Named.as("key-by-experiment"))
-        .repartition(Repartitioned.with(Serdes.String(), inputSerde).withName("inputs").withNumberOfPartitions(1))
-        .process(() -> new RoundAggregator(c.experimentId(), c.settings()), Named.as("aggregate-rounds"),
+    var merged = updates.merge(hierarchies, Named.as("merge-inputs"));
+    if (c.topics().modelUpdates().spec().partitions() > 1) {
+      // one task must see every update: bring them onto one partition first
+      merged = merged.selectKey((k, v) -> experiment, Named.as("key-by-experiment"))
+          .repartition(Repartitioned.with(Serdes.String(), inputSerde).withName("inputs").withNumberOfPartitions(1));
+    }
+    merged.process(() -> new RoundAggregator(c.experimentId(), c.settings()), Named.as("aggregate-rounds"),
             PENDING_STORE, HIERARCHY_STORE, PROGRESS_STORE)
         .to(c.topics().groupModels().name(), Produced.with(Serdes.String(), c.serdes().valueSerde(GroupModel.class))
             .withName("write-group-models"));

@@ -6,6 +6,7 @@ import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.core.sim.HierarchyVersion;
 import io.demlearn.core.sim.Strategy;
 import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.AggregationInput;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
@@ -153,11 +154,18 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
       for (int a : g.members()) {
         sampleCount += samples[a];
       }
+      Map<String, AgentEvaluation> evaluations = new TreeMap<>();
+      for (int a : g.agents()) {
+        if (updates.get(a).getEvaluation() != null) {
+          evaluations.put(agentIds.get(a), updates.get(a).getEvaluation());
+        }
+      }
       GroupModel out = GroupModel.newBuilder()
           .setExperimentId(experimentId).setRound(round).setHierarchyVersion(hv.version())
           .setGroupId(g.id()).setLevel(g.level()).setMemberIds(members).setExpectedMembers(members.size())
           .setAgentCount(g.agentCount()).setSampleCount(sampleCount).setAmplify(amplify)
           .setParameters(ParameterVectors.of(ExperimentSpecs.toAvro(settings.model()), groups.get(g.id())))
+          .setMemberEvaluations(evaluations)
           .setProducedAtMs(now)
           .build();
       context.forward(new Record<>(g.id(), out, timestamp));

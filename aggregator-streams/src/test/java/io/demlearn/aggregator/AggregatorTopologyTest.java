@@ -40,7 +40,7 @@ class AggregatorTopologyTest {
   static final String EXP = "agg-test";
   private final String scope = "agg-" + UUID.randomUUID();
   private final AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
-  private final ExperimentTopics topics = ExperimentTopics.of(EXP);
+  private ExperimentTopics topics = ExperimentTopics.of(EXP);
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
   static final List<String> AGENTS = List.of("agent-000", "agent-001", "agent-002", "agent-003");
 
@@ -209,6 +209,43 @@ class AggregatorTopologyTest {
     assertThat(g.keySet()).containsExactly("root");
     assertThat(g.get("root").getMemberIds()).containsExactly("solo");
     assertThat(ParameterVectors.toFloats(g.get("root").getParameters())).containsExactly(2.5f, -1f);
+  }
+
+  @Test
+  void withOnePartitionTheTopologyReadsItsInputsDirectlyAndGivesTheSameModels() throws Exception {
+    Harness viaRepartition = new Harness(settings(4, 3, 1, 1.0));
+    topics = new ExperimentTopics(EXP, 1, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    Harness direct = new Harness(settings(4, 3, 1, 1.0));
+    assertThat(direct.driver.producedTopicNames()).noneMatch(t -> t.contains("repartition"));
+    for (Harness h : List.of(viaRepartition, direct)) {
+      h.hierarchy(twoPairs(0, 0), AGENTS);
+      for (int i = 0; i < 4; i++) {
+        h.update(AGENTS.get(i), 0, v(i * 1.5f, -i), 2 + i);
+      }
+    }
+    Map<String, GroupModel> a = viaRepartition.read();
+    Map<String, GroupModel> b = direct.read();
+    assertThat(b.keySet()).isEqualTo(a.keySet()).hasSize(3);
+    for (String g : a.keySet()) {
+      assertThat(b.get(g)).isEqualTo(GroupModel.newBuilder(a.get(g)).setProducedAtMs(b.get(g).getProducedAtMs()).build());
+    }
+  }
+
+  @Test
+  void groupModelsCarryTheirAgentsEvaluations() throws Exception {
+    Harness h = new Harness(settings(4, 3, 1, 1.0));
+    h.hierarchy(twoPairs(0, 0), AGENTS);
+    for (int i = 0; i < 4; i++) {
+      h.updates.pipeInput(AGENTS.get(i), ModelUpdate.newBuilder().setExperimentId(EXP).setRound(0).setHierarchyVersion(-1)
+          .setAgentId(AGENTS.get(i)).setTrainSamples(1).setParameters(ParameterVectors.of(
+              io.demlearn.schemas.avro.ModelKind.MLR, v(i))).setTrainLoss(null).setProducedAtMs(0)
+          .setEvaluation(io.demlearn.schemas.avro.AgentEvaluation.newBuilder().setOwnCorrect(i).setOwnTotal(10)
+              .setAllCorrect(2 * i).setAllTotal(40).build()).build());
+    }
+    Map<String, GroupModel> g = h.read();
+    assertThat(g.get("L2-c4").getMemberEvaluations()).containsOnlyKeys("agent-000", "agent-001");
+    assertThat(g.get("L2-c5").getMemberEvaluations().get("agent-003").getAllCorrect()).isEqualTo(6);
+    assertThat(g.get("root").getMemberEvaluations()).isEmpty();
   }
 
   @Test

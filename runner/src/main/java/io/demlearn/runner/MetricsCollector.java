@@ -14,7 +14,6 @@ import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
-import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.convert.Hierarchies;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ClientConfigs;
@@ -39,9 +38,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * Builds each round's metrics from the experiment's log, as the simulator defines them.
  *
  * <ul>
- *   <li>In: {@code model-updates} (the agents' own evaluations, C-SPE and C-GEN),
- *       {@code group-models} and {@code hierarchy-assignments} (the group models of the previous
- *       round, generalised top-down and evaluated here: G-SPE, G-GEN, Global); every partition.
+ *   <li>In: {@code group-models} (the agents' own evaluations, which the aggregator passes on
+ *       with each group: C-SPE and C-GEN; and the group models of the previous round, generalised
+ *       top-down and evaluated here: G-SPE, G-GEN, Global) and {@code hierarchy-assignments}; every
+ *       partition. Round r's metrics are out when round r is aggregated.
  *   <li>Out: {@code metrics} (key: experiment id, value: RoundMetrics), and a callback per round.
  * </ul>
  */
@@ -64,7 +64,6 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   private final Map<Integer, Map<String, AgentEvaluation>> scores = new HashMap<>();
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
   private final Map<Integer, Map<String, float[]>> raw = new HashMap<>();
-  private final Map<Integer, Long> lastUpdateAt = new HashMap<>();
   private final Map<Integer, Long> groupsAt = new HashMap<>();
   private final Map<Integer, Long> hierarchyAt = new HashMap<>();
   private volatile boolean closed;
@@ -92,14 +91,12 @@ final class MetricsCollector implements Runnable, AutoCloseable {
 
   @Override
   public void run() {
-    var updateDecoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
     var groupDecoder = c.topics().groupModels().valueSerde(c.serdes()).deserializer();
     var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
-    String updateTopic = c.topics().modelUpdates().name();
     String groupTopic = c.topics().groupModels().name();
     try (consumer) {
       List<TopicPartition> parts = new ArrayList<>();
-      for (String topic : List.of(updateTopic, groupTopic, c.topics().hierarchyAssignments().name())) {
+      for (String topic : List.of(groupTopic, c.topics().hierarchyAssignments().name())) {
         consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
       }
       consumer.assign(parts);
@@ -109,15 +106,11 @@ final class MetricsCollector implements Runnable, AutoCloseable {
           if (r.value() == null) {
             continue;
           }
-          if (r.topic().equals(updateTopic)) {
-            ModelUpdate u = updateDecoder.deserialize(r);
-            if (c.experimentId().equals(u.getExperimentId()) && u.getEvaluation() != null) {
-              scores.computeIfAbsent(u.getRound(), k -> new HashMap<>()).putIfAbsent(u.getAgentId(), u.getEvaluation());
-              lastUpdateAt.merge(u.getRound(), u.getProducedAtMs(), Math::max);
-            }
-          } else if (r.topic().equals(groupTopic)) {
+          if (r.topic().equals(groupTopic)) {
             GroupModel g = groupDecoder.deserialize(r);
             if (c.experimentId().equals(g.getExperimentId())) {
+              Map<String, AgentEvaluation> roundScores = scores.computeIfAbsent(g.getRound(), k -> new HashMap<>());
+              g.getMemberEvaluations().forEach(roundScores::putIfAbsent);
               raw.computeIfAbsent(g.getRound(), k -> new HashMap<>()).put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
               groupsAt.merge(g.getRound(), g.getProducedAtMs(), Math::max);
             }
@@ -148,7 +141,7 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   private boolean emit(int round) {
     Map<String, AgentEvaluation> got = scores.get(round);
     if (got == null || got.size() < c.agents().size()) {
-      return false;
+      return false; // round r is not aggregated yet
     }
     Evaluator.GroupScores groupScores;
     int version;
@@ -184,24 +177,20 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   }
 
   /**
-   * Where the time between the previous round's last update and this round's went, from the
-   * records' own timestamps: clustering and aggregation of the previous round, then the agents'
-   * evaluation and training (including delivery of the group models to them).
+   * Where round r's time went, from the records' own timestamps: from the group models of round
+   * r-1 to the hierarchy of round r (the agents' evaluation and training, then clustering), and on
+   * to round r's group models (aggregation, after the last update arrived).
    */
   private Map<String, Double> timings(int round) {
     Map<String, Double> t = new java.util.LinkedHashMap<>();
-    Long prevLast = lastUpdateAt.get(round - 1);
-    Long groupsReady = groupsAt.get(round - 1);
-    Long last = lastUpdateAt.get(round);
-    Long hierarchy = hierarchyAt.get(round - 1);
-    if (prevLast != null && hierarchy != null) {
-      t.put("cluster", (hierarchy - prevLast) / 1e3);
+    Long before = groupsAt.get(round - 1);
+    Long hierarchy = hierarchyAt.get(round);
+    Long after = groupsAt.get(round);
+    if (before != null && hierarchy != null) {
+      t.put("trainAndCluster", (hierarchy - before) / 1e3);
     }
-    if (prevLast != null && groupsReady != null) {
-      t.put("aggregate", (groupsReady - prevLast) / 1e3);
-    }
-    if (groupsReady != null && last != null) {
-      t.put("train", (last - groupsReady) / 1e3);
+    if (before != null && after != null) {
+      t.put("round", (after - before) / 1e3);
     }
     return t;
   }

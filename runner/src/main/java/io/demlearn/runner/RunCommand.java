@@ -60,9 +60,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace the results already in the output folder.")
   boolean overwrite;
 
-  @Option(names = "--partitions", defaultValue = "6", paramLabel = "P",
-      description = "Partitions of the model-update and group-model topics: the most agent workers that share the work (default: ${DEFAULT-VALUE}).")
-  int partitions;
+  @Option(names = "--partitions", paramLabel = "P",
+      description = "Partitions of the model-update and group-model topics: the most agent workers that can share"
+          + " the work. One partition saves the aggregator a hop per round (default: the number of workers).")
+  Integer partitions;
 
   @Option(names = "--replication-factor", defaultValue = "-1", paramLabel = "R",
       description = "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
@@ -83,7 +84,8 @@ final class RunCommand implements Callable<Integer> {
         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
     ExperimentTopics topics;
     try {
-      topics = new ExperimentTopics(id, partitions, replicationFactor, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+      topics = new ExperimentTopics(id, partitions != null ? partitions : 1, replicationFactor,
+          ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage(), e);
     }
@@ -162,7 +164,7 @@ final class RunCommand implements Callable<Integer> {
       start("agent-worker", worker, failure);
 
       output.open(id, settings, data.source(), Map.of("mode", "run", "bootstrapServers", conn.bootstrapServers(),
-          "schemaRegistryUrl", conn.registryUrl(), "partitions", partitions));
+          "schemaRegistryUrl", conn.registryUrl(), "partitions", topics.partitions()));
       progress.header();
       MetricsCollector metrics = new MetricsCollector(new MetricsCollector.Config(id, topics, settings, data.agents(), kafka,
           serdes, pool, settings.threads()), (m, secs, timings) -> {

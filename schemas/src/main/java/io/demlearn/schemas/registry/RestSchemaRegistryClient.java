@@ -27,8 +27,10 @@ import org.apache.avro.SchemaParseException;
  * Karapace and Redpanda.
  *
  * <p>Several comma-separated base URLs may be given; a request that cannot reach one (connection
- * error or 5xx answer) goes to the next. Ids and schemas are cached: a registered schema is asked
- * for once per subject, a schema id once per client.
+ * error or 5xx answer) goes to the next, and the whole list is tried up to four times with growing
+ * pauses (registration is idempotent; Apicurio answers 500 to concurrent registrations of one
+ * schema). Ids and schemas are cached: a registered schema is asked for once per subject, a schema
+ * id once per client.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -215,46 +217,60 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     return n.intValue();
   }
 
+  /** Attempts per request: a registry answering 5xx or unreachable is asked again, after a pause. */
+  private static final int ATTEMPTS = 4;
+
   private JsonNode send(String method, String path, JsonNode body) {
     SchemaRegistryException lastFailure = null;
-    for (URI base : baseUrls) {
-      URI uri = URI.create(base + path);
-      HttpRequest.Builder req =
-          HttpRequest.newBuilder(uri)
-              .timeout(requestTimeout)
-              .header("Accept", CONTENT_TYPE + ", application/json");
-      if (authorization != null) {
-        req.header("Authorization", authorization);
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        try {
+          Thread.sleep(100L << attempt);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SchemaRegistryException("interrupted while calling the schema registry", e);
+        }
       }
-      if (body != null) {
-        req.header("Content-Type", CONTENT_TYPE);
-        req.method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
-      } else {
-        req.method(method, HttpRequest.BodyPublishers.noBody());
+      for (URI base : baseUrls) {
+        URI uri = URI.create(base + path);
+        HttpRequest.Builder req =
+            HttpRequest.newBuilder(uri)
+                .timeout(requestTimeout)
+                .header("Accept", CONTENT_TYPE + ", application/json");
+        if (authorization != null) {
+          req.header("Authorization", authorization);
+        }
+        if (body != null) {
+          req.header("Content-Type", CONTENT_TYPE);
+          req.method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
+        } else {
+          req.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<String> response;
+        try {
+          response = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+          lastFailure =
+              new SchemaRegistryException(
+                  "cannot reach schema registry at " + base + " (" + method + " " + path + "): " + e,
+                  e);
+          continue;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SchemaRegistryException("interrupted while calling " + uri, e);
+        }
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+          return parse(response.body(), uri);
+        }
+        SchemaRegistryException failure = errorFor(method, uri, status, response.body());
+        if (status >= 500) {
+          // another URL, or a second try, may succeed (registries answer 5xx to concurrent writes)
+          lastFailure = failure;
+          continue;
+        }
+        throw failure;
       }
-      HttpResponse<String> response;
-      try {
-        response = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-      } catch (IOException e) {
-        lastFailure =
-            new SchemaRegistryException(
-                "cannot reach schema registry at " + base + " (" + method + " " + path + "): " + e,
-                e);
-        continue;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SchemaRegistryException("interrupted while calling " + uri, e);
-      }
-      int status = response.statusCode();
-      if (status >= 200 && status < 300) {
-        return parse(response.body(), uri);
-      }
-      SchemaRegistryException failure = errorFor(method, uri, status, response.body());
-      if (status >= 500) {
-        lastFailure = failure;
-        continue;
-      }
-      throw failure;
     }
     throw lastFailure;
   }
