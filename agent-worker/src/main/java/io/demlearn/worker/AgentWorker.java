@@ -267,16 +267,25 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     for (TopicPartition tp : assigned) {
       mine.add(tp.partition());
     }
-    own.resume(assigned);
-    own.seekToBeginning(assigned);
-    recoverUntil.putAll(own.endOffsets(assigned));
-    // agents taken over may need group models this worker has already forgotten
-    rereadGroupModels = true;
+    // the agents first: whatever happens below, they are hosted and wait for their recovery
     for (AgentData a : c.agents()) {
       if (mine.contains(partitionOf(a.id(), partitions))) {
         hosted.computeIfAbsent(a.id(), id -> new AgentState(indexOf.get(id))).recovering = true;
       }
     }
+    own.resume(assigned);
+    own.seekToBeginning(assigned);
+    Map<TopicPartition, Long> end = null;
+    while (end == null) {
+      try {
+        end = own.endOffsets(assigned);
+      } catch (WakeupException e) {
+        // the reader or a trainer woke us: ask again, this answer is needed
+      }
+    }
+    recoverUntil.putAll(end);
+    // agents taken over may need group models this worker has already forgotten
+    rereadGroupModels = true;
     LOG.debug("worker {} hosts {} agents on partitions {}", c.workerId(), hosted.size(), mine);
   }
 

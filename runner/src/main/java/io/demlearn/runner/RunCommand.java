@@ -69,6 +69,11 @@ final class RunCommand implements Callable<Integer> {
       description = "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
   short replicationFactor;
 
+  @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
+      description = "Agent workers: 1 runs in this process; more start that many worker processes, which share the"
+          + " agents through the consumer group (default: ${DEFAULT-VALUE}).")
+  int workers;
+
   @Option(names = "--stall-timeout", defaultValue = "300", paramLabel = "SECONDS",
       description = "Give up when no round completes for this long (default: ${DEFAULT-VALUE}).")
   int stallTimeoutSeconds;
@@ -84,7 +89,10 @@ final class RunCommand implements Callable<Integer> {
         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
     ExperimentTopics topics;
     try {
-      topics = new ExperimentTopics(id, partitions != null ? partitions : 1, replicationFactor,
+      if (workers < 1) {
+        throw new UserException("--workers must be at least 1, got " + workers);
+      }
+      topics = new ExperimentTopics(id, partitions != null ? partitions : workers, replicationFactor,
           ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage(), e);
@@ -125,6 +133,7 @@ final class RunCommand implements Callable<Integer> {
     ExecutorService pool = Executors.newFixedThreadPool(settings.threads());
     List<AutoCloseable> services = new ArrayList<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Runnable> watchdogs = new ArrayList<>();
     try {
       try (Admin admin = Admin.create(conn.kafkaConfig())) {
         TopicAdmin.Outcome outcome = new TopicAdmin(admin, Duration.ofSeconds(60))
@@ -141,8 +150,8 @@ final class RunCommand implements Callable<Integer> {
         specs.send(new ProducerRecord<>(topics.experiments().name(), id,
             ExperimentSpecs.toSpec(id, settings, System.currentTimeMillis()))).get();
       }
-      console.step("topics demlearn." + id + ".* created, spec published; starting the aggregator, the clusterer and"
-          + " an agent worker");
+      console.step("topics demlearn." + id + ".* created, spec published; starting the aggregator, the clusterer and "
+          + (workers == 1 ? "an agent worker" : workers + " agent worker processes"));
 
       KafkaStreams aggregator = new KafkaStreams(
           AggregatorTopology.build(new AggregatorTopology.Config(id, topics, settings, serdes)),
@@ -158,10 +167,17 @@ final class RunCommand implements Callable<Integer> {
       services.add(clusterer);
       start("clusterer", clusterer, failure);
 
-      AgentWorker worker = new AgentWorker(new AgentWorker.Config(id, topics, settings, data.agents(), kafka, serdes,
-          settings.threads(), "1"));
-      services.add(worker);
-      start("agent-worker", worker, failure);
+      if (workers == 1) {
+        AgentWorker worker = new AgentWorker(new AgentWorker.Config(id, topics, settings, data.agents(), kafka, serdes,
+            settings.threads(), "1"));
+        services.add(worker);
+        start("agent-worker", worker, failure);
+      } else {
+        WorkerProcesses processes = WorkerProcesses.start(id, workers, Math.max(1, settings.threads() / workers),
+            conn, connection.clientConfig, DemlearnHome.dir().resolve("logs"));
+        services.add(processes);
+        watchdogs.add(processes::checkAlive);
+      }
 
       output.open(id, settings, data.source(), Map.of("mode", "run", "bootstrapServers", conn.bootstrapServers(),
           "schemaRegistryUrl", conn.registryUrl(), "partitions", topics.partitions()));
@@ -177,6 +193,7 @@ final class RunCommand implements Callable<Integer> {
       long lastProgress = System.nanoTime();
       int lastDone = 0;
       while (metrics.roundsDone() < settings.rounds()) {
+        watchdogs.forEach(Runnable::run);
         if (failure.get() != null) {
           throw new UserException("the experiment failed: " + failure.get().getMessage(), failure.get());
         }

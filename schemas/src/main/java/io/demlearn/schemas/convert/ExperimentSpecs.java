@@ -30,12 +30,12 @@ public final class ExperimentSpecs {
     Map<String, String> extra = new HashMap<>();
     extra.put("amplify-rounds", Integer.toString(s.amplifyRounds()));
     if (s.dataDir() != null) {
-      extra.put("data-dir", s.dataDir().toString());
+      extra.put("data-dir", s.dataDir().toAbsolutePath().toString());
     }
     return ExperimentSpec.newBuilder()
         .setExperimentId(experimentId).setCreatedAtMs(createdAtMs)
         .setAlgorithm(s.algorithm().label()).setModelKind(toAvro(s.model())).setDataset(s.dataset())
-        .setPartitionFile(s.partitionFile() == null ? null : s.partitionFile().toString())
+        .setPartitionFile(s.partitionFile() == null ? null : s.partitionFile().toAbsolutePath().toString())
         .setAgents(s.agents()).setRounds(s.rounds()).setSeed(s.seed())
         .setLearningRate(s.learningRate()).setBatchSize(s.batchSize()).setLocalEpochs(s.localEpochs())
         .setMu(s.mu()).setAlpha(s.alpha()).setLevels(s.levels()).setReclusterEvery(s.reclusterEvery())
