@@ -43,6 +43,11 @@ class PipelineIT {
 
   private void sameAsTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String... experiment)
       throws IOException {
+    sameAsTheSimulator(broker, registry, List.of(), experiment);
+  }
+
+  private void sameAsTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, List<String> runOnly,
+      String... experiment) throws IOException {
     String id = "pipe-" + UUID.randomUUID().toString().substring(0, 8);
     List<String> common = List.of(experiment);
     List<String> sim = new ArrayList<>(List.of("simulate", "--out", dir.resolve("sim-" + id).toString()));
@@ -53,6 +58,7 @@ class PipelineIT {
     List<String> run = new ArrayList<>(List.of("run", "--experiment", id, "--out", dir.resolve("run-" + id).toString(),
         "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url(), "--stall-timeout", "120"));
     run.addAll(common);
+    run.addAll(runOnly);
     SimulateCommandTest.Result r = SimulateCommandTest.run(run.toArray(new String[0]));
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("round   C-SPE").contains("report:");
@@ -80,6 +86,20 @@ class PipelineIT {
       throws IOException {
     sameAsTheSimulator(broker, registry, "--dataset", "synthetic", "--agents", "7", "--rounds", "5", "--seed", "5",
         "--algorithm", "demlearn", "--recluster-every", "2");
+  }
+
+  @Test
+  void threeWorkerProcessesEqualTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
+    sameAsTheSimulator(broker, registry, List.of("--workers", "3"), "--dataset", "synthetic", "--agents", "9",
+        "--rounds", "3", "--seed", "6", "--algorithm", "demlearn-p");
+  }
+
+  @Test
+  void theCnnsLargeUpdatesGoThroughAndEqualTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry)
+      throws IOException {
+    // 834,922 float32 parameters: 3.3 MB per update and group model
+    sameAsTheSimulator(broker, registry, "--dataset", "synthetic", "--agents", "3", "--rounds", "2", "--seed", "7",
+        "--algorithm", "demlearn", "--model", "cnn", "--levels", "1");
   }
 
   @Test
