@@ -54,7 +54,8 @@ public final class AggregatorTopology {
     var updateSerde = c.serdes().valueSerde(ModelUpdate.class);
     var hierarchySerde = c.serdes().valueSerde(HierarchyAssignment.class);
     var inputSerde = c.serdes().valueSerde(AggregationInput.class);
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), updateSerde));
+    // in memory, restored from its changelog after a restart: it only holds the rounds not yet closed
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.String(), updateSerde));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HIERARCHY_STORE), Serdes.String(), hierarchySerde));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.String(), Serdes.Integer()));
 
@@ -79,8 +80,9 @@ public final class AggregatorTopology {
   }
 
   /**
-   * Streams settings for the aggregator of one experiment: exactly-once v2, short commit intervals
-   * (each round waits for them), records up to the topics' size limit.
+   * Streams settings for the aggregator of one experiment: exactly-once v2 (commits every 100 ms:
+   * agents and metrics read group models as soon as they are written, so no round waits for a
+   * commit), records up to the topics' size limit.
    *
    * @param client settings every Kafka client gets (bootstrap servers, security)
    * @param stateDir where the state stores live
@@ -89,8 +91,8 @@ public final class AggregatorTopology {
     Map<String, Object> p = new HashMap<>(client);
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, ExperimentTopics.PREFIX + experimentId + ".aggregator");
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 10);
-    p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    p.put("processing.exception.handler.global.enabled", true);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
@@ -98,7 +100,6 @@ public final class AggregatorTopology {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 1024 * 1024);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 5);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES));
     Properties props = new Properties();
     props.putAll(p);

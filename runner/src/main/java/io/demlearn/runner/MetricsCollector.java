@@ -78,8 +78,11 @@ final class MetricsCollector implements Runnable, AutoCloseable {
     this.evaluator = new Evaluator(model, c.agents(), c.pool(), c.threads());
     this.initialModel = Simulator.initialModel(model, c.settings().seed());
     String id = ExperimentTopics.PREFIX + c.experimentId() + ".metrics";
-    this.consumer = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id, null), new StringDeserializer(),
-        new ByteArrayDeserializer());
+    // group models as soon as they are written: each is a deterministic function of the round's
+    // updates, so one from an aborted transaction equals the one written again (see AgentWorker)
+    Map<String, Object> config = ClientConfigs.consumer(c.kafka(), id, null);
+    config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), id),
         c.topics().metrics().keySerde().serializer(), c.topics().metrics().valueSerde(c.serdes()).serializer());
   }

@@ -27,6 +27,7 @@ final class WorkerProcesses implements AutoCloseable {
     try {
       for (int k = 1; k <= count; k++) {
         List<String> command = new ArrayList<>(List.of(JavaProcesses.javaExecutable(), "-Xmx2g",
+            "-XX:TieredStopAtLevel=1",
             "-cp", System.getProperty("java.class.path"), "io.demlearn.worker.AgentWorkerMain",
             "--experiment", experiment, "--bootstrap-servers", conn.bootstrapServers(),
             "--schema-registry-url", conn.registryUrl(), "--worker-id", Integer.toString(k),

@@ -7,7 +7,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Kafka client settings the services share: records up to the topics' size limit, low latency
- * (rounds wait on every hop), only committed records read, idempotent writes.
+ * (rounds wait on every hop: no lingering; a fetch returns as soon as one record is there, and
+ * waits at the broker otherwise, so idle consumers cost nothing), only committed records read,
+ * idempotent writes.
  */
 public final class ClientConfigs {
   private ClientConfigs() {}
@@ -37,7 +39,6 @@ public final class ClientConfigs {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
-    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
     return c;
   }
 }
