@@ -103,6 +103,64 @@ class PipelineIT {
   }
 
   @Test
+  void theGroupModelsOnTheTopicEqualTheSimulatorsBitForBit(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry)
+      throws Exception {
+    String id = "groups-" + UUID.randomUUID().toString().substring(0, 8);
+    String[] experiment = {"--dataset", "synthetic", "--agents", "8", "--rounds", "3", "--seed", "8",
+        "--algorithm", "demlearn-p", "--amplify", "1.15", "--levels", "2"};
+    List<String> run = new ArrayList<>(List.of("run", "--experiment", id, "--out", dir.resolve(id).toString(),
+        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url()));
+    run.addAll(List.of(experiment));
+    SimulateCommandTest.Result r = SimulateCommandTest.run(run.toArray(new String[0]));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+
+    // the simulator's raw group models, round by round
+    io.demlearn.core.sim.ExperimentSettings settings = settingsOf(experiment);
+    java.util.Map<String, float[]> expected = new java.util.TreeMap<>();
+    try (io.demlearn.core.sim.Simulator sim = new io.demlearn.core.sim.Simulator(settings,
+        io.demlearn.core.sim.ExperimentData.load(settings).agents())) {
+      io.demlearn.core.sim.RoundState last = sim.run(round -> {
+        int previous = round.metrics().round() - 1;
+        round.state().rawGroupModels().forEach((g, m) -> expected.put(previous + "/" + g, m));
+      });
+      last.rawGroupModels().forEach((g, m) -> expected.put((settings.rounds() - 1) + "/" + g, m));
+    }
+    expected.keySet().removeIf(k -> k.startsWith("-1/"));
+
+    io.demlearn.schemas.topics.ExperimentTopics topics = io.demlearn.schemas.topics.ExperimentTopics.of(id);
+    java.util.Map<String, float[]> actual = new java.util.TreeMap<>();
+    try (io.demlearn.schemas.serde.AvroSerdes serdes = new io.demlearn.schemas.serde.AvroSerdes(
+            java.util.Map.of(io.demlearn.schemas.registry.SchemaRegistryConfig.URL, registry.url()));
+        org.apache.kafka.clients.consumer.KafkaConsumer<String, io.demlearn.schemas.avro.GroupModel> consumer =
+            new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                io.demlearn.schemas.topics.ClientConfigs.consumer(java.util.Map.of("bootstrap.servers",
+                    broker.bootstrapServers()), id + "-check", null),
+                topics.groupModels().keySerde().deserializer(), topics.groupModels().valueSerde(serdes).deserializer())) {
+      var parts = consumer.partitionsFor(topics.groupModels().name()).stream()
+          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      var end = consumer.endOffsets(parts);
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < deadline && parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        consumer.poll(java.time.Duration.ofMillis(200)).forEach(rec -> actual.put(
+            rec.value().getRound() + "/" + rec.value().getGroupId(),
+            io.demlearn.schemas.ParameterVectors.toFloats(rec.value().getParameters())));
+      }
+    }
+    assertThat(actual.keySet()).isEqualTo(expected.keySet()).isNotEmpty();
+    for (String k : expected.keySet()) {
+      assertThat(actual.get(k)).as(k).containsExactly(expected.get(k));
+    }
+  }
+
+  private static io.demlearn.core.sim.ExperimentSettings settingsOf(String... args) {
+    ExperimentOptions options = new ExperimentOptions();
+    new picocli.CommandLine(options).parseArgs(args);
+    return options.settings();
+  }
+
+  @Test
   void localTrainingIsRefusedWithAPointer(EmbeddedKafkaBroker broker) {
     SimulateCommandTest.Result r = SimulateCommandTest.run("run", "--dataset", "synthetic", "--algorithm", "local",
         "--bootstrap-servers", broker.bootstrapServers(), "--out", dir.resolve("x").toString());
