@@ -107,6 +107,8 @@ public final class AgentWorker implements Runnable, AutoCloseable {
   private final ConcurrentLinkedQueue<Object> done = new ConcurrentLinkedQueue<>();
   private final int partitions;
   private volatile boolean closed;
+  private volatile boolean running;
+  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
   private volatile boolean finished;
 
   public AgentWorker(Config c) {
@@ -151,6 +153,15 @@ public final class AgentWorker implements Runnable, AutoCloseable {
 
   @Override
   public void run() {
+    running = true;
+    try {
+      runLoop();
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void runLoop() {
     Thread reader = new Thread(this::readShared, "agent-worker-" + c.workerId() + "-reader");
     reader.setDaemon(true);
     reader.start();
@@ -421,11 +432,18 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     return finished;
   }
 
-  /** Stops the worker (from any thread); {@link #run} returns after in-flight updates are sent. */
+  /** Stops the worker from any thread, and waits (up to 30 s) until {@link #run} has closed its clients. */
   @Override
   public void close() {
     closed = true;
     own.wakeup();
+    if (running) {
+      try {
+        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
 

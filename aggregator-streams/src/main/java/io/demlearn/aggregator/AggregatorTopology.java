@@ -16,6 +16,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -43,6 +44,7 @@ public final class AggregatorTopology {
   static final String PENDING_STORE = "pending-updates";
   static final String HIERARCHY_STORE = "hierarchies";
   static final String PROGRESS_STORE = "progress";
+  private static final String PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED = "processing.exception.handler.global.enabled";
 
   private AggregatorTopology() {}
 
@@ -50,7 +52,13 @@ public final class AggregatorTopology {
   public record Config(String experimentId, ExperimentTopics topics, ExperimentSettings settings, AvroSerdes serdes) {}
 
   public static Topology build(Config c) {
-    StreamsBuilder builder = new StreamsBuilder();
+    // the topology's own config only needs what it checks: Streams warns unless the global
+    // processing exception handler flag is on (it will be the default from Kafka 5.0)
+    Properties topologyProps = new Properties();
+    topologyProps.put(StreamsConfig.APPLICATION_ID_CONFIG, ExperimentTopics.PREFIX + c.experimentId() + ".aggregator");
+    topologyProps.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "configured-by-streamsConfig:9092");
+    topologyProps.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
+    StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(topologyProps)));
     var updateSerde = c.serdes().valueSerde(ModelUpdate.class);
     var hierarchySerde = c.serdes().valueSerde(HierarchyAssignment.class);
     var inputSerde = c.serdes().valueSerde(AggregationInput.class);
@@ -92,7 +100,7 @@ public final class AggregatorTopology {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, ExperimentTopics.PREFIX + experimentId + ".aggregator");
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-    p.put("processing.exception.handler.global.enabled", true);
+    p.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);

@@ -56,6 +56,8 @@ public final class ClustererService implements Runnable, AutoCloseable {
   private final KafkaProducer<String, HierarchyAssignment> producer;
   private final TreeMap<Integer, Map<String, ModelUpdate>> pending = new TreeMap<>();
   private volatile boolean closed;
+  private volatile boolean running;
+  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
   private volatile HierarchyVersion latest;
 
   public ClustererService(Config c) {
@@ -74,6 +76,15 @@ public final class ClustererService implements Runnable, AutoCloseable {
 
   @Override
   public void run() {
+    running = true;
+    try {
+      runLoop();
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void runLoop() {
     try {
       latest = readPublished();
       if (latest == null && strategy.initialHierarchy(c.agentIds().size()) != null) {
@@ -190,10 +201,17 @@ public final class ClustererService implements Runnable, AutoCloseable {
     return latest;
   }
 
-  /** Stops the service (from any thread); {@link #run} returns. */
+  /** Stops the service from any thread, and waits (up to 30 s) until {@link #run} has closed its clients. */
   @Override
   public void close() {
     closed = true;
     updates.wakeup();
+    if (running) {
+      try {
+        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

@@ -67,6 +67,8 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   private final Map<Integer, Long> groupsAt = new HashMap<>();
   private final Map<Integer, Long> hierarchyAt = new HashMap<>();
   private volatile boolean closed;
+  private volatile boolean running;
+  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
   private volatile int nextRound;
   private long lastRoundAt = System.nanoTime();
 
@@ -94,6 +96,15 @@ final class MetricsCollector implements Runnable, AutoCloseable {
 
   @Override
   public void run() {
+    running = true;
+    try {
+      runLoop();
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void runLoop() {
     var groupDecoder = c.topics().groupModels().valueSerde(c.serdes()).deserializer();
     var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
     String groupTopic = c.topics().groupModels().name();
@@ -211,5 +222,12 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   public void close() {
     closed = true;
     consumer.wakeup();
+    if (running) {
+      try {
+        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

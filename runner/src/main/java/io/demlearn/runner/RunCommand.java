@@ -153,9 +153,13 @@ final class RunCommand implements Callable<Integer> {
       console.step("topics demlearn." + id + ".* created, spec published; starting the aggregator, the clusterer and "
           + (workers == 1 ? "an agent worker" : workers + " agent worker processes"));
 
+      // the aggregator's state is changelogged in Kafka: its local copy lives only as long as the run
+      Path stateRoot = java.nio.file.Files.createDirectories(DemlearnHome.dir().resolve("state"));
+      Path stateDir = java.nio.file.Files.createTempDirectory(stateRoot, id + "-");
+      services.add(() -> deleteTree(stateDir));
       KafkaStreams aggregator = new KafkaStreams(
           AggregatorTopology.build(new AggregatorTopology.Config(id, topics, settings, serdes)),
-          AggregatorTopology.streamsConfig(id, kafka, DemlearnHome.dir().resolve("state").resolve(id).toString()));
+          AggregatorTopology.streamsConfig(id, kafka, stateDir.toString()));
       aggregator.setUncaughtExceptionHandler(e -> {
         failure.compareAndSet(null, e);
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -222,6 +226,12 @@ final class RunCommand implements Callable<Integer> {
         }
       }
       pool.shutdownNow();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var paths = java.nio.file.Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 

@@ -50,7 +50,8 @@ public final class ExperimentData {
 
   public static Loaded load(ExperimentSettings s) {
     if (s.dataset().equals("synthetic")) {
-      ImagePool pool = ImagePool.synthetic(6000, 1000, 10, s.seed());
+      // enough images for the partitioner (about 70 per agent) however many agents there are
+      ImagePool pool = ImagePool.synthetic(Math.max(6000, 100 * s.agents()), 1000, 10, s.seed());
       List<ImagePool.SampleRef> dealing = pool.dealingPool(0);
       Partition p = NonIidPartitioner.paper(s.agents(), 0.55).partition("synthetic", dealing, pool::label, 10, s.seed());
       double[] ms = pool.meanAndStd(dealing);
