@@ -43,6 +43,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
+import io.demlearn.schemas.service.LoopService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * comes from (seed, agent, round), so any worker computes the same update) and publishes. A worker
  * that takes an agent over re-reads its partition and continues from its latest update.
  */
-public final class AgentWorker implements Runnable, AutoCloseable {
+public final class AgentWorker extends LoopService {
   private static final Logger LOG = LoggerFactory.getLogger(AgentWorker.class);
 
   /** What the worker needs; {@code agents} is every agent's data (hosted ones train, all test data scores). */
@@ -106,9 +107,6 @@ public final class AgentWorker implements Runnable, AutoCloseable {
   private final ConcurrentLinkedQueue<Trainer> trainers = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Object> done = new ConcurrentLinkedQueue<>();
   private final int partitions;
-  private volatile boolean closed;
-  private volatile boolean running;
-  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
   private volatile boolean finished;
 
   public AgentWorker(Config c) {
@@ -152,16 +150,7 @@ public final class AgentWorker implements Runnable, AutoCloseable {
   }
 
   @Override
-  public void run() {
-    running = true;
-    try {
-      runLoop();
-    } finally {
-      stopped.countDown();
-    }
-  }
-
-  private void runLoop() {
+  protected void loop() {
     Thread reader = new Thread(this::readShared, "agent-worker-" + c.workerId() + "-reader");
     reader.setDaemon(true);
     reader.start();
@@ -182,7 +171,7 @@ public final class AgentWorker implements Runnable, AutoCloseable {
           host(assigned);
         }
       });
-      while (!closed) {
+      while (!closed()) {
         org.apache.kafka.clients.consumer.ConsumerRecords<String, ModelUpdate> records;
         try {
           records = own.poll(Duration.ofMillis(200));
@@ -229,7 +218,7 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     try (shared) {
       shared.assign(all);
       shared.seekToBeginning(all);
-      while (!closed) {
+      while (!closed()) {
         if (rereadGroupModels) {
           rereadGroupModels = false;
           shared.seekToBeginning(groupParts);
@@ -432,18 +421,9 @@ public final class AgentWorker implements Runnable, AutoCloseable {
     return finished;
   }
 
-  /** Stops the worker from any thread, and waits (up to 30 s) until {@link #run} has closed its clients. */
   @Override
-  public void close() {
-    closed = true;
+  protected void wakeUp() {
     own.wakeup();
-    if (running) {
-      try {
-        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
 

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import io.demlearn.schemas.service.LoopService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * version it published. Clustering is deterministic, so a version published twice is the same.
  * One instance runs per experiment.
  */
-public final class ClustererService implements Runnable, AutoCloseable {
+public final class ClustererService extends LoopService {
   private static final Logger LOG = LoggerFactory.getLogger(ClustererService.class);
 
   /** What the service needs. */
@@ -55,9 +56,6 @@ public final class ClustererService implements Runnable, AutoCloseable {
   private final KafkaConsumer<String, ModelUpdate> updates;
   private final KafkaProducer<String, HierarchyAssignment> producer;
   private final TreeMap<Integer, Map<String, ModelUpdate>> pending = new TreeMap<>();
-  private volatile boolean closed;
-  private volatile boolean running;
-  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
   private volatile HierarchyVersion latest;
 
   public ClustererService(Config c) {
@@ -75,16 +73,7 @@ public final class ClustererService implements Runnable, AutoCloseable {
   }
 
   @Override
-  public void run() {
-    running = true;
-    try {
-      runLoop();
-    } finally {
-      stopped.countDown();
-    }
-  }
-
-  private void runLoop() {
+  protected void loop() {
     try {
       latest = readPublished();
       if (latest == null && strategy.initialHierarchy(c.agentIds().size()) != null) {
@@ -93,14 +82,14 @@ public final class ClustererService implements Runnable, AutoCloseable {
       List<TopicPartition> parts = partitions(updates, c.topics().modelUpdates().name());
       updates.assign(parts);
       updates.seekToBeginning(parts);
-      while (!closed) {
+      while (!closed()) {
         for (ConsumerRecord<String, ModelUpdate> r : updates.poll(Duration.ofMillis(100))) {
           accept(r.value());
         }
         decide();
       }
     } catch (WakeupException e) {
-      if (!closed) {
+      if (!closed()) {
         throw e;
       }
     } finally {
@@ -120,7 +109,7 @@ public final class ClustererService implements Runnable, AutoCloseable {
       consumer.seekToBeginning(parts);
       Map<TopicPartition, Long> end = consumer.endOffsets(parts);
       HierarchyVersion found = null;
-      while (!reached(consumer, end) && !closed) {
+      while (!reached(consumer, end) && !closed()) {
         for (ConsumerRecord<String, HierarchyAssignment> r : consumer.poll(Duration.ofMillis(100))) {
           if (r.value() != null && c.experimentId().equals(r.value().getExperimentId())) {
             HierarchyVersion hv = Hierarchies.fromRecord(r.value());
@@ -201,17 +190,8 @@ public final class ClustererService implements Runnable, AutoCloseable {
     return latest;
   }
 
-  /** Stops the service from any thread, and waits (up to 30 s) until {@link #run} has closed its clients. */
   @Override
-  public void close() {
-    closed = true;
+  protected void wakeUp() {
     updates.wakeup();
-    if (running) {
-      try {
-        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 }

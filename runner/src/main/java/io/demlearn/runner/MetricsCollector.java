@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
+import io.demlearn.schemas.service.LoopService;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -45,7 +46,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *   <li>Out: {@code metrics} (key: experiment id, value: RoundMetrics), and a callback per round.
  * </ul>
  */
-final class MetricsCollector implements Runnable, AutoCloseable {
+final class MetricsCollector extends LoopService {
   record Config(String experimentId, ExperimentTopics topics, ExperimentSettings settings, List<AgentData> agents,
       Map<String, Object> kafka, AvroSerdes serdes, ExecutorService pool, int threads) {}
 
@@ -66,9 +67,6 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   private final Map<Integer, Map<String, float[]>> raw = new HashMap<>();
   private final Map<Integer, Long> groupsAt = new HashMap<>();
   private final Map<Integer, Long> hierarchyAt = new HashMap<>();
-  private volatile boolean closed;
-  private volatile boolean running;
-  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
   private volatile int nextRound;
   private long lastRoundAt = System.nanoTime();
 
@@ -95,16 +93,7 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   }
 
   @Override
-  public void run() {
-    running = true;
-    try {
-      runLoop();
-    } finally {
-      stopped.countDown();
-    }
-  }
-
-  private void runLoop() {
+  protected void loop() {
     var groupDecoder = c.topics().groupModels().valueSerde(c.serdes()).deserializer();
     var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
     String groupTopic = c.topics().groupModels().name();
@@ -115,7 +104,7 @@ final class MetricsCollector implements Runnable, AutoCloseable {
       }
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
-      while (!closed && nextRound < c.settings().rounds()) {
+      while (!closed() && nextRound < c.settings().rounds()) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           if (r.value() == null) {
             continue;
@@ -144,7 +133,7 @@ final class MetricsCollector implements Runnable, AutoCloseable {
         }
       }
     } catch (WakeupException e) {
-      if (!closed) {
+      if (!closed()) {
         throw e;
       }
     } finally {
@@ -219,15 +208,7 @@ final class MetricsCollector implements Runnable, AutoCloseable {
   }
 
   @Override
-  public void close() {
-    closed = true;
+  protected void wakeUp() {
     consumer.wakeup();
-    if (running) {
-      try {
-        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 }
