@@ -15,8 +15,11 @@ import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.checks.UpdateChecks;
+import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.ExperimentSpecs;
 import io.demlearn.schemas.convert.Hierarchies;
+import io.demlearn.schemas.serde.AvroDeserializer;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ClientConfigs;
 import io.demlearn.schemas.topics.ExperimentTopics;
@@ -68,9 +71,25 @@ import org.slf4j.LoggerFactory;
 public final class AgentWorker extends LoopService {
   private static final Logger LOG = LoggerFactory.getLogger(AgentWorker.class);
 
-  /** What the worker needs; {@code agents} is every agent's data (hosted ones train, all test data scores). */
-  public record Config(String experimentId, ExperimentTopics topics, ExperimentSettings settings, List<AgentData> agents,
-      Map<String, Object> kafka, AvroSerdes serdes, int threads, String workerId) {}
+  /**
+   * What the worker needs; {@code agents} is every agent's data (hosted ones train, all test data
+   * scores); {@code slowAgents} delays the updates of some agents by a time each (to try a
+   * straggler policy), usually empty.
+   */
+  public record Config(Experiment experiment, ExperimentTopics topics, List<AgentData> agents, Map<String, Object> kafka,
+      AvroSerdes serdes, int threads, String workerId, Map<String, Duration> slowAgents) {
+    public Config {
+      slowAgents = Map.copyOf(slowAgents);
+    }
+
+    ExperimentSettings settings() {
+      return experiment.settings();
+    }
+
+    String experimentId() {
+      return experiment.id();
+    }
+  }
 
   private static final class AgentState {
     final int index;
@@ -84,7 +103,7 @@ public final class AgentWorker extends LoopService {
     }
   }
 
-  private record Trained(AgentState agent, int round, int hierarchyVersion, float[] params, AgentScore score) {}
+  private record Trained(AgentState agent, int round, int hierarchyVersion, float[] params, AgentScore score, long dueAtNanos) {}
 
   private final Config c;
   private final Strategy strategy;
@@ -95,12 +114,18 @@ public final class AgentWorker extends LoopService {
   private final Map<String, AgentState> hosted = new HashMap<>();
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
   private final TreeMap<Integer, Map<String, float[]>> groupModels = new TreeMap<>();
+  /** Per round, how many group models the aggregator wrote (when the records say). */
+  private final Map<Integer, Integer> groupsInRound = new HashMap<>();
+  private final UpdateChecks checks;
+  private final AvroDeserializer<ModelUpdate> updateDecoder;
   private final Map<TopicPartition, Long> recoverUntil = new HashMap<>();
-  private final KafkaConsumer<String, ModelUpdate> own;
+  private final KafkaConsumer<String, byte[]> own;
   /** Group models and hierarchy versions, read by their own thread and handed over as events. */
   private final KafkaConsumer<String, byte[]> shared;
   private final ConcurrentLinkedQueue<Object> sharedEvents = new ConcurrentLinkedQueue<>();
-  private volatile boolean rereadGroupModels;
+  private volatile boolean rereadShared;
+  /** Trained updates of slow agents, held back until they are due. */
+  private final List<Trained> heldBack = new java.util.ArrayList<>();
   private final KafkaProducer<String, ModelUpdate> producer;
   private final ExecutorService pool;
   private final ThreadLocal<Trainer> trainer;
@@ -119,9 +144,10 @@ public final class AgentWorker extends LoopService {
       indexOf.put(c.agents().get(i).id(), i);
     }
     String prefix = ExperimentTopics.PREFIX + c.experimentId() + ".worker-" + c.workerId();
+    this.checks = new UpdateChecks(c.experiment());
+    this.updateDecoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
     this.own = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-own",
-        ExperimentTopics.PREFIX + c.experimentId() + ".agent-workers"),
-        c.topics().modelUpdates().keySerde().deserializer(), c.topics().modelUpdates().valueSerde(c.serdes()).deserializer());
+        ExperimentTopics.PREFIX + c.experimentId() + ".agent-workers"), new StringDeserializer(), new ByteArrayDeserializer());
     // Group models are read as soon as they are written, before the aggregator's transaction
     // commits: each is a deterministic function of the round's updates, so one from an aborted
     // transaction equals the one written again, and nothing read early can differ from the truth.
@@ -172,7 +198,7 @@ public final class AgentWorker extends LoopService {
         }
       });
       while (!closed()) {
-        org.apache.kafka.clients.consumer.ConsumerRecords<String, ModelUpdate> records;
+        org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> records;
         try {
           records = own.poll(Duration.ofMillis(200));
         } catch (WakeupException e) {
@@ -180,8 +206,11 @@ public final class AgentWorker extends LoopService {
           records = org.apache.kafka.clients.consumer.ConsumerRecords.empty();
         }
         try {
-          for (ConsumerRecord<String, ModelUpdate> r : records) {
-            seen(r.value());
+          for (ConsumerRecord<String, byte[]> r : records) {
+            ModelUpdate u = updateDecoder.deserializeOrNull(r);
+            if (u != null && checks.check(r.key(), u) == null) {
+              seen(u);
+            }
           }
           drainShared();
           checkRecovered();
@@ -219,17 +248,17 @@ public final class AgentWorker extends LoopService {
       shared.assign(all);
       shared.seekToBeginning(all);
       while (!closed()) {
-        if (rereadGroupModels) {
-          rereadGroupModels = false;
-          shared.seekToBeginning(groupParts);
+        if (rereadShared) {
+          rereadShared = false;
+          shared.seekToBeginning(all);
         }
         boolean any = false;
         for (ConsumerRecord<String, byte[]> r : shared.poll(Duration.ofMillis(200))) {
-          if (r.value() == null) {
-            continue;
+          Object event = r.topic().equals(groupTopic) ? groupDecoder.deserializeOrNull(r) : hierarchyDecoder.deserializeOrNull(r);
+          if (event != null) {
+            sharedEvents.add(event);
+            any = true;
           }
-          sharedEvents.add(r.topic().equals(groupTopic) ? groupDecoder.deserialize(r) : hierarchyDecoder.deserialize(r));
-          any = true;
         }
         if (any) {
           own.wakeup();
@@ -254,6 +283,9 @@ public final class AgentWorker extends LoopService {
       } else if (event instanceof GroupModel g && c.experimentId().equals(g.getExperimentId())) {
         groupModels.computeIfAbsent(g.getRound(), k -> new HashMap<>())
             .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+        if (g.getGroupsInRound() > 0) {
+          groupsInRound.put(g.getRound(), g.getGroupsInRound());
+        }
       }
     }
   }
@@ -284,8 +316,8 @@ public final class AgentWorker extends LoopService {
       }
     }
     recoverUntil.putAll(end);
-    // agents taken over may need group models this worker has already forgotten
-    rereadGroupModels = true;
+    // agents taken over may need group models and hierarchy versions this worker has already forgotten
+    rereadShared = true;
     LOG.debug("worker {} hosts {} agents on partitions {}", c.workerId(), hosted.size(), mine);
   }
 
@@ -298,12 +330,10 @@ public final class AgentWorker extends LoopService {
     hosted.values().removeIf(s -> gone.contains(partitionOf(c.agents().get(s.index).id(), partitions)));
   }
 
+  /** An update of an agent read back from its partition: the agent's state if it follows on (the aggregator's rule). */
   private void seen(ModelUpdate u) {
-    if (u == null || !c.experimentId().equals(u.getExperimentId())) {
-      return;
-    }
     AgentState s = hosted.get(u.getAgentId());
-    if (s != null && u.getRound() > s.lastRound) {
+    if (s != null && UpdateChecks.followsOn(s.lastRound, u.getRound())) {
       s.lastRound = u.getRound();
       s.trained = ParameterVectors.toFloats(u.getParameters());
     }
@@ -343,8 +373,8 @@ public final class AgentWorker extends LoopService {
           continue;
         }
         List<String> path = Strategy.pathOf(hv.tree(), s.index);
-        if (!raw.keySet().containsAll(path)) {
-          continue;
+        if (!raw.keySet().containsAll(path) && raw.size() < groupsInRound.getOrDefault(s.lastRound, Integer.MAX_VALUE)) {
+          continue; // the models on its path are not all here, and the round may have them
         }
         start = strategy.next(s.index, s.trained, hv.tree(), strategy.generalise(hv.tree(), raw, path));
         version = hv.version();
@@ -357,7 +387,8 @@ public final class AgentWorker extends LoopService {
           float[] params = from.startModel().clone();
           trainer.get().train(params, c.agents().get(s.index).train(), from.proxTarget(), c.settings().training(),
               Simulator.trainingStream(c.settings().seed(), s.index, round));
-          done.add(new Trained(s, round, version, params, score));
+          Duration delay = c.slowAgents().getOrDefault(c.agents().get(s.index).id(), Duration.ZERO);
+          done.add(new Trained(s, round, version, params, score, System.nanoTime() + delay.toNanos()));
         } catch (RuntimeException e) {
           done.add(e);
         }
@@ -369,38 +400,55 @@ public final class AgentWorker extends LoopService {
   private void publishDone() {
     Object next;
     while ((next = done.poll()) != null) {
+      if (next instanceof IllegalStateException e) {
+        throw e;
+      }
       if (next instanceof RuntimeException e) {
         throw new IllegalStateException("local training failed: " + e, e);
       }
-      Trained t = (Trained) next;
-      AgentData agent = c.agents().get(t.agent().index);
-      for (float v : t.params()) {
-        if (!Float.isFinite(v)) {
-          throw new IllegalStateException("agent " + agent.id() + "'s model holds " + v + " after round " + t.round()
-              + "'s local training: training diverged; try a smaller --learning-rate");
-        }
-      }
-      ModelUpdate update = ModelUpdate.newBuilder()
-          .setExperimentId(c.experimentId()).setRound(t.round()).setHierarchyVersion(t.hierarchyVersion())
-          .setAgentId(agent.id()).setTrainSamples(agent.train().size())
-          .setParameters(ParameterVectors.of(ExperimentSpecs.toAvro(c.settings().model()), t.params()))
-          .setTrainLoss(null).setProducedAtMs(System.currentTimeMillis())
-          .setEvaluation(AgentEvaluation.newBuilder().setOwnCorrect(t.score().ownCorrect())
-              .setOwnTotal(t.score().ownTotal()).setAllCorrect(t.score().allCorrect())
-              .setAllTotal(t.score().allTotal()).build())
-          .build();
-      producer.send(new ProducerRecord<>(c.topics().modelUpdates().name(), agent.id(), update), (meta, error) -> {
-        if (error != null) {
-          LOG.error("cannot publish the update of {} for round {}: {}", agent.id(), t.round(), error.toString());
-        }
-      });
-      AgentState s = t.agent();
-      if (t.round() > s.lastRound) {
-        s.lastRound = t.round();
-        s.trained = t.params();
-      }
-      s.inFlightRound = -1;
+      heldBack.add((Trained) next);
     }
+    long now = System.nanoTime();
+    for (java.util.Iterator<Trained> it = heldBack.iterator(); it.hasNext(); ) {
+      Trained t = it.next();
+      if (t.dueAtNanos() - now <= 0) {
+        it.remove();
+        publish(t);
+      }
+    }
+  }
+
+  private void publish(Trained t) {
+    AgentData agent = c.agents().get(t.agent().index);
+    for (float v : t.params()) {
+      if (!Float.isFinite(v)) {
+        throw new IllegalStateException("agent " + agent.id() + "'s model holds " + v + " after round " + t.round()
+            + "'s local training: training diverged; try a smaller --learning-rate");
+      }
+    }
+    ModelUpdate update = ModelUpdate.newBuilder()
+        .setExperimentId(c.experimentId()).setRound(t.round()).setHierarchyVersion(t.hierarchyVersion())
+        .setAgentId(agent.id()).setTrainSamples(agent.train().size())
+        .setParameters(ParameterVectors.of(ExperimentSpecs.toAvro(c.settings().model()), t.params()))
+        .setTrainLoss(null).setProducedAtMs(System.currentTimeMillis())
+        .setEvaluation(AgentEvaluation.newBuilder().setOwnCorrect(t.score().ownCorrect())
+            .setOwnTotal(t.score().ownTotal()).setAllCorrect(t.score().allCorrect())
+            .setAllTotal(t.score().allTotal()).build())
+        .build();
+    producer.send(new ProducerRecord<>(c.topics().modelUpdates().name(), agent.id(), update), (meta, error) -> {
+      if (error != null) {
+        // the worker stops: restarted, it recovers from what the log holds and sends the update again
+        done.add(new IllegalStateException("cannot publish the update of " + agent.id() + " for round " + t.round()
+            + ": " + error, error));
+        own.wakeup();
+      }
+    });
+    AgentState s = t.agent();
+    if (t.round() > s.lastRound) {
+      s.lastRound = t.round();
+      s.trained = t.params();
+    }
+    s.inFlightRound = -1;
   }
 
   private void forgetOldGroupModels() {
@@ -412,7 +460,10 @@ public final class AgentWorker extends LoopService {
       oldest = Math.min(oldest, s.lastRound);
     }
     while (!groupModels.isEmpty() && groupModels.firstKey() < oldest) {
-      groupModels.pollFirstEntry();
+      groupsInRound.remove(groupModels.pollFirstEntry().getKey());
+    }
+    while (versions.size() > 1 && versions.higherKey(versions.firstKey()) <= oldest) {
+      versions.pollFirstEntry(); // a later version is in force for every round still to come
     }
   }
 

@@ -1,15 +1,17 @@
 package io.demlearn.aggregator;
 
-import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.schemas.avro.AggregationInput;
+import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
@@ -17,74 +19,105 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The aggregator: a Kafka Streams application that averages model updates bottom-up into group
- * models, under the hierarchy version in force for each round.
+ * The aggregator: a Kafka Streams application that checks the model updates and averages them
+ * bottom-up into group models, under the hierarchy version in force for each round.
  *
  * <ul>
  *   <li>In: {@code model-updates} (key: agent id, value: ModelUpdate) and {@code
- *       hierarchy-assignments} (key: version, value: HierarchyAssignment).
+ *       hierarchy-assignments} (key: version, value: HierarchyAssignment), read as raw bytes.
  *   <li>Out: {@code group-models} (key: group id, value: GroupModel), every group of a round at
- *       once, when every agent the hierarchy names has reported for it.
+ *       once when the round closes; {@code dead-letters} (key: source topic, value: DeadLetter),
+ *       every input record it refuses or does not average, with why and where it came from.
  * </ul>
  *
- * One task sees every update and every hierarchy version of the experiment: with one partition of
- * model updates it reads both topics directly; with more, both are first merged into a repartition
- * topic keyed by experiment id (one more hop per round). Its state (the updates of rounds not yet
- * complete, the hierarchy versions, the next round to close) lives in changelogged stores.
- * Processing is exactly-once (v2).
+ * Each input record is first checked on its own ({@link InputCheck}: decoding, experiment, round
+ * range, agent, dimension, finite values, norm bound); then one task sees every update and every
+ * hierarchy version of the experiment ({@link RoundAggregator}): with one partition of model
+ * updates it reads both topics directly; with more, both are first merged into a repartition
+ * topic keyed by experiment id (one more hop per round). Its state lives in changelogged stores.
+ * Processing is exactly-once (v2): group models and dead letters are written in the same
+ * transactions as the state and the input offsets.
  */
 public final class AggregatorTopology {
   static final String PENDING_STORE = "pending-updates";
   static final String HIERARCHY_STORE = "hierarchies";
   static final String PROGRESS_STORE = "progress";
+  static final String DIGEST_STORE = "counted-digests";
   private static final String PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED = "processing.exception.handler.global.enabled";
 
   private AggregatorTopology() {}
 
-  /** What the topology needs: the experiment, its topics and settings, and the serdes' factory. */
-  public record Config(String experimentId, ExperimentTopics topics, ExperimentSettings settings, AvroSerdes serdes) {}
+  /** What the topology needs: the experiment, its topics, and the serdes' factory. */
+  public record Config(Experiment experiment, ExperimentTopics topics, AvroSerdes serdes) {}
 
   public static Topology build(Config c) {
     // the topology's own config only needs what it checks: Streams warns unless the global
     // processing exception handler flag is on (it will be the default from Kafka 5.0)
     Properties topologyProps = new Properties();
-    topologyProps.put(StreamsConfig.APPLICATION_ID_CONFIG, ExperimentTopics.PREFIX + c.experimentId() + ".aggregator");
+    topologyProps.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(c.experiment().id()));
     topologyProps.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "configured-by-streamsConfig:9092");
     topologyProps.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
     StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(topologyProps)));
     var updateSerde = c.serdes().valueSerde(ModelUpdate.class);
-    var hierarchySerde = c.serdes().valueSerde(HierarchyAssignment.class);
     var inputSerde = c.serdes().valueSerde(AggregationInput.class);
+    var raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
     // in memory, restored from its changelog after a restart: it only holds the rounds not yet closed
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.String(), updateSerde));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HIERARCHY_STORE), Serdes.String(), hierarchySerde));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.String(), Serdes.Integer()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HIERARCHY_STORE), Serdes.String(),
+        c.serdes().valueSerde(HierarchyAssignment.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DIGEST_STORE), Serdes.String(), Serdes.ByteArray()));
 
-    var updates = builder.stream(c.topics().modelUpdates().name(), Consumed.with(Serdes.String(), updateSerde)
-            .withName("read-model-updates"))
-        .mapValues(u -> AggregationInput.newBuilder().setUpdate(u).build(), Named.as("wrap-update"));
-    var hierarchies = builder.stream(c.topics().hierarchyAssignments().name(),
-            Consumed.with(Serdes.String(), hierarchySerde).withName("read-hierarchies"))
-        .mapValues(h -> AggregationInput.newBuilder().setHierarchy(h).build(), Named.as("wrap-hierarchy"));
-    String experiment = c.experimentId();
-    var merged = updates.merge(hierarchies, Named.as("merge-inputs"));
+    var updates = builder.stream(c.topics().modelUpdates().name(), raw.withName("read-model-updates"))
+        .process(() -> new InputCheck<>(c.experiment(), updateSerde.deserializer(), false), Named.as("check-updates"));
+    var hierarchies = builder.stream(c.topics().hierarchyAssignments().name(), raw.withName("read-hierarchies"))
+        .process(() -> new InputCheck<>(c.experiment(), c.serdes().valueSerde(HierarchyAssignment.class).deserializer(), true),
+            Named.as("check-hierarchies"));
+    Map<String, KStream<String, SpecificRecord>> checked = updates.merge(hierarchies, Named.as("merge-inputs"))
+        .split(Named.as("checked-"))
+        .branch((k, v) -> v instanceof DeadLetter, Branched.as("refused"))
+        .defaultBranch(Branched.as("accepted"));
+    writeDeadLetters(c, checked.get("checked-refused"), "write-refused-inputs");
+
+    KStream<String, AggregationInput> inputs = checked.get("checked-accepted")
+        .mapValues(v -> (AggregationInput) v, Named.as("as-aggregation-input"));
+    String experiment = c.experiment().id();
     if (c.topics().modelUpdates().spec().partitions() > 1) {
       // one task must see every update: bring them onto one partition first
-      merged = merged.selectKey((k, v) -> experiment, Named.as("key-by-experiment"))
+      inputs = inputs.selectKey((k, v) -> experiment, Named.as("key-by-experiment"))
           .repartition(Repartitioned.with(Serdes.String(), inputSerde).withName("inputs").withNumberOfPartitions(1));
     }
-    merged.process(() -> new RoundAggregator(c.experimentId(), c.settings()), Named.as("aggregate-rounds"),
-            PENDING_STORE, HIERARCHY_STORE, PROGRESS_STORE)
+    Map<String, KStream<String, SpecificRecord>> out = inputs
+        .process(() -> new RoundAggregator(c.experiment(), updateSerde.serializer()), Named.as("aggregate-rounds"),
+            PENDING_STORE, HIERARCHY_STORE, PROGRESS_STORE, DIGEST_STORE)
+        .split(Named.as("aggregated-"))
+        .branch((k, v) -> v instanceof DeadLetter, Branched.as("refused"))
+        .defaultBranch(Branched.as("groups"));
+    writeDeadLetters(c, out.get("aggregated-refused"), "write-refused-updates");
+    out.get("aggregated-groups").mapValues(v -> (GroupModel) v, Named.as("as-group-model"))
         .to(c.topics().groupModels().name(), Produced.with(Serdes.String(), c.serdes().valueSerde(GroupModel.class))
             .withName("write-group-models"));
     return builder.build();
+  }
+
+  private static void writeDeadLetters(Config c, KStream<String, SpecificRecord> refused, String name) {
+    refused.mapValues(v -> (DeadLetter) v, Named.as("as-" + name.substring("write-".length())))
+        .to(c.topics().deadLetters().name(), Produced.with(Serdes.String(), c.serdes().valueSerde(DeadLetter.class))
+            .withName(name));
+  }
+
+  /** The Streams application id (and consumer group) of an experiment's aggregator. */
+  public static String applicationId(String experimentId) {
+    return ExperimentTopics.PREFIX + experimentId + ".aggregator";
   }
 
   /**
@@ -97,7 +130,7 @@ public final class AggregatorTopology {
    */
   public static Properties streamsConfig(String experimentId, Map<String, Object> client, String stateDir) {
     Map<String, Object> p = new HashMap<>(client);
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, ExperimentTopics.PREFIX + experimentId + ".aggregator");
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(experimentId));
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
     p.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);

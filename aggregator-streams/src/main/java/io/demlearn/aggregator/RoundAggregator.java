@@ -2,22 +2,33 @@ package io.demlearn.aggregator;
 
 import io.demlearn.core.aggregate.HierarchicalAggregation;
 import io.demlearn.core.cluster.Hierarchy;
-import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.core.sim.HierarchyVersion;
 import io.demlearn.core.sim.Strategy;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.AggregationInput;
+import io.demlearn.schemas.avro.DeadLetter;
+import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.avro.SourceRecord;
+import io.demlearn.schemas.checks.DeadLetters;
+import io.demlearn.schemas.checks.UpdateChecks;
+import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.ExperimentSpecs;
 import io.demlearn.schemas.convert.Hierarchies;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -27,48 +38,69 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes rounds in order: round r closes when its hierarchy version is known and every agent it
- * names has reported; then every group model of the round is computed bottom-up, in the
- * hierarchy's fixed summation order (so the result does not depend on arrival order), and emitted.
- * An agent reporting twice for a round counts once; updates for rounds already closed are dropped.
+ * Closes rounds in order. Round r closes when its hierarchy version is known and every agent it
+ * names has reported, or, under a straggler policy, when the policy's timeout has passed since
+ * the round's first update and a quorum of the agents has reported. Then every group model of
+ * the round is computed bottom-up from the updates present, in the hierarchy's fixed summation
+ * order (so the result does not depend on arrival order), and emitted.
+ *
+ * <p>An agent's updates count in round order ({@link UpdateChecks#followsOn}), the first one per
+ * round. A second update for a counted round is dropped if it is the same update sent again (at
+ * least once delivery, a restarted worker) and refused as {@code CONFLICTING_DUPLICATE} if it
+ * differs; an update that skips rounds is refused as {@code ROUND_OUT_OF_RANGE}; one that arrives
+ * after its round closed without it is recorded as {@code LATE} and not averaged. Refusals leave
+ * as {@link DeadLetter}s. State: the updates of rounds not closed, each agent's last counted round,
+ * digests of the updates of the last {@value #RETAINED_ROUNDS} closed rounds (to tell a re-send
+ * from a conflict), the hierarchy versions and the next round to close; all changelogged.
  */
-final class RoundAggregator implements Processor<String, AggregationInput, String, GroupModel> {
+final class RoundAggregator implements Processor<String, AggregationInput, String, SpecificRecord> {
   private static final Logger LOG = LoggerFactory.getLogger(RoundAggregator.class);
+  /** Closed rounds whose update digests are kept. */
+  static final int RETAINED_ROUNDS = 10;
   private static final String NEXT_ROUND = "next-round";
+  private static final String OPENED_AT = "opened-at";
+  private static final String LAST_ROUND = "last-round/";
 
-  private final String experimentId;
-  private final ExperimentSettings settings;
+  private final Experiment experiment;
   private final Strategy strategy;
-  private ProcessorContext<String, GroupModel> context;
+  private final Serializer<ModelUpdate> updateBytes;
+  private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, ModelUpdate> pending;
   private KeyValueStore<String, HierarchyAssignment> hierarchyStore;
-  private KeyValueStore<String, Integer> progress;
+  private KeyValueStore<String, Long> progress;
+  private KeyValueStore<String, byte[]> digests;
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
   private final Map<Integer, List<String>> agentIdsByEffectiveRound = new HashMap<>();
   private int nextRound;
 
-  RoundAggregator(String experimentId, ExperimentSettings settings) {
-    this.experimentId = experimentId;
-    this.settings = settings;
-    this.strategy = settings.strategy();
+  /** @param updateBytes writes an update back to bytes, for the dead letter of one refused after decoding */
+  RoundAggregator(Experiment experiment, Serializer<ModelUpdate> updateBytes) {
+    this.experiment = experiment;
+    this.strategy = experiment.settings().strategy();
+    this.updateBytes = updateBytes;
   }
 
-  static String pendingKey(int round, String agentId) {
+  static String roundKey(int round, String agentId) {
     return String.format("%010d/%s", round, agentId);
   }
 
   @Override
-  public void init(ProcessorContext<String, GroupModel> context) {
+  public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.pending = context.getStateStore(AggregatorTopology.PENDING_STORE);
     this.hierarchyStore = context.getStateStore(AggregatorTopology.HIERARCHY_STORE);
     this.progress = context.getStateStore(AggregatorTopology.PROGRESS_STORE);
-    Integer next = progress.get(NEXT_ROUND);
-    nextRound = next == null ? 0 : next;
+    this.digests = context.getStateStore(AggregatorTopology.DIGEST_STORE);
+    Long next = progress.get(NEXT_ROUND);
+    nextRound = next == null ? 0 : next.intValue();
     try (KeyValueIterator<String, HierarchyAssignment> it = hierarchyStore.all()) {
       while (it.hasNext()) {
         remember(it.next().value);
       }
+    }
+    if (experiment.closesEarly()) {
+      long every = Math.max(10, Math.min(200, experiment.policy().getStragglerTimeoutMs() / 4));
+      context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, now -> closeRounds(now));
     }
   }
 
@@ -81,96 +113,205 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   @Override
   public void process(Record<String, AggregationInput> record) {
     AggregationInput in = record.value();
-    if (in == null) {
-      return;
-    }
     if (in.getHierarchy() != null) {
       HierarchyAssignment h = in.getHierarchy();
-      if (!experimentId.equals(h.getExperimentId())) {
-        LOG.warn("hierarchy version {} belongs to experiment {}, not {}: ignored", h.getVersion(), h.getExperimentId(), experimentId);
-      } else {
-        hierarchyStore.put(String.format("%010d", h.getEffectiveFromRound()), h);
-        remember(h);
-      }
+      hierarchyStore.put(String.format("%010d", h.getEffectiveFromRound()), h);
+      remember(h);
     }
     if (in.getUpdate() != null) {
-      ModelUpdate u = in.getUpdate();
-      if (!experimentId.equals(u.getExperimentId())) {
-        LOG.warn("update of {} for round {} belongs to experiment {}, not {}: ignored", u.getAgentId(), u.getRound(),
-            u.getExperimentId(), experimentId);
-      } else if (u.getRound() < nextRound) {
-        LOG.debug("update of {} for round {} arrived after the round closed: not averaged", u.getAgentId(), u.getRound());
-      } else {
-        String key = pendingKey(u.getRound(), u.getAgentId());
-        if (pending.get(key) == null) {
-          pending.put(key, u);
-        }
-      }
+      accept(in.getUpdate(), in.getSource(), record.timestamp());
     }
-    closeRounds(record.timestamp());
+    closeRounds(context.currentSystemTimeMs());
   }
 
-  private void closeRounds(long timestamp) {
-    while (nextRound < settings.rounds()) {
+  private void accept(ModelUpdate u, SourceRecord source, long timestamp) {
+    String agent = u.getAgentId();
+    int round = u.getRound();
+    String key = roundKey(round, agent);
+    Long counted = progress.get(LAST_ROUND + agent);
+    int last = counted == null ? -1 : counted.intValue();
+    if (round <= last) {
+      ModelUpdate open = pending.get(key);
+      byte[] recorded = open != null ? UpdateChecks.digest(open) : digests.get(key);
+      if (recorded == null) {
+        refuse(u, source, timestamp, DeadLetterReason.ROUND_OUT_OF_RANGE, "round " + round + " of agent " + agent
+            + " was counted more than " + RETAINED_ROUNDS + " rounds ago (the aggregator is at round " + nextRound + ")");
+      } else if (Arrays.equals(recorded, UpdateChecks.digest(u))) {
+        LOG.debug("update of {} for round {} sent again: counted once", agent, round);
+      } else {
+        refuse(u, source, timestamp, DeadLetterReason.CONFLICTING_DUPLICATE, "agent " + agent + " already has a different"
+            + " update for round " + round + "; the first one counts");
+      }
+      return;
+    }
+    if (!UpdateChecks.followsOn(last, round)) {
+      refuse(u, source, timestamp, DeadLetterReason.ROUND_OUT_OF_RANGE, "round " + round + " is ahead of agent " + agent
+          + "'s next round, " + (last + 1));
+      return;
+    }
+    progress.put(LAST_ROUND + agent, (long) round);
+    if (round < nextRound) {
+      if (round >= nextRound - RETAINED_ROUNDS) {
+        digests.put(key, UpdateChecks.digest(u));
+      }
+      refuse(u, source, timestamp, DeadLetterReason.LATE, "round " + round + " closed without agent " + agent
+          + " (straggler policy): recorded, not averaged");
+      return;
+    }
+    pending.put(key, u);
+    if (round == nextRound && progress.get(OPENED_AT) == null) {
+      progress.put(OPENED_AT, context.currentSystemTimeMs());
+    }
+  }
+
+  private void refuse(ModelUpdate u, SourceRecord source, long timestamp, DeadLetterReason reason, String detail) {
+    byte[] value = updateBytes.serialize(source.getTopic(), u);
+    DeadLetter d = DeadLetters.of(experiment.id(), source, reason, detail,
+        u.getAgentId().getBytes(StandardCharsets.UTF_8), value, InputCheck.DETECTED_BY);
+    if (reason == DeadLetterReason.LATE) {
+      LOG.info("late: {}", DeadLetters.describe(d));
+    } else {
+      LOG.warn("refused: {}", DeadLetters.describe(d));
+    }
+    context.forward(new Record<>(source.getTopic(), d, timestamp));
+  }
+
+  private void closeRounds(long now) {
+    int before = nextRound;
+    closeReadyRounds(now);
+    if (nextRound > before) {
+      forgetOldVersions();
+    }
+  }
+
+  private void closeReadyRounds(long now) {
+    while (nextRound < experiment.settings().rounds()) {
       HierarchyVersion hv = strategy.versionFor(nextRound, versions);
       if (hv == null) {
         return;
       }
       List<String> agentIds = agentIdsByEffectiveRound.get(hv.effectiveFromRound());
       List<ModelUpdate> updates = new ArrayList<>(agentIds.size());
+      int present = 0;
       for (String id : agentIds) {
-        ModelUpdate u = pending.get(pendingKey(nextRound, id));
-        if (u == null) {
-          return; // not every member has reported yet
-        }
+        ModelUpdate u = pending.get(roundKey(nextRound, id));
         updates.add(u);
+        present += u == null ? 0 : 1;
       }
-      emit(nextRound, hv, agentIds, updates, timestamp);
-      for (String id : agentIds) {
-        pending.delete(pendingKey(nextRound, id));
+      if (present < agentIds.size() && !closesEarly(now, present, agentIds.size())) {
+        return;
       }
+      emit(nextRound, hv, agentIds, updates, now);
+      for (int a = 0; a < agentIds.size(); a++) {
+        String key = roundKey(nextRound, agentIds.get(a));
+        if (updates.get(a) != null) {
+          digests.put(key, UpdateChecks.digest(updates.get(a)));
+          pending.delete(key);
+        }
+      }
+      forgetDigests(nextRound - RETAINED_ROUNDS);
       nextRound++;
-      progress.put(NEXT_ROUND, nextRound);
+      progress.put(NEXT_ROUND, (long) nextRound);
+      progress.delete(OPENED_AT);
+      if (anyPending(nextRound)) {
+        progress.put(OPENED_AT, now);
+      }
     }
   }
 
-  private void emit(int round, HierarchyVersion hv, List<String> agentIds, List<ModelUpdate> updates, long timestamp) {
+  private boolean closesEarly(long now, int present, int expected) {
+    if (!experiment.closesEarly() || present < experiment.quorumOf(expected)) {
+      return false;
+    }
+    Long opened = progress.get(OPENED_AT);
+    return opened != null && now - opened >= experiment.policy().getStragglerTimeoutMs();
+  }
+
+  private boolean anyPending(int round) {
+    try (KeyValueIterator<String, ModelUpdate> it = pending.prefixScan(String.format("%010d/", round),
+        new org.apache.kafka.common.serialization.StringSerializer())) {
+      return it.hasNext();
+    }
+  }
+
+  private void forgetDigests(int round) {
+    if (round < 0) {
+      return;
+    }
+    List<String> keys = new ArrayList<>();
+    try (KeyValueIterator<String, byte[]> it = digests.prefixScan(String.format("%010d/", round),
+        new org.apache.kafka.common.serialization.StringSerializer())) {
+      it.forEachRemaining(kv -> keys.add(kv.key));
+    }
+    keys.forEach(digests::delete);
+  }
+
+  /** Versions older than the one in force for the next round to close are no longer needed. */
+  private void forgetOldVersions() {
+    Integer keep = versions.floorKey(nextRound);
+    while (keep != null && !versions.isEmpty() && versions.firstKey() < keep) {
+      int old = versions.pollFirstEntry().getKey();
+      agentIdsByEffectiveRound.remove(old);
+      hierarchyStore.delete(String.format("%010d", old));
+    }
+  }
+
+  private void emit(int round, HierarchyVersion hv, List<String> agentIds, List<ModelUpdate> updates, long now) {
     List<float[]> trained = new ArrayList<>(updates.size());
     int[] samples = new int[updates.size()];
     for (int a = 0; a < updates.size(); a++) {
-      trained.add(ParameterVectors.toFloats(updates.get(a).getParameters()));
-      samples[a] = updates.get(a).getTrainSamples();
+      ModelUpdate u = updates.get(a);
+      trained.add(u == null ? null : ParameterVectors.toFloats(u.getParameters()));
+      samples[a] = u == null ? 0 : u.getTrainSamples();
     }
     Map<String, float[]> groups = strategy.aggregate(round, hv, trained, samples);
     double amplify = strategy.amplifyIn(round, hv);
-    long now = System.currentTimeMillis();
     Hierarchy tree = hv.tree();
+    int absent = 0;
     for (Hierarchy.Group g : tree.topDown()) {
-      List<String> members = new ArrayList<>();
-      for (HierarchicalAggregation.Member m : HierarchicalAggregation.members(g)) {
-        members.add(m.isAgent() ? agentIds.get(m.agent()) : m.group());
+      float[] model = groups.get(g.id());
+      List<HierarchicalAggregation.Member> expected = HierarchicalAggregation.members(g);
+      if (model == null) {
+        continue;
       }
+      List<String> members = new ArrayList<>();
+      for (HierarchicalAggregation.Member m : expected) {
+        if (m.isAgent() ? updates.get(m.agent()) != null : groups.containsKey(m.group())) {
+          members.add(m.isAgent() ? agentIds.get(m.agent()) : m.group());
+        }
+      }
+      int agentCount = 0;
       long sampleCount = 0;
       for (int a : g.members()) {
-        sampleCount += samples[a];
+        if (updates.get(a) != null) {
+          agentCount++;
+          sampleCount += samples[a];
+        }
       }
       Map<String, AgentEvaluation> evaluations = new TreeMap<>();
       for (int a : g.agents()) {
-        if (updates.get(a).getEvaluation() != null) {
+        if (updates.get(a) != null && updates.get(a).getEvaluation() != null) {
           evaluations.put(agentIds.get(a), updates.get(a).getEvaluation());
         }
       }
       GroupModel out = GroupModel.newBuilder()
-          .setExperimentId(experimentId).setRound(round).setHierarchyVersion(hv.version())
-          .setGroupId(g.id()).setLevel(g.level()).setMemberIds(members).setExpectedMembers(members.size())
-          .setAgentCount(g.agentCount()).setSampleCount(sampleCount).setAmplify(amplify)
-          .setParameters(ParameterVectors.of(ExperimentSpecs.toAvro(settings.model()), groups.get(g.id())))
-          .setMemberEvaluations(evaluations)
+          .setExperimentId(experiment.id()).setRound(round).setHierarchyVersion(hv.version())
+          .setGroupId(g.id()).setLevel(g.level()).setMemberIds(members).setExpectedMembers(expected.size())
+          .setAgentCount(agentCount).setSampleCount(sampleCount).setAmplify(amplify)
+          .setParameters(ParameterVectors.of(ExperimentSpecs.toAvro(experiment.settings().model()), model))
+          .setMemberEvaluations(evaluations).setGroupsInRound(groups.size())
           .setProducedAtMs(now)
           .build();
-      context.forward(new Record<>(g.id(), out, timestamp));
+      context.forward(new Record<>(g.id(), out, now));
     }
-    LOG.debug("round {} closed: {} group models under hierarchy version {}", round, tree.topDown().size(), hv.version());
+    for (ModelUpdate u : updates) {
+      absent += u == null ? 1 : 0;
+    }
+    if (absent > 0) {
+      LOG.info("round {} closed without {} of {} agents (straggler policy): {} group models", round, absent, updates.size(),
+          groups.size());
+    } else {
+      LOG.debug("round {} closed: {} group models under hierarchy version {}", round, groups.size(), hv.version());
+    }
   }
-
 }

@@ -12,10 +12,13 @@ import io.demlearn.core.sim.Algorithm;
 import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.core.sim.HierarchyVersion;
 import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.DeadLetter;
+import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
-import io.demlearn.schemas.convert.ExperimentSpecs;
+import io.demlearn.schemas.avro.PipelinePolicy;
+import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.Hierarchies;
 import io.demlearn.schemas.registry.InMemorySchemaRegistry;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
@@ -23,6 +26,7 @@ import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +36,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,38 +63,62 @@ class AggregatorTopologyTest {
   final class Harness {
     final TopologyTestDriver driver;
     final TestInputTopic<String, ModelUpdate> updates;
+    final TestInputTopic<byte[], byte[]> rawUpdates;
     final TestInputTopic<String, HierarchyAssignment> hierarchies;
     final TestOutputTopic<String, GroupModel> out;
-    final ExperimentSettings settings;
+    final TestOutputTopic<String, DeadLetter> deadLetters;
+    final Experiment experiment;
 
     Harness(ExperimentSettings settings) throws Exception {
-      this.settings = settings;
+      this(settings, AGENTS.subList(0, settings.agents()), Experiment.defaultPolicy());
+    }
+
+    Harness(ExperimentSettings settings, List<String> agents, PipelinePolicy policy) throws Exception {
+      this.experiment = new Experiment(EXP, settings, agents, policy);
       Properties props = AggregatorTopology.streamsConfig(EXP, Map.of("bootstrap.servers", "unused:9092"),
           Files.createTempDirectory("agg-state").toString());
-      driver = new TopologyTestDriver(AggregatorTopology.build(new AggregatorTopology.Config(EXP, topics, settings, serdes)), props);
+      driver = new TopologyTestDriver(AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)), props);
       drivers.add(driver);
       updates = driver.createInputTopic(topics.modelUpdates().name(), Serdes.String().serializer(),
           serdes.valueSerde(ModelUpdate.class).serializer());
+      rawUpdates = driver.createInputTopic(topics.modelUpdates().name(), Serdes.ByteArray().serializer(),
+          Serdes.ByteArray().serializer());
       hierarchies = driver.createInputTopic(topics.hierarchyAssignments().name(), Serdes.String().serializer(),
           serdes.valueSerde(HierarchyAssignment.class).serializer());
       out = driver.createOutputTopic(topics.groupModels().name(), Serdes.String().deserializer(),
           serdes.valueSerde(GroupModel.class).deserializer());
+      deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.String().deserializer(),
+          serdes.valueSerde(DeadLetter.class).deserializer());
     }
 
     void hierarchy(HierarchyVersion hv, List<String> agents) {
-      hierarchies.pipeInput(ExperimentTopics.hierarchyKey(hv.version()), Hierarchies.toRecord(EXP, hv, agents, settings, 0));
+      hierarchies.pipeInput(ExperimentTopics.hierarchyKey(hv.version()),
+          Hierarchies.toRecord(EXP, hv, agents, experiment.settings(), 0));
     }
 
     void update(String agent, int round, float[] params, int samples) {
-      updates.pipeInput(agent, ModelUpdate.newBuilder().setExperimentId(EXP).setRound(round).setHierarchyVersion(0)
+      updates.pipeInput(agent, builder(agent, round, params, samples).build());
+    }
+
+    ModelUpdate.Builder builder(String agent, int round, float[] params, int samples) {
+      return ModelUpdate.newBuilder().setExperimentId(EXP).setRound(round).setHierarchyVersion(0)
           .setAgentId(agent).setTrainSamples(samples).setParameters(ParameterVectors.of(
-              io.demlearn.schemas.avro.ModelKind.MLR, params)).setTrainLoss(null).setProducedAtMs(0).build());
+              io.demlearn.schemas.avro.ModelKind.MLR, params)).setTrainLoss(null).setProducedAtMs(0);
     }
 
     Map<String, GroupModel> read() {
       Map<String, GroupModel> m = new LinkedHashMap<>();
       out.readKeyValuesToList().forEach(kv -> m.put(kv.key, kv.value));
       return m;
+    }
+
+    <T> List<T> store(String name) {
+      List<T> keys = new ArrayList<>();
+      KeyValueStore<T, ?> store = driver.getKeyValueStore(name);
+      try (var it = store.all()) {
+        it.forEachRemaining(kv -> keys.add(kv.key));
+      }
+      return keys;
     }
   }
 
@@ -107,8 +136,14 @@ class AggregatorTopologyTest {
     return new HierarchyVersion(Hierarchy.fromDendrogram(d, 2), d, version, effective);
   }
 
+  /** An MLR parameter vector whose first values are {@code x}, the rest 0. */
   static float[] v(float... x) {
-    return x;
+    return Arrays.copyOf(x, ModelKind.MLR.dimension());
+  }
+
+  /** The first n values of a group model. */
+  static float[] first(GroupModel g, int n) {
+    return Arrays.copyOf(ParameterVectors.toFloats(g.getParameters()), n);
   }
 
   @Test
@@ -122,9 +157,9 @@ class AggregatorTopologyTest {
     h.update("agent-003", 0, v(9, 90), 7);
     Map<String, GroupModel> g = h.read();
     assertThat(g.keySet()).containsExactly("root", "L2-c4", "L2-c5");
-    assertThat(ParameterVectors.toFloats(g.get("L2-c4").getParameters())).containsExactly(2f, 20f);
-    assertThat(ParameterVectors.toFloats(g.get("L2-c5").getParameters())).containsExactly(7f, 70f);
-    assertThat(ParameterVectors.toFloats(g.get("root").getParameters())).containsExactly(4.5f, 45f);
+    assertThat(first(g.get("L2-c4"), 2)).containsExactly(2f, 20f);
+    assertThat(first(g.get("L2-c5"), 2)).containsExactly(7f, 70f);
+    assertThat(first(g.get("root"), 2)).containsExactly(4.5f, 45f);
     GroupModel root = g.get("root");
     assertThat(root.getRound()).isZero();
     assertThat(root.getLevel()).isEqualTo(3);
@@ -134,9 +169,11 @@ class AggregatorTopologyTest {
     assertThat(root.getSampleCount()).isEqualTo(22);
     assertThat(g.get("L2-c4").getMemberIds()).containsExactly("agent-000", "agent-001");
 
-    // a member of a closed round arriving late is not averaged again
+    // a second, different update for a closed round is not averaged: it is refused
     h.update("agent-000", 0, v(100, 100), 5);
     assertThat(h.read()).isEmpty();
+    assertThat(h.deadLetters.readValuesToList()).singleElement()
+        .satisfies(d -> assertThat(d.getReason()).isEqualTo(DeadLetterReason.CONFLICTING_DUPLICATE));
   }
 
   @Test
@@ -150,7 +187,8 @@ class AggregatorTopologyTest {
     Harness b = new Harness(settings(4, 3, 1, 1.15));
     b.update(AGENTS.get(3), 0, p[3], 6);
     b.update(AGENTS.get(1), 0, p[1], 4);
-    b.update(AGENTS.get(1), 0, v(42, 42), 4); // the same agent again, with something else: ignored
+    b.update(AGENTS.get(1), 0, v(42, 42), 4); // the same agent again, with something else: refused
+    b.update(AGENTS.get(1), 0, p[1], 4);      // and the same update sent twice: counted once
     b.update(AGENTS.get(2), 0, p[2], 5);
     b.update(AGENTS.get(0), 0, p[0], 3);
     b.hierarchy(twoPairs(0, 0), AGENTS);      // the hierarchy last
@@ -162,6 +200,8 @@ class AggregatorTopologyTest {
           .containsExactly(ParameterVectors.toFloats(ga.get(g).getParameters()));
       assertThat(gb.get(g).getAmplify()).isEqualTo(1.15);
     }
+    assertThat(b.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+        .containsExactly(DeadLetterReason.CONFLICTING_DUPLICATE);
   }
 
   @Test
@@ -179,7 +219,7 @@ class AggregatorTopologyTest {
     h.hierarchy(crossedPairs(1, 1), AGENTS);
     Map<String, GroupModel> g = h.read();
     assertThat(g.get("L2-c4").getMemberIds()).containsExactly("agent-000", "agent-002");
-    assertThat(ParameterVectors.toFloats(g.get("L2-c4").getParameters())).containsExactly(10f);
+    assertThat(first(g.get("L2-c4"), 1)).containsExactly(10f);
     assertThat(g.get("root").getHierarchyVersion()).isEqualTo(1);
     assertThat(g.get("root").getRound()).isEqualTo(1);
   }
@@ -201,14 +241,14 @@ class AggregatorTopologyTest {
 
   @Test
   void aGroupOfOne() throws Exception {
-    Harness h = new Harness(settings(1, 2, 1, 1.0));
+    Harness h = new Harness(settings(1, 2, 1, 1.0), List.of("solo"), Experiment.defaultPolicy());
     Dendrogram d = new Dendrogram(1, List.of());
     h.hierarchy(new HierarchyVersion(Hierarchy.fromDendrogram(d, 2), d, 0, 0), List.of("solo"));
     h.update("solo", 0, v(2.5f, -1f), 3);
     Map<String, GroupModel> g = h.read();
     assertThat(g.keySet()).containsExactly("root");
     assertThat(g.get("root").getMemberIds()).containsExactly("solo");
-    assertThat(ParameterVectors.toFloats(g.get("root").getParameters())).containsExactly(2.5f, -1f);
+    assertThat(first(g.get("root"), 3)).containsExactly(2.5f, -1f, 0f);
   }
 
   @Test
@@ -249,13 +289,131 @@ class AggregatorTopologyTest {
   }
 
   @Test
-  void updatesOfAnotherExperimentAreIgnored() throws Exception {
-    Harness h = new Harness(settings(1, 2, 1, 1.0));
-    Dendrogram d = new Dendrogram(1, List.of());
-    h.hierarchy(new HierarchyVersion(Hierarchy.fromDendrogram(d, 2), d, 0, 0), List.of("solo"));
-    h.updates.pipeInput("solo", ModelUpdate.newBuilder().setExperimentId("other").setRound(0).setHierarchyVersion(0)
-        .setAgentId("solo").setTrainSamples(1).setParameters(ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR,
-            v(1))).setTrainLoss(null).setProducedAtMs(0).build());
+  void everyRecordThatFailsACheckOnItsOwnBecomesADeadLetterNamingItsSource() throws Exception {
+    Harness h = new Harness(settings(4, 3, 1, 1.0));
+    var good = h.builder("agent-001", 0, v(1), 1);
+    float[] nan = v(1, Float.NaN);
+    float[] huge = v(2e6f);
+    Map<DeadLetterReason, Runnable> bad = new LinkedHashMap<>();
+    bad.put(DeadLetterReason.NOT_WIRE_FORMAT, () -> h.rawUpdates.pipeInput("agent-001".getBytes(), "hello".getBytes()));
+    bad.put(DeadLetterReason.UNKNOWN_SCHEMA_ID, () -> h.rawUpdates.pipeInput("agent-001".getBytes(),
+        new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}));
+    bad.put(DeadLetterReason.WRONG_EXPERIMENT, () -> h.updates.pipeInput("agent-001",
+        ModelUpdate.newBuilder(good.build()).setExperimentId("other").build()));
+    bad.put(DeadLetterReason.ROUND_OUT_OF_RANGE, () -> h.update("agent-001", 3, v(1), 1));
+    bad.put(DeadLetterReason.UNKNOWN_MEMBER, () -> h.update("intruder", 0, v(1), 1));
+    bad.put(DeadLetterReason.VECTOR_MISMATCH, () -> h.updates.pipeInput("agent-001", ModelUpdate.newBuilder(good.build())
+        .setParameters(ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR, new float[] {1, 2})).build()));
+    bad.put(DeadLetterReason.NON_FINITE, () -> h.update("agent-001", 0, nan, 1));
+    bad.put(DeadLetterReason.NORM_BOUND, () -> h.update("agent-001", 0, huge, 1));
+    bad.put(DeadLetterReason.KEY_MISMATCH, () -> h.updates.pipeInput("agent-002", good.build()));
+    bad.values().forEach(Runnable::run);
+    List<DeadLetter> letters = h.deadLetters.readValuesToList();
+    assertThat(letters).extracting(DeadLetter::getReason).containsExactlyElementsOf(bad.keySet());
+    for (int i = 0; i < letters.size(); i++) {
+      DeadLetter d = letters.get(i);
+      assertThat(d.getSourceTopic()).isEqualTo(topics.modelUpdates().name());
+      assertThat(d.getSourceOffset()).as("offset of the record refused").isEqualTo(i);
+      assertThat(d.getExperimentId()).isEqualTo(EXP);
+      assertThat(d.getDetail()).isNotBlank();
+      assertThat(d.getValue()).as("the original bytes").isNotNull();
+    }
+    assertThat(new String(letters.get(0).getValue().array())).isEqualTo("hello");
+    // none of them counted: the real updates still close the round
+    h.hierarchy(twoPairs(0, 0), AGENTS);
+    for (int i = 0; i < 4; i++) {
+      h.update(AGENTS.get(i), 0, v(i), 1);
+    }
+    assertThat(first(h.read().get("root"), 1)).containsExactly(1.5f);
+  }
+
+  @Test
+  void anAgentsUpdatesCountInRoundOrderAndOldOrSkippingOnesAreRefused() throws Exception {
+    Harness h = new Harness(settings(4, 30, 1, 1.0));
+    h.update("agent-000", 1, v(1), 1);
+    assertThat(h.deadLetters.readValuesToList()).singleElement().satisfies(d -> {
+      assertThat(d.getReason()).isEqualTo(DeadLetterReason.ROUND_OUT_OF_RANGE);
+      assertThat(d.getDetail()).contains("ahead");
+    });
+    for (int round = 0; round < RoundAggregator.RETAINED_ROUNDS + 3; round++) {
+      h.hierarchy(twoPairs(round, round), AGENTS);
+      for (int i = 0; i < 4; i++) {
+        h.update(AGENTS.get(i), round, v(i + round), 1);
+      }
+    }
+    assertThat(h.read()).isNotEmpty();
+    h.update("agent-002", 0, v(2), 1); // round 0 again, the same: too old to tell, so refused
+    h.update("agent-002", RoundAggregator.RETAINED_ROUNDS + 2, v(99), 1); // the last round, different
+    h.update("agent-002", RoundAggregator.RETAINED_ROUNDS + 2, v(2 + RoundAggregator.RETAINED_ROUNDS + 2), 1); // the same
+    assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+        .containsExactly(DeadLetterReason.ROUND_OUT_OF_RANGE, DeadLetterReason.CONFLICTING_DUPLICATE);
     assertThat(h.read()).isEmpty();
+  }
+
+  @Test
+  void stateStaysBoundedBeyondTheRetainedRounds() throws Exception {
+    Harness h = new Harness(settings(4, 60, 1, 1.0));
+    for (int round = 0; round < 50; round++) {
+      h.hierarchy(twoPairs(round, round), AGENTS);
+      for (int i = 0; i < 4; i++) {
+        h.update(AGENTS.get(i), round, v(i + round), 1);
+      }
+    }
+    assertThat(h.out.readValuesToList()).hasSize(50 * 3);
+    assertThat(h.store(AggregatorTopology.PENDING_STORE)).isEmpty();
+    assertThat(h.store(AggregatorTopology.DIGEST_STORE)).hasSize(RoundAggregator.RETAINED_ROUNDS * 4);
+    assertThat(h.store(AggregatorTopology.HIERARCHY_STORE)).hasSize(1);
+    assertThat(h.store(AggregatorTopology.PROGRESS_STORE)).hasSize(1 + 4);
+  }
+
+  @Test
+  void aStragglerPolicyClosesARoundWithAQuorumAndRecordsTheLateUpdate() throws Exception {
+    Harness h = new Harness(settings(4, 3, 2, 1.0), AGENTS, Experiment.policy(1e6, 1000, 0.5));
+    h.hierarchy(twoPairs(0, 0), AGENTS);
+    h.update("agent-002", 0, v(5), 1);
+    h.update("agent-003", 0, v(9), 1);
+    h.driver.advanceWallClockTime(java.time.Duration.ofMillis(500));
+    assertThat(h.read()).as("before the timeout").isEmpty();
+    h.driver.advanceWallClockTime(java.time.Duration.ofMillis(600));
+    Map<String, GroupModel> g = h.read();
+    assertThat(g.keySet()).as("the group of agents 0 and 1 has no model").containsExactlyInAnyOrder("root", "L2-c5");
+    assertThat(g.get("root").getMemberIds()).containsExactly("L2-c5");
+    assertThat(g.get("root").getExpectedMembers()).isEqualTo(2);
+    assertThat(g.get("root").getAgentCount()).isEqualTo(2);
+    assertThat(g.get("root").getGroupsInRound()).isEqualTo(2);
+    assertThat(first(g.get("root"), 1)).containsExactly(7f);
+
+    h.update("agent-000", 0, v(1), 1); // late: recorded, not averaged
+    h.update("agent-001", 0, v(3), 1);
+    assertThat(h.read()).isEmpty();
+    assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+        .containsExactly(DeadLetterReason.LATE, DeadLetterReason.LATE);
+    h.update("agent-000", 0, v(1), 1); // and sent again: counted once, nothing more recorded
+    assertThat(h.deadLetters.readValuesToList()).isEmpty();
+
+    // a quorum is not enough before the timeout; all members are
+    h.update("agent-001", 1, v(3), 1);
+    h.update("agent-002", 1, v(5), 1);
+    h.update("agent-003", 1, v(9), 1);
+    h.driver.advanceWallClockTime(java.time.Duration.ofMillis(100));
+    assertThat(h.read()).isEmpty();
+    h.update("agent-000", 1, v(1), 1);
+    g = h.read();
+    assertThat(g.get("root").getAgentCount()).isEqualTo(4);
+    assertThat(g.get("root").getGroupsInRound()).isEqualTo(3);
+    assertThat(first(g.get("root"), 1)).containsExactly(4.5f);
+  }
+
+  @Test
+  void withoutAQuorumARoundWaitsPastItsTimeout() throws Exception {
+    Harness h = new Harness(settings(4, 3, 2, 1.0), AGENTS, Experiment.policy(1e6, 1000, 0.75));
+    h.hierarchy(twoPairs(0, 0), AGENTS);
+    h.update("agent-002", 0, v(5), 1);
+    h.update("agent-003", 0, v(9), 1);
+    h.driver.advanceWallClockTime(java.time.Duration.ofSeconds(5));
+    assertThat(h.read()).isEmpty();
+    h.update("agent-000", 0, v(1), 1);
+    h.driver.advanceWallClockTime(java.time.Duration.ofMillis(300));
+    assertThat(h.read().get("root").getAgentCount()).isEqualTo(3);
   }
 }

@@ -14,6 +14,7 @@ import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.Hierarchies;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ClientConfigs;
@@ -47,8 +48,16 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * </ul>
  */
 final class MetricsCollector extends LoopService {
-  record Config(String experimentId, ExperimentTopics topics, ExperimentSettings settings, List<AgentData> agents,
-      Map<String, Object> kafka, AvroSerdes serdes, ExecutorService pool, int threads) {}
+  record Config(Experiment experiment, ExperimentTopics topics, List<AgentData> agents, Map<String, Object> kafka,
+      AvroSerdes serdes, ExecutorService pool, int threads) {
+    ExperimentSettings settings() {
+      return experiment.settings();
+    }
+
+    String experimentId() {
+      return experiment.id();
+    }
+  }
 
   /** Called on the collector's thread, once per round, in order. */
   interface Listener {
@@ -65,6 +74,10 @@ final class MetricsCollector extends LoopService {
   private final Map<Integer, Map<String, AgentEvaluation>> scores = new HashMap<>();
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
   private final Map<Integer, Map<String, float[]>> raw = new HashMap<>();
+  /** Per round: agents averaged into each group, and how many group models the round has. */
+  private final Map<Integer, Map<String, Integer>> averaged = new HashMap<>();
+  private final Map<Integer, Integer> groupsInRound = new HashMap<>();
+  private volatile HierarchyVersion latestVersion;
   private final Map<Integer, Long> groupsAt = new HashMap<>();
   private final Map<Integer, Long> hierarchyAt = new HashMap<>();
   private volatile int nextRound;
@@ -87,6 +100,11 @@ final class MetricsCollector extends LoopService {
         c.topics().metrics().keySerde().serializer(), c.topics().metrics().valueSerde(c.serdes()).serializer());
   }
 
+  /** The latest hierarchy version read, or null. */
+  HierarchyVersion latestVersion() {
+    return latestVersion;
+  }
+
   /** Rounds whose metrics are out. */
   int roundsDone() {
     return nextRound;
@@ -106,22 +124,24 @@ final class MetricsCollector extends LoopService {
       consumer.seekToBeginning(parts);
       while (!closed() && nextRound < c.settings().rounds()) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          if (r.value() == null) {
-            continue;
-          }
           if (r.topic().equals(groupTopic)) {
-            GroupModel g = groupDecoder.deserialize(r);
-            if (c.experimentId().equals(g.getExperimentId())) {
+            GroupModel g = groupDecoder.deserializeOrNull(r);
+            if (g != null && c.experimentId().equals(g.getExperimentId())) {
               Map<String, AgentEvaluation> roundScores = scores.computeIfAbsent(g.getRound(), k -> new HashMap<>());
               g.getMemberEvaluations().forEach(roundScores::putIfAbsent);
               raw.computeIfAbsent(g.getRound(), k -> new HashMap<>()).put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
               groupsAt.merge(g.getRound(), g.getProducedAtMs(), Math::max);
+              averaged.computeIfAbsent(g.getRound(), k -> new HashMap<>()).put(g.getGroupId(), g.getAgentCount());
+              groupsInRound.put(g.getRound(), g.getGroupsInRound());
             }
           } else {
-            HierarchyAssignment h = hierarchyDecoder.deserialize(r);
-            if (c.experimentId().equals(h.getExperimentId())) {
+            HierarchyAssignment h = hierarchyDecoder.deserializeOrNull(r);
+            if (h != null && c.experimentId().equals(h.getExperimentId())) {
               HierarchyVersion hv = Hierarchies.fromRecord(h);
               versions.put(hv.effectiveFromRound(), hv);
+              if (latestVersion == null || hv.version() > latestVersion.version()) {
+                latestVersion = hv;
+              }
               hierarchyAt.merge(hv.effectiveFromRound(), h.getCreatedAtMs(), Math::max);
             }
           }
@@ -129,6 +149,11 @@ final class MetricsCollector extends LoopService {
         while (nextRound < c.settings().rounds() && emit(nextRound)) {
           scores.remove(nextRound);
           raw.remove(nextRound - 1);
+          averaged.remove(nextRound - 1);
+          groupsInRound.remove(nextRound - 1);
+          while (versions.size() > 1 && versions.higherKey(versions.firstKey()) <= nextRound) {
+            versions.pollFirstEntry(); // a later version is in force for every round still to come
+          }
           nextRound++;
         }
       }
@@ -141,11 +166,22 @@ final class MetricsCollector extends LoopService {
     }
   }
 
+  /** Whether every group model of a round is here. */
+  private boolean aggregated(int round) {
+    Map<String, float[]> models = raw.get(round);
+    HierarchyVersion hv = strategy.versionFor(round, versions);
+    if (models == null || hv == null) {
+      return false;
+    }
+    int expected = groupsInRound.getOrDefault(round, 0);
+    return models.size() >= (expected > 0 ? expected : hv.tree().topDown().size());
+  }
+
   private boolean emit(int round) {
-    Map<String, AgentEvaluation> got = scores.get(round);
-    if (got == null || got.size() < c.agents().size()) {
+    if (!aggregated(round) || (round > 0 && !aggregated(round - 1))) {
       return false; // round r is not aggregated yet
     }
+    Map<String, AgentEvaluation> got = scores.getOrDefault(round, Map.of());
     Evaluator.GroupScores groupScores;
     int version;
     if (round == 0) {
@@ -157,16 +193,20 @@ final class MetricsCollector extends LoopService {
     } else {
       HierarchyVersion hv = strategy.versionFor(round - 1, versions);
       Map<String, float[]> models = raw.get(round - 1);
-      if (hv == null || models == null || models.size() < hv.tree().topDown().size()) {
-        return false;
-      }
       version = hv.version();
       groupScores = evaluator.groups(hv.tree(), strategy.generalise(hv.tree(), models, null), models.get(Hierarchy.ROOT));
+      // the agents each group model averaged (fewer than the tree's under a straggler policy)
+      Map<String, Integer> members = new java.util.LinkedHashMap<>();
+      groupScores.members().keySet().forEach(g -> members.put(g, averaged.get(round - 1).getOrDefault(g, 0)));
+      groupScores = new Evaluator.GroupScores(groupScores.gSpe(), groupScores.gGen(), members, groupScores.global());
     }
+    // C-SPE and C-GEN over the agents whose updates the round averaged
     List<AgentScore> agentScores = new ArrayList<>(c.agents().size());
     for (AgentData a : c.agents()) {
       AgentEvaluation e = got.get(a.id());
-      agentScores.add(new AgentScore(e.getOwnCorrect(), e.getOwnTotal(), e.getAllCorrect(), e.getAllTotal()));
+      if (e != null) {
+        agentScores.add(new AgentScore(e.getOwnCorrect(), e.getOwnTotal(), e.getAllCorrect(), e.getAllTotal()));
+      }
     }
     RoundMetrics m = Evaluator.combine(round, version, agentScores, groupScores);
     long now = System.nanoTime();

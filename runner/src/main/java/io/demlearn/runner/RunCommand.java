@@ -1,6 +1,8 @@
 package io.demlearn.runner;
 
+import io.demlearn.aggregator.AggregatorMain;
 import io.demlearn.aggregator.AggregatorTopology;
+import io.demlearn.clusterer.ClustererMain;
 import io.demlearn.clusterer.ClustererService;
 import io.demlearn.core.data.DataException;
 import io.demlearn.core.metrics.RoundMetrics;
@@ -8,6 +10,8 @@ import io.demlearn.core.sim.Algorithm;
 import io.demlearn.core.sim.ExperimentData;
 import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.schemas.avro.ExperimentSpec;
+import io.demlearn.schemas.avro.PipelinePolicy;
+import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.ExperimentSpecs;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ClientConfigs;
@@ -16,6 +20,7 @@ import io.demlearn.schemas.topics.SchemaSetup;
 import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
 import io.demlearn.worker.AgentWorker;
+import io.demlearn.worker.AgentWorkerMain;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -78,6 +83,32 @@ final class RunCommand implements Callable<Integer> {
       description = "Give up when no round completes for this long (default: ${DEFAULT-VALUE}).")
   int stallTimeoutSeconds;
 
+  @Option(names = "--process-per-service",
+      description = "Run the aggregator, the clusterer and every agent worker as child processes of their own.")
+  boolean processPerService;
+
+  @Option(names = "--restarts", defaultValue = "3", paramLabel = "N",
+      description = "How many times a service process that dies is started again before the run fails"
+          + " (default: ${DEFAULT-VALUE}).")
+  int restarts;
+
+  @Option(names = "--straggler-timeout", defaultValue = "0", paramLabel = "SECONDS",
+      description = "Close a round without the agents that have not reported this long after its first update,"
+          + " if a quorum has; 0 waits for every agent (default: ${DEFAULT-VALUE}).")
+  double stragglerTimeoutSeconds;
+
+  @Option(names = "--quorum", defaultValue = "0.8", paramLabel = "FRACTION",
+      description = "With --straggler-timeout: the fraction of agents a round needs to close early (default: ${DEFAULT-VALUE}).")
+  double quorum;
+
+  @Option(names = "--max-update-norm", defaultValue = "1e6", paramLabel = "NORM",
+      description = "Refuse model updates whose parameters have a larger Euclidean norm (default: ${DEFAULT-VALUE}).")
+  double maxUpdateNorm;
+
+  @Option(names = "--slow-agent", paramLabel = "ID=SECONDS",
+      description = "Hold back an agent's every update this long, to try a straggler policy (repeatable).")
+  Map<String, Double> slowAgents = new java.util.LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
     ExperimentSettings settings = experiment.settings();
@@ -88,10 +119,20 @@ final class RunCommand implements Callable<Integer> {
     String id = experimentId != null ? experimentId : settings.algorithm().label() + "-"
         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
     ExperimentTopics topics;
+    PipelinePolicy policy;
     try {
       if (workers < 1) {
         throw new UserException("--workers must be at least 1, got " + workers);
       }
+      if (restarts < 0) {
+        throw new UserException("--restarts must be >= 0, got " + restarts);
+      }
+      policy = Experiment.policy(maxUpdateNorm, Math.round(stragglerTimeoutSeconds * 1000), quorum);
+      slowAgents.forEach((agent, seconds) -> {
+        if (!(seconds >= 0)) {
+          throw new UserException("--slow-agent " + agent + "=" + seconds + ": the delay must be >= 0 seconds");
+        }
+      });
       topics = new ExperimentTopics(id, partitions != null ? partitions : workers, replicationFactor,
           ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     } catch (IllegalArgumentException e) {
@@ -111,10 +152,17 @@ final class RunCommand implements Callable<Integer> {
     }
     console.step("data: " + data.source());
     List<String> agentIds = data.agents().stream().map(a -> a.id()).toList();
+    for (String slow : slowAgents.keySet()) {
+      if (!agentIds.contains(slow)) {
+        throw new UserException("--slow-agent " + slow + ": no such agent (agents are " + agentIds.get(0) + " to "
+            + agentIds.get(agentIds.size() - 1) + ")");
+      }
+    }
+    Experiment experiment = new Experiment(id, settings, agentIds, policy);
 
     SimulateCommand.Progress progress = new SimulateCommand.Progress(settings.rounds(), System.console() != null);
     try (output; Connection conn = Connection.open(connection, console); AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
-      drive(id, settings, topics, data, agentIds, output, conn, serdes, console, progress);
+      drive(experiment, topics, data, output, conn, serdes, console, progress);
     } finally {
       progress.done();
     }
@@ -127,9 +175,10 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /** Creates the topics, starts the services, follows the rounds; stops the services before returning. */
-  private void drive(String id, ExperimentSettings settings, ExperimentTopics topics, ExperimentData.Loaded data,
-      List<String> agentIds, RunOutput output, Connection conn, AvroSerdes serdes, Console console,
-      SimulateCommand.Progress progress) throws Exception {
+  private void drive(Experiment experiment, ExperimentTopics topics, ExperimentData.Loaded data, RunOutput output,
+      Connection conn, AvroSerdes serdes, Console console, SimulateCommand.Progress progress) throws Exception {
+    String id = experiment.id();
+    ExperimentSettings settings = experiment.settings();
     ExecutorService pool = Executors.newFixedThreadPool(settings.threads());
     List<AutoCloseable> services = new ArrayList<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -148,45 +197,71 @@ final class RunCommand implements Callable<Integer> {
       try (KafkaProducer<String, ExperimentSpec> specs = new KafkaProducer<>(ClientConfigs.producer(kafka, id + "-runner"),
           topics.experiments().keySerde().serializer(), topics.experiments().valueSerde(serdes).serializer())) {
         specs.send(new ProducerRecord<>(topics.experiments().name(), id,
-            ExperimentSpecs.toSpec(id, settings, System.currentTimeMillis()))).get();
+            ExperimentSpecs.toSpec(experiment, System.currentTimeMillis()))).get();
       }
+      boolean inProcess = !processPerService;
       console.step("topics demlearn." + id + ".* created, spec published; starting the aggregator, the clusterer and "
-          + (workers == 1 ? "an agent worker" : workers + " agent worker processes"));
+          + (workers == 1 ? "an agent worker" : workers + " agent workers")
+          + (processPerService ? ", each in a process of its own" : workers > 1 ? " (worker processes)" : ""));
 
       // the aggregator's state is changelogged in Kafka: its local copy lives only as long as the run
       Path stateRoot = java.nio.file.Files.createDirectories(DemlearnHome.dir().resolve("state"));
       Path stateDir = java.nio.file.Files.createTempDirectory(stateRoot, id + "-");
       services.add(() -> deleteTree(stateDir));
-      KafkaStreams aggregator = new KafkaStreams(
-          AggregatorTopology.build(new AggregatorTopology.Config(id, topics, settings, serdes)),
-          AggregatorTopology.streamsConfig(id, kafka, stateDir.toString()));
-      aggregator.setUncaughtExceptionHandler(e -> {
-        failure.compareAndSet(null, e);
-        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-      });
-      services.add(() -> aggregator.close(Duration.ofSeconds(30)));
-      aggregator.start();
+      ServiceProcesses children = new ServiceProcesses(id, DemlearnHome.dir().resolve("logs"), restarts,
+          line -> console.line("  " + line));
+      services.add(children);
+      watchdogs.add(children::supervise);
+      List<String> common = new ArrayList<>(List.of("--experiment", id, "--bootstrap-servers", conn.bootstrapServers(),
+          "--schema-registry-url", conn.registryUrl()));
+      if (connection.clientConfig != null) {
+        common.addAll(List.of("--client-config", connection.clientConfig.toAbsolutePath().toString()));
+      }
 
-      ClustererService clusterer = new ClustererService(new ClustererService.Config(id, topics, settings, agentIds, kafka, serdes));
-      services.add(clusterer);
-      start("clusterer", clusterer, failure);
+      if (inProcess) {
+        KafkaStreams aggregator = new KafkaStreams(
+            AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)),
+            AggregatorTopology.streamsConfig(id, kafka, stateDir.toString()));
+        aggregator.setUncaughtExceptionHandler(e -> {
+          failure.compareAndSet(null, e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        services.add(() -> aggregator.close(Duration.ofSeconds(30)));
+        aggregator.start();
+        ClustererService clusterer = new ClustererService(new ClustererService.Config(experiment, topics, kafka, serdes));
+        services.add(clusterer);
+        start("clusterer", clusterer, failure);
+      } else {
+        List<String> args = new ArrayList<>(common);
+        args.addAll(List.of("--state-dir", stateDir.toString()));
+        children.start(new ServiceProcesses.Service("aggregator", AggregatorMain.class.getName(), args, "1g"));
+        children.start(new ServiceProcesses.Service("clusterer", ClustererMain.class.getName(), common, "1g"));
+      }
 
-      if (workers == 1) {
-        AgentWorker worker = new AgentWorker(new AgentWorker.Config(id, topics, settings, data.agents(), kafka, serdes,
-            settings.threads(), "1"));
+      if (workers == 1 && inProcess) {
+        AgentWorker worker = new AgentWorker(new AgentWorker.Config(experiment, topics, data.agents(), kafka, serdes,
+            settings.threads(), "1", slowAgentDelays()));
         services.add(worker);
         start("agent-worker", worker, failure);
       } else {
-        WorkerProcesses processes = WorkerProcesses.start(id, workers, Math.max(1, settings.threads() / workers),
-            conn, connection.clientConfig, DemlearnHome.dir().resolve("logs"));
-        services.add(processes);
-        watchdogs.add(processes::checkAlive);
+        int threads = Math.max(1, settings.threads() / workers);
+        for (int k = 1; k <= workers; k++) {
+          List<String> args = new ArrayList<>(common);
+          args.addAll(List.of("--worker-id", Integer.toString(k), "--threads", Integer.toString(threads)));
+          if (!slowAgents.isEmpty()) {
+            StringBuilder slow = new StringBuilder();
+            slowAgentDelays().forEach((agent, delay) -> slow.append(slow.length() == 0 ? "" : ",").append(agent).append('=')
+                .append(delay.toMillis()));
+            args.addAll(List.of("--slow-agents", slow.toString()));
+          }
+          children.start(new ServiceProcesses.Service("worker-" + k, AgentWorkerMain.class.getName(), args, "2g"));
+        }
       }
 
       output.open(id, settings, data.source(), Map.of("mode", "run", "bootstrapServers", conn.bootstrapServers(),
-          "schemaRegistryUrl", conn.registryUrl(), "partitions", topics.partitions()));
+          "schemaRegistryUrl", conn.registryUrl(), "partitions", topics.partitions(), "pipeline", describe(experiment)));
       progress.header();
-      MetricsCollector metrics = new MetricsCollector(new MetricsCollector.Config(id, topics, settings, data.agents(), kafka,
+      MetricsCollector metrics = new MetricsCollector(new MetricsCollector.Config(experiment, topics, data.agents(), kafka,
           serdes, pool, settings.threads()), (m, secs, timings) -> {
             output.round(m, secs, timings);
             progress.round(m, secs);
@@ -211,9 +286,9 @@ final class RunCommand implements Callable<Integer> {
         Thread.sleep(20);
       }
       progress.done();
-      var latest = clusterer.latest();
+      var latest = metrics.latestVersion();
       if (latest != null && latest.dendrogram() != null) {
-        output.dendrogram(latest.dendrogram(), agentIds);
+        output.dendrogram(latest.dendrogram(), experiment.agentIds());
       }
       output.complete();
     } finally {
@@ -227,6 +302,21 @@ final class RunCommand implements Callable<Integer> {
       }
       pool.shutdownNow();
     }
+  }
+
+  private Map<String, Duration> slowAgentDelays() {
+    Map<String, Duration> out = new java.util.LinkedHashMap<>();
+    slowAgents.forEach((agent, seconds) -> out.put(agent, Duration.ofMillis(Math.round(seconds * 1000))));
+    return out;
+  }
+
+  /** The pipeline's policy, for the run's settings file. */
+  static Map<String, Object> describe(Experiment e) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("maxUpdateNorm", e.policy().getMaxUpdateNorm());
+    m.put("stragglerTimeoutSeconds", e.policy().getStragglerTimeoutMs() / 1000.0);
+    m.put("quorum", e.policy().getQuorum());
+    return m;
   }
 
   private static void deleteTree(Path dir) throws java.io.IOException {

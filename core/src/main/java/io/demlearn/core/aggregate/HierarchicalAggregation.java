@@ -16,7 +16,8 @@ import java.util.Map;
  * (1-alpha) w + alpha g'_parent; the root keeps its model.
  *
  * <p>A group's members are summed in a fixed order: its direct agents by index, then its
- * sub-groups in tree order ({@link #members}).
+ * sub-groups in tree order ({@link #members}). Members that did not report are left out of the
+ * sums (a straggler policy); with every member present the means are the paper's.
  */
 public final class HierarchicalAggregation {
   private HierarchicalAggregation() {}
@@ -40,36 +41,46 @@ public final class HierarchicalAggregation {
     return out;
   }
 
-  /** The weight of a member in its group's mean. */
-  public static double weight(Member m, Hierarchy h, int[] trainSamples, Weighting weighting) {
+  /**
+   * The weight of a member in its group's mean: an agent's own; a sub-group's, the agents (or
+   * their samples) below it that were averaged in.
+   *
+   * @param agentModels the agents' models, null for an agent that did not report in time
+   */
+  public static double weight(Member m, Hierarchy h, int[] trainSamples, Weighting weighting, List<float[]> agentModels) {
     if (m.isAgent()) {
       return weighting.agentWeight(trainSamples[m.agent()]);
     }
-    Hierarchy.Group g = h.group(m.group());
-    if (weighting == Weighting.AGENTS) {
-      return g.agentCount();
-    }
     double s = 0;
-    for (int a : g.members()) {
-      s += trainSamples[a];
+    for (int a : h.group(m.group()).members()) {
+      if (agentModels.get(a) != null) {
+        s += weighting == Weighting.AGENTS ? 1 : trainSamples[a];
+      }
     }
     return s;
   }
 
-  /** Bottom-up: every group's model, by group id. */
+  /**
+   * Bottom-up: every group's model, by group id, from the members that reported. An agent whose
+   * model is null did not report in time (a straggler policy closed the round without it): it is
+   * left out, and so is a group none of whose members reported.
+   */
   public static Map<String, float[]> bottomUp(Hierarchy h, List<float[]> agentModels, int[] trainSamples,
       Weighting weighting, double amplify) {
     Map<String, float[]> out = new HashMap<>();
     for (Hierarchy.Group g : h.bottomUp()) {
-      List<Member> members = members(g);
-      List<float[]> models = new ArrayList<>(members.size());
-      double[] weights = new double[members.size()];
-      for (int i = 0; i < members.size(); i++) {
-        Member m = members.get(i);
-        models.add(m.isAgent() ? agentModels.get(m.agent()) : out.get(m.group()));
-        weights[i] = weight(m, h, trainSamples, weighting);
+      List<float[]> models = new ArrayList<>();
+      List<Double> weights = new ArrayList<>();
+      for (Member m : members(g)) {
+        float[] model = m.isAgent() ? agentModels.get(m.agent()) : out.get(m.group());
+        if (model != null) {
+          models.add(model);
+          weights.add(weight(m, h, trainSamples, weighting, agentModels));
+        }
       }
-      out.put(g.id(), Averaging.weightedMean(models, weights, amplify));
+      if (!models.isEmpty()) {
+        out.put(g.id(), Averaging.weightedMean(models, weights.stream().mapToDouble(Double::doubleValue).toArray(), amplify));
+      }
     }
     return out;
   }

@@ -19,6 +19,15 @@ public enum ModelKind {
     }
   }
 
+  /** Number of parameters, without building the model (checks of incoming vectors need only this). */
+  public int dimension() {
+    return switch (this) {
+      case MLR -> 784 * 10 + 10;
+      case MLP -> 784 * 100 + 100 + 100 * 10 + 10;
+      case CNN -> 834_922;
+    };
+  }
+
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }

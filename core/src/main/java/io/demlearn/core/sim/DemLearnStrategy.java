@@ -68,10 +68,17 @@ public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int recl
         continue;
       }
       float[] own = raw.get(g.id());
-      if (own == null) {
-        throw new IllegalArgumentException("no model for group " + g.id());
+      if (g.isRoot()) {
+        if (own == null) {
+          throw new IllegalArgumentException("no model for the root group");
+        }
+        out.put(g.id(), own);
+      } else {
+        // a group none of whose members reported in time has no model of its own: it passes its
+        // parent's generalised model down unchanged
+        float[] parent = out.get(g.parentId());
+        out.put(g.id(), own == null ? parent : Averaging.mix(own, parent, alpha));
       }
-      out.put(g.id(), g.isRoot() ? own : Averaging.mix(own, out.get(g.parentId()), alpha));
     }
     return out;
   }

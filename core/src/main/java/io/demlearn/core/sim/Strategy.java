@@ -21,12 +21,18 @@ public interface Strategy {
    */
   HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous);
 
-  /** Raw group models of round {@code round}, by group id, summed in the hierarchy's fixed order. */
+  /**
+   * Raw group models of round {@code round}, by group id, summed in the hierarchy's fixed order.
+   *
+   * @param trained per agent, its trained model, or null if it did not report in time (then it is
+   *     left out, and so is a group with no member that reported)
+   */
   Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples);
 
   /**
    * Group models as agents and the metrics use them (DemLearn: generalised top-down, the root as
-   * aggregated).
+   * aggregated). A group missing from {@code raw} (no member reported in time) takes its parent's
+   * generalised model.
    *
    * @param wanted the groups needed (with their ancestors), or null for all
    */

@@ -93,4 +93,18 @@ class AggregationTest {
     assertThat(raw.get("L3-c3")).containsExactly(2f);
     assertThat(raw.get("root")).containsExactly(4f); // (8 + 2*2) / 3
   }
+
+  @Test
+  void membersThatDidNotReportAreLeftOutAndAGroupWithoutMembersIsMissing() {
+    Hierarchy h = fourAgents(2);
+    java.util.List<float[]> reported = new java.util.ArrayList<>(MODELS);
+    reported.set(1, null); // agent 1 (model 3) is late
+    Map<String, float[]> m = HierarchicalAggregation.bottomUp(h, reported, new int[] {1, 1, 1, 1}, Weighting.AGENTS, 1.0);
+    assertThat(m.get("L2-c4")).containsExactly(1f);
+    assertThat(m.get("root")).containsExactly(5f); // (1*1 + 2*7) / 3: the group weighs the agents it averaged
+    reported.set(0, null); // and agent 0 too: its group has no model, the root averages the rest
+    m = HierarchicalAggregation.bottomUp(h, reported, new int[] {1, 1, 1, 1}, Weighting.AGENTS, 1.0);
+    assertThat(m).doesNotContainKey("L2-c4");
+    assertThat(m.get("root")).containsExactly(7f);
+  }
 }

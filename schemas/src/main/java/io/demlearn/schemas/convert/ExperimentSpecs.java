@@ -9,6 +9,7 @@ import io.demlearn.schemas.avro.ExperimentSpec;
 import io.demlearn.schemas.avro.ModelKind;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Experiment settings as the {@code experiments} topic carries them, and back. */
@@ -26,26 +27,41 @@ public final class ExperimentSpecs {
     return io.demlearn.core.model.ModelKind.valueOf(kind.name());
   }
 
-  public static ExperimentSpec toSpec(String experimentId, ExperimentSettings s, long createdAtMs) {
+  public static ExperimentSpec toSpec(Experiment e, long createdAtMs) {
+    ExperimentSettings s = e.settings();
     Map<String, String> extra = new HashMap<>();
     extra.put("amplify-rounds", Integer.toString(s.amplifyRounds()));
     if (s.dataDir() != null) {
       extra.put("data-dir", s.dataDir().toAbsolutePath().toString());
     }
     return ExperimentSpec.newBuilder()
-        .setExperimentId(experimentId).setCreatedAtMs(createdAtMs)
+        .setExperimentId(e.id()).setCreatedAtMs(createdAtMs)
         .setAlgorithm(s.algorithm().label()).setModelKind(toAvro(s.model())).setDataset(s.dataset())
         .setPartitionFile(s.partitionFile() == null ? null : s.partitionFile().toAbsolutePath().toString())
         .setAgents(s.agents()).setRounds(s.rounds()).setSeed(s.seed())
         .setLearningRate(s.learningRate()).setBatchSize(s.batchSize()).setLocalEpochs(s.localEpochs())
         .setMu(s.mu()).setAlpha(s.alpha()).setLevels(s.levels()).setReclusterEvery(s.reclusterEvery())
         .setAmplify(s.amplify()).setDistanceMetric(s.metric().label()).setLinkage(s.linkage().label())
-        .setWeighting(s.weighting().label()).setExtra(extra)
+        .setWeighting(s.weighting().label()).setAgentIds(List.copyOf(e.agentIds())).setPipeline(e.policy())
+        .setExtra(extra)
         .build();
   }
 
-  /** The settings a spec describes; {@code threads} is the reader's own choice. */
-  public static ExperimentSettings fromSpec(ExperimentSpec spec, int threads) {
+  /**
+   * The experiment a spec describes; {@code threads} is the reader's own choice.
+   *
+   * @throws IllegalArgumentException naming what the spec lacks or holds wrongly
+   */
+  public static Experiment fromSpec(ExperimentSpec spec, int threads) {
+    if (spec.getAgentIds().isEmpty()) {
+      throw new IllegalArgumentException("the spec of experiment " + spec.getExperimentId()
+          + " names no agents: it was written by an earlier version of demlearn; run the experiment again");
+    }
+    return new Experiment(spec.getExperimentId(), settingsOf(spec, threads), spec.getAgentIds(),
+        spec.getPipeline());
+  }
+
+  private static ExperimentSettings settingsOf(ExperimentSpec spec, int threads) {
     Map<String, String> extra = spec.getExtra();
     String dataDir = extra.get("data-dir");
     String amplifyRounds = extra.getOrDefault("amplify-rounds", "5");

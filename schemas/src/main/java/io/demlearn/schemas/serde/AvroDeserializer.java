@@ -34,6 +34,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * returned silently.
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AvroDeserializer.class);
   private final Class<T> type;
   private final Schema readerSchema;
   private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
@@ -121,6 +122,20 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
       return deserialize(raw.topic(), raw.value());
     } catch (PayloadException e) {
       throw e.at(raw.partition(), raw.offset());
+    }
+  }
+
+  /**
+   * Decodes a raw record, or returns null when it has no value or is not a valid record of this
+   * type (logged at debug level). For readers that skip what the aggregator reports on the
+   * experiment's {@code dead-letters} topic.
+   */
+  public T deserializeOrNull(ConsumerRecord<?, byte[]> raw) {
+    try {
+      return deserialize(raw.topic(), raw.value());
+    } catch (PayloadException e) {
+      LOG.debug("skipped: {}", e.at(raw.partition(), raw.offset()).getMessage());
+      return null;
     }
   }
 

@@ -1,0 +1,96 @@
+package io.demlearn.aggregator;
+
+import io.demlearn.schemas.avro.AggregationInput;
+import io.demlearn.schemas.avro.DeadLetter;
+import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.avro.SourceRecord;
+import io.demlearn.schemas.checks.DeadLetters;
+import io.demlearn.schemas.checks.UpdateChecks;
+import io.demlearn.schemas.convert.Experiment;
+import io.demlearn.schemas.serde.AvroDeserializer;
+import io.demlearn.schemas.serde.PayloadException;
+import java.nio.charset.StandardCharsets;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The aggregator's first step, record by record and without state: decodes a raw model update or
+ * hierarchy version and checks it on its own ({@link UpdateChecks#check}). A good one goes on as an
+ * {@link AggregationInput} that remembers where it came from; any other becomes a {@link
+ * DeadLetter} holding the original bytes, its reason and its source topic, partition and offset.
+ */
+final class InputCheck<T extends SpecificRecord> implements Processor<byte[], byte[], String, SpecificRecord> {
+  private static final Logger LOG = LoggerFactory.getLogger(InputCheck.class);
+  static final String DETECTED_BY = "aggregator";
+
+  private final Experiment experiment;
+  private final AvroDeserializer<T> decoder;
+  private final UpdateChecks checks;
+  private final boolean compacted;
+  private ProcessorContext<String, SpecificRecord> context;
+
+  /** @param compacted whether the topic is compacted (a record without a value is then a tombstone, not an error) */
+  InputCheck(Experiment experiment, AvroDeserializer<T> decoder, boolean compacted) {
+    this.experiment = experiment;
+    this.compacted = compacted;
+    this.decoder = decoder;
+    this.checks = new UpdateChecks(experiment);
+  }
+
+  @Override
+  public void init(ProcessorContext<String, SpecificRecord> context) {
+    this.context = context;
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    RecordMetadata meta = context.recordMetadata().orElseThrow();
+    SourceRecord source = SourceRecord.newBuilder().setTopic(meta.topic()).setPartition(meta.partition())
+        .setOffset(meta.offset()).setTimestampMs(record.timestamp()).build();
+    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    T value;
+    try {
+      value = decoder.deserialize(meta.topic(), record.value());
+    } catch (PayloadException e) {
+      refuse(record, source, DeadLetters.reasonOf(e), e.detail());
+      return;
+    }
+    if (value == null) {
+      if (!compacted) {
+        refuse(record, source, DeadLetterReason.UNDECODABLE, "a record without a value");
+      }
+      return; // on a compacted topic, a tombstone
+    }
+    AggregationInput.Builder in = AggregationInput.newBuilder().setSource(source);
+    if (value instanceof ModelUpdate u) {
+      UpdateChecks.Refusal refusal = checks.check(key, u);
+      if (refusal != null) {
+        refuse(record, source, refusal.reason(), refusal.detail());
+        return;
+      }
+      in.setUpdate(u);
+    } else {
+      HierarchyAssignment h = (HierarchyAssignment) value;
+      if (!experiment.id().equals(h.getExperimentId())) {
+        refuse(record, source, DeadLetterReason.WRONG_EXPERIMENT, "hierarchy version " + h.getVersion() + " of experiment '"
+            + h.getExperimentId() + "' on the topics of experiment '" + experiment.id() + "'");
+        return;
+      }
+      in.setHierarchy(h);
+    }
+    context.forward(new Record<>(key, in.build(), record.timestamp()));
+  }
+
+  private void refuse(Record<byte[], byte[]> record, SourceRecord source, DeadLetterReason reason, String detail) {
+    DeadLetter d = DeadLetters.of(experiment.id(), source, reason, detail, record.key(), record.value(), DETECTED_BY);
+    LOG.warn("refused: {}", DeadLetters.describe(d));
+    context.forward(new Record<>(source.getTopic(), d, record.timestamp()));
+  }
+}

@@ -1,0 +1,27 @@
+package io.demlearn.clusterer;
+
+import io.demlearn.schemas.convert.Experiment;
+import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.service.ServiceProcess;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The clusterer as a process of its own: {@code ClustererMain --experiment ID --bootstrap-servers
+ * HOST:PORT --schema-registry-url URL [--client-config FILE]}. It reads the experiment from its
+ * {@code experiments} topic and works until SIGTERM, which stops it cleanly. One runs per
+ * experiment; restarted, it carries on from what it published.
+ */
+public final class ClustererMain {
+  private ClustererMain() {}
+
+  public static void main(String[] args) {
+    ServiceProcess p = ServiceProcess.parse("ClustererMain", args, Map.of());
+    try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
+      Experiment experiment = p.experiment(serdes, 1, Duration.ofSeconds(60));
+      ClustererService service = new ClustererService(new ClustererService.Config(experiment, p.topics(), p.kafka(), serdes));
+      System.out.println("clusterer of experiment " + experiment.id() + " started");
+      ServiceProcess.runUntilTerminated(service, "clusterer");
+    }
+  }
+}

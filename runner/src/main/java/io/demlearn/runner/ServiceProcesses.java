@@ -1,0 +1,98 @@
+package io.demlearn.runner;
+
+import io.demlearn.stack.JavaProcesses;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The experiment's services as child processes, supervised: each runs a service main with this
+ * process's class path and logs to {@code <demlearn home>/logs/<experiment>-<name>.log}. A child
+ * that exits before the experiment ends is started again (it recovers from the log), up to a
+ * number of restarts per child; past that, the run fails with the end of its log. At the end each
+ * gets SIGTERM (and SIGKILL if it has not stopped within 15 s).
+ */
+final class ServiceProcesses implements AutoCloseable {
+  /** One service: a name (for logs and messages), its main class and arguments. */
+  record Service(String name, String mainClass, List<String> args, String heap) {}
+
+  private final class Child {
+    final Service service;
+    final Path log;
+    Process process;
+    int restarts;
+
+    Child(Service service) {
+      this.service = service;
+      this.log = logDir.resolve(experiment + "-" + service.name() + ".log");
+    }
+
+    void start() {
+      List<String> command = new ArrayList<>(List.of(JavaProcesses.javaExecutable(), "-Xmx" + service.heap(),
+          "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), service.mainClass()));
+      command.addAll(service.args());
+      try {
+        process = JavaProcesses.start(command, Map.of(), log, false);
+      } catch (IOException e) {
+        throw new UserException("cannot start the " + service.name() + " process: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private final String experiment;
+  private final Path logDir;
+  private final int maxRestarts;
+  private final Consumer<String> report;
+  private final List<Child> children = new ArrayList<>();
+
+  /**
+   * @param maxRestarts how many times one child may be started again
+   * @param report where restarts are reported (one line each)
+   */
+  ServiceProcesses(String experiment, Path logDir, int maxRestarts, Consumer<String> report) {
+    this.experiment = experiment;
+    this.logDir = logDir;
+    this.maxRestarts = maxRestarts;
+    this.report = report;
+  }
+
+  /** Starts a service process. */
+  void start(Service service) {
+    Child child = new Child(service);
+    children.add(child);
+    child.start();
+  }
+
+  /** Restarts children that have exited; throws once one has exited more often than allowed. */
+  void supervise() {
+    for (Child c : children) {
+      if (c.process.isAlive()) {
+        continue;
+      }
+      int code = c.process.exitValue();
+      String why = code == 137 || code == 9 ? "was killed" : "exited with code " + code;
+      if (c.restarts >= maxRestarts) {
+        throw new UserException("the " + c.service.name() + " " + why + " after " + c.restarts + " restarts; its log ("
+            + c.log + ") ends with:\n" + JavaProcesses.tail(c.log, 20));
+      }
+      c.restarts++;
+      report.accept(c.service.name() + " " + why + "; starting it again (" + c.restarts + " of " + maxRestarts + ")");
+      c.start();
+    }
+  }
+
+
+  /** Restarts done so far, over all children. */
+  int restarts() {
+    return children.stream().mapToInt(c -> c.restarts).sum();
+  }
+
+  @Override
+  public void close() {
+    children.forEach(c -> c.process.destroy());
+    children.forEach(c -> JavaProcesses.stop(c.process.toHandle(), 15));
+  }
+}
