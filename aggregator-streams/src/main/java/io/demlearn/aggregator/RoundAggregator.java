@@ -17,6 +17,7 @@ import io.demlearn.schemas.checks.DeadLetters;
 import io.demlearn.schemas.checks.UpdateChecks;
 import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.ExperimentSpecs;
+import io.demlearn.schemas.convert.GroupModels;
 import io.demlearn.schemas.convert.Hierarchies;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -257,53 +258,9 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   }
 
   private void emit(int round, HierarchyVersion hv, List<String> agentIds, List<ModelUpdate> updates, long now) {
-    List<float[]> trained = new ArrayList<>(updates.size());
-    int[] samples = new int[updates.size()];
-    for (int a = 0; a < updates.size(); a++) {
-      ModelUpdate u = updates.get(a);
-      trained.add(u == null ? null : ParameterVectors.toFloats(u.getParameters()));
-      samples[a] = u == null ? 0 : u.getTrainSamples();
-    }
-    Map<String, float[]> groups = strategy.aggregate(round, hv, trained, samples);
-    double amplify = strategy.amplifyIn(round, hv);
-    Hierarchy tree = hv.tree();
+    List<GroupModel> groups = GroupModels.of(experiment, round, hv, agentIds, updates, now);
+    groups.forEach(g -> context.forward(new Record<>(g.getGroupId(), g, now)));
     int absent = 0;
-    for (Hierarchy.Group g : tree.topDown()) {
-      float[] model = groups.get(g.id());
-      List<HierarchicalAggregation.Member> expected = HierarchicalAggregation.members(g);
-      if (model == null) {
-        continue;
-      }
-      List<String> members = new ArrayList<>();
-      for (HierarchicalAggregation.Member m : expected) {
-        if (m.isAgent() ? updates.get(m.agent()) != null : groups.containsKey(m.group())) {
-          members.add(m.isAgent() ? agentIds.get(m.agent()) : m.group());
-        }
-      }
-      int agentCount = 0;
-      long sampleCount = 0;
-      for (int a : g.members()) {
-        if (updates.get(a) != null) {
-          agentCount++;
-          sampleCount += samples[a];
-        }
-      }
-      Map<String, AgentEvaluation> evaluations = new TreeMap<>();
-      for (int a : g.agents()) {
-        if (updates.get(a) != null && updates.get(a).getEvaluation() != null) {
-          evaluations.put(agentIds.get(a), updates.get(a).getEvaluation());
-        }
-      }
-      GroupModel out = GroupModel.newBuilder()
-          .setExperimentId(experiment.id()).setRound(round).setHierarchyVersion(hv.version())
-          .setGroupId(g.id()).setLevel(g.level()).setMemberIds(members).setExpectedMembers(expected.size())
-          .setAgentCount(agentCount).setSampleCount(sampleCount).setAmplify(amplify)
-          .setParameters(ParameterVectors.of(ExperimentSpecs.toAvro(experiment.settings().model()), model))
-          .setMemberEvaluations(evaluations).setGroupsInRound(groups.size())
-          .setProducedAtMs(now)
-          .build();
-      context.forward(new Record<>(g.id(), out, now));
-    }
     for (ModelUpdate u : updates) {
       absent += u == null ? 1 : 0;
     }

@@ -89,6 +89,31 @@ final class Connection implements AutoCloseable {
     return new Connection(kafka, registry, broker, localRegistry);
   }
 
+  /**
+   * The cluster and registry an experiment already lives on: the ones given, else the background
+   * stack ({@code demlearn stack start}) if it runs. Never starts a broker: a new one holds no
+   * experiment.
+   */
+  static Connection openExisting(ConnectionOptions options, Console console, String command) {
+    ConnectionOptions.ClientSettings settings = options.clientSettings();
+    Map<String, Object> kafka = new HashMap<>(settings.kafka());
+    Map<String, Object> registry = new HashMap<>(settings.registry());
+    if (!kafka.containsKey("bootstrap.servers") || !registry.containsKey(SchemaRegistryConfig.URL)) {
+      io.demlearn.stack.BackgroundStack.Status stack =
+          new io.demlearn.stack.BackgroundStack(DemlearnHome.dir().resolve("stack")).status();
+      if (!stack.running()) {
+        throw new UserException(command + " reads an experiment from the cluster that ran it: give --bootstrap-servers"
+            + " and --schema-registry-url, or start the local stack that ran it (demlearn stack start); a run"
+            + " without them used a temporary broker whose log is gone");
+      }
+      kafka.putIfAbsent("bootstrap.servers", stack.bootstrapServers());
+      registry.putIfAbsent(SchemaRegistryConfig.URL, stack.schemaRegistryUrl());
+      console.step("using the local stack: " + kafka.get("bootstrap.servers") + ", " + registry.get(SchemaRegistryConfig.URL));
+    }
+    checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
+    return new Connection(kafka, registry, null, null);
+  }
+
   private static void checkReachable(Map<String, Object> kafka, Duration timeout, Console console) {
     Map<String, Object> config = new HashMap<>(kafka);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());

@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demlearn", mixinStandardHelpOptions = true, version = "demlearn 0.1.0",
     description = "Hierarchical, self-organizing federated learning (DemLearn) on Kafka.",
-    subcommands = {SimulateCommand.class, RunCommand.class, CheckCommand.class, ClusterCommand.class,
-        StackCommand.class, BenchmarkCommand.class})
+    subcommands = {SimulateCommand.class, RunCommand.class, ReplayCommand.class, AuditCommand.class,
+        CheckCommand.class, ClusterCommand.class, StackCommand.class, BenchmarkCommand.class})
 public final class Main {
   @Option(names = ConfigDefaults.CONFIG_OPTION, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
       description = "Properties file with option defaults (keys: option names without dashes).")

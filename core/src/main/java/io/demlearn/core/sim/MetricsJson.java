@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.demlearn.core.metrics.RoundMetrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One line of {@code metrics.jsonl}: the round's metrics, then its timings. Every field but
  * {@code seconds} and {@code timings} follows from the settings and the seed alone, so two runs
- * with the same settings write the same lines apart from those two.
+ * with the same settings write the same lines apart from those two. Maps are written in key order,
+ * so that a line rebuilt from the log ({@code demlearn replay}) is the line written live.
  */
 public final class MetricsJson {
   private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
@@ -26,9 +28,9 @@ public final class MetricsJson {
     o.put("global", m.global());
     o.put("gSpe", m.gSpe());
     o.put("gGen", m.gGen());
-    o.put("groupMembers", m.groupMembers());
+    o.put("groupMembers", new TreeMap<>(m.groupMembers()));
     o.put("seconds", seconds);
-    o.put("timings", timings);
+    o.put("timings", new TreeMap<>(timings));
     try {
       return JSON.writeValueAsString(o);
     } catch (JsonProcessingException e) {

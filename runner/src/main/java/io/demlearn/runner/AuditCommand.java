@@ -1,0 +1,343 @@
+package io.demlearn.runner;
+
+import io.demlearn.core.sim.HierarchyVersion;
+import io.demlearn.core.sim.Strategy;
+import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.DeadLetter;
+import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.GroupModel;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.checks.UpdateChecks;
+import io.demlearn.schemas.convert.Experiment;
+import io.demlearn.schemas.convert.GroupModels;
+import io.demlearn.schemas.convert.Hierarchies;
+import io.demlearn.schemas.serde.AvroSerdes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demlearn audit}: re-aggregates an experiment's recorded updates under its recorded
+ * hierarchies and checks that every recorded group model follows from them bit for bit.
+ *
+ * <p>The updates that count are chosen as every service chooses them: per agent, in log order, the
+ * first update per round that passes {@link UpdateChecks} and continues the agent's rounds. A group
+ * model names the agents it averaged; the audit recomputes the round from exactly those agents'
+ * counted updates and compares every field but the time it was produced. An update that counted
+ * but is in no group model of its round must have a {@code LATE} dead letter (a straggler policy
+ * closed the round without it). Exit code 0: all follows; 1: the first record that does not is
+ * named, with why.
+ */
+@Command(name = "audit", mixinStandardHelpOptions = true,
+    description = "Check that an experiment's recorded group models follow bit for bit from its recorded updates.")
+final class AuditCommand implements Callable<Integer> {
+  @Mixin ConnectionOptions connection;
+
+  @Option(names = "--experiment", required = true, paramLabel = "ID", description = "The experiment to audit.")
+  String experimentId;
+
+  @Option(names = "--read-timeout", defaultValue = "60", paramLabel = "SECONDS",
+      description = "Give up when a topic yields nothing for this long (default: ${DEFAULT-VALUE}).")
+  int readTimeoutSeconds;
+
+  /** A record and where it is in the log. */
+  record Located<T>(T value, String topic, int partition, long offset) {
+    String where() {
+      return topic + " partition " + partition + " offset " + offset;
+    }
+
+    static <T> Located<T> of(T value, ConsumerRecord<?, ?> r) {
+      return new Located<>(value, r.topic(), r.partition(), r.offset());
+    }
+  }
+
+  /** The first record that does not follow, and why. */
+  record Finding(String where, String problem) {}
+
+  @Override
+  public Integer call() {
+    Console console = new Console(System.out);
+    try (Connection conn = Connection.openExisting(connection, console, "audit");
+        AvroSerdes serdes = new AvroSerdes(conn.registryConfig());
+        ExperimentLog log = new ExperimentLog(conn.kafkaConfig(), experimentId, Duration.ofSeconds(readTimeoutSeconds))) {
+      Experiment experiment = log.experiment(serdes);
+      console.line("auditing experiment " + experimentId + ": " + experiment.settings().algorithm().label() + ", "
+          + experiment.agentIds().size() + " agents, " + experiment.settings().rounds() + " rounds");
+      Audit audit = new Audit(experiment);
+      var hierarchies = log.topics().hierarchyAssignments().valueSerde(serdes).deserializer();
+      log.read(log.topics().hierarchyAssignments(), r -> audit.hierarchy(hierarchies.deserializeOrNull(r), r));
+      var updates = log.topics().modelUpdates().valueSerde(serdes).deserializer();
+      log.read(log.topics().modelUpdates(), r -> audit.update(updates.deserializeOrNull(r), r));
+      var deadLetters = log.topics().deadLetters().valueSerde(serdes).deserializer();
+      log.read(log.topics().deadLetters(), r -> audit.deadLetter(deadLetters.deserializeOrNull(r)));
+      var groups = log.topics().groupModels().valueSerde(serdes).deserializer();
+      log.read(log.topics().groupModels(), r -> audit.groupModel(groups.deserializeOrNull(r), r));
+      console.step("read " + audit.hierarchyVersions() + " hierarchy versions, " + audit.updatesRead() + " updates ("
+          + audit.updatesCounted() + " counted), " + audit.deadLetters() + " dead letters, " + audit.groupModelsRead()
+          + " group models");
+      Finding finding = audit.check();
+      if (finding != null) {
+        System.err.println("audit failed: " + finding.where() + ": " + finding.problem());
+        return 1;
+      }
+      console.line("audit passed: the " + audit.groupModelsRead() + " group models of rounds 0.." + audit.lastRound()
+          + " follow bit for bit from the recorded updates under the recorded hierarchies"
+          + (audit.lateUpdates() > 0 ? "; " + audit.lateUpdates() + " late updates were recorded and not averaged" : ""));
+      return 0;
+    }
+  }
+
+  /** The audit's state: what was read, and the check. */
+  static final class Audit {
+    private final Experiment experiment;
+    private final UpdateChecks checks;
+    private final Map<Integer, Located<HierarchyAssignment>> hierarchyByVersion = new HashMap<>();
+    private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
+    private final Map<String, Integer> lastRound = new HashMap<>();
+    /** Counted updates by round, then agent. */
+    private final Map<Integer, Map<String, Located<ModelUpdate>>> counted = new HashMap<>();
+    private final Set<String> lateDeadLetters = new HashSet<>();
+    private final TreeMap<Integer, List<Located<GroupModel>>> groupModels = new TreeMap<>();
+    private Finding unreadable;
+    private int updatesRead;
+    private int updatesCounted;
+    private int deadLetters;
+    private int groupModelsRead;
+    private int lateUpdates;
+
+    Audit(Experiment experiment) {
+      this.experiment = experiment;
+      this.checks = new UpdateChecks(experiment);
+    }
+
+    void hierarchy(HierarchyAssignment h, ConsumerRecord<String, byte[]> r) {
+      if (h == null) {
+        return; // the aggregator and every reader skip it too
+      }
+      if (!experiment.id().equals(h.getExperimentId())) {
+        return;
+      }
+      try {
+        HierarchyVersion hv = Hierarchies.fromRecord(h);
+        hierarchyByVersion.putIfAbsent(hv.version(), Located.of(h, r));
+        versions.putIfAbsent(hv.effectiveFromRound(), hv);
+      } catch (IllegalArgumentException e) {
+        noteUnreadable(new Finding(Located.of(h, r).where(), e.getMessage()));
+      }
+    }
+
+    void update(ModelUpdate u, ConsumerRecord<String, byte[]> r) {
+      updatesRead++;
+      if (u == null || checks.check(r.key(), u) != null) {
+        return; // refused by the aggregator onto dead-letters
+      }
+      int last = lastRound.getOrDefault(u.getAgentId(), -1);
+      if (!UpdateChecks.followsOn(last, u.getRound())) {
+        return; // sent again, conflicting, or out of sequence: not counted
+      }
+      lastRound.put(u.getAgentId(), u.getRound());
+      counted.computeIfAbsent(u.getRound(), k -> new HashMap<>()).put(u.getAgentId(), Located.of(u, r));
+      updatesCounted++;
+    }
+
+    void deadLetter(DeadLetter d) {
+      if (d == null) {
+        return;
+      }
+      deadLetters++;
+      if (d.getReason() == DeadLetterReason.LATE) {
+        lateDeadLetters.add(d.getSourceTopic() + "/" + d.getSourcePartition() + "/" + d.getSourceOffset());
+      }
+    }
+
+    void groupModel(GroupModel g, ConsumerRecord<String, byte[]> r) {
+      if (g == null) {
+        noteUnreadable(new Finding(r.topic() + " partition " + r.partition() + " offset " + r.offset(),
+            "not a readable group model"));
+        return;
+      }
+      if (experiment.id().equals(g.getExperimentId())) {
+        groupModelsRead++;
+        groupModels.computeIfAbsent(g.getRound(), k -> new ArrayList<>()).add(Located.of(g, r));
+      } else {
+        noteUnreadable(new Finding(Located.of(g, r).where(), "a group model of experiment '" + g.getExperimentId() + "'"));
+      }
+    }
+
+    private void noteUnreadable(Finding f) {
+      if (unreadable == null) {
+        unreadable = f;
+      }
+    }
+
+    int hierarchyVersions() {
+      return hierarchyByVersion.size();
+    }
+
+    int updatesRead() {
+      return updatesRead;
+    }
+
+    int updatesCounted() {
+      return updatesCounted;
+    }
+
+    int deadLetters() {
+      return deadLetters;
+    }
+
+    int groupModelsRead() {
+      return groupModelsRead;
+    }
+
+    int lateUpdates() {
+      return lateUpdates;
+    }
+
+    int lastRound() {
+      return groupModels.isEmpty() ? -1 : groupModels.lastKey();
+    }
+
+    /** Null if every group model follows; else the first that does not (rounds in order). */
+    Finding check() {
+      if (unreadable != null) {
+        return unreadable;
+      }
+      if (groupModels.isEmpty()) {
+        return new Finding(experiment.id(), "no group models are recorded: nothing to audit");
+      }
+      for (int round = 0; round <= groupModels.lastKey(); round++) {
+        List<Located<GroupModel>> recorded = groupModels.get(round);
+        if (recorded == null) {
+          return new Finding("round " + round, "has no group models although round " + groupModels.lastKey() + " has");
+        }
+        Finding f = checkRound(round, recorded);
+        if (f != null) {
+          return f;
+        }
+      }
+      return null;
+    }
+
+    private Finding checkRound(int round, List<Located<GroupModel>> recorded) {
+      Strategy strategy = experiment.settings().strategy();
+      HierarchyVersion hv = strategy.versionFor(round, versions);
+      Located<GroupModel> first = recorded.get(0);
+      if (hv == null) {
+        return new Finding(first.where(), "round " + round + " has no hierarchy version in force");
+      }
+      List<String> agentIds = hierarchyByVersion.get(hv.version()).value().getAgentIds();
+      Set<String> present = new HashSet<>();
+      Set<String> agents = new HashSet<>(agentIds);
+      for (Located<GroupModel> g : recorded) {
+        for (String m : g.value().getMemberIds()) {
+          if (agents.contains(m)) {
+            present.add(m);
+          }
+        }
+      }
+      Map<String, Located<ModelUpdate>> ofRound = counted.getOrDefault(round, Map.of());
+      List<ModelUpdate> updates = new ArrayList<>(agentIds.size());
+      for (String agent : agentIds) {
+        Located<ModelUpdate> u = ofRound.get(agent);
+        if (present.contains(agent) && u == null) {
+          Located<GroupModel> naming = recorded.stream().filter(g -> g.value().getMemberIds().contains(agent)).findFirst()
+              .orElseThrow();
+          return new Finding(naming.where(), describe(naming.value()) + " names agent " + agent
+              + " as a member, but no update of " + agent + " for round " + round + " counts");
+        }
+        if (!present.contains(agent) && u != null) {
+          if (!lateDeadLetters.contains(u.topic() + "/" + u.partition() + "/" + u.offset())) {
+            return new Finding(u.where(), "the update of agent " + agent + " for round " + round
+                + " counts, but no group model of the round averaged it and no LATE dead letter says why");
+          }
+          lateUpdates++;
+        }
+        updates.add(present.contains(agent) ? u.value() : null);
+      }
+      Map<String, GroupModel> expected = new HashMap<>();
+      for (GroupModel g : GroupModels.of(experiment, round, hv, agentIds, updates, 0L)) {
+        expected.put(g.getGroupId(), g);
+      }
+      Set<String> seen = new HashSet<>();
+      for (Located<GroupModel> got : recorded) {
+        GroupModel g = got.value();
+        GroupModel want = expected.get(g.getGroupId());
+        String problem = want == null
+            ? "group " + g.getGroupId() + " has no members present in round " + round + " under hierarchy version "
+                + hv.version()
+            : difference(g, want);
+        if (problem != null) {
+          return new Finding(got.where(), describe(g) + ": " + problem);
+        }
+        seen.add(g.getGroupId());
+      }
+      for (String group : expected.keySet()) {
+        if (!seen.contains(group)) {
+          return new Finding("round " + round, "group " + group + " has no group model although its members reported");
+        }
+      }
+      return null;
+    }
+
+    private static String describe(GroupModel g) {
+      return "group model of round " + g.getRound() + ", group " + g.getGroupId();
+    }
+
+    /** The first field in which a recorded group model differs from the recomputed one, or null. */
+    private static String difference(GroupModel got, GroupModel want) {
+      if (got.getHierarchyVersion() != want.getHierarchyVersion()) {
+        return "hierarchy version " + got.getHierarchyVersion() + ", but round " + got.getRound() + " is under version "
+            + want.getHierarchyVersion();
+      }
+      if (!got.getMemberIds().equals(want.getMemberIds())) {
+        return "members " + got.getMemberIds() + ", recomputed " + want.getMemberIds();
+      }
+      if (got.getLevel() != want.getLevel() || got.getExpectedMembers() != want.getExpectedMembers()
+          || got.getAgentCount() != want.getAgentCount() || got.getSampleCount() != want.getSampleCount()
+          || got.getGroupsInRound() != want.getGroupsInRound()
+          || Double.compare(got.getAmplify(), want.getAmplify()) != 0) {
+        return String.format(java.util.Locale.ROOT,
+            "level/expected members/agents/samples/groups in round/amplify %d/%d/%d/%d/%d/%s, recomputed %d/%d/%d/%d/%d/%s",
+            got.getLevel(), got.getExpectedMembers(), got.getAgentCount(), got.getSampleCount(), got.getGroupsInRound(),
+            got.getAmplify(), want.getLevel(), want.getExpectedMembers(), want.getAgentCount(), want.getSampleCount(),
+            want.getGroupsInRound(), want.getAmplify());
+      }
+      if (!Objects.equals(got.getMemberEvaluations(), want.getMemberEvaluations())) {
+        return "its members' evaluations differ from those their updates carry";
+      }
+      float[] a = ParameterVectors.toFloats(got.getParameters());
+      float[] b = ParameterVectors.toFloats(want.getParameters());
+      if (a.length != b.length) {
+        return a.length + " parameters, recomputed " + b.length;
+      }
+      for (int k = 0; k < a.length; k++) {
+        if (Float.floatToRawIntBits(a[k]) != Float.floatToRawIntBits(b[k])) {
+          return "parameter " + k + " is " + a[k] + ", recomputed " + b[k] + " (first of "
+              + countDifferent(a, b) + " that differ)";
+        }
+      }
+      return null;
+    }
+
+    private static int countDifferent(float[] a, float[] b) {
+      int n = 0;
+      for (int k = 0; k < a.length; k++) {
+        n += Float.floatToRawIntBits(a[k]) != Float.floatToRawIntBits(b[k]) ? 1 : 0;
+      }
+      return n;
+    }
+  }
+}
