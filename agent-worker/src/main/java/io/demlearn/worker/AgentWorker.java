@@ -146,8 +146,11 @@ public final class AgentWorker extends LoopService {
     String prefix = ExperimentTopics.PREFIX + c.experimentId() + ".worker-" + c.workerId();
     this.checks = new UpdateChecks(c.experiment());
     this.updateDecoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
-    this.own = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), prefix + "-own",
-        ExperimentTopics.PREFIX + c.experimentId() + ".agent-workers"), new StringDeserializer(), new ByteArrayDeserializer());
+    Map<String, Object> ownConfig = ClientConfigs.consumer(c.kafka(), prefix + "-own",
+        ExperimentTopics.PREFIX + c.experimentId() + ".agent-workers");
+    // static membership: a restarted worker (same --worker-id) takes its agents back at once
+    ownConfig.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, prefix);
+    this.own = new KafkaConsumer<>(ownConfig, new StringDeserializer(), new ByteArrayDeserializer());
     // Group models are read as soon as they are written, before the aggregator's transaction
     // commits: each is a deterministic function of the round's updates, so one from an aborted
     // transaction equals the one written again, and nothing read early can differ from the truth.

@@ -7,6 +7,7 @@ import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.topics.ClientConfigs;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import java.util.HashMap;
 import java.util.Map;
@@ -142,6 +143,10 @@ public final class AggregatorTopology {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES));
+    // static membership: a restarted aggregator takes its tasks back at once instead of waiting for
+    // the dead instance's session to expire
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), applicationId(experimentId) + "-1");
+    p.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), ClientConfigs.SESSION_TIMEOUT_MS);
     Properties props = new Properties();
     props.putAll(p);
     return props;

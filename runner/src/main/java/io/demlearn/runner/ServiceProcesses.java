@@ -34,6 +34,7 @@ final class ServiceProcesses implements AutoCloseable {
       List<String> command = new ArrayList<>(List.of(JavaProcesses.javaExecutable(), "-Xmx" + service.heap(),
           "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), service.mainClass()));
       command.addAll(service.args());
+      command.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
       try {
         process = JavaProcesses.start(command, Map.of(), log, false);
       } catch (IOException e) {
@@ -82,12 +83,6 @@ final class ServiceProcesses implements AutoCloseable {
       report.accept(c.service.name() + " " + why + "; starting it again (" + c.restarts + " of " + maxRestarts + ")");
       c.start();
     }
-  }
-
-
-  /** Restarts done so far, over all children. */
-  int restarts() {
-    return children.stream().mapToInt(c -> c.restarts).sum();
   }
 
   @Override

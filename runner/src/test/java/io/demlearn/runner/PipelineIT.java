@@ -2,8 +2,6 @@ package io.demlearn.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
 import io.demlearn.testkit.LocalKafkaExtension;
@@ -28,19 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineIT {
   @TempDir Path dir;
 
-  /** Every field of every line but the timings. */
-  static List<String> metrics(Path folder) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    List<String> out = new ArrayList<>();
-    for (String line : Files.readAllLines(folder.resolve("metrics.jsonl"))) {
-      ObjectNode o = (ObjectNode) json.readTree(line);
-      o.remove("seconds");
-      o.remove("timings");
-      out.add(o.toString());
-    }
-    return out;
-  }
-
   private void sameAsTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String... experiment)
       throws IOException {
     sameAsTheSimulator(broker, registry, List.of(), experiment);
@@ -63,8 +48,8 @@ class PipelineIT {
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("round   C-SPE").contains("report:");
 
-    List<String> expected = metrics(dir.resolve("sim-" + id));
-    assertThat(metrics(dir.resolve("run-" + id))).hasSize(expected.size()).isEqualTo(expected);
+    List<String> expected = RecordedRuns.metrics(dir.resolve("sim-" + id));
+    assertThat(RecordedRuns.metrics(dir.resolve("run-" + id))).hasSize(expected.size()).isEqualTo(expected);
     assertThat(Files.readString(dir.resolve("run-" + id).resolve("report.html"))).contains("<svg").contains("C-GEN");
     assertThat(dir.resolve("run-" + id).resolve("metrics.jsonl.partial")).doesNotExist();
   }
@@ -114,50 +99,8 @@ class PipelineIT {
     SimulateCommandTest.Result r = SimulateCommandTest.run(run.toArray(new String[0]));
     assertThat(r.exitCode()).as(r.err()).isZero();
 
-    // the simulator's raw group models, round by round
-    io.demlearn.core.sim.ExperimentSettings settings = settingsOf(experiment);
-    java.util.Map<String, float[]> expected = new java.util.TreeMap<>();
-    try (io.demlearn.core.sim.Simulator sim = new io.demlearn.core.sim.Simulator(settings,
-        io.demlearn.core.sim.ExperimentData.load(settings).agents())) {
-      io.demlearn.core.sim.RoundState last = sim.run(round -> {
-        int previous = round.metrics().round() - 1;
-        round.state().rawGroupModels().forEach((g, m) -> expected.put(previous + "/" + g, m));
-      });
-      last.rawGroupModels().forEach((g, m) -> expected.put((settings.rounds() - 1) + "/" + g, m));
-    }
-    expected.keySet().removeIf(k -> k.startsWith("-1/"));
-
-    io.demlearn.schemas.topics.ExperimentTopics topics = io.demlearn.schemas.topics.ExperimentTopics.of(id);
-    java.util.Map<String, float[]> actual = new java.util.TreeMap<>();
-    try (io.demlearn.schemas.serde.AvroSerdes serdes = new io.demlearn.schemas.serde.AvroSerdes(
-            java.util.Map.of(io.demlearn.schemas.registry.SchemaRegistryConfig.URL, registry.url()));
-        org.apache.kafka.clients.consumer.KafkaConsumer<String, io.demlearn.schemas.avro.GroupModel> consumer =
-            new org.apache.kafka.clients.consumer.KafkaConsumer<>(
-                io.demlearn.schemas.topics.ClientConfigs.consumer(java.util.Map.of("bootstrap.servers",
-                    broker.bootstrapServers()), id + "-check", null),
-                topics.groupModels().keySerde().deserializer(), topics.groupModels().valueSerde(serdes).deserializer())) {
-      var parts = consumer.partitionsFor(topics.groupModels().name()).stream()
-          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      var end = consumer.endOffsets(parts);
-      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < deadline && parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        consumer.poll(java.time.Duration.ofMillis(200)).forEach(rec -> actual.put(
-            rec.value().getRound() + "/" + rec.value().getGroupId(),
-            io.demlearn.schemas.ParameterVectors.toFloats(rec.value().getParameters())));
-      }
-    }
-    assertThat(actual.keySet()).isEqualTo(expected.keySet()).isNotEmpty();
-    for (String k : expected.keySet()) {
-      assertThat(actual.get(k)).as(k).containsExactly(expected.get(k));
-    }
-  }
-
-  private static io.demlearn.core.sim.ExperimentSettings settingsOf(String... args) {
-    ExperimentOptions options = new ExperimentOptions();
-    new picocli.CommandLine(options).parseArgs(args);
-    return options.settings();
+    RecordedRuns.assertSameGroupModels(RecordedRuns.recordedGroupModels(broker.bootstrapServers(), registry.url(), id),
+        RecordedRuns.simulatorGroupModels(experiment));
   }
 
   @Test

@@ -28,12 +28,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /**
  * What every service process starts from: its command line ({@code --experiment ID
  * --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]} and the
- * service's own options), the experiment as its spec on the {@code experiments} topic describes
- * it, the experiment's topics as they exist, and a SIGTERM hook that closes the service cleanly.
+ * service's own options; with {@code --parent-pid} it stops when that process ends), the
+ * experiment as its spec on the {@code experiments} topic describes it, the experiment's topics as they exist, and a SIGTERM hook that closes the service cleanly.
  * A wrong command line prints the problem and the usage and exits with code 2.
  */
 public final class ServiceProcess {
   private static final List<String> REQUIRED = List.of("experiment", "bootstrap-servers", "schema-registry-url");
+  private static final List<String> OPTIONAL = List.of("client-config", "parent-pid");
 
   private final String usage;
   private final Map<String, String> options;
@@ -53,13 +54,14 @@ public final class ServiceProcess {
    */
   public static ServiceProcess parse(String name, String[] args, Map<String, String> own) {
     StringBuilder usage = new StringBuilder("usage: " + name
-        + " --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]");
+        + " --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]"
+        + " [--parent-pid PID]");
     own.forEach((option, text) -> usage.append(" [--").append(option).append(' ').append(text).append(']'));
     Map<String, String> options = new LinkedHashMap<>();
     ServiceProcess p = new ServiceProcess(usage.toString(), options);
     for (int i = 0; i < args.length; i += 2) {
       String option = args[i].startsWith("--") ? args[i].substring(2) : null;
-      if (option == null || (!REQUIRED.contains(option) && !option.equals("client-config") && !own.containsKey(option))) {
+      if (option == null || (!REQUIRED.contains(option) && !OPTIONAL.contains(option) && !own.containsKey(option))) {
         p.fail("unexpected argument " + args[i]);
       }
       if (i + 1 >= args.length) {
@@ -87,7 +89,26 @@ public final class ServiceProcess {
     }
     p.kafka.put("bootstrap.servers", options.get("bootstrap-servers"));
     p.registry.put(SchemaRegistryConfig.URL, options.get("schema-registry-url"));
+    if (options.containsKey("parent-pid")) {
+      p.exitWithParent(name, p.intOption("parent-pid", -1));
+    }
     return p;
+  }
+
+  /**
+   * Stops this process (through its SIGTERM path: the service closes cleanly) when the process
+   * that started it ends, so that no service outlives a supervisor that was killed.
+   */
+  private void exitWithParent(String name, long pid) {
+    var parent = ProcessHandle.of(pid);
+    Runnable stop = () -> {
+      System.out.println(name + ": the process that started it (pid " + pid + ") has ended; stopping");
+      System.exit(0);
+    };
+    if (parent.isEmpty()) {
+      stop.run();
+    }
+    parent.get().onExit().thenRun(stop);
   }
 
   /** Prints the problem and the usage, and exits with code 2. */
@@ -188,6 +209,7 @@ public final class ServiceProcess {
       service.close();
       try {
         stopped.await();
+        System.out.println(name + " stopped on SIGTERM: its clients are closed, its work so far committed");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -12,6 +12,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * idempotent writes.
  */
 public final class ClientConfigs {
+  /** How long a group member may be silent before its partitions go to the others. */
+  public static final int SESSION_TIMEOUT_MS = 10_000;
+
   private ClientConfigs() {}
 
   /** A producer: idempotent, acks from all replicas, no lingering. */
@@ -33,6 +36,8 @@ public final class ClientConfigs {
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     if (groupId != null) {
       c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+      // a member that died hands its partitions on after this long (Kafka's default: 45 s)
+      c.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
     }
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
