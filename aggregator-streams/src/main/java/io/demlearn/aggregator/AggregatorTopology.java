@@ -49,10 +49,13 @@ import org.apache.kafka.streams.state.Stores;
  * transactions as the state and the input offsets.
  */
 public final class AggregatorTopology {
-  static final String PENDING_STORE = "pending-updates";
-  static final String HIERARCHY_STORE = "hierarchies";
-  static final String PROGRESS_STORE = "progress";
-  static final String DIGEST_STORE = "counted-digests";
+  /** The state stores; each has a changelog topic {@code <application id>-<store>-changelog}. */
+  public static final String PENDING_STORE = "pending-updates";
+  public static final String HIERARCHY_STORE = "hierarchies";
+  public static final String PROGRESS_STORE = "progress";
+  public static final String DIGEST_STORE = "counted-digests";
+  /** Closed rounds whose update digests the aggregator keeps (to tell a re-sent update from a conflicting one). */
+  public static final int RETAINED_ROUNDS = 10;
   private static final String PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED = "processing.exception.handler.global.enabled";
 
   private AggregatorTopology() {}

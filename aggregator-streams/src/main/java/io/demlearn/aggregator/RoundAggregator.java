@@ -56,8 +56,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RoundAggregator implements Processor<String, AggregationInput, String, SpecificRecord> {
   private static final Logger LOG = LoggerFactory.getLogger(RoundAggregator.class);
-  /** Closed rounds whose update digests are kept. */
-  static final int RETAINED_ROUNDS = 10;
+  private static final int RETAINED_ROUNDS = AggregatorTopology.RETAINED_ROUNDS;
   private static final String NEXT_ROUND = "next-round";
   private static final String OPENED_AT = "opened-at";
   private static final String LAST_ROUND = "last-round/";

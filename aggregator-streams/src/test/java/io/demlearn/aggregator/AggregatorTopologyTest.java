@@ -335,7 +335,7 @@ class AggregatorTopologyTest {
       assertThat(d.getReason()).isEqualTo(DeadLetterReason.ROUND_OUT_OF_RANGE);
       assertThat(d.getDetail()).contains("ahead");
     });
-    for (int round = 0; round < RoundAggregator.RETAINED_ROUNDS + 3; round++) {
+    for (int round = 0; round < AggregatorTopology.RETAINED_ROUNDS + 3; round++) {
       h.hierarchy(twoPairs(round, round), AGENTS);
       for (int i = 0; i < 4; i++) {
         h.update(AGENTS.get(i), round, v(i + round), 1);
@@ -343,8 +343,8 @@ class AggregatorTopologyTest {
     }
     assertThat(h.read()).isNotEmpty();
     h.update("agent-002", 0, v(2), 1); // round 0 again, the same: too old to tell, so refused
-    h.update("agent-002", RoundAggregator.RETAINED_ROUNDS + 2, v(99), 1); // the last round, different
-    h.update("agent-002", RoundAggregator.RETAINED_ROUNDS + 2, v(2 + RoundAggregator.RETAINED_ROUNDS + 2), 1); // the same
+    h.update("agent-002", AggregatorTopology.RETAINED_ROUNDS + 2, v(99), 1); // the last round, different
+    h.update("agent-002", AggregatorTopology.RETAINED_ROUNDS + 2, v(2 + AggregatorTopology.RETAINED_ROUNDS + 2), 1); // the same
     assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
         .containsExactly(DeadLetterReason.ROUND_OUT_OF_RANGE, DeadLetterReason.CONFLICTING_DUPLICATE);
     assertThat(h.read()).isEmpty();
@@ -361,7 +361,7 @@ class AggregatorTopologyTest {
     }
     assertThat(h.out.readValuesToList()).hasSize(50 * 3);
     assertThat(h.store(AggregatorTopology.PENDING_STORE)).isEmpty();
-    assertThat(h.store(AggregatorTopology.DIGEST_STORE)).hasSize(RoundAggregator.RETAINED_ROUNDS * 4);
+    assertThat(h.store(AggregatorTopology.DIGEST_STORE)).hasSize(AggregatorTopology.RETAINED_ROUNDS * 4);
     assertThat(h.store(AggregatorTopology.HIERARCHY_STORE)).hasSize(1);
     assertThat(h.store(AggregatorTopology.PROGRESS_STORE)).hasSize(1 + 4);
   }

@@ -75,10 +75,14 @@ final class ExperimentLog implements AutoCloseable {
 
   /** The partitions of a topic; none if it does not exist. */
   List<TopicPartition> partitions(Topic<?> topic) {
-    List<PartitionInfo> infos = consumer.partitionsFor(topic.name(), timeout);
+    return partitions(topic.name());
+  }
+
+  private List<TopicPartition> partitions(String topic) {
+    List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
     List<TopicPartition> parts = new ArrayList<>();
     if (infos != null) {
-      infos.forEach(p -> parts.add(new TopicPartition(topic.name(), p.partition())));
+      infos.forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
     }
     parts.sort(java.util.Comparator.comparingInt(TopicPartition::partition));
     return parts;
@@ -91,6 +95,11 @@ final class ExperimentLog implements AutoCloseable {
    * @throws UserException if the records cannot be read within the timeout
    */
   void read(Topic<?> topic, Consumer<ConsumerRecord<String, byte[]>> each) {
+    read(topic.name(), each);
+  }
+
+  /** {@link #read(Topic, Consumer)} for a topic by name (the services' internal topics). */
+  void read(String topic, Consumer<ConsumerRecord<String, byte[]>> each) {
     for (TopicPartition tp : partitions(topic)) {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
