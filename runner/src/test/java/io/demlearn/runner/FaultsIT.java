@@ -76,6 +76,8 @@ class FaultsIT {
       clusterer.onExit().get(60, TimeUnit.SECONDS);
       afterRound(out, 12, run);
       signal(WORKER, false);
+      afterRound(out, 13, run);
+      signal(AGGREGATOR, false).onExit().get(60, TimeUnit.SECONDS);
 
       SimulateCommandTest.Result r = run.get(8, TimeUnit.MINUTES);
       System.out.println("faults injected: " + done + "\n" + r.out());
@@ -83,6 +85,11 @@ class FaultsIT {
       assertThat(r.out()).contains("was killed; starting it again").contains("exited with code 143; starting it again");
       assertThat(Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-clusterer.log")))
           .as("the clusterer's log").contains("clusterer stopped on SIGTERM");
+      assertThat(Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-aggregator.log")))
+          .as("the aggregator's log").contains("aggregator stopped on SIGTERM: its last transaction committed");
+      assertThat(Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-worker-1.log"))
+          + Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-worker-2.log")))
+          .as("the workers' logs").contains("agent-worker stopped on SIGTERM");
 
       Path sim = dir.resolve("sim");
       List<String> simulate = new ArrayList<>(List.of("simulate", "--out", sim.toString()));
