@@ -54,7 +54,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
    * @param detached whether it should outlive this JVM (see {@link JavaProcesses#start})
    */
   public static LocalSchemaRegistry start(int port, Path log, Path store, boolean detached, Duration timeout) {
-    Path jar = locateJar();
+    Path jar = detached ? ownCopy(locateJar(), log.toAbsolutePath().getParent()) : locateJar();
     int actualPort = Ports.resolve(port)[0];
     if (Ports.isListening(actualPort)) {
       throw new RegistryStartException("port " + actualPort + " is already in use; choose another registry port", null);
@@ -177,6 +177,29 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     throw new RegistryStartException(
         "cannot find the schema registry jar (registry-app/target/registry-app-*-runner.jar); build it with"
             + " 'mvn -pl registry-app package', set " + JAR_PROPERTY + ", or give --schema-registry-url", null);
+  }
+
+  /**
+   * A registry that outlives this JVM runs from a copy of the jar next to its log: a rebuild of the
+   * project rewrites the jar in place, which would pull the classes from under a running registry.
+   * The copy is refreshed when the jar changed.
+   */
+  private static Path ownCopy(Path jar, Path dir) {
+    Path copy = dir.resolve(MARKER + ".jar");
+    try {
+      Files.createDirectories(dir);
+      if (!Files.exists(copy) || Files.size(copy) != Files.size(jar)
+          || !Files.getLastModifiedTime(copy).equals(Files.getLastModifiedTime(jar))) {
+        Path tmp = dir.resolve(MARKER + ".jar.tmp");
+        Files.copy(jar, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.move(tmp, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+      return copy;
+    } catch (java.io.IOException e) {
+      throw new RegistryStartException("cannot copy the schema registry jar " + jar + " to " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   /** Stops the registry (SIGTERM, then SIGKILL after 15 s). */

@@ -161,7 +161,9 @@ final class RunCommand implements Callable<Integer> {
     Experiment experiment = new Experiment(id, settings, agentIds, policy);
 
     SimulateCommand.Progress progress = new SimulateCommand.Progress(settings.rounds(), System.console() != null);
+    boolean temporaryLog;
     try (output; Connection conn = Connection.open(connection, console); AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
+      temporaryLog = conn.startedLocalParts();
       drive(experiment, topics, data, output, conn, serdes, console, progress);
     } finally {
       progress.done();
@@ -171,6 +173,10 @@ final class RunCommand implements Callable<Integer> {
         last.round(), last.cSpe(), last.cGen(),
         last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()), output.medianSeconds()));
     console.line("results: " + output.metricsFile() + ", report: " + output.dir().resolve("report.html"));
+    if (temporaryLog) {
+      console.line("the experiment's log was on a temporary broker and is gone; to keep one to replay and audit,"
+          + " run against 'demlearn stack start' (see the README)");
+    }
     return 0;
   }
 
