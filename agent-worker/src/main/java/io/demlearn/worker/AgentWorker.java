@@ -10,6 +10,7 @@ import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.core.sim.HierarchyVersion;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.core.sim.Strategy;
+import io.demlearn.schemas.checks.HierarchyChecks;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.GroupModel;
@@ -18,7 +19,6 @@ import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.checks.UpdateChecks;
 import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.ExperimentSpecs;
-import io.demlearn.schemas.convert.Hierarchies;
 import io.demlearn.schemas.serde.AvroDeserializer;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ClientConfigs;
@@ -154,8 +154,12 @@ public final class AgentWorker extends LoopService {
     // Group models are read as soon as they are written, before the aggregator's transaction
     // commits: each is a deterministic function of the round's updates, so one from an aborted
     // transaction equals the one written again, and nothing read early can differ from the truth.
+    // Not so under a straggler policy, where which updates a round averages depends on timing:
+    // then only committed group models are read.
     Map<String, Object> sharedConfig = ClientConfigs.consumer(c.kafka(), prefix + "-shared", null);
-    sharedConfig.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    if (!c.experiment().closesEarly()) {
+      sharedConfig.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    }
     this.shared = new KafkaConsumer<>(sharedConfig, new StringDeserializer(), new ByteArrayDeserializer());
     this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), prefix),
         c.topics().modelUpdates().keySerde().serializer(), c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
@@ -244,10 +248,9 @@ public final class AgentWorker extends LoopService {
     var groupDecoder = c.topics().groupModels().valueSerde(c.serdes()).deserializer();
     var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
     String groupTopic = c.topics().groupModels().name();
-    List<TopicPartition> groupParts = partitions(shared, groupTopic);
-    List<TopicPartition> all = new java.util.ArrayList<>(groupParts);
-    all.addAll(partitions(shared, c.topics().hierarchyAssignments().name()));
     try (shared) {
+      List<TopicPartition> all = new java.util.ArrayList<>(partitions(shared, groupTopic));
+      all.addAll(partitions(shared, c.topics().hierarchyAssignments().name()));
       shared.assign(all);
       shared.seekToBeginning(all);
       while (!closed()) {
@@ -279,9 +282,9 @@ public final class AgentWorker extends LoopService {
     Object event;
     while ((event = sharedEvents.poll()) != null) {
       if (event instanceof HierarchyAssignment h) {
-        if (c.experimentId().equals(h.getExperimentId())) {
-          HierarchyVersion hv = Hierarchies.fromRecord(h);
-          versions.put(hv.effectiveFromRound(), hv);
+        HierarchyVersion hv = HierarchyChecks.check(c.experiment(), h).version();
+        if (hv != null && !HierarchyChecks.conflicts(versions.get(hv.effectiveFromRound()), hv)) {
+          versions.put(hv.effectiveFromRound(), hv); // a refused or conflicting version is skipped, as the aggregator does
         }
       } else if (event instanceof GroupModel g && c.experimentId().equals(g.getExperimentId())) {
         groupModels.computeIfAbsent(g.getRound(), k -> new HashMap<>())
@@ -438,6 +441,13 @@ public final class AgentWorker extends LoopService {
             .setOwnTotal(t.score().ownTotal()).setAllCorrect(t.score().allCorrect())
             .setAllTotal(t.score().allTotal()).build())
         .build();
+    UpdateChecks.Refusal refusal = checks.check(agent.id(), update);
+    if (refusal != null) {
+      // the aggregator would refuse it and the round would wait for this agent in vain
+      throw new IllegalStateException("agent " + agent.id() + "'s update for round " + t.round() + " would be refused ("
+          + refusal.reason() + "): " + refusal.detail() + "; is training diverging? (try a smaller --learning-rate, or"
+          + " raise --max-update-norm)");
+    }
     producer.send(new ProducerRecord<>(c.topics().modelUpdates().name(), agent.id(), update), (meta, error) -> {
       if (error != null) {
         // the worker stops: restarted, it recovers from what the log holds and sends the update again

@@ -7,6 +7,7 @@ import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.SourceRecord;
 import io.demlearn.schemas.checks.DeadLetters;
+import io.demlearn.schemas.checks.HierarchyChecks;
 import io.demlearn.schemas.checks.UpdateChecks;
 import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.serde.AvroDeserializer;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The aggregator's first step, record by record and without state: decodes a raw model update or
- * hierarchy version and checks it on its own ({@link UpdateChecks#check}). A good one goes on as an
+ * hierarchy version and checks it on its own ({@link UpdateChecks#check}, {@link HierarchyChecks#check}). A good one goes on as an
  * {@link AggregationInput} that remembers where it came from; any other becomes a {@link
  * DeadLetter} holding the original bytes, its reason and its source topic, partition and offset.
  */
@@ -78,9 +79,9 @@ final class InputCheck<T extends SpecificRecord> implements Processor<byte[], by
       in.setUpdate(u);
     } else {
       HierarchyAssignment h = (HierarchyAssignment) value;
-      if (!experiment.id().equals(h.getExperimentId())) {
-        refuse(record, source, DeadLetterReason.WRONG_EXPERIMENT, "hierarchy version " + h.getVersion() + " of experiment '"
-            + h.getExperimentId() + "' on the topics of experiment '" + experiment.id() + "'");
+      UpdateChecks.Refusal refusal = HierarchyChecks.check(experiment, h).refusal();
+      if (refusal != null) {
+        refuse(record, source, refusal.reason(), refusal.detail());
         return;
       }
       in.setHierarchy(h);

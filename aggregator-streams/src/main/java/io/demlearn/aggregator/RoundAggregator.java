@@ -14,6 +14,7 @@ import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.SourceRecord;
 import io.demlearn.schemas.checks.DeadLetters;
+import io.demlearn.schemas.checks.HierarchyChecks;
 import io.demlearn.schemas.checks.UpdateChecks;
 import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.ExperimentSpecs;
@@ -115,8 +116,18 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
     AggregationInput in = record.value();
     if (in.getHierarchy() != null) {
       HierarchyAssignment h = in.getHierarchy();
-      hierarchyStore.put(String.format("%010d", h.getEffectiveFromRound()), h);
-      remember(h);
+      HierarchyVersion known = versions.get(h.getEffectiveFromRound());
+      if (HierarchyChecks.conflicts(known, Hierarchies.fromRecord(h))) {
+        DeadLetter d = DeadLetters.of(experiment.id(), in.getSource(), DeadLetterReason.CONFLICTING_DUPLICATE,
+            "hierarchy version " + h.getVersion() + " for round " + h.getEffectiveFromRound() + " differs from version "
+                + known.version() + ", read first for that round; the first one counts",
+            record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), null, InputCheck.DETECTED_BY);
+        LOG.warn("refused: {}", DeadLetters.describe(d));
+        context.forward(new Record<>(in.getSource().getTopic(), d, record.timestamp()));
+      } else {
+        hierarchyStore.put(String.format("%010d", h.getEffectiveFromRound()), h);
+        remember(h);
+      }
     }
     if (in.getUpdate() != null) {
       accept(in.getUpdate(), in.getSource(), record.timestamp());

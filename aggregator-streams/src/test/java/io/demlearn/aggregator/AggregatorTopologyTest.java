@@ -16,6 +16,7 @@ import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.LinkageRow;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.PipelinePolicy;
 import io.demlearn.schemas.convert.Experiment;
@@ -307,6 +308,7 @@ class AggregatorTopologyTest {
     bad.put(DeadLetterReason.NON_FINITE, () -> h.update("agent-001", 0, nan, 1));
     bad.put(DeadLetterReason.NORM_BOUND, () -> h.update("agent-001", 0, huge, 1));
     bad.put(DeadLetterReason.KEY_MISMATCH, () -> h.updates.pipeInput("agent-002", good.build()));
+    bad.put(DeadLetterReason.INVALID_SAMPLES, () -> h.update("agent-001", 0, v(1), 0));
     bad.values().forEach(Runnable::run);
     List<DeadLetter> letters = h.deadLetters.readValuesToList();
     assertThat(letters).extracting(DeadLetter::getReason).containsExactlyElementsOf(bad.keySet());
@@ -325,6 +327,35 @@ class AggregatorTopologyTest {
       h.update(AGENTS.get(i), 0, v(i), 1);
     }
     assertThat(first(h.read().get("root"), 1)).containsExactly(1.5f);
+  }
+
+  @Test
+  void aHierarchyThatCannotBeUsedOrConflictsBecomesADeadLetterAndTheAggregatorGoesOn() throws Exception {
+    Harness h = new Harness(settings(4, 3, 1, 1.0));
+    HierarchyAssignment real = Hierarchies.toRecord(EXP, twoPairs(0, 0), AGENTS, h.experiment.settings(), 0);
+    // its groups do not follow from its (empty) linkage matrix
+    h.hierarchies.pipeInput("bad-1", HierarchyAssignment.newBuilder(real).setLinkage(List.of()).setGroups(List.of()).build());
+    // a row merging a cluster that does not exist yet
+    var rows = new ArrayList<>(real.getLinkage());
+    rows.set(0, LinkageRow.newBuilder(rows.get(0)).setLeft(6).build());
+    h.hierarchies.pipeInput("bad-2", HierarchyAssignment.newBuilder(real).setLinkage(rows).build());
+    // agents that are not the experiment's, in its order
+    h.hierarchies.pipeInput("bad-3", HierarchyAssignment.newBuilder(real).setAgentIds(List.of("agent-003", "agent-002",
+        "agent-001", "agent-000")).build());
+    h.hierarchy(twoPairs(0, 0), AGENTS);
+    h.hierarchy(twoPairs(0, 0), AGENTS); // the same version again (a restarted clusterer): fine
+    h.hierarchy(crossedPairs(1, 0), AGENTS); // another version for round 0: the first one counts
+    assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason).containsExactly(
+        DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.UNKNOWN_MEMBER,
+        DeadLetterReason.CONFLICTING_DUPLICATE);
+    for (int i = 0; i < 4; i++) {
+      h.update(AGENTS.get(i), 0, v(i), 1);
+    }
+    Map<String, GroupModel> groups = h.read();
+    assertThat(groups.get("root").getHierarchyVersion()).isZero();
+    assertThat(groups.values().stream().filter(g -> !g.getGroupId().equals("root")).map(GroupModel::getMemberIds).toList())
+        .as("averaged under the first version: pairs (0,1) and (2,3)")
+        .containsExactlyInAnyOrder(List.of("agent-000", "agent-001"), List.of("agent-002", "agent-003"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.demlearn.core.model.Model;
 import io.demlearn.core.sim.HierarchyVersion;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.core.sim.Strategy;
+import io.demlearn.schemas.checks.HierarchyChecks;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
@@ -133,8 +134,8 @@ public final class ClustererService extends LoopService {
       while (!reached(consumer, end) && !closed()) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           HierarchyAssignment h = hierarchies.deserializeOrNull(r);
-          if (h != null && experiment.id().equals(h.getExperimentId())) {
-            HierarchyVersion hv = Hierarchies.fromRecord(h);
+          HierarchyVersion hv = h == null ? null : HierarchyChecks.check(experiment, h).version();
+          if (hv != null) {
             if (found == null || hv.version() > found.version()) {
               found = hv;
             }

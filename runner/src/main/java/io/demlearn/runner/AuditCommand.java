@@ -8,10 +8,10 @@ import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.checks.HierarchyChecks;
 import io.demlearn.schemas.checks.UpdateChecks;
 import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.GroupModels;
-import io.demlearn.schemas.convert.Hierarchies;
 import io.demlearn.schemas.serde.AvroSerdes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +37,9 @@ import picocli.CommandLine.Option;
  * model names the agents it averaged; the audit recomputes the round from exactly those agents'
  * counted updates and compares every field but the time it was produced. An update that counted
  * but is in no group model of its round must have a {@code LATE} dead letter (a straggler policy
- * closed the round without it). Exit code 0: all follows; 1: the first record that does not is
+ * closed the round without it), unless it comes after every update the aggregator averaged (it
+ * had not processed it yet); a round must average every agent, or a quorum under a straggler
+ * policy. Exit code 0: all follows; 1: the first record that does not is
  * named, with why.
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
@@ -76,14 +78,17 @@ final class AuditCommand implements Callable<Integer> {
       console.line("auditing experiment " + experimentId + ": " + experiment.settings().algorithm().label() + ", "
           + experiment.agentIds().size() + " agents, " + experiment.settings().rounds() + " rounds");
       Audit audit = new Audit(experiment);
+      // group models first: everything a committed group model follows from (its hierarchy, its
+      // updates, the dead letters written before it) was committed before it, so it is in the
+      // topics read after it, even while the experiment runs
+      var groups = log.topics().groupModels().valueSerde(serdes).deserializer();
+      log.read(log.topics().groupModels(), r -> audit.groupModel(groups.deserializeOrNull(r), r));
       var hierarchies = log.topics().hierarchyAssignments().valueSerde(serdes).deserializer();
       log.read(log.topics().hierarchyAssignments(), r -> audit.hierarchy(hierarchies.deserializeOrNull(r), r));
       var updates = log.topics().modelUpdates().valueSerde(serdes).deserializer();
       log.read(log.topics().modelUpdates(), r -> audit.update(updates.deserializeOrNull(r), r));
       var deadLetters = log.topics().deadLetters().valueSerde(serdes).deserializer();
       log.read(log.topics().deadLetters(), r -> audit.deadLetter(deadLetters.deserializeOrNull(r)));
-      var groups = log.topics().groupModels().valueSerde(serdes).deserializer();
-      log.read(log.topics().groupModels(), r -> audit.groupModel(groups.deserializeOrNull(r), r));
       console.step("read " + audit.hierarchyVersions() + " hierarchy versions, " + audit.updatesRead() + " updates ("
           + audit.updatesCounted() + " counted), " + audit.deadLetters() + " dead letters, " + audit.groupModelsRead()
           + " group models");
@@ -94,7 +99,9 @@ final class AuditCommand implements Callable<Integer> {
       }
       console.line("audit passed: the " + audit.groupModelsRead() + " group models of rounds 0.." + audit.lastRound()
           + " follow bit for bit from the recorded updates under the recorded hierarchies"
-          + (audit.lateUpdates() > 0 ? "; " + audit.lateUpdates() + " late updates were recorded and not averaged" : ""));
+          + (audit.lateUpdates() > 0 ? "; " + audit.lateUpdates() + " late updates were recorded and not averaged" : "")
+          + (audit.unprocessed() > 0 ? "; " + audit.unprocessed() + " updates of closed rounds came after the aggregator's"
+              + " last processed one (the experiment runs, or stopped before them)" : ""));
       return 0;
     }
   }
@@ -116,6 +123,9 @@ final class AuditCommand implements Callable<Integer> {
     private int deadLetters;
     private int groupModelsRead;
     private int lateUpdates;
+    private int unprocessed;
+    /** Per partition of model-updates, the highest offset of an update some group model averaged. */
+    private final Map<Integer, Long> aggregatedUpTo = new HashMap<>();
 
     Audit(Experiment experiment) {
       this.experiment = experiment;
@@ -123,19 +133,12 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     void hierarchy(HierarchyAssignment h, ConsumerRecord<String, byte[]> r) {
-      if (h == null) {
-        return; // the aggregator and every reader skip it too
+      HierarchyVersion hv = h == null ? null : HierarchyChecks.check(experiment, h).version();
+      if (hv == null || HierarchyChecks.conflicts(versions.get(hv.effectiveFromRound()), hv)) {
+        return; // refused onto dead-letters by the aggregator, and skipped by every reader
       }
-      if (!experiment.id().equals(h.getExperimentId())) {
-        return;
-      }
-      try {
-        HierarchyVersion hv = Hierarchies.fromRecord(h);
-        hierarchyByVersion.putIfAbsent(hv.version(), Located.of(h, r));
-        versions.putIfAbsent(hv.effectiveFromRound(), hv);
-      } catch (IllegalArgumentException e) {
-        noteUnreadable(new Finding(Located.of(h, r).where(), e.getMessage()));
-      }
+      hierarchyByVersion.putIfAbsent(hv.version(), Located.of(h, r));
+      versions.putIfAbsent(hv.effectiveFromRound(), hv);
     }
 
     void update(ModelUpdate u, ConsumerRecord<String, byte[]> r) {
@@ -206,6 +209,10 @@ final class AuditCommand implements Callable<Integer> {
       return lateUpdates;
     }
 
+    int unprocessed() {
+      return unprocessed;
+    }
+
     int lastRound() {
       return groupModels.isEmpty() ? -1 : groupModels.lastKey();
     }
@@ -218,6 +225,14 @@ final class AuditCommand implements Callable<Integer> {
       if (groupModels.isEmpty()) {
         return new Finding(experiment.id(), "no group models are recorded: nothing to audit");
       }
+      // the aggregator reads each partition of model-updates in order: it has processed every update
+      // below the last one it averaged, and written the dead letter of each it did not average
+      groupModels.forEach((round, recorded) -> recorded.forEach(g -> g.value().getMemberIds().forEach(m -> {
+        Located<ModelUpdate> u = counted.getOrDefault(round, Map.of()).get(m);
+        if (u != null) {
+          aggregatedUpTo.merge(u.partition(), u.offset(), Math::max);
+        }
+      })));
       for (int round = 0; round <= groupModels.lastKey(); round++) {
         List<Located<GroupModel>> recorded = groupModels.get(round);
         if (recorded == null) {
@@ -248,6 +263,12 @@ final class AuditCommand implements Callable<Integer> {
           }
         }
       }
+      int needed = experiment.closesEarly() ? experiment.quorumOf(agentIds.size()) : agentIds.size();
+      if (present.size() < needed) {
+        return new Finding(first.where(), "round " + round + " averaged " + present.size() + " of " + agentIds.size()
+            + " agents, but the experiment's policy needs " + needed
+            + (experiment.closesEarly() ? " (its quorum)" : " (it has no straggler policy)"));
+      }
       Map<String, Located<ModelUpdate>> ofRound = counted.getOrDefault(round, Map.of());
       List<ModelUpdate> updates = new ArrayList<>(agentIds.size());
       for (String agent : agentIds) {
@@ -259,11 +280,14 @@ final class AuditCommand implements Callable<Integer> {
               + " as a member, but no update of " + agent + " for round " + round + " counts");
         }
         if (!present.contains(agent) && u != null) {
-          if (!lateDeadLetters.contains(u.topic() + "/" + u.partition() + "/" + u.offset())) {
+          if (lateDeadLetters.contains(u.topic() + "/" + u.partition() + "/" + u.offset())) {
+            lateUpdates++;
+          } else if (u.offset() > aggregatedUpTo.getOrDefault(u.partition(), -1L)) {
+            unprocessed++; // after everything the aggregator averaged: not processed (yet)
+          } else {
             return new Finding(u.where(), "the update of agent " + agent + " for round " + round
                 + " counts, but no group model of the round averaged it and no LATE dead letter says why");
           }
-          lateUpdates++;
         }
         updates.add(present.contains(agent) ? u.value() : null);
       }

@@ -90,7 +90,7 @@ final class ExperimentLog implements AutoCloseable {
 
   /**
    * Hands every committed record of a topic to {@code each}, partition 0 first, in offset order,
-   * up to the end offsets the topic has now.
+   * up to the end offsets all its partitions have when the call starts.
    *
    * @throws UserException if the records cannot be read within the timeout
    */
@@ -100,10 +100,13 @@ final class ExperimentLog implements AutoCloseable {
 
   /** {@link #read(Topic, Consumer)} for a topic by name (the services' internal topics). */
   void read(String topic, Consumer<ConsumerRecord<String, byte[]>> each) {
-    for (TopicPartition tp : partitions(topic)) {
+    List<TopicPartition> parts = partitions(topic);
+    // one snapshot of every partition's end, so that what one transaction wrote is read whole
+    java.util.Map<TopicPartition, Long> ends = consumer.endOffsets(parts, timeout);
+    for (TopicPartition tp : parts) {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
-      long end = consumer.endOffsets(List.of(tp), timeout).get(tp);
+      long end = ends.get(tp);
       long deadline = System.nanoTime() + timeout.toNanos();
       while (consumer.position(tp, timeout) < end) {
         var records = consumer.poll(POLL);

@@ -10,12 +10,12 @@ import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.core.sim.HierarchyVersion;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.core.sim.Strategy;
+import io.demlearn.schemas.checks.HierarchyChecks;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.convert.Experiment;
-import io.demlearn.schemas.convert.Hierarchies;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ClientConfigs;
 import io.demlearn.schemas.topics.ExperimentTopics;
@@ -92,9 +92,12 @@ final class MetricsCollector extends LoopService {
     this.initialModel = Simulator.initialModel(model, c.settings().seed());
     String id = ExperimentTopics.PREFIX + c.experimentId() + ".metrics";
     // group models as soon as they are written: each is a deterministic function of the round's
-    // updates, so one from an aborted transaction equals the one written again (see AgentWorker)
+    // updates, so one from an aborted transaction equals the one written again (see AgentWorker);
+    // under a straggler policy, committed ones only
     Map<String, Object> config = ClientConfigs.consumer(c.kafka(), id, null);
-    config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    if (!c.experiment().closesEarly()) {
+      config.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    }
     this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), id),
         c.topics().metrics().keySerde().serializer(), c.topics().metrics().valueSerde(c.serdes()).serializer());
@@ -136,8 +139,8 @@ final class MetricsCollector extends LoopService {
             }
           } else {
             HierarchyAssignment h = hierarchyDecoder.deserializeOrNull(r);
-            if (h != null && c.experimentId().equals(h.getExperimentId())) {
-              HierarchyVersion hv = Hierarchies.fromRecord(h);
+            HierarchyVersion hv = h == null ? null : HierarchyChecks.check(c.experiment(), h).version();
+            if (hv != null && !HierarchyChecks.conflicts(versions.get(hv.effectiveFromRound()), hv)) {
               versions.put(hv.effectiveFromRound(), hv);
               if (latestVersion == null || hv.version() > latestVersion.version()) {
                 latestVersion = hv;

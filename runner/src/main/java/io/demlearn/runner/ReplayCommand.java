@@ -4,7 +4,7 @@ import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.sim.HierarchyVersion;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.convert.Experiment;
-import io.demlearn.schemas.convert.Hierarchies;
+import io.demlearn.schemas.checks.HierarchyChecks;
 import io.demlearn.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,9 +72,9 @@ final class ReplayCommand implements Callable<Integer> {
       var hierarchyDecoder = log.topics().hierarchyAssignments().valueSerde(serdes).deserializer();
       log.read(log.topics().hierarchyAssignments(), r -> {
         HierarchyAssignment h = hierarchyDecoder.deserializeOrNull(r);
-        if (h != null && experimentId.equals(h.getExperimentId())
-            && (latest[0] == null || h.getVersion() > latest[0].version())) {
-          latest[0] = Hierarchies.fromRecord(h);
+        HierarchyVersion hv = h == null ? null : HierarchyChecks.check(experiment, h).version();
+        if (hv != null && (latest[0] == null || hv.version() > latest[0].version())) {
+          latest[0] = hv;
           leafOrder.clear();
           leafOrder.addAll(h.getAgentIds());
         }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.demlearn.core.model.ModelKind;
 import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.ClusteringSettings;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.convert.ExperimentSpecs;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
@@ -79,10 +81,12 @@ class BadRecordsIT {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(ClientConfigs.producer(kafka, "vandal"),
             new ByteArraySerializer(), new ByteArraySerializer())) {
       var updateBytes = topics.modelUpdates().valueSerde(serdes).serializer();
+      var hierarchyBytes = topics.hierarchyAssignments().valueSerde(serdes).serializer();
       for (int batch = 0; batch < 5; batch++) {
         int round = RecordedRuns.waitForRound(out, 1 + batch, run, Duration.ofMinutes(3)); // its metrics are out
         for (int i = 0; i < 200; i++) {
-          sent.add(bad(sent.size(), round, id, topics, producer, u -> updateBytes.serialize(topics.modelUpdates().name(), u)));
+          sent.add(bad(sent.size(), round, id, topics, producer, u -> updateBytes.serialize(topics.modelUpdates().name(), u),
+              h -> hierarchyBytes.serialize(topics.hierarchyAssignments().name(), h)));
         }
         producer.flush();
       }
@@ -118,7 +122,7 @@ class BadRecordsIT {
         DeadLetterReason.UNKNOWN_SCHEMA_ID, DeadLetterReason.TRUNCATED, DeadLetterReason.WRONG_EXPERIMENT,
         DeadLetterReason.ROUND_OUT_OF_RANGE, DeadLetterReason.VECTOR_MISMATCH, DeadLetterReason.NON_FINITE,
         DeadLetterReason.NORM_BOUND, DeadLetterReason.UNKNOWN_MEMBER, DeadLetterReason.CONFLICTING_DUPLICATE,
-        DeadLetterReason.KEY_MISMATCH));
+        DeadLetterReason.KEY_MISMATCH, DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.INVALID_SAMPLES));
     System.out.println("dead letters by reason: " + byReason);
 
     Path sim = dir.resolve("sim");
@@ -133,13 +137,14 @@ class BadRecordsIT {
     assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
   }
 
-  /** The n-th bad record, of kind n mod 13, produced while round {@code round}'s metrics are out. */
+  /** The n-th bad record, of kind n mod 16, produced while round {@code round}'s metrics are out. */
   private Sent bad(int n, int round, String id, ExperimentTopics topics, KafkaProducer<byte[], byte[]> producer,
-      java.util.function.Function<ModelUpdate, byte[]> encode) {
+      java.util.function.Function<ModelUpdate, byte[]> encode,
+      java.util.function.Function<HierarchyAssignment, byte[]> encodeHierarchy) {
     String agent = String.format("agent-%03d", random.nextInt(AGENTS));
     String updates = topics.modelUpdates().name();
     String hierarchies = topics.hierarchyAssignments().name();
-    return switch (n % 13) {
+    return switch (n % 16) {
       case 0 -> send(producer, updates, agent, ("not avro at all " + n).getBytes(StandardCharsets.UTF_8),
           DeadLetterReason.NOT_WIRE_FORMAT);
       case 1 -> send(producer, updates, agent, ByteBuffer.allocate(9).put((byte) 0).putInt(0x7ffffff0 - n).array(),
@@ -172,9 +177,37 @@ class BadRecordsIT {
           DeadLetterReason.CONFLICTING_DUPLICATE); // the agent's round is counted: a second, different update
       case 11 -> send(producer, updates, "agent-x", encode.apply(update(id, agent, round + 1, 0.1f)),
           DeadLetterReason.KEY_MISMATCH);
-      default -> send(producer, hierarchies, "bad-" + n, ("no hierarchy " + n).getBytes(StandardCharsets.UTF_8),
+      case 12 -> send(producer, hierarchies, "bad-" + n, ("no hierarchy " + n).getBytes(StandardCharsets.UTF_8),
           DeadLetterReason.NOT_WIRE_FORMAT);
+      case 13 -> send(producer, hierarchies, "bad-" + n, encodeHierarchy.apply(hierarchy(id, round + 1, AGENT_IDS)),
+          DeadLetterReason.INVALID_HIERARCHY); // well-formed Avro; its groups do not follow from its linkage
+      case 14 -> send(producer, hierarchies, "bad-" + n, encodeHierarchy.apply(hierarchy(id, round + 1,
+          reversed(AGENT_IDS))), DeadLetterReason.UNKNOWN_MEMBER); // not the experiment's agents in its order
+      default -> {
+        ModelUpdate u = update(id, agent, round + 1, 0.1f);
+        u.setTrainSamples(-random.nextInt(1000));
+        yield send(producer, updates, agent, encode.apply(u), DeadLetterReason.INVALID_SAMPLES);
+      }
     };
+  }
+
+  private static final List<String> AGENT_IDS =
+      java.util.stream.IntStream.range(0, AGENTS).mapToObj(i -> String.format("agent-%03d", i)).toList();
+
+  private static List<String> reversed(List<String> list) {
+    List<String> copy = new ArrayList<>(list);
+    java.util.Collections.reverse(copy);
+    return copy;
+  }
+
+  /** A hierarchy version with no linkage and no groups, which no flat or clustered tree matches. */
+  private static HierarchyAssignment hierarchy(String experiment, int effective, List<String> agents) {
+    return HierarchyAssignment.newBuilder().setExperimentId(experiment).setVersion(1000 + effective)
+        .setEffectiveFromRound(effective).setClusteredAtRound(effective - 1).setLevels(2).setAgentIds(agents)
+        .setLinkage(List.of()).setGroups(List.of())
+        .setSettings(ClusteringSettings.newBuilder().setDistanceMetric("euclidean").setLinkage("average").setLevels(2)
+            .setReclusterEvery(1).setFeatures("parameters").build())
+        .setCreatedAtMs(System.currentTimeMillis()).build();
   }
 
   private static Sent send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value,

@@ -104,6 +104,17 @@ class PipelineIT {
   }
 
   @Test
+  void anUpdateTheAggregatorWouldRefuseStopsTheRunWithWhy(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
+    SimulateCommandTest.Result r = SimulateCommandTest.run("run", "--experiment", "norm-" + UUID.randomUUID(),
+        "--out", dir.resolve("norm").toString(), "--bootstrap-servers", broker.bootstrapServers(),
+        "--schema-registry-url", registry.url(), "--dataset", "synthetic", "--agents", "4", "--rounds", "3",
+        "--max-update-norm", "0.001", "--stall-timeout", "60");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isEqualTo(1);
+    assertThat(r.err()).contains("would be refused (NORM_BOUND)").contains("--max-update-norm")
+        .doesNotContain("no round completed");
+  }
+
+  @Test
   void localTrainingIsRefusedWithAPointer(EmbeddedKafkaBroker broker) {
     SimulateCommandTest.Result r = SimulateCommandTest.run("run", "--dataset", "synthetic", "--algorithm", "local",
         "--bootstrap-servers", broker.bootstrapServers(), "--out", dir.resolve("x").toString());

@@ -19,8 +19,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>each record on its own ({@link #check}): the experiment's id, a round in {@code [0,
- *       rounds)}, an agent of the experiment, the experiment's model kind and dimension, finite
- *       parameters, a Euclidean norm within the policy's bound;
+ *       rounds)}, an agent of the experiment, at least one training sample, the experiment's model
+ *       kind and dimension, finite parameters, a Euclidean norm within the policy's bound;
  *   <li>in an agent's sequence ({@link #followsOn}): an agent reports its rounds in order, so an
  *       update counts only if its round is the one after the agent's last counted update. A
  *       second update for a round already counted, or one that skips rounds, is not used.
@@ -64,6 +64,10 @@ public final class UpdateChecks {
     if (!agents.contains(u.getAgentId())) {
       return new Refusal(DeadLetterReason.UNKNOWN_MEMBER,
           "agent '" + u.getAgentId() + "' is not one of the experiment's " + agents.size() + " agents");
+    }
+    if (u.getTrainSamples() < 1) {
+      return new Refusal(DeadLetterReason.INVALID_SAMPLES, u.getTrainSamples() + " training samples: an update is trained on"
+          + " at least one (the number weighs it in sample-weighted averages)");
     }
     ParameterVector p = u.getParameters();
     if (p.getModelKind() != kind || p.getDimension() != dimension) {

@@ -148,9 +148,8 @@ public final class ServiceProcess {
   }
 
   /**
-   * The experiment as its spec describes it, waiting up to {@code timeout} for the spec to appear.
-   *
-   * @throws IllegalStateException if there is none by then, or it cannot be used
+   * The experiment as its spec describes it, waiting up to {@code timeout} for the spec to appear;
+   * if there is none by then, or it cannot be used, the process says why and exits with code 1.
    */
   public Experiment experiment(AvroSerdes serdes, int threads, Duration timeout) {
     String id = experimentId();
@@ -158,24 +157,28 @@ public final class ServiceProcess {
     var decoder = topics.experiments().valueSerde(serdes).deserializer();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(ClientConfigs.consumer(kafka, id + "-spec", null),
         new StringDeserializer(), new ByteArrayDeserializer())) {
+      long deadline = System.nanoTime() + timeout.toNanos();
       List<TopicPartition> parts = partitions(consumer, topics.experiments().name());
+      while (parts.isEmpty() && System.nanoTime() < deadline) {
+        sleep(Duration.ofMillis(500)); // the topic is not there (yet)
+        parts = partitions(consumer, topics.experiments().name());
+      }
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < deadline) {
+      while (!parts.isEmpty() && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           ExperimentSpec spec = decoder.deserializeOrNull(r);
           if (id.equals(r.key()) && spec != null) {
             try {
               return ExperimentSpecs.fromSpec(spec, threads);
             } catch (IllegalArgumentException e) {
-              throw new IllegalStateException("the spec of experiment " + id + " cannot be used: " + e.getMessage(), e);
+              throw stop("the spec of experiment " + id + " cannot be used: " + e.getMessage());
             }
           }
         }
       }
     }
-    throw new IllegalStateException("no spec of experiment " + id + " on " + topics.experiments().name() + " within "
+    throw stop("no spec of experiment " + id + " on " + topics.experiments().name() + " within "
         + timeout.toSeconds() + " s: is the experiment created (demlearn run) and the broker the right one?");
   }
 
@@ -187,9 +190,25 @@ public final class ServiceProcess {
         new StringDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = partitions(probe, updates);
       if (parts.isEmpty()) {
-        throw new IllegalStateException("topic " + updates + " does not exist");
+        throw stop("topic " + updates + " does not exist: is the experiment id right, and the broker the one it runs on?");
       }
       return new ExperimentTopics(id, parts.size(), (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    }
+  }
+
+  /** The service cannot start: prints why and exits with code 1 (the exception is never seen). */
+  private static IllegalStateException stop(String problem) {
+    System.err.println("error: " + problem);
+    System.exit(1);
+    return new IllegalStateException(problem);
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
     }
   }
 

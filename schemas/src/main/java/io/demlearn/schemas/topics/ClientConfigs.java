@@ -41,6 +41,8 @@ public final class ClientConfigs {
     }
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // reading a topic that does not exist (a mistyped experiment id) must not create it
+    c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);

@@ -1,0 +1,76 @@
+package io.demlearn.schemas.checks;
+
+import io.demlearn.core.sim.HierarchyVersion;
+import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.LinkageRow;
+import io.demlearn.schemas.convert.Experiment;
+import io.demlearn.schemas.convert.Hierarchies;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What makes a decoded hierarchy version usable, one rule set for every service that reads them
+ * (the aggregator refuses the others onto {@code dead-letters}; the others skip them): the
+ * experiment's id and agents in the experiment's order, an effective round within the
+ * experiment, a linkage matrix whose rows only merge clusters that exist, and groups that follow
+ * from it. Among usable versions, the first one read for an effective round counts
+ * ({@link #conflicts}): the clusterer, restarted, writes the same version again, which is fine.
+ */
+public final class HierarchyChecks {
+  /** A usable version, or why the record is not one. */
+  public record Checked(HierarchyVersion version, UpdateChecks.Refusal refusal) {}
+
+  private HierarchyChecks() {}
+
+  public static Checked check(Experiment experiment, HierarchyAssignment h) {
+    if (!experiment.id().equals(h.getExperimentId())) {
+      return refused(DeadLetterReason.WRONG_EXPERIMENT, "hierarchy version " + h.getVersion() + " of experiment '"
+          + h.getExperimentId() + "' on the topics of experiment '" + experiment.id() + "'");
+    }
+    if (!h.getAgentIds().equals(experiment.agentIds())) {
+      return refused(DeadLetterReason.UNKNOWN_MEMBER, "hierarchy version " + h.getVersion() + " names "
+          + h.getAgentIds().size() + " agents that are not the experiment's " + experiment.agentIds().size()
+          + " agents in their order");
+    }
+    int rounds = experiment.settings().rounds();
+    if (h.getEffectiveFromRound() < 0 || h.getEffectiveFromRound() > rounds) {
+      return refused(DeadLetterReason.ROUND_OUT_OF_RANGE, "hierarchy version " + h.getVersion() + " takes effect in round "
+          + h.getEffectiveFromRound() + ", outside the experiment's rounds 0.." + (rounds - 1));
+    }
+    if (h.getVersion() < 0 || h.getLevels() < 0) {
+      return refused(DeadLetterReason.INVALID_HIERARCHY, "hierarchy version " + h.getVersion() + " with "
+          + h.getLevels() + " levels");
+    }
+    int n = h.getAgentIds().size();
+    List<LinkageRow> linkage = h.getLinkage();
+    for (int i = 0; i < linkage.size(); i++) {
+      LinkageRow row = linkage.get(i);
+      int existing = n + i; // clusters 0..n+i-1 exist before row i
+      if (row.getLeft() < 0 || row.getRight() < 0 || row.getLeft() >= existing || row.getRight() >= existing
+          || row.getLeft() == row.getRight() || !(row.getDistance() >= 0) || row.getSize() < 2 || row.getSize() > n) {
+        return refused(DeadLetterReason.INVALID_HIERARCHY, "hierarchy version " + h.getVersion() + ": linkage row " + i
+            + " [" + row.getLeft() + ", " + row.getRight() + ", " + row.getDistance() + ", " + row.getSize()
+            + "] does not merge two existing clusters");
+      }
+    }
+    try {
+      return new Checked(Hierarchies.fromRecord(h), null);
+    } catch (RuntimeException e) {
+      return refused(DeadLetterReason.INVALID_HIERARCHY, "hierarchy version " + h.getVersion() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Whether a version read for an effective round differs from the one already known for it (null:
+   * none known). The first one counts.
+   */
+  public static boolean conflicts(HierarchyVersion known, HierarchyVersion incoming) {
+    return known != null && (known.version() != incoming.version()
+        || !Objects.equals(known.dendrogram(), incoming.dendrogram()));
+  }
+
+  private static Checked refused(DeadLetterReason reason, String detail) {
+    return new Checked(null, new UpdateChecks.Refusal(reason, detail));
+  }
+}
