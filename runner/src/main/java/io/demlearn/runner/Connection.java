@@ -17,9 +17,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
- * The Kafka cluster and schema registry a command works with: the ones given, or a local broker
- * (in this JVM) and a local registry (a child process) started for the command and stopped at
- * {@link #close()}. The two local parts start concurrently.
+ * The Kafka cluster and schema registry a command works with: the ones given, else the background
+ * stack ({@code demlearn stack start}) if it runs, else a local broker (in this JVM) and a local
+ * registry (a child process) started for the command and stopped at {@link #close()}. The two
+ * local parts start concurrently.
  */
 final class Connection implements AutoCloseable {
   private final Map<String, Object> kafka;
@@ -48,6 +49,10 @@ final class Connection implements AutoCloseable {
     Map<String, Object> registry = new HashMap<>(settings.registry());
     boolean needBroker = !kafka.containsKey("bootstrap.servers");
     boolean needRegistry = !registry.containsKey(SchemaRegistryConfig.URL);
+    if (needBroker && needRegistry && useBackgroundStack(kafka, registry, console)) {
+      checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
+      return new Connection(kafka, registry, null, null);
+    }
     if (needBroker || needRegistry) {
       console.step("starting local " + (needBroker ? "Kafka broker (KRaft, in this process)" : "")
           + (needBroker && needRegistry ? " and " : "")
@@ -98,20 +103,28 @@ final class Connection implements AutoCloseable {
     ConnectionOptions.ClientSettings settings = options.clientSettings();
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
     Map<String, Object> registry = new HashMap<>(settings.registry());
-    if (!kafka.containsKey("bootstrap.servers") || !registry.containsKey(SchemaRegistryConfig.URL)) {
-      io.demlearn.stack.BackgroundStack.Status stack =
-          new io.demlearn.stack.BackgroundStack(DemlearnHome.dir().resolve("stack")).status();
-      if (!stack.running()) {
-        throw new UserException(command + " reads an experiment from the cluster that ran it: give --bootstrap-servers"
-            + " and --schema-registry-url, or start the local stack that ran it (demlearn stack start); a run"
-            + " without them used a temporary broker whose log is gone");
-      }
-      kafka.putIfAbsent("bootstrap.servers", stack.bootstrapServers());
-      registry.putIfAbsent(SchemaRegistryConfig.URL, stack.schemaRegistryUrl());
-      console.step("using the local stack: " + kafka.get("bootstrap.servers") + ", " + registry.get(SchemaRegistryConfig.URL));
+    if ((!kafka.containsKey("bootstrap.servers") || !registry.containsKey(SchemaRegistryConfig.URL))
+        && !useBackgroundStack(kafka, registry, console)) {
+      throw new UserException(command + " reads an experiment from the cluster that ran it: give --bootstrap-servers"
+          + " and --schema-registry-url, or start the local stack that ran it (demlearn stack start); a run"
+          + " without them and without a running stack used a temporary broker whose log is gone");
     }
     checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     return new Connection(kafka, registry, null, null);
+  }
+
+  /** Fills in the missing addresses from the background stack, if it runs. */
+  private static boolean useBackgroundStack(Map<String, Object> kafka, Map<String, Object> registry, Console console) {
+    io.demlearn.stack.BackgroundStack.Status stack =
+        new io.demlearn.stack.BackgroundStack(DemlearnHome.dir().resolve("stack")).status();
+    if (!stack.running()) {
+      return false;
+    }
+    kafka.putIfAbsent("bootstrap.servers", stack.bootstrapServers());
+    registry.putIfAbsent(SchemaRegistryConfig.URL, stack.schemaRegistryUrl());
+    console.step("using the local stack (demlearn stack start): " + kafka.get("bootstrap.servers") + ", "
+        + registry.get(SchemaRegistryConfig.URL));
+    return true;
   }
 
   private static void checkReachable(Map<String, Object> kafka, Duration timeout, Console console) {

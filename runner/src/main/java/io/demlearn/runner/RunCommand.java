@@ -175,7 +175,7 @@ final class RunCommand implements Callable<Integer> {
     console.line("results: " + output.metricsFile() + ", report: " + output.dir().resolve("report.html"));
     if (temporaryLog) {
       console.line("the experiment's log was on a temporary broker and is gone; to keep one to replay and audit,"
-          + " run against 'demlearn stack start' (see the README)");
+          + " start the background stack first ('demlearn stack start'; see the README)");
     }
     return 0;
   }
