@@ -61,10 +61,11 @@ class StackCommandIT {
     Cli.Result restart = cli.run("stack", "start");
     assertThat(restart.exitCode()).as(restart.toString()).isZero();
     assertThat(find(restart.out(), "bootstrap servers:\\s+(\\S+)")).isEqualTo(bootstrap);
-    Cli.Result rerun = cli.run("check", "--agents", "4", "--experiment", "stack-it",
-        "--bootstrap-servers", bootstrap, "--schema-registry-url", registry);
+    // without addresses, a command uses the running stack
+    Cli.Result rerun = cli.run("check", "--agents", "4", "--experiment", "stack-it");
     assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
-    assertThat(rerun.out()).contains("0 created, 6 already there");
+    assertThat(rerun.out()).contains("using the local stack (demlearn stack start): " + bootstrap)
+        .contains("0 created, 6 already there");
     assertThat(find(rerun.out(), "ids (\\[[0-9, ]+\\])")).isEqualTo(ids);
 
     Cli.Result wipe = cli.run("stack", "stop", "--delete-data");
