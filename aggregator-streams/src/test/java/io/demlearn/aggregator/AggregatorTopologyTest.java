@@ -342,11 +342,20 @@ class AggregatorTopologyTest {
     // agents that are not the experiment's, in its order
     h.hierarchies.pipeInput("bad-3", HierarchyAssignment.newBuilder(real).setAgentIds(List.of("agent-003", "agent-002",
         "agent-001", "agent-000")).build());
+    // rows that merge a cluster twice (their tree would branch without end)
+    var twice = List.of(new LinkageRow(0, 1, 1.0, 2), new LinkageRow(0, 4, 1.0, 3), new LinkageRow(4, 5, 1.0, 5));
+    h.hierarchies.pipeInput("bad-4", HierarchyAssignment.newBuilder(real).setLinkage(twice).build());
+    // more levels than the experiment has
+    h.hierarchies.pipeInput("bad-5", HierarchyAssignment.newBuilder(real).setLevels(1_000_000).build());
     h.hierarchy(twoPairs(0, 0), AGENTS);
     h.hierarchy(twoPairs(0, 0), AGENTS); // the same version again (a restarted clusterer): fine
     h.hierarchy(crossedPairs(1, 0), AGENTS); // another version for round 0: the first one counts
+    // the same version and linkage cut into another number of levels: another tree, refused too
+    Dendrogram d = twoPairs(0, 0).dendrogram();
+    h.hierarchy(new HierarchyVersion(Hierarchy.fromDendrogram(d, 1), d, 0, 0), AGENTS);
     assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason).containsExactly(
         DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.UNKNOWN_MEMBER,
+        DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.CONFLICTING_DUPLICATE,
         DeadLetterReason.CONFLICTING_DUPLICATE);
     for (int i = 0; i < 4; i++) {
       h.update(AGENTS.get(i), 0, v(i), 1);

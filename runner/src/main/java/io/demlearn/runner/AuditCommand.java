@@ -101,7 +101,8 @@ final class AuditCommand implements Callable<Integer> {
           + " follow bit for bit from the recorded updates under the recorded hierarchies"
           + (audit.lateUpdates() > 0 ? "; " + audit.lateUpdates() + " late updates were recorded and not averaged" : "")
           + (audit.unprocessed() > 0 ? "; " + audit.unprocessed() + " updates of closed rounds came after the aggregator's"
-              + " last processed one (the experiment runs, or stopped before them)" : ""));
+              + " last processed one (the experiment runs, or stopped before them)" : "")
+          + (audit.partialRound() >= 0 ? "; round " + audit.partialRound() + " was being committed: left out" : ""));
       return 0;
     }
   }
@@ -124,7 +125,11 @@ final class AuditCommand implements Callable<Integer> {
     private int groupModelsRead;
     private int lateUpdates;
     private int unprocessed;
-    /** Per partition of model-updates, the highest offset of an update some group model averaged. */
+    private int partialRound = -1;
+    /**
+     * Per partition of model-updates, how far the aggregator had processed it: the highest offset of
+     * an update some group model averaged or of a record it wrote a dead letter for.
+     */
     private final Map<Integer, Long> aggregatedUpTo = new HashMap<>();
 
     Audit(Experiment experiment) {
@@ -160,6 +165,10 @@ final class AuditCommand implements Callable<Integer> {
         return;
       }
       deadLetters++;
+      if (d.getSourceTopic().equals(io.demlearn.schemas.topics.ExperimentTopics.of(experiment.id()).modelUpdates().name())) {
+        // the aggregator wrote it: it had processed its partition up to there
+        aggregatedUpTo.merge(d.getSourcePartition(), d.getSourceOffset(), Math::max);
+      }
       if (d.getReason() == DeadLetterReason.LATE) {
         lateDeadLetters.add(d.getSourceTopic() + "/" + d.getSourcePartition() + "/" + d.getSourceOffset());
       }
@@ -213,6 +222,11 @@ final class AuditCommand implements Callable<Integer> {
       return unprocessed;
     }
 
+    /** The newest round, left out because only part of it was committed when read; -1 if none. */
+    int partialRound() {
+      return partialRound;
+    }
+
     int lastRound() {
       return groupModels.isEmpty() ? -1 : groupModels.lastKey();
     }
@@ -233,6 +247,17 @@ final class AuditCommand implements Callable<Integer> {
           aggregatedUpTo.merge(u.partition(), u.offset(), Math::max);
         }
       })));
+      int last = groupModels.lastKey();
+      List<Located<GroupModel>> newest = groupModels.get(last);
+      if (newest.size() < newest.get(0).value().getGroupsInRound()) {
+        // a round's group models commit together, but their commit markers reach the partitions one
+        // by one: a read while the experiment runs can see part of the newest round
+        groupModels.remove(last);
+        partialRound = last;
+        if (groupModels.isEmpty()) {
+          return new Finding(experiment.id(), "only part of round " + last + "'s group models is committed yet: audit again");
+        }
+      }
       for (int round = 0; round <= groupModels.lastKey(); round++) {
         List<Located<GroupModel>> recorded = groupModels.get(round);
         if (recorded == null) {

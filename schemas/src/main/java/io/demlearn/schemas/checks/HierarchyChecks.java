@@ -13,8 +13,8 @@ import java.util.Objects;
  * What makes a decoded hierarchy version usable, one rule set for every service that reads them
  * (the aggregator refuses the others onto {@code dead-letters}; the others skip them): the
  * experiment's id and agents in the experiment's order, an effective round within the
- * experiment, a linkage matrix whose rows only merge clusters that exist, and groups that follow
- * from it. Among usable versions, the first one read for an effective round counts
+ * experiment, at most the experiment's levels, a linkage matrix whose rows each merge two existing
+ * clusters not merged before into one of their joint size, and groups that follow from it. Among usable versions, the first one read for an effective round counts
  * ({@link #conflicts}): the clusterer, restarted, writes the same version again, which is fine.
  */
 public final class HierarchyChecks {
@@ -36,23 +36,32 @@ public final class HierarchyChecks {
     int rounds = experiment.settings().rounds();
     if (h.getEffectiveFromRound() < 0 || h.getEffectiveFromRound() > rounds) {
       return refused(DeadLetterReason.ROUND_OUT_OF_RANGE, "hierarchy version " + h.getVersion() + " takes effect in round "
-          + h.getEffectiveFromRound() + ", outside the experiment's rounds 0.." + (rounds - 1));
+          + h.getEffectiveFromRound() + ", outside 0.." + rounds + " (the experiment's rounds and the one after)");
     }
-    if (h.getVersion() < 0 || h.getLevels() < 0) {
+    if (h.getVersion() < 0 || h.getLevels() < 0 || h.getLevels() > experiment.settings().levels()) {
       return refused(DeadLetterReason.INVALID_HIERARCHY, "hierarchy version " + h.getVersion() + " with "
-          + h.getLevels() + " levels");
+          + h.getLevels() + " levels (the experiment has " + experiment.settings().levels() + ")");
     }
     int n = h.getAgentIds().size();
     List<LinkageRow> linkage = h.getLinkage();
+    // each row merges two clusters that exist and are not merged yet, into one of their joint size
+    int[] size = new int[n + linkage.size()];
+    java.util.Arrays.fill(size, 0, n, 1);
+    boolean[] merged = new boolean[n + linkage.size()];
     for (int i = 0; i < linkage.size(); i++) {
       LinkageRow row = linkage.get(i);
+      int left = row.getLeft();
+      int right = row.getRight();
       int existing = n + i; // clusters 0..n+i-1 exist before row i
-      if (row.getLeft() < 0 || row.getRight() < 0 || row.getLeft() >= existing || row.getRight() >= existing
-          || row.getLeft() == row.getRight() || !(row.getDistance() >= 0) || row.getSize() < 2 || row.getSize() > n) {
+      if (left < 0 || right < 0 || left >= existing || right >= existing || left == right || merged[left]
+          || merged[right] || !(row.getDistance() >= 0) || row.getSize() != size[left] + size[right]) {
         return refused(DeadLetterReason.INVALID_HIERARCHY, "hierarchy version " + h.getVersion() + ": linkage row " + i
-            + " [" + row.getLeft() + ", " + row.getRight() + ", " + row.getDistance() + ", " + row.getSize()
-            + "] does not merge two existing clusters");
+            + " [" + left + ", " + right + ", " + row.getDistance() + ", " + row.getSize()
+            + "] does not merge two existing, unmerged clusters into one of their joint size");
       }
+      merged[left] = true;
+      merged[right] = true;
+      size[existing] = row.getSize();
     }
     try {
       return new Checked(Hierarchies.fromRecord(h), null);
@@ -67,7 +76,8 @@ public final class HierarchyChecks {
    */
   public static boolean conflicts(HierarchyVersion known, HierarchyVersion incoming) {
     return known != null && (known.version() != incoming.version()
-        || !Objects.equals(known.dendrogram(), incoming.dendrogram()));
+        || !Objects.equals(known.dendrogram(), incoming.dendrogram())
+        || !known.tree().topDown().equals(incoming.tree().topDown()));
   }
 
   private static Checked refused(DeadLetterReason reason, String detail) {
