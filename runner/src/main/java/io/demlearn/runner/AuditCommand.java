@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.NavigableSet;
+import java.util.function.BiFunction;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -77,15 +79,17 @@ final class AuditCommand implements Callable<Integer> {
       Experiment experiment = log.experiment(serdes);
       console.line("auditing experiment " + experimentId + ": " + experiment.settings().algorithm().label() + ", "
           + experiment.agentIds().size() + " agents, " + experiment.settings().rounds() + " rounds");
-      Audit audit = new Audit(experiment);
+      var updates = log.topics().modelUpdates().valueSerde(serdes).deserializer();
+      var groups = log.topics().groupModels().valueSerde(serdes).deserializer();
+      Audit audit = new Audit(experiment,
+          (partition, offsets) -> fetch(log, log.topics().modelUpdates().name(), partition, offsets, updates::deserializeOrNull),
+          (partition, offsets) -> fetch(log, log.topics().groupModels().name(), partition, offsets, groups::deserializeOrNull));
       // group models first: everything a committed group model follows from (its hierarchy, its
       // updates, the dead letters written before it) was committed before it, so it is in the
       // topics read after it, even while the experiment runs
-      var groups = log.topics().groupModels().valueSerde(serdes).deserializer();
       log.read(log.topics().groupModels(), r -> audit.groupModel(groups.deserializeOrNull(r), r));
       var hierarchies = log.topics().hierarchyAssignments().valueSerde(serdes).deserializer();
       log.read(log.topics().hierarchyAssignments(), r -> audit.hierarchy(hierarchies.deserializeOrNull(r), r));
-      var updates = log.topics().modelUpdates().valueSerde(serdes).deserializer();
       log.read(log.topics().modelUpdates(), r -> audit.update(updates.deserializeOrNull(r), r));
       var deadLetters = log.topics().deadLetters().valueSerde(serdes).deserializer();
       log.read(log.topics().deadLetters(), r -> audit.deadLetter(deadLetters.deserializeOrNull(r)));
@@ -107,7 +111,26 @@ final class AuditCommand implements Callable<Integer> {
     }
   }
 
-  /** The audit's state: what was read, and the check. */
+  private static <T> Map<Long, T> fetch(ExperimentLog log, String topic, int partition, NavigableSet<Long> offsets,
+      java.util.function.Function<ConsumerRecord<String, byte[]>, T> decode) {
+    Map<Long, T> out = new HashMap<>();
+    log.readAt(topic, partition, offsets, r -> {
+      T value = decode.apply(r);
+      if (value != null) {
+        out.put(r.offset(), value);
+      }
+    });
+    return out;
+  }
+
+  /** Records of one partition of a topic read again by offset: parameters are not kept in memory. */
+  interface Refetch<T> extends BiFunction<Integer, NavigableSet<Long>, Map<Long, T>> {}
+
+  /**
+   * The audit's state: what was read, and the check. Records are kept without their parameters
+   * (a digest of a group model's), so that memory does not grow with the rounds; a round's updates
+   * are read again when it is checked.
+   */
   static final class Audit {
     private final Experiment experiment;
     private final UpdateChecks checks;
@@ -132,9 +155,15 @@ final class AuditCommand implements Callable<Integer> {
      */
     private final Map<Integer, Long> aggregatedUpTo = new HashMap<>();
 
-    Audit(Experiment experiment) {
+    private final Refetch<ModelUpdate> updatesAt;
+    private final Refetch<GroupModel> groupModelsAt;
+    private final Map<String, byte[]> parameterDigests = new HashMap<>();
+
+    Audit(Experiment experiment, Refetch<ModelUpdate> updatesAt, Refetch<GroupModel> groupModelsAt) {
       this.experiment = experiment;
       this.checks = new UpdateChecks(experiment);
+      this.updatesAt = updatesAt;
+      this.groupModelsAt = groupModelsAt;
     }
 
     void hierarchy(HierarchyAssignment h, ConsumerRecord<String, byte[]> r) {
@@ -156,6 +185,7 @@ final class AuditCommand implements Callable<Integer> {
         return; // sent again, conflicting, or out of sequence: not counted
       }
       lastRound.put(u.getAgentId(), u.getRound());
+      u.setParameters(null); // read again when its round is checked
       counted.computeIfAbsent(u.getRound(), k -> new HashMap<>()).put(u.getAgentId(), Located.of(u, r));
       updatesCounted++;
     }
@@ -182,7 +212,10 @@ final class AuditCommand implements Callable<Integer> {
       }
       if (experiment.id().equals(g.getExperimentId())) {
         groupModelsRead++;
-        groupModels.computeIfAbsent(g.getRound(), k -> new ArrayList<>()).add(Located.of(g, r));
+        Located<GroupModel> at = Located.of(g, r);
+        parameterDigests.put(at.where(), digest(g.getParameters()));
+        g.setParameters(null);
+        groupModels.computeIfAbsent(g.getRound(), k -> new ArrayList<>()).add(at);
       } else {
         noteUnreadable(new Finding(Located.of(g, r).where(), "a group model of experiment '" + g.getExperimentId() + "'"));
       }
@@ -314,7 +347,20 @@ final class AuditCommand implements Callable<Integer> {
                 + " counts, but no group model of the round averaged it and no LATE dead letter says why");
           }
         }
-        updates.add(present.contains(agent) ? u.value() : null);
+      }
+      // the present agents' updates, read again with their parameters
+      Map<Integer, java.util.TreeSet<Long>> offsets = new HashMap<>();
+      present.forEach(agent -> offsets.computeIfAbsent(ofRound.get(agent).partition(), k -> new java.util.TreeSet<>())
+          .add(ofRound.get(agent).offset()));
+      Map<Integer, Map<Long, ModelUpdate>> full = new HashMap<>();
+      offsets.forEach((partition, at) -> full.put(partition, updatesAt.apply(partition, at)));
+      for (String agent : agentIds) {
+        Located<ModelUpdate> u = present.contains(agent) ? ofRound.get(agent) : null;
+        ModelUpdate update = u == null ? null : full.get(u.partition()).get(u.offset());
+        if (u != null && (update == null || !agent.equals(update.getAgentId()) || update.getRound() != round)) {
+          return new Finding(u.where(), "the update of agent " + agent + " for round " + round + " cannot be read again");
+        }
+        updates.add(update);
       }
       Map<String, GroupModel> expected = new HashMap<>();
       for (GroupModel g : GroupModels.of(experiment, round, hv, agentIds, updates, 0L)) {
@@ -327,7 +373,7 @@ final class AuditCommand implements Callable<Integer> {
         String problem = want == null
             ? "group " + g.getGroupId() + " has no members present in round " + round + " under hierarchy version "
                 + hv.version()
-            : difference(g, want);
+            : difference(got, want);
         if (problem != null) {
           return new Finding(got.where(), describe(g) + ": " + problem);
         }
@@ -346,7 +392,8 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     /** The first field in which a recorded group model differs from the recomputed one, or null. */
-    private static String difference(GroupModel got, GroupModel want) {
+    private String difference(Located<GroupModel> at, GroupModel want) {
+      GroupModel got = at.value();
       if (got.getHierarchyVersion() != want.getHierarchyVersion()) {
         return "hierarchy version " + got.getHierarchyVersion() + ", but round " + got.getRound() + " is under version "
             + want.getHierarchyVersion();
@@ -367,7 +414,15 @@ final class AuditCommand implements Callable<Integer> {
       if (!Objects.equals(got.getMemberEvaluations(), want.getMemberEvaluations())) {
         return "its members' evaluations differ from those their updates carry";
       }
-      float[] a = ParameterVectors.toFloats(got.getParameters());
+      if (java.util.Arrays.equals(parameterDigests.get(at.where()), digest(want.getParameters()))) {
+        return null;
+      }
+      GroupModel recorded = groupModelsAt.apply(at.partition(), new java.util.TreeSet<>(List.of(at.offset())))
+          .get(at.offset());
+      if (recorded == null) {
+        return "its parameters differ from the recomputed ones, and it cannot be read again to say where";
+      }
+      float[] a = ParameterVectors.toFloats(recorded.getParameters());
       float[] b = ParameterVectors.toFloats(want.getParameters());
       if (a.length != b.length) {
         return a.length + " parameters, recomputed " + b.length;
@@ -378,7 +433,19 @@ final class AuditCommand implements Callable<Integer> {
               + countDifferent(a, b) + " that differ)";
         }
       }
-      return null;
+      return "its parameter bytes differ from the recomputed ones";
+    }
+
+    /** SHA-256 of a parameter vector: its model kind, dimension and values. */
+    private static byte[] digest(io.demlearn.schemas.avro.ParameterVector p) {
+      try {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        md.update((p.getModelKind() + "/" + p.getDimension() + "/").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        md.update(p.getValues().duplicate());
+        return md.digest();
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+      }
     }
 
     private static int countDifferent(float[] a, float[] b) {

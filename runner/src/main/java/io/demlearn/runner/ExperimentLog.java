@@ -127,6 +127,34 @@ final class ExperimentLog implements AutoCloseable {
     consumer.assign(List.of());
   }
 
+  /**
+   * Hands the records of one partition at the given offsets to {@code each} (those that are
+   * there), reading from the first offset to the last.
+   */
+  void readAt(String topic, int partition, java.util.NavigableSet<Long> offsets,
+      Consumer<ConsumerRecord<String, byte[]>> each) {
+    if (offsets.isEmpty()) {
+      return;
+    }
+    TopicPartition tp = new TopicPartition(topic, partition);
+    consumer.assign(List.of(tp));
+    consumer.seek(tp, offsets.first());
+    long end = Math.min(offsets.last() + 1, consumer.endOffsets(List.of(tp), timeout).get(tp));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (consumer.position(tp, timeout) < end) {
+      var records = consumer.poll(POLL);
+      if (records.isEmpty() && System.nanoTime() > deadline) {
+        throw new UserException("reading " + tp + " stalled at offset " + consumer.position(tp) + " of " + end);
+      }
+      for (ConsumerRecord<String, byte[]> r : records) {
+        if (offsets.contains(r.offset())) {
+          each.accept(r);
+        }
+      }
+    }
+    consumer.assign(List.of());
+  }
+
   @Override
   public void close() {
     consumer.close(Duration.ofSeconds(5));
