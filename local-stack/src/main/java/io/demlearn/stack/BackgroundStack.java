@@ -80,7 +80,7 @@ public final class BackgroundStack {
       requireFree(cPort, "Kafka controller", "--kafka-port");
       progress.accept("starting Kafka broker on 127.0.0.1:" + kPort + " (log: " + dir.resolve("kafka.log") + ")");
       List<String> command = List.of(
-          JavaProcesses.javaExecutable(), "-Xmx1g", "-cp", System.getProperty("java.class.path"), BROKER_MARKER,
+          JavaProcesses.javaExecutable(), "-Xmx1g", "-cp", brokerClassPath(), BROKER_MARKER,
           "--data", dir.resolve("kafka").toString(), "--port", Integer.toString(kPort),
           "--controller-port", Integer.toString(cPort));
       try {
@@ -112,6 +112,61 @@ public final class BackgroundStack {
       throw e;
     }
     return status();
+  }
+
+  /** Native libraries on the command line's class path that a broker does not use. */
+  private static final java.util.regex.Pattern NOT_FOR_THE_BROKER =
+      java.util.regex.Pattern.compile("^(nd4j-native|openblas|javacpp|rocksdbjni|mkl)");
+
+  /**
+   * The broker's class path: copies, in the stack's {@code lib} folder, of the jars on this JVM's
+   * class path and those their manifests name ({@link JavaProcesses#ownCopy}: a rebuild must not
+   * rewrite the jars a running broker loads classes from). Folders (a development build) are used
+   * as they are.
+   */
+  private String brokerClassPath() {
+    Path lib = dir.resolve("lib");
+    List<String> out = new java.util.ArrayList<>();
+    java.util.Set<String> copied = new java.util.HashSet<>();
+    try {
+      Files.createDirectories(lib);
+      for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        Path path = Path.of(entry).toAbsolutePath();
+        if (!Files.isRegularFile(path)) {
+          out.add(entry);
+          continue;
+        }
+        List<Path> jars = new java.util.ArrayList<>(List.of(path));
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(path.toFile())) {
+          var manifest = jar.getManifest();
+          String named = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+          if (named != null) {
+            for (String relative : named.trim().split("\\s+")) {
+              Path p = path.getParent().resolve(relative);
+              if (Files.isRegularFile(p)) {
+                jars.add(p);
+              }
+            }
+          }
+        }
+        for (Path jar : jars) {
+          if (!NOT_FOR_THE_BROKER.matcher(jar.getFileName().toString()).find()) {
+            copied.add(JavaProcesses.ownCopy(jar, lib, jar.getFileName().toString()).getFileName().toString());
+          }
+        }
+      }
+      // jars of an earlier build must not join the class path: the broker gets the folder's every jar
+      try (var old = Files.list(lib)) {
+        for (Path p : old.filter(p -> !copied.contains(p.getFileName().toString())).toList()) {
+          Files.delete(p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the broker's jars to " + lib, e);
+    }
+    // a wildcard keeps the command line short: the process is recognised by the main class in it
+    out.add(lib.resolve("*").toString());
+    return String.join(java.io.File.pathSeparator, out);
   }
 
   /** What runs now. Stale pid files (their process is gone) are removed. */

@@ -71,6 +71,25 @@ public final class JavaProcesses {
     }
   }
 
+  /**
+   * A copy of {@code file} in {@code dir} named {@code name}, for a process that outlives this JVM:
+   * a rebuild of the project rewrites its jars in place, which would pull classes from under a
+   * running process. The copy is refreshed when the file changed (size or modification time).
+   */
+  public static Path ownCopy(Path file, Path dir, String name) throws IOException {
+    Path copy = dir.resolve(name);
+    Files.createDirectories(dir);
+    if (!Files.exists(copy) || Files.size(copy) != Files.size(file)
+        || !Files.getLastModifiedTime(copy).equals(Files.getLastModifiedTime(file))) {
+      Path tmp = dir.resolve(name + ".tmp");
+      Files.copy(file, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+      Files.move(tmp, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+    return copy;
+  }
+
   /** A live process with this pid whose command line contains {@code marker}. */
   public static Optional<ProcessHandle> find(long pid, String marker) {
     return ProcessHandle.of(pid)

@@ -179,24 +179,10 @@ public final class LocalSchemaRegistry implements AutoCloseable {
             + " 'mvn -pl registry-app package', set " + JAR_PROPERTY + ", or give --schema-registry-url", null);
   }
 
-  /**
-   * A registry that outlives this JVM runs from a copy of the jar next to its log: a rebuild of the
-   * project rewrites the jar in place, which would pull the classes from under a running registry.
-   * The copy is refreshed when the jar changed.
-   */
+  /** A registry that outlives this JVM runs from its own copy of the jar, next to its log. */
   private static Path ownCopy(Path jar, Path dir) {
-    Path copy = dir.resolve(MARKER + ".jar");
     try {
-      Files.createDirectories(dir);
-      if (!Files.exists(copy) || Files.size(copy) != Files.size(jar)
-          || !Files.getLastModifiedTime(copy).equals(Files.getLastModifiedTime(jar))) {
-        Path tmp = dir.resolve(MARKER + ".jar.tmp");
-        Files.copy(jar, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        Files.move(tmp, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      }
-      return copy;
+      return JavaProcesses.ownCopy(jar, dir, MARKER + ".jar");
     } catch (java.io.IOException e) {
       throw new RegistryStartException("cannot copy the schema registry jar " + jar + " to " + dir + ": " + e.getMessage(), e);
     }
