@@ -4,7 +4,7 @@ import io.demlearn.core.data.AgentData;
 import io.demlearn.core.metrics.AgentScore;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.model.Model;
-import io.demlearn.core.model.Trainer;
+import io.demlearn.core.model.TrainingPool;
 import io.demlearn.core.sim.AgentStart;
 import io.demlearn.core.sim.ExperimentSettings;
 import io.demlearn.core.sim.HierarchyVersion;
@@ -33,9 +33,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -127,9 +124,7 @@ public final class AgentWorker extends LoopService {
   /** Trained updates of slow agents, held back until they are due. */
   private final List<Trained> heldBack = new java.util.ArrayList<>();
   private final KafkaProducer<String, ModelUpdate> producer;
-  private final ExecutorService pool;
-  private final ThreadLocal<Trainer> trainer;
-  private final ConcurrentLinkedQueue<Trainer> trainers = new ConcurrentLinkedQueue<>();
+  private final TrainingPool trainingPool;
   private final ConcurrentLinkedQueue<Object> done = new ConcurrentLinkedQueue<>();
   private final int partitions;
   private volatile boolean finished;
@@ -163,17 +158,7 @@ public final class AgentWorker extends LoopService {
     this.shared = new KafkaConsumer<>(sharedConfig, new StringDeserializer(), new ByteArrayDeserializer());
     this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), prefix),
         c.topics().modelUpdates().keySerde().serializer(), c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
-    AtomicInteger n = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(c.threads(), r -> {
-      Thread t = new Thread(r, "agent-trainer-" + c.workerId() + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    this.trainer = ThreadLocal.withInitial(() -> {
-      Trainer t = model.trainer();
-      trainers.add(t);
-      return t;
-    });
+    this.trainingPool = new TrainingPool(model, c.threads(), "agent-trainer-" + c.workerId() + "-");
     this.partitions = own.partitionsFor(c.topics().modelUpdates().name()).size();
   }
 
@@ -230,7 +215,7 @@ public final class AgentWorker extends LoopService {
         }
       }
     } finally {
-      pool.shutdownNow();
+      trainingPool.executor().shutdownNow();
       shared.wakeup();
       try {
         reader.join(5000);
@@ -239,7 +224,7 @@ public final class AgentWorker extends LoopService {
       }
       own.close();
       producer.close(Duration.ofSeconds(10));
-      trainers.forEach(Trainer::close);
+      trainingPool.close();
     }
   }
 
@@ -282,8 +267,8 @@ public final class AgentWorker extends LoopService {
     Object event;
     while ((event = sharedEvents.poll()) != null) {
       if (event instanceof HierarchyAssignment h) {
-        HierarchyVersion hv = HierarchyChecks.check(c.experiment(), h).version();
-        if (hv != null && !HierarchyChecks.conflicts(versions.get(hv.effectiveFromRound()), hv)) {
+        HierarchyVersion hv = HierarchyChecks.usable(c.experiment(), h, versions);
+        if (hv != null) {
           versions.put(hv.effectiveFromRound(), hv); // a refused or conflicting version is skipped, as the aggregator does
         }
       } else if (event instanceof GroupModel g && c.experimentId().equals(g.getExperimentId())) {
@@ -387,11 +372,11 @@ public final class AgentWorker extends LoopService {
       }
       s.inFlightRound = round;
       AgentStart from = start;
-      pool.submit(() -> {
+      trainingPool.executor().submit(() -> {
         try {
           AgentScore score = evaluator.score(s.index, from.evalModel());
           float[] params = from.startModel().clone();
-          trainer.get().train(params, c.agents().get(s.index).train(), from.proxTarget(), c.settings().training(),
+          trainingPool.trainer().train(params, c.agents().get(s.index).train(), from.proxTarget(), c.settings().training(),
               Simulator.trainingStream(c.settings().seed(), s.index, round));
           Duration delay = c.slowAgents().getOrDefault(c.agents().get(s.index).id(), Duration.ZERO);
           done.add(new Trained(s, round, version, params, score, System.nanoTime() + delay.toNanos()));

@@ -106,7 +106,10 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   }
 
   private void remember(HierarchyAssignment h) {
-    HierarchyVersion hv = Hierarchies.fromRecord(h);
+    remember(h, Hierarchies.fromRecord(h));
+  }
+
+  private void remember(HierarchyAssignment h, HierarchyVersion hv) {
     versions.put(hv.effectiveFromRound(), hv);
     agentIdsByEffectiveRound.put(hv.effectiveFromRound(), List.copyOf(h.getAgentIds()));
   }
@@ -117,7 +120,8 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
     if (in.getHierarchy() != null) {
       HierarchyAssignment h = in.getHierarchy();
       HierarchyVersion known = versions.get(h.getEffectiveFromRound());
-      if (HierarchyChecks.conflicts(known, Hierarchies.fromRecord(h))) {
+      HierarchyVersion hv = Hierarchies.fromRecord(h);
+      if (HierarchyChecks.conflicts(known, hv)) {
         DeadLetter d = DeadLetters.of(experiment.id(), in.getSource(), DeadLetterReason.CONFLICTING_DUPLICATE,
             "hierarchy version " + h.getVersion() + " for round " + h.getEffectiveFromRound() + " differs from version "
                 + known.version() + ", read first for that round; the first one counts",
@@ -126,7 +130,7 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
         context.forward(new Record<>(in.getSource().getTopic(), d, record.timestamp()));
       } else {
         hierarchyStore.put(String.format("%010d", h.getEffectiveFromRound()), h);
-        remember(h);
+        remember(h, hv);
       }
     }
     if (in.getUpdate() != null) {

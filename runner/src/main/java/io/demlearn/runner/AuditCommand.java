@@ -155,6 +155,7 @@ final class AuditCommand implements Callable<Integer> {
      */
     private final Map<Integer, Long> aggregatedUpTo = new HashMap<>();
 
+    private final String updatesTopic;
     private final Refetch<ModelUpdate> updatesAt;
     private final Refetch<GroupModel> groupModelsAt;
     private final Map<String, byte[]> parameterDigests = new HashMap<>();
@@ -162,13 +163,14 @@ final class AuditCommand implements Callable<Integer> {
     Audit(Experiment experiment, Refetch<ModelUpdate> updatesAt, Refetch<GroupModel> groupModelsAt) {
       this.experiment = experiment;
       this.checks = new UpdateChecks(experiment);
+      this.updatesTopic = io.demlearn.schemas.topics.ExperimentTopics.of(experiment.id()).modelUpdates().name();
       this.updatesAt = updatesAt;
       this.groupModelsAt = groupModelsAt;
     }
 
     void hierarchy(HierarchyAssignment h, ConsumerRecord<String, byte[]> r) {
-      HierarchyVersion hv = h == null ? null : HierarchyChecks.check(experiment, h).version();
-      if (hv == null || HierarchyChecks.conflicts(versions.get(hv.effectiveFromRound()), hv)) {
+      HierarchyVersion hv = HierarchyChecks.usable(experiment, h, versions);
+      if (hv == null) {
         return; // refused onto dead-letters by the aggregator, and skipped by every reader
       }
       hierarchyByVersion.putIfAbsent(hv.version(), Located.of(h, r));
@@ -195,7 +197,7 @@ final class AuditCommand implements Callable<Integer> {
         return;
       }
       deadLetters++;
-      if (d.getSourceTopic().equals(io.demlearn.schemas.topics.ExperimentTopics.of(experiment.id()).modelUpdates().name())) {
+      if (d.getSourceTopic().equals(updatesTopic)) {
         // the aggregator wrote it: it had processed its partition up to there
         aggregatedUpTo.merge(d.getSourcePartition(), d.getSourceOffset(), Math::max);
       }

@@ -106,25 +106,8 @@ final class ExperimentLog implements AutoCloseable {
     for (TopicPartition tp : parts) {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
-      long end = ends.get(tp);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (consumer.position(tp, timeout) < end) {
-        var records = consumer.poll(POLL);
-        if (records.isEmpty() && System.nanoTime() > deadline) {
-          throw new UserException("reading " + tp + " stalled at offset " + consumer.position(tp) + " of " + end
-              + " for " + timeout.toSeconds() + " s");
-        }
-        for (ConsumerRecord<String, byte[]> r : records) {
-          if (r.offset() < end) {
-            each.accept(r);
-          }
-        }
-        if (!records.isEmpty()) {
-          deadline = System.nanoTime() + timeout.toNanos();
-        }
-      }
+      drain(tp, ends.get(tp), offset -> true, each);
     }
-    consumer.assign(List.of());
   }
 
   /**
@@ -139,17 +122,26 @@ final class ExperimentLog implements AutoCloseable {
     TopicPartition tp = new TopicPartition(topic, partition);
     consumer.assign(List.of(tp));
     consumer.seek(tp, offsets.first());
-    long end = Math.min(offsets.last() + 1, consumer.endOffsets(List.of(tp), timeout).get(tp));
+    drain(tp, Math.min(offsets.last() + 1, consumer.endOffsets(List.of(tp), timeout).get(tp)), offsets::contains, each);
+  }
+
+  /** Polls the assigned partition from its position up to {@code end}, handing on the records wanted. */
+  private void drain(TopicPartition tp, long end, java.util.function.LongPredicate wanted,
+      Consumer<ConsumerRecord<String, byte[]>> each) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (consumer.position(tp, timeout) < end) {
       var records = consumer.poll(POLL);
       if (records.isEmpty() && System.nanoTime() > deadline) {
-        throw new UserException("reading " + tp + " stalled at offset " + consumer.position(tp) + " of " + end);
+        throw new UserException("reading " + tp + " stalled at offset " + consumer.position(tp) + " of " + end
+            + " for " + timeout.toSeconds() + " s");
       }
       for (ConsumerRecord<String, byte[]> r : records) {
-        if (offsets.contains(r.offset())) {
+        if (r.offset() < end && wanted.test(r.offset())) {
           each.accept(r);
         }
+      }
+      if (!records.isEmpty()) {
+        deadline = System.nanoTime() + timeout.toNanos();
       }
     }
     consumer.assign(List.of());

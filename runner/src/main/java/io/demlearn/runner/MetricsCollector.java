@@ -139,8 +139,8 @@ final class MetricsCollector extends LoopService {
             }
           } else {
             HierarchyAssignment h = hierarchyDecoder.deserializeOrNull(r);
-            HierarchyVersion hv = h == null ? null : HierarchyChecks.check(c.experiment(), h).version();
-            if (hv != null && !HierarchyChecks.conflicts(versions.get(hv.effectiveFromRound()), hv)) {
+            HierarchyVersion hv = HierarchyChecks.usable(c.experiment(), h, versions);
+            if (hv != null) {
               versions.put(hv.effectiveFromRound(), hv);
               if (latestVersion == null || hv.version() > latestVersion.version()) {
                 latestVersion = hv;

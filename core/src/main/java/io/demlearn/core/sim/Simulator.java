@@ -7,18 +7,14 @@ import io.demlearn.core.data.Dataset;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.model.Model;
-import io.demlearn.core.model.Trainer;
+import io.demlearn.core.model.TrainingPool;
 import io.demlearn.core.model.TrainingSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-memory reference: runs an experiment round by round with no Kafka, in the authors' order
@@ -32,9 +28,7 @@ public final class Simulator implements AutoCloseable {
   private final List<AgentData> agents;
   private final Model model;
   private final Strategy strategy;
-  private final ExecutorService pool;
-  private final ThreadLocal<Trainer> trainer;
-  private final ConcurrentLinkedQueue<Trainer> trainers = new ConcurrentLinkedQueue<>();
+  private final TrainingPool trainingPool;
   private final Evaluator evaluator;
   private final int[] trainSamples;
 
@@ -54,18 +48,8 @@ public final class Simulator implements AutoCloseable {
     this.agents = List.copyOf(agents);
     this.model = Model.of(settings.model());
     this.strategy = settings.strategy();
-    AtomicInteger n = new AtomicInteger();
-    this.pool = Executors.newFixedThreadPool(settings.threads(), r -> {
-      Thread t = new Thread(r, "demlearn-worker-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    this.trainer = ThreadLocal.withInitial(() -> {
-      Trainer t = model.trainer();
-      trainers.add(t);
-      return t;
-    });
-    this.evaluator = new Evaluator(model, this.agents, pool, settings.threads());
+    this.trainingPool = new TrainingPool(model, settings.threads(), "demlearn-worker-");
+    this.evaluator = new Evaluator(model, this.agents, trainingPool.executor(), settings.threads());
     this.trainSamples = agents.stream().mapToInt(a -> a.train().size()).toArray();
   }
 
@@ -155,10 +139,10 @@ public final class Simulator implements AutoCloseable {
     List<Future<float[]>> futures = new ArrayList<>();
     for (int a = 0; a < agents.size(); a++) {
       int agent = a;
-      futures.add(pool.submit(() -> {
+      futures.add(trainingPool.executor().submit(() -> {
         AgentStart start = state.agents().get(agent);
         float[] params = start.startModel().clone();
-        trainer.get().train(params, agents.get(agent).train(), start.proxTarget(), training,
+        trainingPool.trainer().train(params, agents.get(agent).train(), start.proxTarget(), training,
             trainingStream(settings.seed(), agent, round));
         return params;
       }));
@@ -169,8 +153,8 @@ public final class Simulator implements AutoCloseable {
   private List<float[]> trainCentral(int round, RoundState state) {
     Dataset all = Dataset.concat(agents.stream().map(AgentData::train).toList());
     float[] params = state.startModels().get(0).clone();
-    Future<float[]> f = pool.submit(() -> {
-      trainer.get().train(params, all, null, settings.training(), Seeds.random(settings.seed(), "central-sgd", round));
+    Future<float[]> f = trainingPool.executor().submit(() -> {
+      trainingPool.trainer().train(params, all, null, settings.training(), Seeds.random(settings.seed(), "central-sgd", round));
       return params;
     });
     List<float[]> one = collect(List.of(f));
@@ -198,7 +182,6 @@ public final class Simulator implements AutoCloseable {
 
   @Override
   public void close() {
-    pool.shutdownNow();
-    trainers.forEach(Trainer::close);
+    trainingPool.close();
   }
 }

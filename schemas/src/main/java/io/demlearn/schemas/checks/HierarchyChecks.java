@@ -7,6 +7,7 @@ import io.demlearn.schemas.avro.LinkageRow;
 import io.demlearn.schemas.convert.Experiment;
 import io.demlearn.schemas.convert.Hierarchies;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -78,6 +79,17 @@ public final class HierarchyChecks {
     return known != null && (known.version() != incoming.version()
         || !Objects.equals(known.dendrogram(), incoming.dendrogram())
         || !known.tree().topDown().equals(incoming.tree().topDown()));
+  }
+
+  /**
+   * For readers that skip what the aggregator refuses: the version a record describes if it is
+   * usable and does not conflict with the one known for its effective round, else null.
+   *
+   * @param known the versions read so far, by effective round
+   */
+  public static HierarchyVersion usable(Experiment experiment, HierarchyAssignment h, Map<Integer, HierarchyVersion> known) {
+    HierarchyVersion hv = h == null ? null : check(experiment, h).version();
+    return hv == null || conflicts(known.get(hv.effectiveFromRound()), hv) ? null : hv;
   }
 
   private static Checked refused(DeadLetterReason reason, String detail) {
