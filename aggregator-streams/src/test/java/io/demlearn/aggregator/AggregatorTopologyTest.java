@@ -40,6 +40,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The aggregator's topology on Kafka Streams' test driver, with an in-memory schema registry. */
 class AggregatorTopologyTest {
@@ -48,6 +49,7 @@ class AggregatorTopologyTest {
   private final AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
   private ExperimentTopics topics = ExperimentTopics.of(EXP);
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
+  @TempDir java.nio.file.Path stateRoot;
   static final List<String> AGENTS = List.of("agent-000", "agent-001", "agent-002", "agent-003");
 
   @AfterEach
@@ -77,7 +79,7 @@ class AggregatorTopologyTest {
     Harness(ExperimentSettings settings, List<String> agents, PipelinePolicy policy) throws Exception {
       this.experiment = new Experiment(EXP, settings, agents, policy);
       Properties props = AggregatorTopology.streamsConfig(EXP, Map.of("bootstrap.servers", "unused:9092"),
-          Files.createTempDirectory("agg-state").toString());
+          Files.createTempDirectory(stateRoot, "agg-state").toString());
       driver = new TopologyTestDriver(AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)), props);
       drivers.add(driver);
       updates = driver.createInputTopic(topics.modelUpdates().name(), Serdes.String().serializer(),

@@ -240,7 +240,11 @@ final class RunCommand implements Callable<Integer> {
       } else {
         List<String> args = new ArrayList<>(common);
         args.addAll(List.of("--state-dir", stateDir.toString()));
-        children.start(new ServiceProcesses.Service("aggregator", AggregatorMain.class.getName(), args, "1g"));
+        // RocksDB unpacks its native library at every start, by default into /tmp, where a killed
+        // process leaves it (14 MB each): the run's state folder, deleted at the end, holds it instead
+        children.start(new ServiceProcesses.Service("aggregator", AggregatorMain.class.getName(), args, "1g",
+            Map.of("ROCKSDB_SHAREDLIB_DIR",
+                java.nio.file.Files.createDirectories(stateDir.resolve("rocksdb-native")).toString())));
         children.start(new ServiceProcesses.Service("clusterer", ClustererMain.class.getName(), common, "1g"));
       }
 

@@ -16,8 +16,12 @@ import java.util.function.Consumer;
  * gets SIGTERM (and SIGKILL if it has not stopped within 15 s).
  */
 final class ServiceProcesses implements AutoCloseable {
-  /** One service: a name (for logs and messages), its main class and arguments. */
-  record Service(String name, String mainClass, List<String> args, String heap) {}
+  /** One service: a name (for logs and messages), its main class, arguments and environment. */
+  record Service(String name, String mainClass, List<String> args, String heap, Map<String, String> env) {
+    Service(String name, String mainClass, List<String> args, String heap) {
+      this(name, mainClass, args, heap, Map.of());
+    }
+  }
 
   private final class Child {
     final Service service;
@@ -36,7 +40,7 @@ final class ServiceProcesses implements AutoCloseable {
       command.addAll(service.args());
       command.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
       try {
-        process = JavaProcesses.start(command, Map.of(), log, false);
+        process = JavaProcesses.start(command, service.env(), log, false);
       } catch (IOException e) {
         throw new UserException("cannot start the " + service.name() + " process: " + e.getMessage(), e);
       }
