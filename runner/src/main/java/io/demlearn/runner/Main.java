@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  * line, else the environment, else a properties file, else the code's defaults ({@link
  * ConfigDefaults}).
  */
-@Command(name = "demlearn", mixinStandardHelpOptions = true, version = "demlearn 0.1.0",
+@Command(name = "demlearn", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Hierarchical, self-organizing federated learning (DemLearn) on Kafka.",
     subcommands = {SimulateCommand.class, RunCommand.class, ReplayCommand.class, AuditCommand.class,
         CheckCommand.class, ClusterCommand.class, StackCommand.class, BenchmarkCommand.class})

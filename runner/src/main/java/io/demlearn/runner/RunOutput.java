@@ -61,7 +61,7 @@ final class RunOutput implements AutoCloseable {
     provenance.put("settings", settings.describe());
     provenance.put("data", dataSource);
     provenance.putAll(more);
-    provenance.put("software", "demlearn " + Main.class.getPackage().getImplementationVersion());
+    provenance.put("software", "demlearn " + Version.get());
     provenance.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     provenance.put("cores", Runtime.getRuntime().availableProcessors());
     provenance.put("started", Instant.now().toString());

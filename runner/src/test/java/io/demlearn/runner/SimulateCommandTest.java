@@ -48,6 +48,9 @@ class SimulateCommandTest {
         .contains("\"gSpe\":[").contains("\"gGen\":[").contains("\"seconds\":");
     String settings = Files.readString(out.resolve("settings.json"));
     assertThat(settings).contains("\"seed\" : 1").contains("\"algorithm\" : \"demlearn-p\"").contains("\"finished\"");
+    // the build's version, as --version prints it
+    assertThat(settings).contains("\"software\" : \"" + run("--version").out().strip() + "\"");
+    assertThat(run("--version").out()).matches("demlearn \\d+\\.\\d+\\.\\d+\\S*\\s*");
     assertThat(out.resolve("metrics.jsonl.partial")).doesNotExist();
 
     Result again = run("simulate", "--dataset", "synthetic", "--agents", "8", "--rounds", "3", "--out", out.toString());
