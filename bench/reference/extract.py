@@ -31,7 +31,9 @@ for run in sys.argv[1:]:
     cs, cg, root = (np.array(d[k]) for k in ("cs_avg_data_test", "cg_avg_data_test", "root_test"))
     dt = seconds_per_round(f"{run}/stdout_ts.log", "FedAvg" in h5)
     out[run] = dict(cs=cs.tolist(), cg=cg.tolist(), root=root.tolist(), sec=dt.tolist())
-    print(f"{run}: round 19: C-SPE {cs[19]:.3f}  C-GEN {cg[19]:.3f}  Global {root[19]:.3f}  "
-          f"median {np.median(dt):.3f} s/round; rounds 10-19 mean: C-SPE {cs[10:20].mean():.4f}  "
-          f"C-GEN {cg[10:20].mean():.4f}  Global {root[10:20].mean():.4f}")
+    r = min(19, len(cs) - 1)  # round 19, or the last of a shorter run
+    print(f"{run}: round {r}: C-SPE {cs[r]:.3f}  C-GEN {cg[r]:.3f}  Global {root[r]:.3f}  "
+          f"median {np.median(dt):.3f} s/round (each: {' '.join(f'{x:.1f}' for x in dt)}); rounds {max(0, r - 9)}-{r} "
+          f"mean: C-SPE {cs[max(0, r - 9):r + 1].mean():.4f}  C-GEN {cg[max(0, r - 9):r + 1].mean():.4f}  "
+          f"Global {root[max(0, r - 9):r + 1].mean():.4f}")
 json.dump(out, open("results_summary.json", "w"), indent=1)
