@@ -21,9 +21,12 @@ echo "== seeds 1..48, DemLearn-P with Amplify, 30 rounds (a round's metrics do n
 for s in $(seq 1 48); do sim --algorithm demlearn-p --amplify 1.15 --rounds 30 --seed $s --out "$OUT/seed-$s"; done
 /usr/bin/env python3 bench/summarise.py 19 "$OUT"/seed-* | tail -1
 echo "   against seeds of the authors' code: bench/reference/compare.py 19 'THEIR_RUNS/seed-*' '$OUT/seed-*'"
-echo "== 100 rounds, DemLearn-P with Amplify, round index 99"
+echo "== 100 rounds, DemLearn-P with Amplify, round index 99 (seed 1, then seeds 1..8)"
 sim --algorithm demlearn-p --amplify 1.15 --rounds 100 --out "$OUT/demlearn-p-amplify-100"
 /usr/bin/env python3 bench/summarise.py 99 "$OUT/demlearn-p-amplify-100"
+for s in $(seq 1 8); do sim --algorithm demlearn-p --amplify 1.15 --rounds 100 --seed $s --out "$OUT/seed100-$s"; done
+/usr/bin/env python3 bench/summarise.py 99 "$OUT"/seed100-* | tail -1
+echo "   against seeds of the authors' code: bench/reference/compare.py 99 'THEIR_RUNS/seed-*' '$OUT/seed100-*'"
 echo "== CNN, DemLearn-P, 4 rounds"
 sim --algorithm demlearn-p --model cnn --rounds 4 --out "$OUT/cnn"
 /usr/bin/env python3 bench/summarise.py 3 "$OUT/cnn"
