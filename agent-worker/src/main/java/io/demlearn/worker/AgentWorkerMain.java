@@ -1,9 +1,10 @@
 package io.demlearn.worker;
 
-import io.demlearn.core.sim.ExperimentData;
-import io.demlearn.schemas.convert.Experiment;
+import io.demlearn.core.experiment.ExperimentData;
+import io.demlearn.core.experiment.ExperimentDefaults;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.service.ServiceProcess;
 import io.demlearn.schemas.serde.AvroSerdes;
-import io.demlearn.schemas.service.ServiceProcess;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,27 +19,25 @@ import java.util.Map;
 public final class AgentWorkerMain {
   private AgentWorkerMain() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     Map<String, String> own = new LinkedHashMap<>();
     own.put("worker-id", "K");
     own.put("threads", "T");
     own.put("slow-agents", "ID=MS,...");
-    ServiceProcess p = ServiceProcess.parse("AgentWorkerMain", args, own);
-    String workerId = p.option("worker-id", null);
-    if (workerId == null) {
-      p.fail("missing --worker-id");
-    }
-    int threads = p.intOption("threads", Runtime.getRuntime().availableProcessors());
-    Map<String, Duration> slow = parseSlowAgents(p, p.option("slow-agents", ""));
-    try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
-      Experiment experiment = p.experiment(serdes, threads, Duration.ofSeconds(60));
-      ExperimentData.Loaded data = ExperimentData.load(experiment.settings());
-      AgentWorker worker = new AgentWorker(new AgentWorker.Config(experiment, p.topics(), data.agents(), p.kafka(), serdes,
-          threads, workerId, slow));
-      System.out.println("agent worker " + workerId + " of experiment " + experiment.id() + " started (" + threads
-          + " threads, " + data.source() + ")");
-      ServiceProcess.runUntilTerminated(worker, "agent-worker");
-    }
+    System.exit(ServiceProcess.launch("AgentWorkerMain", args, own, p -> {
+      String workerId = p.requiredOption("worker-id");
+      int threads = p.intOption("threads", ExperimentDefaults.threads());
+      Map<String, Duration> slow = parseSlowAgents(p, p.option("slow-agents", ""));
+      try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
+        Experiment experiment = p.experiment(serdes, threads);
+        ExperimentData.Loaded data = ExperimentData.load(experiment.settings());
+        AgentWorker worker = new AgentWorker(new AgentWorker.Config(experiment, p.topics(), data.agents(), p.kafka(),
+            serdes, threads, workerId, slow));
+        System.out.println("agent worker " + workerId + " of experiment " + experiment.id() + " started (" + threads
+            + " threads, " + data.source() + ")");
+        return p.runUntilStopped(worker, "agent-worker");
+      }
+    }));
   }
 
   /** {@code agent-003=2000,agent-007=500}: agents whose updates are held back that many milliseconds. */
@@ -52,7 +51,7 @@ public final class AgentWorkerMain {
       try {
         slow.put(kv[0].trim(), Duration.ofMillis(Long.parseLong(kv[1].trim())));
       } catch (RuntimeException e) {
-        p.fail("--slow-agents takes ID=MILLISECONDS,..., got '" + item + "'");
+        throw p.usageError("--slow-agents takes ID=MILLISECONDS,..., got '" + item + "'");
       }
     }
     return slow;

@@ -8,9 +8,9 @@ import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
 import io.demlearn.core.model.ModelKind;
-import io.demlearn.core.sim.Algorithm;
-import io.demlearn.core.sim.ExperimentSettings;
-import io.demlearn.core.sim.HierarchyVersion;
+import io.demlearn.core.experiment.Algorithm;
+import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
@@ -19,8 +19,8 @@ import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.LinkageRow;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.PipelinePolicy;
-import io.demlearn.schemas.convert.Experiment;
-import io.demlearn.schemas.convert.Hierarchies;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.schemas.registry.InMemorySchemaRegistry;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
@@ -59,8 +59,8 @@ class AggregatorTopologyTest {
   }
 
   static ExperimentSettings settings(int agents, int rounds, int reclusterEvery, double amplify) {
-    return new ExperimentSettings(Algorithm.DEMLEARN_P, ModelKind.MLR, "synthetic", null, null, agents, rounds, 1,
-        0.05, 10, 2, 0.002, 0.7, 2, reclusterEvery, amplify, 5, Metric.EUCLIDEAN, Linkage.AVERAGE, Weighting.AGENTS, 1);
+    return ExperimentSettings.builder().algorithm(Algorithm.DEMLEARN_P).dataset("synthetic").agents(agents)
+        .rounds(rounds).levels(2).reclusterEvery(reclusterEvery).amplify(amplify).threads(1).build();
   }
 
   final class Harness {
@@ -106,7 +106,7 @@ class AggregatorTopologyTest {
     ModelUpdate.Builder builder(String agent, int round, float[] params, int samples) {
       return ModelUpdate.newBuilder().setExperimentId(EXP).setRound(round).setHierarchyVersion(0)
           .setAgentId(agent).setTrainSamples(samples).setParameters(ParameterVectors.of(
-              io.demlearn.schemas.avro.ModelKind.MLR, params)).setTrainLoss(null).setProducedAtMs(0);
+              io.demlearn.schemas.avro.ModelKind.MLR, params)).setProducedAtMs(0);
     }
 
     Map<String, GroupModel> read() {
@@ -281,7 +281,7 @@ class AggregatorTopologyTest {
     for (int i = 0; i < 4; i++) {
       h.updates.pipeInput(AGENTS.get(i), ModelUpdate.newBuilder().setExperimentId(EXP).setRound(0).setHierarchyVersion(-1)
           .setAgentId(AGENTS.get(i)).setTrainSamples(1).setParameters(ParameterVectors.of(
-              io.demlearn.schemas.avro.ModelKind.MLR, v(i))).setTrainLoss(null).setProducedAtMs(0)
+              io.demlearn.schemas.avro.ModelKind.MLR, v(i))).setProducedAtMs(0)
           .setEvaluation(io.demlearn.schemas.avro.AgentEvaluation.newBuilder().setOwnCorrect(i).setOwnTotal(10)
               .setAllCorrect(2 * i).setAllTotal(40).build()).build());
     }

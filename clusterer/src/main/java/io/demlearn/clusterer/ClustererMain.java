@@ -1,9 +1,8 @@
 package io.demlearn.clusterer;
 
-import io.demlearn.schemas.convert.Experiment;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.service.ServiceProcess;
 import io.demlearn.schemas.serde.AvroSerdes;
-import io.demlearn.schemas.service.ServiceProcess;
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -16,12 +15,14 @@ public final class ClustererMain {
   private ClustererMain() {}
 
   public static void main(String[] args) {
-    ServiceProcess p = ServiceProcess.parse("ClustererMain", args, Map.of());
-    try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
-      Experiment experiment = p.experiment(serdes, 1, Duration.ofSeconds(60));
-      ClustererService service = new ClustererService(new ClustererService.Config(experiment, p.topics(), p.kafka(), serdes));
-      System.out.println("clusterer of experiment " + experiment.id() + " started");
-      ServiceProcess.runUntilTerminated(service, "clusterer");
-    }
+    System.exit(ServiceProcess.launch("ClustererMain", args, Map.of(), p -> {
+      try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
+        Experiment experiment = p.experiment(serdes, 1);
+        ClustererService service =
+            new ClustererService(new ClustererService.Config(experiment, p.topics(), p.kafka(), serdes));
+        System.out.println("clusterer of experiment " + experiment.id() + " started");
+        return p.runUntilStopped(service, "clusterer");
+      }
+    }));
   }
 }

@@ -89,8 +89,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return dataDir;
   }
 
-  /** The broker's configuration, as written to {@code server.properties}. */
-  Properties serverProperties() {
+  /** The configuration of a broker on these ports with its data in {@code dataDir}, as written to {@code server.properties}. */
+  static Properties serverProperties(Path dataDir, int port, int controllerPort) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
@@ -123,7 +123,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private void startup() {
     long t0 = System.nanoTime();
-    Properties props = serverProperties();
+    Properties props = serverProperties(dataDir, port, controllerPort);
     try {
       Files.createDirectories(dataDir);
       Path config = dataDir.resolve("server.properties");

@@ -16,6 +16,11 @@ public final class Ports {
    * others are held open, so they differ from each other and from the requested ones.
    */
   public static int[] resolve(int... requested) {
+    for (int p : requested) {
+      if (p < 0 || p > 65535) {
+        throw new IllegalArgumentException("port " + p + " is outside 0..65535");
+      }
+    }
     int[] out = requested.clone();
     java.util.List<ServerSocket> held = new java.util.ArrayList<>();
     try {

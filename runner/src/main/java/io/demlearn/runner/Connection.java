@@ -1,5 +1,6 @@
 package io.demlearn.runner;
 
+import io.demlearn.pipeline.clients.ClientSettings;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
@@ -25,15 +26,17 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 final class Connection implements AutoCloseable {
   private final Map<String, Object> kafka;
   private final Map<String, Object> registry;
+  private final Path clientConfigFile;
   private final EmbeddedKafkaBroker localBroker;
   private final LocalSchemaRegistry localRegistry;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
 
-  private Connection(Map<String, Object> kafka, Map<String, Object> registry,
+  private Connection(Map<String, Object> kafka, Map<String, Object> registry, Path clientConfigFile,
       EmbeddedKafkaBroker localBroker, LocalSchemaRegistry localRegistry) {
     this.kafka = kafka;
     this.registry = registry;
+    this.clientConfigFile = clientConfigFile;
     this.localBroker = localBroker;
     this.localRegistry = localRegistry;
     // SIGTERM or Ctrl-C: stop the local parts too, so that no registry process is left behind
@@ -44,14 +47,14 @@ final class Connection implements AutoCloseable {
   }
 
   static Connection open(ConnectionOptions options, Console console) {
-    ConnectionOptions.ClientSettings settings = options.clientSettings();
+    ClientSettings settings = options.clientSettings();
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
     Map<String, Object> registry = new HashMap<>(settings.registry());
     boolean needBroker = !kafka.containsKey("bootstrap.servers");
     boolean needRegistry = !registry.containsKey(SchemaRegistryConfig.URL);
     if (needBroker && needRegistry && useBackgroundStack(kafka, registry, console)) {
       checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
-      return new Connection(kafka, registry, null, null);
+      return new Connection(kafka, registry, options.clientConfig, null, null);
     }
     if (needBroker || needRegistry) {
       console.step("starting local " + (needBroker ? "Kafka broker (KRaft, in this process)" : "")
@@ -91,7 +94,7 @@ final class Connection implements AutoCloseable {
     if (!needBroker) {
       checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     }
-    return new Connection(kafka, registry, broker, localRegistry);
+    return new Connection(kafka, registry, options.clientConfig, broker, localRegistry);
   }
 
   /**
@@ -100,7 +103,7 @@ final class Connection implements AutoCloseable {
    * experiment.
    */
   static Connection openExisting(ConnectionOptions options, Console console, String command) {
-    ConnectionOptions.ClientSettings settings = options.clientSettings();
+    ClientSettings settings = options.clientSettings();
     Map<String, Object> kafka = new HashMap<>(settings.kafka());
     Map<String, Object> registry = new HashMap<>(settings.registry());
     if ((!kafka.containsKey("bootstrap.servers") || !registry.containsKey(SchemaRegistryConfig.URL))
@@ -110,7 +113,7 @@ final class Connection implements AutoCloseable {
           + " without them and without a running stack used a temporary broker whose log is gone");
     }
     checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
-    return new Connection(kafka, registry, null, null);
+    return new Connection(kafka, registry, options.clientConfig, null, null);
   }
 
   /** Fills in the missing addresses from the background stack, if it runs. */
@@ -161,6 +164,11 @@ final class Connection implements AutoCloseable {
 
   String registryUrl() {
     return registry.get(SchemaRegistryConfig.URL).toString();
+  }
+
+  /** The client-config file given (security settings), or null. */
+  Path clientConfigFile() {
+    return clientConfigFile;
   }
 
   boolean startedLocalParts() {

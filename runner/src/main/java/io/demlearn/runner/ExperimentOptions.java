@@ -1,87 +1,105 @@
 package io.demlearn.runner;
 
+import static io.demlearn.core.experiment.ExperimentDefaults.ALPHA;
+import static io.demlearn.core.experiment.ExperimentDefaults.ALPHA_MNIST;
+import static io.demlearn.core.experiment.ExperimentDefaults.AMPLIFY;
+import static io.demlearn.core.experiment.ExperimentDefaults.AMPLIFY_ROUNDS;
+import static io.demlearn.core.experiment.ExperimentDefaults.BATCH_SIZE;
+import static io.demlearn.core.experiment.ExperimentDefaults.LEARNING_RATE;
+import static io.demlearn.core.experiment.ExperimentDefaults.LEVELS;
+import static io.demlearn.core.experiment.ExperimentDefaults.LOCAL_EPOCHS;
+import static io.demlearn.core.experiment.ExperimentDefaults.MU_DEMLEARN_P;
+import static io.demlearn.core.experiment.ExperimentDefaults.MU_FEDPROX;
+import static io.demlearn.core.experiment.ExperimentDefaults.RECLUSTER_EVERY;
+import static io.demlearn.core.experiment.ExperimentDefaults.ROUNDS;
+import static io.demlearn.core.experiment.ExperimentDefaults.SEED;
+
 import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
+import io.demlearn.core.data.DataException;
 import io.demlearn.core.data.ImagePool;
+import io.demlearn.core.experiment.Algorithm;
+import io.demlearn.core.experiment.ExperimentDefaults;
+import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.model.ModelKind;
-import io.demlearn.core.sim.Algorithm;
-import io.demlearn.core.sim.ExperimentSettings;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * The experiment options shared by {@code simulate} and {@code run} (DESIGN.md section 7). Left
- * out, a setting takes the authors' default for the chosen algorithm and data set.
+ * The experiment options shared by {@code simulate} and {@code run}. An option left out takes its
+ * default from {@link ExperimentDefaults} (the authors' defaults, for the chosen algorithm and data
+ * set), which the help text shows.
  */
 final class ExperimentOptions {
-  @Option(names = "--algorithm", defaultValue = "demlearn-p", paramLabel = "A",
-      description = "demlearn, demlearn-p, fedavg, fedprox, local or centralised (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--algorithm", paramLabel = "A",
+      description = "demlearn, demlearn-p, fedavg, fedprox, local or centralised (default: demlearn-p).")
   String algorithm;
 
-  @Option(names = "--model", defaultValue = "mlr", paramLabel = "M", description = "mlr, mlp or cnn (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--model", paramLabel = "M", description = "mlr, mlp or cnn (default: mlr).")
   String model;
 
-  @Option(names = "--dataset", defaultValue = "auto", paramLabel = "D",
+  @Option(names = "--dataset", paramLabel = "D",
       description = "fashion-mnist, mnist or synthetic; auto: fashion-mnist if Debian's package dataset-fashion-mnist"
-          + " is installed (or --data-dir / --partition-file is given), else synthetic (default: ${DEFAULT-VALUE}).")
+          + " is installed (or --data-dir / --partition-file is given), else synthetic (default: auto).")
   String dataset;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "Directory of the IDX files (default: "
-      + "/usr/share/datasets/fashion-mnist).")
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Directory of the IDX files (default: " + ImagePool.DEBIAN_FASHION_MNIST_DIR + ").")
   Path dataDir;
 
   @Option(names = "--partition-file", paramLabel = "FILE",
-      description = "Load the agents' split from this file (e.g. ../shared/benchmarks/fmnist-50agents-seed1.json).")
+      description = "Load the agents' split from this file (e.g. bench/inputs/fmnist-50agents-seed1.json).")
   Path partitionFile;
 
-  @Option(names = "--agents", paramLabel = "N", description = "Agents (default: 50, or all of the partition file).")
+  @Option(names = "--agents", paramLabel = "N",
+      description = "Agents (default: " + ExperimentDefaults.AGENTS + ", or all of the partition file).")
   Integer agents;
 
-  @Option(names = "--rounds", defaultValue = "100", paramLabel = "R", description = "Global rounds (default: ${DEFAULT-VALUE}).")
-  int rounds;
+  @Option(names = "--rounds", paramLabel = "R", description = "Global rounds (default: " + ROUNDS + ").")
+  Integer rounds;
 
-  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Random seed (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Option(names = "--seed", paramLabel = "S", description = "Random seed (default: " + SEED + ").")
+  Long seed;
 
-  @Option(names = "--learning-rate", defaultValue = "0.05", paramLabel = "LR", description = "Local SGD step (default: ${DEFAULT-VALUE}).")
-  double learningRate;
+  @Option(names = "--learning-rate", paramLabel = "LR", description = "Local SGD step (default: " + LEARNING_RATE + ").")
+  Double learningRate;
 
-  @Option(names = "--batch-size", defaultValue = "10", paramLabel = "B", description = "Local batch size (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+  @Option(names = "--batch-size", paramLabel = "B", description = "Local batch size (default: " + BATCH_SIZE + ").")
+  Integer batchSize;
 
-  @Option(names = "--local-epochs", defaultValue = "2", paramLabel = "E", description = "Local epochs per round (default: ${DEFAULT-VALUE}).")
-  int localEpochs;
+  @Option(names = "--local-epochs", paramLabel = "E",
+      description = "Local epochs per round (default: " + LOCAL_EPOCHS + ").")
+  Integer localEpochs;
 
-  @Option(names = "--mu", paramLabel = "MU",
-      description = "Proximal weight (default: demlearn-p 0.002, fedprox 0.5 as the authors' code, else 0).")
+  @Option(names = "--mu", paramLabel = "MU", description = "Proximal weight (default: demlearn-p " + MU_DEMLEARN_P
+      + ", fedprox " + MU_FEDPROX + " as the authors' code, else 0).")
   Double mu;
 
-  @Option(names = "--alpha", paramLabel = "A", description = "Top-down mixing weight (default: 0.7; 0.6 for mnist).")
+  @Option(names = "--alpha", paramLabel = "A",
+      description = "Top-down mixing weight (default: " + ALPHA + "; " + ALPHA_MNIST + " for mnist).")
   Double alpha;
 
-  @Option(names = "--levels", defaultValue = "3", paramLabel = "K", description = "Group levels below the root (default: ${DEFAULT-VALUE}).")
-  int levels;
+  @Option(names = "--levels", paramLabel = "K", description = "Group levels below the root (default: " + LEVELS + ").")
+  Integer levels;
 
-  @Option(names = "--recluster-every", defaultValue = "1", paramLabel = "T",
-      description = "Rebuild the hierarchy every T rounds (default: ${DEFAULT-VALUE}).")
-  int reclusterEvery;
+  @Option(names = "--recluster-every", paramLabel = "T",
+      description = "Rebuild the hierarchy every T rounds (default: " + RECLUSTER_EVERY + ").")
+  Integer reclusterEvery;
 
-  @Option(names = "--amplify", defaultValue = "1.0", paramLabel = "F",
+  @Option(names = "--amplify", paramLabel = "F",
       description = "Multiply averaged models by F in the first --amplify-rounds rounds, at every level (the authors'"
-          + " code: 1.15, used for their figures); 1.0 is off (default: ${DEFAULT-VALUE}).")
-  double amplify;
+          + " code: 1.15, used for their figures); 1.0 is off (default: " + AMPLIFY + ").")
+  Double amplify;
 
-  @Option(names = "--amplify-rounds", defaultValue = "5", paramLabel = "N",
-      description = "Rounds (from 0) in which --amplify applies (default: ${DEFAULT-VALUE}).")
-  int amplifyRounds;
+  @Option(names = "--amplify-rounds", paramLabel = "N",
+      description = "Rounds (from 0) in which --amplify applies (default: " + AMPLIFY_ROUNDS + ").")
+  Integer amplifyRounds;
 
-  @Option(names = "--metric", defaultValue = "euclidean", paramLabel = "M", description = "euclidean or cosine (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--metric", paramLabel = "M", description = "euclidean or cosine (default: euclidean).")
   String metric;
 
-  @Option(names = "--linkage", defaultValue = "average", paramLabel = "L",
-      description = "average, single, complete or ward (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--linkage", paramLabel = "L", description = "average, single, complete or ward (default: average).")
   String linkage;
 
   @Option(names = "--weighting", paramLabel = "W",
@@ -94,43 +112,20 @@ final class ExperimentOptions {
   /** The settings these options describe, with the defaults filled in. */
   ExperimentSettings settings() {
     try {
-      Algorithm alg = Algorithm.parse(algorithm);
-      String ds = resolveDataset();
-      boolean fed = alg == Algorithm.FEDAVG || alg == Algorithm.FEDPROX;
-      return new ExperimentSettings(alg, ModelKind.parse(model), ds, dataDir, partitionFile,
-          agents != null ? agents : partitionFile != null ? countAgents(partitionFile) : 50, rounds, seed, learningRate,
-          batchSize, localEpochs, mu != null ? mu : alg.defaultMu(), alpha != null ? alpha : ds.equals("mnist") ? 0.6 : 0.7,
-          levels, reclusterEvery, amplify, amplifyRounds, Metric.parse(metric), Linkage.parse(linkage),
-          weighting != null ? Weighting.parse(weighting) : fed ? Weighting.SAMPLES : Weighting.AGENTS,
-          threads != null ? threads : Runtime.getRuntime().availableProcessors());
-    } catch (IllegalArgumentException e) {
+      return ExperimentSettings.builder()
+          .algorithm(algorithm == null ? null : Algorithm.parse(algorithm))
+          .model(model == null ? null : ModelKind.parse(model))
+          .dataset(dataset == null || dataset.equals("auto") ? null : dataset)
+          .dataDir(dataDir).partitionFile(partitionFile).agents(agents).rounds(rounds).seed(seed)
+          .learningRate(learningRate).batchSize(batchSize).localEpochs(localEpochs).mu(mu).alpha(alpha)
+          .levels(levels).reclusterEvery(reclusterEvery).amplify(amplify).amplifyRounds(amplifyRounds)
+          .metric(metric == null ? null : Metric.parse(metric))
+          .linkage(linkage == null ? null : Linkage.parse(linkage))
+          .weighting(weighting == null ? null : Weighting.parse(weighting))
+          .threads(threads)
+          .build();
+    } catch (IllegalArgumentException | DataException e) {
       throw new UserException(e.getMessage(), e);
-    }
-  }
-
-  private String resolveDataset() {
-    if (!dataset.equals("auto")) {
-      return dataset;
-    }
-    if (dataDir != null || partitionFile != null || Files.isDirectory(ImagePool.DEBIAN_FASHION_MNIST)) {
-      return "fashion-mnist";
-    }
-    return "synthetic";
-  }
-
-  private static int countAgents(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new UserException("partition file " + file + " does not exist");
-    }
-    try {
-      var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
-      var list = root.get("agents");
-      if (list == null || !list.isArray()) {
-        throw new UserException("partition file " + file + " has no \"agents\" array");
-      }
-      return list.size();
-    } catch (java.io.IOException e) {
-      throw new UserException("partition file " + file + " is not valid JSON: " + e.getMessage(), e);
     }
   }
 }

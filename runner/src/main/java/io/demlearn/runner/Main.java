@@ -1,5 +1,6 @@
 package io.demlearn.runner;
 
+import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.schemas.registry.SchemaRegistryException;
 import io.demlearn.schemas.topics.TopicAdmin;
 import io.demlearn.schemas.topics.TopicConflictException;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code demlearn} command line (DESIGN.md section 7). Option values come from the command
+ * The {@code demlearn} command line (the README lists its commands). Option values come from the command
  * line, else the environment, else a properties file, else the code's defaults ({@link
  * ConfigDefaults}).
  */
@@ -86,7 +87,7 @@ public final class Main {
     return e instanceof UserException || e instanceof TopicConflictException || e instanceof SchemaRegistryException
         || e instanceof TopicAdmin.KafkaOperationException || e instanceof KafkaException
         || e instanceof EmbeddedKafkaBroker.BrokerStartException || e instanceof LocalSchemaRegistry.RegistryStartException
-        || e instanceof IllegalArgumentException;
+        || e instanceof ExperimentLog.LogException || e instanceof IllegalArgumentException;
   }
 
   private static String explain(Throwable e) {

@@ -1,13 +1,15 @@
 package io.demlearn.runner;
 
+
+import io.demlearn.core.experiment.ExperimentDefaults;
 import io.demlearn.core.metrics.RoundMetrics;
-import io.demlearn.core.sim.HierarchyVersion;
+import io.demlearn.pipeline.clients.ExperimentLog;
+import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.schemas.avro.HierarchyAssignment;
-import io.demlearn.schemas.convert.Experiment;
-import io.demlearn.schemas.checks.HierarchyChecks;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.schemas.serde.AvroSerdes;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +31,7 @@ import picocli.CommandLine.Option;
 final class ReplayCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
 
-  @Option(names = "--experiment", required = true, paramLabel = "ID", description = "The experiment to replay.")
-  String experimentId;
+  @Mixin LogOptions logOptions;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<experiment id>-replay).")
   Path out;
@@ -38,19 +39,16 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace the results already in the output folder.")
   boolean overwrite;
 
-  @Option(names = "--read-timeout", defaultValue = "60", paramLabel = "SECONDS",
-      description = "Give up when a topic yields nothing for this long (default: ${DEFAULT-VALUE}).")
-  int readTimeoutSeconds;
-
   @Override
   public Integer call() {
+    String experimentId = logOptions.experimentId;
     RunOutput output = new RunOutput(out != null ? out : Path.of("runs", experimentId + "-replay"), overwrite);
     Console console = new Console(System.out);
     try (Connection conn = Connection.openExisting(connection, console, "replay");
         AvroSerdes serdes = new AvroSerdes(conn.registryConfig());
-        ExperimentLog log = new ExperimentLog(conn.kafkaConfig(), experimentId, Duration.ofSeconds(readTimeoutSeconds));
+        ExperimentLog log = new ExperimentLog(conn.kafkaConfig(), experimentId, logOptions.readTimeout());
         output) {
-      Experiment experiment = log.experiment(serdes);
+      Experiment experiment = log.experiment(serdes, ExperimentDefaults.threads());
       int rounds = experiment.settings().rounds();
       console.line("replaying experiment " + experimentId + ": " + experiment.settings().algorithm().label() + ", "
           + experiment.settings().model().label() + ", " + experiment.agentIds().size() + " agents, " + rounds
@@ -97,7 +95,7 @@ final class ReplayCommand implements Callable<Integer> {
       more.put("mode", "replay");
       more.put("bootstrapServers", conn.bootstrapServers());
       more.put("schemaRegistryUrl", conn.registryUrl());
-      more.put("pipeline", RunCommand.describe(experiment));
+      more.put("pipeline", experiment.describePolicy());
       more.put("roundsRecorded", recorded.size());
       output.open(experimentId, experiment.settings(), "as the experiment's spec names it", more);
       for (var m : recorded.values()) {

@@ -2,13 +2,10 @@ package io.demlearn.runner;
 
 import io.demlearn.core.data.DataException;
 import io.demlearn.core.metrics.RoundMetrics;
-import io.demlearn.core.sim.ExperimentData;
-import io.demlearn.core.sim.ExperimentSettings;
+import io.demlearn.core.experiment.ExperimentData;
+import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.sim.RoundState;
 import io.demlearn.core.sim.Simulator;
-import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code demlearn simulate}: an experiment in memory, with no Kafka; the reference the streaming
@@ -30,24 +26,13 @@ import picocli.CommandLine.Option;
 final class SimulateCommand implements Callable<Integer> {
   @Mixin ExperimentOptions experiment;
 
-  @Option(names = "--experiment", paramLabel = "ID", description = "Experiment id (default: <algorithm>-<date>-<time>).")
-  String experimentId;
-
-  @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<experiment id>).")
-  Path out;
-
-  @Option(names = "--overwrite", description = "Replace the results already in the output folder.")
-  boolean overwrite;
+  @Mixin OutputOptions outputOptions;
 
   @Override
   public Integer call() {
     ExperimentSettings settings = experiment.settings();
-    String id = experimentId != null ? experimentId : settings.algorithm().label() + "-"
-        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT));
-    if (!id.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,199}")) {
-      throw new UserException("experiment id '" + id + "' is not valid: use letters, digits, '-' or '_'");
-    }
-    RunOutput output = new RunOutput(out != null ? out : Path.of("runs", id), overwrite);
+    String id = outputOptions.id(settings.algorithm().label());
+    RunOutput output = outputOptions.output(id);
 
     Console console = new Console(System.out);
     console.line("DemLearn simulation " + id + ": " + settings.algorithm().label() + ", " + settings.model().label()

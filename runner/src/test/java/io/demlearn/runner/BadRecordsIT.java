@@ -1,5 +1,7 @@
 package io.demlearn.runner;
 
+import io.demlearn.pipeline.clients.ExperimentLog;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.demlearn.core.model.ModelKind;
@@ -9,10 +11,10 @@ import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
-import io.demlearn.schemas.convert.ExperimentSpecs;
+import io.demlearn.pipeline.records.ExperimentSpecs;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
-import io.demlearn.schemas.topics.ClientConfigs;
+import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;

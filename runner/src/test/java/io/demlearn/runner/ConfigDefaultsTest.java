@@ -32,9 +32,10 @@ class ConfigDefaultsTest {
   @Test
   void codeDefaultsApplyWhenNothingElseIsGiven() {
     RunCommand run = parse(Map.of());
-    assertThat(run.experiment.agents).isNull(); // resolved later: 50, or the partition file's count
-    assertThat(run.experiment.rounds).isEqualTo(100);
-    assertThat(run.experiment.seed).isEqualTo(1);
+    assertThat(run.experiment.agents).isNull(); // resolved by the settings: 50, or the partition file's count
+    assertThat(run.experiment.settings().agents()).isEqualTo(50);
+    assertThat(run.experiment.settings().rounds()).isEqualTo(100);
+    assertThat(run.experiment.settings().seed()).isEqualTo(1);
     assertThat(run.connection.bootstrapServers).isNull();
   }
 
@@ -43,7 +44,7 @@ class ConfigDefaultsTest {
     Path f = file("agents=7\nbootstrap-servers=file:9092\n");
     RunCommand run = parse(Map.of(), "--config", f.toString());
     assertThat(run.experiment.agents).isEqualTo(7);
-    assertThat(run.experiment.seed).isEqualTo(1);
+    assertThat(run.experiment.settings().seed()).isEqualTo(1);
     assertThat(run.connection.bootstrapServers).isEqualTo("file:9092");
   }
 
@@ -67,7 +68,7 @@ class ConfigDefaultsTest {
     RunCommand run = parse(Map.of("DEMLEARN_AGENTS", "9", "DEMLEARN_BOOTSTRAP_SERVERS", "env:9092"),
         "--config", f.toString(), "--agents", "11", "--bootstrap-servers", "cli:9092");
     assertThat(run.experiment.agents).isEqualTo(11);
-    assertThat(run.experiment.seed).isEqualTo(5);
+    assertThat(run.experiment.seed).isEqualTo(5L);
     assertThat(run.connection.bootstrapServers).isEqualTo("cli:9092");
   }
 

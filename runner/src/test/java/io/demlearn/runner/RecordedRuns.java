@@ -1,11 +1,13 @@
 package io.demlearn.runner;
 
+import io.demlearn.pipeline.clients.ExperimentLog;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.demlearn.core.sim.ExperimentData;
-import io.demlearn.core.sim.ExperimentSettings;
+import io.demlearn.core.experiment.ExperimentData;
+import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.sim.RoundState;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.schemas.ParameterVectors;

@@ -1,12 +1,14 @@
 package io.demlearn.runner;
 
+import io.demlearn.pipeline.clients.ExperimentLog;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
-import io.demlearn.schemas.topics.ClientConfigs;
+import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;

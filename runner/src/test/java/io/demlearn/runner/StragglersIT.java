@@ -1,5 +1,7 @@
 package io.demlearn.runner;
 
+import io.demlearn.pipeline.clients.ExperimentLog;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -64,7 +64,6 @@ public final class SampleRecords {
         .setAgentId(agentId)
         .setTrainSamples(73)
         .setParameters(ParameterVectors.of(ModelKind.MLR, params))
-        .setTrainLoss(0.4321)
         .setProducedAtMs(1_764_000_000_123L)
         .build();
   }

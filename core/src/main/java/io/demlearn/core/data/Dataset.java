@@ -21,17 +21,6 @@ public record Dataset(float[] features, int[] labels, int dim) {
     return labels.length;
   }
 
-  /** The rows at {@code indices}, in that order. */
-  public Dataset select(int[] indices) {
-    float[] x = new float[indices.length * dim];
-    int[] y = new int[indices.length];
-    for (int i = 0; i < indices.length; i++) {
-      System.arraycopy(features, indices[i] * dim, x, i * dim, dim);
-      y[i] = labels[indices[i]];
-    }
-    return new Dataset(x, y, dim);
-  }
-
   /** These rows followed by {@code other}'s. */
   public Dataset concat(Dataset other) {
     if (other.dim != dim) {

@@ -12,7 +12,10 @@ import java.util.List;
  */
 public final class ImagePool {
   /** Where Debian's package dataset-fashion-mnist puts its files. */
-  public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+  /** Where Debian's package {@code dataset-fashion-mnist} installs the IDX files. */
+  public static final String DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+
+  public static final Path DEBIAN_FASHION_MNIST = Path.of(DEBIAN_FASHION_MNIST_DIR);
 
   private final Path dir;
   private final IdxReader.Images trainImages;

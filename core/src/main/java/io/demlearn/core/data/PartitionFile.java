@@ -22,30 +22,15 @@ public final class PartitionFile {
   private PartitionFile() {}
 
   public static Partition read(Path file, ImagePool pool) {
-    if (!Files.isRegularFile(file)) {
-      throw new DataException("partition file " + file + " does not exist");
-    }
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(file.toFile());
-    } catch (IOException e) {
-      throw new DataException("partition file " + file + " is not valid JSON: " + e.getMessage(), e);
-    }
-    JsonNode agents = root.get("agents");
-    if (agents == null || !agents.isArray() || agents.isEmpty()) {
-      throw new DataException("partition file " + file + " has no \"agents\" array");
-    }
+    JsonNode root = readJson(file);
+    JsonNode agents = agents(file, root);
     String dataset = root.hasNonNull("dataset") ? root.get("dataset").asText() : "unknown";
     List<Partition.AgentPlan> plans = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     Set<String> used = new HashSet<>();
     for (int i = 0; i < agents.size(); i++) {
       JsonNode a = agents.get(i);
-      JsonNode idNode = a.get("id");
-      if (idNode == null || !idNode.isTextual() || idNode.asText().isBlank()) {
-        throw new DataException("partition file " + file + ": agent #" + i + " has no \"id\"");
-      }
-      String id = idNode.asText();
+      String id = id(file, a, i);
       if (!ids.add(id)) {
         throw new DataException("partition file " + file + ": agent id " + id + " appears twice");
       }
@@ -62,6 +47,43 @@ public final class PartitionFile {
       plans.add(new Partition.AgentPlan(id, List.copyOf(labels), train, test));
     }
     return new Partition(dataset, List.copyOf(plans));
+  }
+
+  /** The agents' ids in file order, without reading any sample. */
+  public static List<String> agentIds(Path file) {
+    JsonNode agents = agents(file, readJson(file));
+    List<String> ids = new ArrayList<>(agents.size());
+    for (int i = 0; i < agents.size(); i++) {
+      ids.add(id(file, agents.get(i), i));
+    }
+    return ids;
+  }
+
+  private static JsonNode readJson(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new DataException("partition file " + file + " does not exist");
+    }
+    try {
+      return new ObjectMapper().readTree(file.toFile());
+    } catch (IOException e) {
+      throw new DataException("partition file " + file + " is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode agents(Path file, JsonNode root) {
+    JsonNode agents = root.get("agents");
+    if (agents == null || !agents.isArray() || agents.isEmpty()) {
+      throw new DataException("partition file " + file + " has no \"agents\" array");
+    }
+    return agents;
+  }
+
+  private static String id(Path file, JsonNode agent, int index) {
+    JsonNode idNode = agent.get("id");
+    if (idNode == null || !idNode.isTextual() || idNode.asText().isBlank()) {
+      throw new DataException("partition file " + file + ": agent #" + index + " has no \"id\"");
+    }
+    return idNode.asText();
   }
 
   private static List<SampleRef> refs(Path file, String agent, String field, JsonNode node, ImagePool pool,

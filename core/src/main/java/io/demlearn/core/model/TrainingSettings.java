@@ -16,9 +16,4 @@ public record TrainingSettings(double learningRate, int batchSize, int epochs, d
       throw new IllegalArgumentException("mu must be >= 0, got " + mu);
     }
   }
-
-  /** This with another mu. */
-  public TrainingSettings withMu(double newMu) {
-    return new TrainingSettings(learningRate, batchSize, epochs, newMu);
-  }
 }

@@ -1,5 +1,8 @@
 package io.demlearn.core.sim;
 
+import io.demlearn.core.strategy.AgentStart;
+import io.demlearn.core.strategy.HierarchyVersion;
+
 import io.demlearn.core.cluster.Hierarchy;
 import java.util.List;
 import java.util.Map;

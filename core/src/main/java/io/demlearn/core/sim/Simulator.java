@@ -1,5 +1,10 @@
 package io.demlearn.core.sim;
 
+import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.strategy.AgentStart;
+import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.core.strategy.Strategy;
+
 import io.demlearn.core.Seeds;
 import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.data.AgentData;

@@ -1,5 +1,11 @@
 package io.demlearn.core.sim;
 
+import io.demlearn.core.experiment.Algorithm;
+import io.demlearn.core.experiment.ExperimentData;
+import io.demlearn.core.experiment.ExperimentDefaults;
+import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.metrics.MetricsJson;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,16 +14,18 @@ import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
 import io.demlearn.core.data.AgentData;
-import io.demlearn.core.model.ModelKind;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SimulatorTest {
   static ExperimentSettings settings(Algorithm algorithm, int agents, int rounds, int threads, double amplify) {
-    return new ExperimentSettings(algorithm, ModelKind.MLR, "synthetic", null, null, agents, rounds, 5, 0.05, 10, 2,
-        algorithm.defaultMu(), 0.7, 3, 1, amplify, 5, Metric.EUCLIDEAN, Linkage.AVERAGE,
-        algorithm == Algorithm.FEDAVG || algorithm == Algorithm.FEDPROX ? Weighting.SAMPLES : Weighting.AGENTS, threads);
+    return synthetic().algorithm(algorithm).agents(agents).rounds(rounds).threads(threads).amplify(amplify).build();
+  }
+
+  /** Five agents of the synthetic data set, seed 5, two rounds. */
+  static ExperimentSettings.Builder synthetic() {
+    return ExperimentSettings.builder().dataset("synthetic").seed(5L).agents(5).rounds(2).threads(1);
   }
 
   static List<String> run(ExperimentSettings s) {
@@ -73,23 +81,36 @@ class SimulatorTest {
 
   @Test
   void impossibleSettingsAreRefusedByName() {
-    assertThatThrownBy(() -> new ExperimentSettings(Algorithm.DEMLEARN, ModelKind.MLR, "synthetic", null, null, 5, 2, 1,
-        0.05, 10, 2, 0, 0.7, 3, 1, 1, 5, Metric.COSINE, Linkage.WARD, Weighting.AGENTS, 1))
+    assertThatThrownBy(() -> synthetic().algorithm(Algorithm.DEMLEARN).metric(Metric.COSINE).linkage(Linkage.WARD).build())
         .hasMessageContaining("--linkage ward needs --metric euclidean");
-    assertThatThrownBy(() -> new ExperimentSettings(Algorithm.DEMLEARN, ModelKind.MLR, "synthetic", null, null, 5, 2, 1,
-        0.05, 10, 2, 0.1, 0.7, 3, 1, 1, 5, Metric.EUCLIDEAN, Linkage.AVERAGE, Weighting.AGENTS, 1))
+    assertThatThrownBy(() -> synthetic().algorithm(Algorithm.DEMLEARN).mu(0.1).build())
         .hasMessageContaining("--mu 0.1 has no effect with --algorithm demlearn").hasMessageContaining("demlearn-p");
-    assertThatThrownBy(() -> new ExperimentSettings(Algorithm.FEDAVG, ModelKind.MLR, "cifar", null, null, 5, 2, 1,
-        0.05, 10, 2, 0, 0.7, 3, 1, 1, 5, Metric.EUCLIDEAN, Linkage.AVERAGE, Weighting.AGENTS, 1))
+    assertThatThrownBy(() -> synthetic().algorithm(Algorithm.FEDAVG).dataset("cifar").build())
         .hasMessageContaining("unknown --dataset 'cifar'");
-    assertThatThrownBy(() -> new ExperimentSettings(Algorithm.FEDAVG, ModelKind.MLR, "synthetic", null,
-        java.nio.file.Path.of("p.json"), 5, 2, 1, 0.05, 10, 2, 0, 0.7, 3, 1, 1, 5, Metric.EUCLIDEAN, Linkage.AVERAGE,
-        Weighting.AGENTS, 1)).hasMessageContaining("--partition-file").hasMessageContaining("synthetic");
-    assertThatThrownBy(() -> new ExperimentSettings(Algorithm.FEDAVG, ModelKind.MLR, "synthetic", null, null, 5, 2, 1,
-        -1, 10, 2, 0, 0.7, 3, 1, 1, 5, Metric.EUCLIDEAN, Linkage.AVERAGE, Weighting.AGENTS, 1))
-        .hasMessageContaining("learning rate");
-    assertThatThrownBy(() -> new ExperimentSettings(Algorithm.FEDAVG, ModelKind.MLR, "synthetic", null, null, 5, 2, 1,
-        0.05, 10, 2, 0, 1.5, 3, 1, 1, 5, Metric.EUCLIDEAN, Linkage.AVERAGE, Weighting.AGENTS, 1))
-        .hasMessageContaining("--alpha must be in [0, 1]");
+    assertThatThrownBy(() -> synthetic().partitionFile(java.nio.file.Path.of("p.json")).build())
+        .hasMessageContaining("--partition-file").hasMessageContaining("synthetic");
+    assertThatThrownBy(() -> synthetic().learningRate(-1.0).build()).hasMessageContaining("learning rate");
+  }
+
+  @Test
+  void defaultsFollowTheAlgorithmAndTheDataSet() {
+    ExperimentSettings demlearnP = synthetic().build();
+    assertThat(demlearnP.algorithm()).isEqualTo(Algorithm.DEMLEARN_P);
+    assertThat(demlearnP.mu()).isEqualTo(0.002);
+    assertThat(demlearnP.weighting()).isEqualTo(Weighting.AGENTS);
+    assertThat(demlearnP.alpha()).isEqualTo(0.7);
+    ExperimentSettings fedProx = synthetic().algorithm(Algorithm.FEDPROX).build();
+    assertThat(fedProx.mu()).isEqualTo(0.5);
+    assertThat(fedProx.weighting()).isEqualTo(Weighting.SAMPLES);
+    assertThat(synthetic().algorithm(Algorithm.DEMLEARN).build().mu()).isZero();
+    assertThat(synthetic().dataset("mnist").build().alpha()).isEqualTo(0.6);
+    // an explicit value wins over the default, and null means the default
+    assertThat(synthetic().algorithm(Algorithm.FEDAVG).weighting(Weighting.AGENTS).build().weighting())
+        .isEqualTo(Weighting.AGENTS);
+    assertThat(synthetic().alpha(null).rounds(null).build().rounds()).isEqualTo(ExperimentDefaults.ROUNDS);
+    // a copy changed in one setting keeps the others
+    ExperimentSettings changed = demlearnP.toBuilder().rounds(7).build();
+    assertThat(changed.rounds()).isEqualTo(7);
+    assertThat(changed.toBuilder().rounds(demlearnP.rounds()).build()).isEqualTo(demlearnP);
   }
 }

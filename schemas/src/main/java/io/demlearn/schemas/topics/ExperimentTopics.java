@@ -27,16 +27,25 @@ public record ExperimentTopics(String experimentId, int partitions, short replic
   private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,199}");
 
   public ExperimentTopics {
-    if (experimentId == null || !VALID_ID.matcher(experimentId).matches()) {
-      throw new IllegalArgumentException(
-          "experiment id '" + experimentId + "' is not valid: use 1-200 letters, digits, '-' or '_',"
-              + " starting with a letter or digit (it becomes part of topic names)");
-    }
+    checkId(experimentId);
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     }
     if (maxMessageBytes < 1024 * 1024) {
       throw new IllegalArgumentException("max message bytes must be at least 1 MiB, got " + maxMessageBytes);
+    }
+  }
+
+  /**
+   * Refuses an experiment id that cannot be part of topic names.
+   *
+   * @throws IllegalArgumentException saying what an id may hold
+   */
+  public static void checkId(String experimentId) {
+    if (experimentId == null || !VALID_ID.matcher(experimentId).matches()) {
+      throw new IllegalArgumentException(
+          "experiment id '" + experimentId + "' is not valid: use 1-200 letters, digits, '-' or '_',"
+              + " starting with a letter or digit (it becomes part of topic names)");
     }
   }
 

@@ -1,0 +1,304 @@
+package io.demlearn.worker;
+
+import io.demlearn.core.metrics.AgentScore;
+import io.demlearn.core.strategy.AgentStart;
+import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.core.strategy.Strategy;
+import io.demlearn.pipeline.checks.HierarchyChecks;
+import io.demlearn.pipeline.checks.UpdateChecks;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.ModelUpdates;
+import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.GroupModel;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntUnaryOperator;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * The rounds of the agents one worker hosts, with no Kafka in it: fed what the worker learns
+ * ({@link Event}: which partitions it holds, its agents' updates read back from the log,
+ * hierarchy versions, group models, finished trainings), it answers with what to do ({@link
+ * Command}: train an agent for a round from a given start, publish an update).
+ *
+ * <p>An agent is hosted while the worker holds the {@code model-updates} partition its id hashes
+ * to. Its state is its latest counted update (the aggregator's rule: an agent's updates count in
+ * round order, the first one per round). After an assignment every agent waits until the worker
+ * has read its partitions to their end ({@link CaughtUp}): then each continues from its latest
+ * update. An agent whose update of round r is known trains round r+1 once the hierarchy version in
+ * force for r and the group models of r on its path are known (or every group model the round
+ * has, under a straggler policy): it mixes them top-down into its start. Records that fail the
+ * pipeline's checks are skipped; of two different hierarchy versions for one round, the first
+ * counts. Group models and versions that no hosted agent needs any more are forgotten.
+ */
+final class AgentRounds {
+  /** Something the worker learnt. */
+  sealed interface Event permits Assigned, Revoked, UpdateRead, CaughtUp, HierarchyRead, GroupModelRead, Trained {}
+
+  /** The worker now holds these partitions of {@code model-updates} (and reads them from the start). */
+  record Assigned(Set<Integer> partitions) implements Event {}
+
+  /** The worker no longer holds these partitions. */
+  record Revoked(Set<Integer> partitions) implements Event {}
+
+  /** An update read back from one of the worker's partitions. */
+  record UpdateRead(String key, ModelUpdate update) implements Event {}
+
+  /** The worker's partitions are read to the end they had when assigned: its agents may go on. */
+  record CaughtUp() implements Event {}
+
+  record HierarchyRead(HierarchyAssignment hierarchy) implements Event {}
+
+  record GroupModelRead(GroupModel groupModel) implements Event {}
+
+  /** A training asked for by {@link Train} has finished. */
+  record Trained(Train training, float[] parameters, AgentScore score) implements Event {}
+
+  /** Something the worker must do. */
+  sealed interface Command permits Train, Publish {}
+
+  /**
+   * Evaluate an agent's start model, then train it for a round from the start model.
+   *
+   * @param agent the agent's index in the experiment
+   * @param hierarchyVersion the version the agent trains under (-1: none yet)
+   */
+  record Train(int agent, int round, int hierarchyVersion, AgentStart start) implements Command {}
+
+  /** Publish an agent's update. */
+  record Publish(ModelUpdate update) implements Command {}
+
+  private static final class Agent {
+    final int index;
+    int lastRound = -1;
+    float[] trained;
+    boolean training;
+    boolean recovering = true;
+
+    Agent(int index) {
+      this.index = index;
+    }
+  }
+
+  private final Experiment experiment;
+  private final Strategy strategy;
+  private final float[] initialModel;
+  private final int[] trainSamples;
+  private final int partitions;
+  private final LongSupplier clock;
+  private final UpdateChecks checks;
+  private final Map<String, Integer> indexOf = new HashMap<>();
+  private final Map<String, Agent> hosted = new HashMap<>();
+  /** Hosted agents by the round of their latest update. */
+  private final TreeMap<Integer, Set<Agent>> byLastRound = new TreeMap<>();
+  private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
+  private final TreeMap<Integer, Map<String, float[]>> groupModels = new TreeMap<>();
+  /** Per round, how many group models the aggregator wrote (when the records say). */
+  private final Map<Integer, Integer> groupsInRound = new HashMap<>();
+  private boolean caughtUp;
+
+  /**
+   * @param trainSamples per agent (in the experiment's order), its training samples
+   * @param partitions how many partitions {@code model-updates} has
+   * @param clock the time updates are stamped with, epoch milliseconds
+   */
+  AgentRounds(Experiment experiment, float[] initialModel, int[] trainSamples, int partitions, LongSupplier clock) {
+    this.experiment = experiment;
+    this.strategy = experiment.settings().strategy();
+    this.initialModel = initialModel;
+    this.trainSamples = trainSamples.clone();
+    this.partitions = partitions;
+    this.clock = clock;
+    this.checks = new UpdateChecks(experiment);
+    for (int i = 0; i < experiment.agentIds().size(); i++) {
+      indexOf.put(experiment.agentIds().get(i), i);
+    }
+  }
+
+  /** The partition an agent's updates go to (Kafka's default partitioner for string keys). */
+  static int partitionOf(String agentId, int partitions) {
+    return Utils.toPositive(Utils.murmur2(agentId.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /** How many agents are hosted now. */
+  int hostedAgents() {
+    return hosted.size();
+  }
+
+  /**
+   * Takes one event in; returns what to do now.
+   *
+   * @throws IllegalStateException if an agent's own training produced an update the pipeline
+   *     would refuse (training diverged, or the norm bound is too tight): the run cannot go on
+   */
+  List<Command> on(Event event) {
+    List<Command> out = new ArrayList<>();
+    if (event instanceof Assigned a) {
+      host(a.partitions());
+    } else if (event instanceof Revoked r) {
+      release(r.partitions());
+    } else if (event instanceof UpdateRead u) {
+      readBack(u.key(), u.update());
+    } else if (event instanceof CaughtUp) {
+      caughtUp = true;
+      hosted.values().forEach(a -> a.recovering = false);
+      hosted.values().forEach(a -> startIfReady(a, out));
+    } else if (event instanceof HierarchyRead h) {
+      HierarchyVersion hv = HierarchyChecks.usable(experiment, h.hierarchy(), versions);
+      if (hv != null) {
+        versions.put(hv.effectiveFromRound(), hv);
+        hosted.values().forEach(a -> startIfReady(a, out));
+      }
+    } else if (event instanceof GroupModelRead g) {
+      groupModel(g.groupModel(), out);
+    } else if (event instanceof Trained t) {
+      trained(t, out);
+    }
+    forgetOld();
+    return out;
+  }
+
+  private void host(Set<Integer> assigned) {
+    caughtUp = false;
+    for (String id : experiment.agentIds()) {
+      if (assigned.contains(partitionOf(id, partitions))) {
+        Agent a = hosted.computeIfAbsent(id, k -> {
+          Agent fresh = new Agent(indexOf.get(k));
+          index(fresh);
+          return fresh;
+        });
+        a.recovering = true; // read its partition again before it goes on
+      }
+    }
+  }
+
+  private void release(Set<Integer> revoked) {
+    hosted.values().removeIf(a -> {
+      boolean gone = revoked.contains(partitionOf(experiment.agentIds().get(a.index), partitions));
+      if (gone) {
+        unindex(a);
+      }
+      return gone;
+    });
+  }
+
+  /** An update of a hosted agent read back from its partition: its state if it follows on. */
+  private void readBack(String key, ModelUpdate u) {
+    Agent a = hosted.get(u.getAgentId());
+    if (a != null && checks.check(key, u) == null && UpdateChecks.followsOn(a.lastRound, u.getRound())) {
+      advance(a, u.getRound(), ParameterVectors.toFloats(u.getParameters()));
+    }
+  }
+
+  private void groupModel(GroupModel g, List<Command> out) {
+    if (!experiment.id().equals(g.getExperimentId())) {
+      return;
+    }
+    groupModels.computeIfAbsent(g.getRound(), k -> new HashMap<>())
+        .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+    if (g.getGroupsInRound() > 0) {
+      groupsInRound.put(g.getRound(), g.getGroupsInRound());
+    }
+    for (Agent a : List.copyOf(byLastRound.getOrDefault(g.getRound(), Set.of()))) {
+      startIfReady(a, out);
+    }
+  }
+
+  private void trained(Trained t, List<Command> out) {
+    Train training = t.training();
+    String id = experiment.agentIds().get(training.agent());
+    for (float v : t.parameters()) {
+      if (!Float.isFinite(v)) {
+        throw new IllegalStateException("agent " + id + "'s model holds " + v + " after round " + training.round()
+            + "'s local training: training diverged; try a smaller --learning-rate");
+      }
+    }
+    ModelUpdate update = ModelUpdates.of(experiment, id, training.round(), training.hierarchyVersion(),
+        trainSamples[training.agent()], t.parameters(), t.score(), clock.getAsLong());
+    UpdateChecks.Refusal refusal = checks.check(id, update);
+    if (refusal != null) {
+      // the aggregator would refuse it and the round would wait for this agent in vain
+      throw new IllegalStateException("agent " + id + "'s update for round " + training.round() + " would be refused ("
+          + refusal.reason() + "): " + refusal.detail() + "; is training diverging? (try a smaller --learning-rate, or"
+          + " raise --max-update-norm)");
+    }
+    out.add(new Publish(update));
+    Agent a = hosted.get(id);
+    if (a != null) {
+      a.training = false;
+      if (training.round() > a.lastRound) {
+        advance(a, training.round(), t.parameters());
+      }
+      startIfReady(a, out);
+    }
+  }
+
+  private void startIfReady(Agent a, List<Command> out) {
+    int round = a.lastRound + 1;
+    if (!caughtUp || a.recovering || a.training || round >= experiment.settings().rounds()) {
+      return;
+    }
+    AgentStart start;
+    int version;
+    if (a.lastRound < 0) {
+      start = strategy.initial(initialModel);
+      HierarchyVersion initial = strategy.initialHierarchy(experiment.agentIds().size());
+      version = initial == null ? -1 : initial.version();
+    } else {
+      HierarchyVersion hv = strategy.versionFor(a.lastRound, versions);
+      Map<String, float[]> raw = groupModels.get(a.lastRound);
+      if (hv == null || raw == null) {
+        return;
+      }
+      List<String> path = Strategy.pathOf(hv.tree(), a.index);
+      if (!raw.keySet().containsAll(path) && raw.size() < groupsInRound.getOrDefault(a.lastRound, Integer.MAX_VALUE)) {
+        return; // the models on its path are not all here, and the round may have them
+      }
+      start = strategy.next(a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), raw, path));
+      version = hv.version();
+    }
+    a.training = true;
+    out.add(new Train(a.index, round, version, start));
+  }
+
+  private void advance(Agent a, int round, float[] parameters) {
+    unindex(a);
+    a.lastRound = round;
+    a.trained = parameters;
+    index(a);
+  }
+
+  private void index(Agent a) {
+    byLastRound.computeIfAbsent(a.lastRound, k -> new HashSet<>()).add(a);
+  }
+
+  private void unindex(Agent a) {
+    Set<Agent> same = byLastRound.get(a.lastRound);
+    if (same != null && same.remove(a) && same.isEmpty()) {
+      byLastRound.remove(a.lastRound);
+    }
+  }
+
+  /** Group models of rounds every hosted agent is past, and versions no later round uses. */
+  private void forgetOld() {
+    if (byLastRound.isEmpty()) {
+      return;
+    }
+    int oldest = byLastRound.firstKey();
+    while (!groupModels.isEmpty() && groupModels.firstKey() < oldest) {
+      groupsInRound.remove(groupModels.pollFirstEntry().getKey());
+    }
+    while (versions.size() > 1 && versions.higherKey(versions.firstKey()) <= oldest) {
+      versions.pollFirstEntry(); // a later version is in force for every round still to come
+    }
+  }
+}

@@ -1,0 +1,279 @@
+package io.demlearn.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.demlearn.core.cluster.Dendrogram;
+import io.demlearn.core.cluster.Hierarchy;
+import io.demlearn.core.experiment.Algorithm;
+import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.metrics.AgentScore;
+import io.demlearn.core.strategy.AgentStart;
+import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.core.strategy.Strategy;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.GroupModels;
+import io.demlearn.pipeline.records.Hierarchies;
+import io.demlearn.pipeline.records.ModelUpdates;
+import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.worker.AgentRounds.Assigned;
+import io.demlearn.worker.AgentRounds.CaughtUp;
+import io.demlearn.worker.AgentRounds.Command;
+import io.demlearn.worker.AgentRounds.GroupModelRead;
+import io.demlearn.worker.AgentRounds.HierarchyRead;
+import io.demlearn.worker.AgentRounds.Publish;
+import io.demlearn.worker.AgentRounds.Revoked;
+import io.demlearn.worker.AgentRounds.Train;
+import io.demlearn.worker.AgentRounds.Trained;
+import io.demlearn.worker.AgentRounds.UpdateRead;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** An agent worker's rounds, fed events as the log would give them, without Kafka. */
+class AgentRoundsTest {
+  static final List<String> AGENTS = List.of("agent-000", "agent-001", "agent-002", "agent-003");
+  static final int[] SAMPLES = {10, 20, 30, 40};
+  static final int DIM = 7850;
+
+  final Experiment experiment = new Experiment("rounds-test", ExperimentSettings.builder()
+      .algorithm(Algorithm.DEMLEARN_P).dataset("synthetic").agents(4).rounds(3).levels(2).threads(1).build(), AGENTS,
+      Experiment.defaultPolicy());
+  final Strategy strategy = experiment.settings().strategy();
+  final float[] initial = filled(0.5f);
+  /** Agents 0 and 1 in one group, 2 and 3 in the other. */
+  final HierarchyVersion v0 = version(0, 0);
+
+  static float[] filled(float value) {
+    float[] p = new float[DIM];
+    Arrays.fill(p, value);
+    return p;
+  }
+
+  HierarchyVersion version(int version, int effectiveFromRound) {
+    Dendrogram d = new Dendrogram(4, List.of(new Dendrogram.Merge(0, 1, 1.0, 2), new Dendrogram.Merge(2, 3, 1.5, 2),
+        new Dendrogram.Merge(4, 5, 3.0, 4)));
+    return new HierarchyVersion(Hierarchy.fromDendrogram(d, 2), d, version, effectiveFromRound);
+  }
+
+  AgentRounds rounds(int partitions) {
+    return new AgentRounds(experiment, initial, SAMPLES, partitions, () -> 1234L);
+  }
+
+  /** Agent a's update of a round: every parameter a + round / 10. */
+  ModelUpdate update(int agent, int round) {
+    return ModelUpdates.of(experiment, AGENTS.get(agent), round, round == 0 ? -1 : 0, SAMPLES[agent],
+        filled(agent + round / 10f), new AgentScore(1, 2, 3, 4), 0);
+  }
+
+  /** The group models the aggregator computes for a round in which every agent reported. */
+  List<GroupModelRead> groupModels(int round) {
+    List<ModelUpdate> updates = new ArrayList<>();
+    for (int a = 0; a < AGENTS.size(); a++) {
+      updates.add(update(a, round));
+    }
+    return GroupModels.of(experiment, round, v0, AGENTS, updates, 0).stream().map(GroupModelRead::new).toList();
+  }
+
+  HierarchyRead hierarchy(HierarchyVersion hv) {
+    return new HierarchyRead(Hierarchies.toRecord(experiment.id(), hv, AGENTS, experiment.settings(), 0));
+  }
+
+  static List<Command> feed(AgentRounds rounds, List<? extends AgentRounds.Event> events) {
+    List<Command> out = new ArrayList<>();
+    events.forEach(e -> out.addAll(rounds.on(e)));
+    return out;
+  }
+
+  static List<Train> trainings(List<Command> commands) {
+    return commands.stream().filter(Train.class::isInstance).map(Train.class::cast).toList();
+  }
+
+  /** What the simulator gives agent a after a round: its trained model mixed with its generalised parent. */
+  AgentStart expectedStart(int agent, float[] trained, int round) {
+    Map<String, float[]> raw = new java.util.HashMap<>();
+    groupModels(round).forEach(g -> raw.put(g.groupModel().getGroupId(),
+        io.demlearn.schemas.ParameterVectors.toFloats(g.groupModel().getParameters())));
+    return strategy.next(agent, trained, v0.tree(), strategy.generalise(v0.tree(), raw, null));
+  }
+
+  @Test
+  void freshAgentsStartRoundZeroFromTheInitialModelOnceTheirPartitionIsRead() {
+    AgentRounds rounds = rounds(1);
+    assertThat(rounds.on(new Assigned(Set.of(0)))).isEmpty();
+    List<Train> started = trainings(rounds.on(new CaughtUp()));
+    assertThat(started).extracting(Train::agent).containsExactlyInAnyOrder(0, 1, 2, 3);
+    assertThat(started).allSatisfy(t -> {
+      assertThat(t.round()).isZero();
+      assertThat(t.hierarchyVersion()).isEqualTo(-1);
+      assertThat(t.start().startModel()).isSameAs(initial);
+      assertThat(t.start().proxTarget()).as("round 0 trains with plain SGD").isNull();
+    });
+  }
+
+  @Test
+  void recoveryFromTheLogContinuesEachAgentFromItsLatestUpdate() {
+    AgentRounds rounds = rounds(1);
+    rounds.on(new Assigned(Set.of(0)));
+    List<Command> whileRecovering = new ArrayList<>();
+    for (int a = 0; a < 4; a++) {
+      whileRecovering.addAll(rounds.on(new UpdateRead(AGENTS.get(a), update(a, 0))));
+    }
+    whileRecovering.addAll(rounds.on(hierarchy(v0)));
+    whileRecovering.addAll(feed(rounds, groupModels(0)));
+    assertThat(whileRecovering).as("nothing starts before the partition is read to its end").isEmpty();
+
+    List<Train> started = trainings(rounds.on(new CaughtUp()));
+    assertThat(started).extracting(Train::round).containsOnly(1);
+    assertThat(started).extracting(Train::hierarchyVersion).containsOnly(0);
+    Train agent2 = started.stream().filter(t -> t.agent() == 2).findFirst().orElseThrow();
+    AgentStart expected = expectedStart(2, filled(2f), 0);
+    assertThat(agent2.start().startModel()).containsExactly(expected.startModel());
+    assertThat(agent2.start().proxTarget()).containsExactly(expected.proxTarget());
+  }
+
+  @Test
+  void aHierarchyArrivingLateHoldsTheAgentsBackUntilItIsRead() {
+    AgentRounds rounds = rounds(1);
+    rounds.on(new Assigned(Set.of(0)));
+    for (int a = 0; a < 4; a++) {
+      rounds.on(new UpdateRead(AGENTS.get(a), update(a, 0)));
+    }
+    assertThat(rounds.on(new CaughtUp())).isEmpty();
+    assertThat(feed(rounds, groupModels(0))).as("group models without their hierarchy").isEmpty();
+    assertThat(trainings(rounds.on(hierarchy(v0)))).hasSize(4).extracting(Train::round).containsOnly(1);
+  }
+
+  @Test
+  void anAgentWaitsForEveryGroupModelOnItsPath() {
+    AgentRounds rounds = rounds(1);
+    rounds.on(new Assigned(Set.of(0)));
+    for (int a = 0; a < 4; a++) {
+      rounds.on(new UpdateRead(AGENTS.get(a), update(a, 0)));
+    }
+    rounds.on(new CaughtUp());
+    rounds.on(hierarchy(v0));
+    List<GroupModelRead> models = groupModels(0);
+    GroupModelRead root = models.stream().filter(g -> g.groupModel().getGroupId().equals(Hierarchy.ROOT))
+        .findFirst().orElseThrow();
+    GroupModelRead left = models.stream().filter(g -> g.groupModel().getGroupId().equals(v0.tree().parentOf(0)))
+        .findFirst().orElseThrow();
+    assertThat(rounds.on(root)).isEmpty();
+    assertThat(trainings(rounds.on(left))).as("agents 0 and 1 have their path; 2 and 3 wait")
+        .extracting(Train::agent).containsExactlyInAnyOrder(0, 1);
+  }
+
+  @Test
+  void aDuplicateOrConflictingUpdateOrHierarchyCountsOnceTheFirstOneRead() {
+    AgentRounds rounds = rounds(1);
+    rounds.on(new Assigned(Set.of(0)));
+    for (int a = 0; a < 4; a++) {
+      rounds.on(new UpdateRead(AGENTS.get(a), update(a, 0)));
+    }
+    ModelUpdate conflicting = update(2, 0);
+    conflicting.setParameters(io.demlearn.schemas.ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR,
+        filled(99f)));
+    rounds.on(new UpdateRead(AGENTS.get(2), conflicting));
+    rounds.on(new UpdateRead(AGENTS.get(2), update(2, 0)));
+    ModelUpdate otherExperiment = update(3, 1);
+    otherExperiment.setExperimentId("another");
+    rounds.on(new UpdateRead(AGENTS.get(3), otherExperiment));
+    rounds.on(new CaughtUp());
+    rounds.on(hierarchy(v0));
+    rounds.on(hierarchy(version(7, 0))); // another version for round 0: the first one read counts
+    List<Train> started = trainings(feed(rounds, groupModels(0)));
+    assertThat(started).extracting(Train::hierarchyVersion).containsOnly(0);
+    assertThat(started).extracting(Train::round).containsOnly(1);
+    Train agent2 = started.stream().filter(t -> t.agent() == 2).findFirst().orElseThrow();
+    assertThat(agent2.start().startModel()).containsExactly(expectedStart(2, filled(2f), 0).startModel());
+  }
+
+  @Test
+  void aFinishedTrainingIsPublishedAndTheAgentGoesOnWhenItsRoundIsAggregated() {
+    AgentRounds rounds = rounds(1);
+    rounds.on(new Assigned(Set.of(0)));
+    Train first = trainings(rounds.on(new CaughtUp())).get(0);
+    List<Command> after = rounds.on(new Trained(first, filled(first.agent()), new AgentScore(5, 6, 7, 8)));
+    assertThat(after).hasSize(1);
+    ModelUpdate published = ((Publish) after.get(0)).update();
+    assertThat(published.getAgentId()).isEqualTo(AGENTS.get(first.agent()));
+    assertThat(published.getRound()).isZero();
+    assertThat(published.getTrainSamples()).isEqualTo(SAMPLES[first.agent()]);
+    assertThat(published.getProducedAtMs()).isEqualTo(1234L);
+    assertThat(published.getEvaluation().getOwnCorrect()).isEqualTo(5);
+
+    rounds.on(hierarchy(v0));
+    List<Train> next = trainings(feed(rounds, groupModels(0)));
+    assertThat(next).as("only the agent whose round-0 update is known goes on")
+        .extracting(Train::agent, Train::round).containsExactly(org.assertj.core.groups.Tuple.tuple(first.agent(), 1));
+  }
+
+  @Test
+  void noAgentTrainsPastTheLastRound() {
+    AgentRounds rounds = rounds(1);
+    rounds.on(new Assigned(Set.of(0)));
+    for (int a = 0; a < 4; a++) {
+      rounds.on(new UpdateRead(AGENTS.get(a), update(a, 0)));
+      rounds.on(new UpdateRead(AGENTS.get(a), update(a, 1)));
+    }
+    rounds.on(new CaughtUp());
+    feed(rounds, List.of(hierarchy(v0), hierarchy(version(1, 1)), hierarchy(version(2, 2))));
+    List<Train> last = trainings(feed(rounds, groupModels(1)));
+    assertThat(last).extracting(Train::round).containsExactly(2, 2, 2, 2);
+    for (Train t : last) {
+      assertThat(rounds.on(new Trained(t, filled(t.agent()), new AgentScore(1, 1, 1, 1))))
+          .as("round 2 is the experiment's last: published, nothing more").hasSize(1);
+    }
+    assertThat(feed(rounds, groupModels(2))).isEmpty();
+  }
+
+  @Test
+  void takingOverAnotherWorkersAgentsRecoversThemWhileTheOthersWait() {
+    AgentRounds rounds = rounds(2);
+    int mine = AgentRounds.partitionOf(AGENTS.get(0), 2);
+    int other = 1 - mine;
+    List<Integer> myAgents = new ArrayList<>();
+    for (int a = 0; a < 4; a++) {
+      if (AgentRounds.partitionOf(AGENTS.get(a), 2) == mine) {
+        myAgents.add(a);
+      }
+    }
+    rounds.on(new Assigned(Set.of(mine)));
+    assertThat(trainings(rounds.on(new CaughtUp()))).extracting(Train::agent)
+        .containsExactlyInAnyOrderElementsOf(myAgents);
+
+    // the other worker died: its partition comes here, with its agents' round-0 updates in the log
+    assertThat(rounds.on(new Assigned(Set.of(mine, other)))).isEmpty();
+    for (int a = 0; a < 4; a++) {
+      if (!myAgents.contains(a)) {
+        rounds.on(new UpdateRead(AGENTS.get(a), update(a, 0)));
+      }
+    }
+    rounds.on(hierarchy(v0));
+    assertThat(feed(rounds, groupModels(0))).as("nothing starts while the new partition is read").isEmpty();
+    List<Train> resumed = trainings(rounds.on(new CaughtUp()));
+    assertThat(resumed).as("the agents taken over continue from round 1")
+        .allSatisfy(t -> assertThat(t.round()).isEqualTo(1)).extracting(Train::agent)
+        .doesNotContainAnyElementsOf(myAgents).hasSize(4 - myAgents.size());
+
+    // giving the partition back: a training still running is published, but its agent goes no further
+    Train running = resumed.get(0);
+    rounds.on(new Revoked(Set.of(other)));
+    List<Command> after = rounds.on(new Trained(running, filled(3f), new AgentScore(1, 1, 1, 1)));
+    assertThat(after).hasSize(1).allSatisfy(c -> assertThat(c).isInstanceOf(Publish.class));
+  }
+
+  @Test
+  void aDivergedTrainingStopsTheWorkerSayingWhy() {
+    AgentRounds rounds = rounds(1);
+    rounds.on(new Assigned(Set.of(0)));
+    Train first = trainings(rounds.on(new CaughtUp())).get(0);
+    float[] diverged = filled(1f);
+    diverged[17] = Float.NaN;
+    assertThatThrownBy(() -> rounds.on(new Trained(first, diverged, new AgentScore(0, 1, 0, 1))))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("diverged").hasMessageContaining("round 0");
+  }
+}

@@ -1,0 +1,309 @@
+package io.demlearn.audit;
+
+import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.core.strategy.Strategy;
+import io.demlearn.pipeline.checks.HierarchyChecks;
+import io.demlearn.pipeline.checks.UpdateChecks;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.GroupModels;
+import io.demlearn.schemas.avro.DeadLetter;
+import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.GroupModel;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.topics.ExperimentTopics;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Re-aggregates an experiment's recorded updates under its recorded hierarchies and checks that
+ * every recorded group model follows from them bit for bit, with no Kafka in it: fed the records
+ * of the experiment's topics with where they are ({@link #groupModel}, {@link #hierarchy}, {@link
+ * #update}, {@link #deadLetter}), it names the first record that does not follow ({@link #check}).
+ * {@link LogAudit} feeds it from a Kafka cluster.
+ *
+ * <p>The updates that count are chosen as every service chooses them: per agent, in log order,
+ * the first update per round that passes {@link UpdateChecks} and continues the agent's rounds. A
+ * group model names the agents it averaged; the audit recomputes the round from exactly those
+ * agents' counted updates and compares every field but the time it was produced. An update that
+ * counted but is in no group model of its round must have a {@code LATE} dead letter (a straggler
+ * policy closed the round without it), unless it comes after every update the aggregator averaged
+ * (it had not processed it yet); a round must average every agent, or a quorum under a straggler
+ * policy.
+ *
+ * <p>Records are kept without their parameters (a digest of a group model's), so that memory does
+ * not grow with the rounds; a round's updates are read again when it is checked.
+ */
+public final class Audit {
+  /** Records of one partition of a topic read again by offset: parameters are not kept in memory. */
+  public interface Refetch<T> extends BiFunction<Integer, NavigableSet<Long>, Map<Long, T>> {}
+
+  private final Experiment experiment;
+  private final UpdateChecks checks;
+  private final Map<Integer, Located<HierarchyAssignment>> hierarchyByVersion = new HashMap<>();
+  private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
+  private final Map<String, Integer> lastRound = new HashMap<>();
+  /** Counted updates by round, then agent. */
+  private final Map<Integer, Map<String, Located<ModelUpdate>>> counted = new HashMap<>();
+  private final Set<String> lateDeadLetters = new HashSet<>();
+  private final TreeMap<Integer, List<Located<GroupModel>>> groupModels = new TreeMap<>();
+  private Finding unreadable;
+  private int updatesRead;
+  private int updatesCounted;
+  private int deadLetters;
+  private int groupModelsRead;
+  private int lateUpdates;
+  private int unprocessed;
+  private int partialRound = -1;
+  /**
+   * Per partition of model-updates, how far the aggregator had processed it: the highest offset of
+   * an update some group model averaged or of a record it wrote a dead letter for.
+   */
+  private final Map<Integer, Long> aggregatedUpTo = new HashMap<>();
+
+  private final String updatesTopic;
+  private final Refetch<ModelUpdate> updatesAt;
+  private final GroupModelComparison comparison;
+
+  /**
+   * @param updatesAt reads updates of {@code model-updates} again by partition and offset
+   * @param groupModelsAt reads group models of {@code group-models} again by partition and offset
+   */
+  public Audit(Experiment experiment, Refetch<ModelUpdate> updatesAt, Refetch<GroupModel> groupModelsAt) {
+    this.experiment = experiment;
+    this.checks = new UpdateChecks(experiment);
+    this.updatesTopic = ExperimentTopics.of(experiment.id()).modelUpdates().name();
+    this.updatesAt = updatesAt;
+    this.comparison = new GroupModelComparison(groupModelsAt);
+  }
+
+  public void hierarchy(HierarchyAssignment h, ConsumerRecord<String, byte[]> r) {
+    HierarchyVersion hv = HierarchyChecks.usable(experiment, h, versions);
+    if (hv == null) {
+      return; // refused onto dead-letters by the aggregator, and skipped by every reader
+    }
+    hierarchyByVersion.putIfAbsent(hv.version(), Located.of(h, r));
+    versions.putIfAbsent(hv.effectiveFromRound(), hv);
+  }
+
+  public void update(ModelUpdate u, ConsumerRecord<String, byte[]> r) {
+    updatesRead++;
+    if (u == null || checks.check(r.key(), u) != null) {
+      return; // refused by the aggregator onto dead-letters
+    }
+    int last = lastRound.getOrDefault(u.getAgentId(), -1);
+    if (!UpdateChecks.followsOn(last, u.getRound())) {
+      return; // sent again, conflicting, or out of sequence: not counted
+    }
+    lastRound.put(u.getAgentId(), u.getRound());
+    u.setParameters(null); // read again when its round is checked
+    counted.computeIfAbsent(u.getRound(), k -> new HashMap<>()).put(u.getAgentId(), Located.of(u, r));
+    updatesCounted++;
+  }
+
+  public void deadLetter(DeadLetter d) {
+    if (d == null) {
+      return;
+    }
+    deadLetters++;
+    if (d.getSourceTopic().equals(updatesTopic)) {
+      // the aggregator wrote it: it had processed its partition up to there
+      aggregatedUpTo.merge(d.getSourcePartition(), d.getSourceOffset(), Math::max);
+    }
+    if (d.getReason() == DeadLetterReason.LATE) {
+      lateDeadLetters.add(d.getSourceTopic() + "/" + d.getSourcePartition() + "/" + d.getSourceOffset());
+    }
+  }
+
+  public void groupModel(GroupModel g, ConsumerRecord<String, byte[]> r) {
+    if (g == null) {
+      noteUnreadable(new Finding(r.topic() + " partition " + r.partition() + " offset " + r.offset(),
+          "not a readable group model"));
+      return;
+    }
+    if (experiment.id().equals(g.getExperimentId())) {
+      groupModelsRead++;
+      Located<GroupModel> at = Located.of(g, r);
+      comparison.remember(at);
+      g.setParameters(null);
+      groupModels.computeIfAbsent(g.getRound(), k -> new ArrayList<>()).add(at);
+    } else {
+      noteUnreadable(new Finding(Located.of(g, r).where(), "a group model of experiment '" + g.getExperimentId() + "'"));
+    }
+  }
+
+  private void noteUnreadable(Finding f) {
+    if (unreadable == null) {
+      unreadable = f;
+    }
+  }
+
+  public int hierarchyVersions() {
+    return hierarchyByVersion.size();
+  }
+
+  public int updatesRead() {
+    return updatesRead;
+  }
+
+  public int updatesCounted() {
+    return updatesCounted;
+  }
+
+  public int deadLetters() {
+    return deadLetters;
+  }
+
+  public int groupModelsRead() {
+    return groupModelsRead;
+  }
+
+  public int lateUpdates() {
+    return lateUpdates;
+  }
+
+  public int unprocessed() {
+    return unprocessed;
+  }
+
+  /** The newest round, left out because only part of it was committed when read; -1 if none. */
+  public int partialRound() {
+    return partialRound;
+  }
+
+  public int lastRound() {
+    return groupModels.isEmpty() ? -1 : groupModels.lastKey();
+  }
+
+  /** Null if every group model follows; else the first that does not (rounds in order). */
+  public Finding check() {
+    if (unreadable != null) {
+      return unreadable;
+    }
+    if (groupModels.isEmpty()) {
+      return new Finding(experiment.id(), "no group models are recorded: nothing to audit");
+    }
+    // the aggregator reads each partition of model-updates in order: it has processed every update
+    // below the last one it averaged, and written the dead letter of each it did not average
+    groupModels.forEach((round, recorded) -> recorded.forEach(g -> g.value().getMemberIds().forEach(m -> {
+      Located<ModelUpdate> u = counted.getOrDefault(round, Map.of()).get(m);
+      if (u != null) {
+        aggregatedUpTo.merge(u.partition(), u.offset(), Math::max);
+      }
+    })));
+    int last = groupModels.lastKey();
+    List<Located<GroupModel>> newest = groupModels.get(last);
+    if (newest.size() < newest.get(0).value().getGroupsInRound()) {
+      // a round's group models commit together, but their commit markers reach the partitions one
+      // by one: a read while the experiment runs can see part of the newest round
+      groupModels.remove(last);
+      partialRound = last;
+      if (groupModels.isEmpty()) {
+        return new Finding(experiment.id(), "only part of round " + last + "'s group models is committed yet: audit again");
+      }
+    }
+    for (int round = 0; round <= groupModels.lastKey(); round++) {
+      List<Located<GroupModel>> recorded = groupModels.get(round);
+      if (recorded == null) {
+        return new Finding("round " + round, "has no group models although round " + groupModels.lastKey() + " has");
+      }
+      Finding f = checkRound(round, recorded);
+      if (f != null) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  private Finding checkRound(int round, List<Located<GroupModel>> recorded) {
+    Strategy strategy = experiment.settings().strategy();
+    HierarchyVersion hv = strategy.versionFor(round, versions);
+    Located<GroupModel> first = recorded.get(0);
+    if (hv == null) {
+      return new Finding(first.where(), "round " + round + " has no hierarchy version in force");
+    }
+    List<String> agentIds = hierarchyByVersion.get(hv.version()).value().getAgentIds();
+    Set<String> present = new HashSet<>();
+    Set<String> agents = new HashSet<>(agentIds);
+    for (Located<GroupModel> g : recorded) {
+      for (String m : g.value().getMemberIds()) {
+        if (agents.contains(m)) {
+          present.add(m);
+        }
+      }
+    }
+    int needed = experiment.closesEarly() ? experiment.quorumOf(agentIds.size()) : agentIds.size();
+    if (present.size() < needed) {
+      return new Finding(first.where(), "round " + round + " averaged " + present.size() + " of " + agentIds.size()
+          + " agents, but the experiment's policy needs " + needed
+          + (experiment.closesEarly() ? " (its quorum)" : " (it has no straggler policy)"));
+    }
+    Map<String, Located<ModelUpdate>> ofRound = counted.getOrDefault(round, Map.of());
+    List<ModelUpdate> updates = new ArrayList<>(agentIds.size());
+    for (String agent : agentIds) {
+      Located<ModelUpdate> u = ofRound.get(agent);
+      if (present.contains(agent) && u == null) {
+        Located<GroupModel> naming = recorded.stream().filter(g -> g.value().getMemberIds().contains(agent)).findFirst()
+            .orElseThrow();
+        return new Finding(naming.where(), GroupModelComparison.describe(naming.value()) + " names agent " + agent
+            + " as a member, but no update of " + agent + " for round " + round + " counts");
+      }
+      if (!present.contains(agent) && u != null) {
+        if (lateDeadLetters.contains(u.topic() + "/" + u.partition() + "/" + u.offset())) {
+          lateUpdates++;
+        } else if (u.offset() > aggregatedUpTo.getOrDefault(u.partition(), -1L)) {
+          unprocessed++; // after everything the aggregator averaged: not processed (yet)
+        } else {
+          return new Finding(u.where(), "the update of agent " + agent + " for round " + round
+              + " counts, but no group model of the round averaged it and no LATE dead letter says why");
+        }
+      }
+    }
+    // the present agents' updates, read again with their parameters
+    Map<Integer, TreeSet<Long>> offsets = new HashMap<>();
+    present.forEach(agent -> offsets.computeIfAbsent(ofRound.get(agent).partition(), k -> new TreeSet<>())
+        .add(ofRound.get(agent).offset()));
+    Map<Integer, Map<Long, ModelUpdate>> full = new HashMap<>();
+    offsets.forEach((partition, at) -> full.put(partition, updatesAt.apply(partition, at)));
+    for (String agent : agentIds) {
+      Located<ModelUpdate> u = present.contains(agent) ? ofRound.get(agent) : null;
+      ModelUpdate update = u == null ? null : full.get(u.partition()).get(u.offset());
+      if (u != null && (update == null || !agent.equals(update.getAgentId()) || update.getRound() != round)) {
+        return new Finding(u.where(), "the update of agent " + agent + " for round " + round + " cannot be read again");
+      }
+      updates.add(update);
+    }
+    Map<String, GroupModel> expected = new HashMap<>();
+    for (GroupModel g : GroupModels.of(experiment, round, hv, agentIds, updates, 0L)) {
+      expected.put(g.getGroupId(), g);
+    }
+    Set<String> seen = new HashSet<>();
+    for (Located<GroupModel> got : recorded) {
+      GroupModel g = got.value();
+      GroupModel want = expected.get(g.getGroupId());
+      String problem = want == null
+          ? "group " + g.getGroupId() + " has no members present in round " + round + " under hierarchy version "
+              + hv.version()
+          : comparison.difference(got, want);
+      if (problem != null) {
+        return new Finding(got.where(), GroupModelComparison.describe(g) + ": " + problem);
+      }
+      seen.add(g.getGroupId());
+    }
+    for (String group : expected.keySet()) {
+      if (!seen.contains(group)) {
+        return new Finding("round " + round, "group " + group + " has no group model although its members reported");
+      }
+    }
+    return null;
+  }
+}

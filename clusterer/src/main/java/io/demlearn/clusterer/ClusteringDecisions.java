@@ -1,0 +1,157 @@
+package io.demlearn.clusterer;
+
+import io.demlearn.core.model.Model;
+import io.demlearn.core.sim.Simulator;
+import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.core.strategy.Strategy;
+import io.demlearn.pipeline.checks.HierarchyChecks;
+import io.demlearn.pipeline.checks.UpdateChecks;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The clusterer's decisions, with no Kafka in it: fed what it reads ({@link Event}: the versions
+ * it published before a restart, the agents' updates, the passing of time), it answers with the
+ * hierarchy versions to publish, in order.
+ *
+ * <p>It uses the updates the aggregator counts ({@link UpdateChecks}: each agent's first update
+ * per round, in round order; records that fail a check are skipped). In a round that rebuilds the
+ * tree (DemLearn: every T rounds) it clusters the agents' trained models once all have reported,
+ * or, under a straggler policy, once the policy's timeout has passed since the round's first
+ * update and a quorum has reported: an agent missing then is placed by its latest earlier model
+ * (the initial model before its first update). Clustering is deterministic, so a restarted
+ * clusterer that decides a round again publishes the same version.
+ */
+final class ClusteringDecisions {
+  /** Something the clusterer read, or the time passing. */
+  sealed interface Event permits Published, RecoveryDone, UpdateRead, Tick {}
+
+  /** A version on {@code hierarchy-assignments}, read back before any update (after a restart). */
+  record Published(HierarchyAssignment hierarchy) implements Event {}
+
+  /** Every version published before has been read back: decide what must exist before round 0. */
+  record RecoveryDone() implements Event {}
+
+  record UpdateRead(String key, ModelUpdate update) implements Event {}
+
+  /** Time has passed: a straggler policy may close a round now. */
+  record Tick() implements Event {}
+
+  private final Experiment experiment;
+  private final Strategy strategy;
+  private final UpdateChecks checks;
+  private final LongSupplier clock;
+  private final int agents;
+  private final Map<String, Integer> lastRound = new HashMap<>();
+  /** Rounds to decide: per round, the agents' trained models so far. */
+  private final TreeMap<Integer, Map<String, float[]>> pending = new TreeMap<>();
+  /** Under a straggler policy: when each pending round's first update was read, and each agent's latest model. */
+  private final Map<Integer, Long> firstSeenAt = new HashMap<>();
+  private final Map<String, float[]> latestOf = new HashMap<>();
+  private HierarchyVersion latest;
+  private float[] initialModel;
+
+  /** @param clock the time, in milliseconds, for the straggler policy's timeout */
+  ClusteringDecisions(Experiment experiment, LongSupplier clock) {
+    this.experiment = experiment;
+    this.strategy = experiment.settings().strategy();
+    this.checks = new UpdateChecks(experiment);
+    this.clock = clock;
+    this.agents = experiment.agentIds().size();
+  }
+
+  /** Takes one event in; returns the versions to publish now, in order. */
+  List<HierarchyVersion> on(Event event) {
+    List<HierarchyVersion> out = new ArrayList<>();
+    if (event instanceof Published p) {
+      HierarchyVersion hv = p.hierarchy() == null ? null : HierarchyChecks.check(experiment, p.hierarchy()).version();
+      if (hv != null && (latest == null || hv.version() > latest.version())) {
+        latest = hv;
+      }
+    } else if (event instanceof RecoveryDone) {
+      HierarchyVersion initial = strategy.initialHierarchy(agents);
+      if (latest == null && initial != null) {
+        publish(initial, out);
+      }
+    } else if (event instanceof UpdateRead u) {
+      accept(u.key(), u.update());
+      decide(out);
+    } else if (event instanceof Tick) {
+      decide(out);
+    }
+    return out;
+  }
+
+  private void accept(String key, ModelUpdate u) {
+    if (checks.check(key, u) != null) {
+      return; // the aggregator refuses it onto dead-letters
+    }
+    String agent = u.getAgentId();
+    int round = u.getRound();
+    if (!UpdateChecks.followsOn(lastRound.getOrDefault(agent, -1), round)) {
+      return; // not counted: sent again, conflicting, or skipping rounds
+    }
+    lastRound.put(agent, round);
+    boolean decidedBefore = latest != null && round <= latest.effectiveFromRound() && strategy.rebuildsIn(round);
+    boolean toDecide = strategy.rebuildsIn(round) || (latest == null && round == 0);
+    if (!experiment.closesEarly() && (decidedBefore || !toDecide)) {
+      return;
+    }
+    float[] model = ParameterVectors.toFloats(u.getParameters());
+    if (experiment.closesEarly()) {
+      latestOf.put(agent, model);
+    }
+    if (decidedBefore || !toDecide) {
+      return;
+    }
+    pending.computeIfAbsent(round, r -> new HashMap<>()).put(agent, model);
+    firstSeenAt.putIfAbsent(round, clock.getAsLong());
+  }
+
+  private void decide(List<HierarchyVersion> out) {
+    while (!pending.isEmpty()) {
+      Map.Entry<Integer, Map<String, float[]>> first = pending.firstEntry();
+      int round = first.getKey();
+      Map<String, float[]> got = first.getValue();
+      if (got.size() < agents && !closesEarly(round, got.size())) {
+        return;
+      }
+      List<float[]> trained = new ArrayList<>(agents);
+      for (String id : experiment.agentIds()) {
+        float[] model = got.getOrDefault(id, latestOf.get(id));
+        trained.add(model != null ? model : initialModel());
+      }
+      HierarchyVersion hv = strategy.hierarchy(round, trained, latest);
+      if (hv != null && hv != latest) {
+        publish(hv, out);
+      }
+      pending.pollFirstEntry();
+      firstSeenAt.remove(round);
+    }
+  }
+
+  private void publish(HierarchyVersion hv, List<HierarchyVersion> out) {
+    out.add(hv);
+    latest = hv;
+  }
+
+  private boolean closesEarly(int round, int present) {
+    return experiment.closesEarly() && present >= experiment.quorumOf(agents)
+        && clock.getAsLong() - firstSeenAt.get(round) >= experiment.policy().getStragglerTimeoutMs();
+  }
+
+  private float[] initialModel() {
+    if (initialModel == null) {
+      initialModel = Simulator.initialModel(Model.of(experiment.settings().model()), experiment.settings().seed());
+    }
+    return initialModel;
+  }
+}

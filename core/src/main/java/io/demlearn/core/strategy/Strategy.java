@@ -1,0 +1,98 @@
+package io.demlearn.core.strategy;
+
+import io.demlearn.core.cluster.Hierarchy;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One federated learning algorithm, split along the services that run it, so that the simulator
+ * and the streaming pipeline compute every number with the same code: the clusterer decides the
+ * {@link #hierarchy}, the aggregator computes raw group models ({@link #aggregate}), and each agent
+ * works out its next start from its trained model and the group models on its path ({@link
+ * #generalise}, {@link #next}). Implementations are immutable.
+ */
+public interface Strategy {
+  /**
+   * The hierarchy that aggregates round {@code round}, given the models trained in it, or null for
+   * no aggregation (local training).
+   *
+   * @param previous the version in force before this round, or null in round 0
+   */
+  HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous);
+
+  /**
+   * Raw group models of round {@code round}, by group id, summed in the hierarchy's fixed order.
+   *
+   * @param trained per agent, its trained model, or null if it did not report in time (then it is
+   *     left out, and so is a group with no member that reported)
+   */
+  Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples);
+
+  /**
+   * Group models as agents and the metrics use them (DemLearn: generalised top-down, the root as
+   * aggregated). A group missing from {@code raw} (no member reported in time) takes its parent's
+   * generalised model.
+   *
+   * @param wanted the groups needed (with their ancestors), or null for all
+   */
+  Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted);
+
+  /** An agent's next start, from the model it trained and the generalised models (at least its parent's). */
+  AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised);
+
+  /** Before round 0: the common initial model for everything. */
+  default AgentStart initial(float[] initialModel) {
+    return new AgentStart(initialModel, initialModel, null);
+  }
+
+  /**
+   * Group models that exist before round 0 (FedAvg's global model is the initial model), or an
+   * empty map.
+   */
+  default Map<String, float[]> initialGroups(float[] initialModel) {
+    return Map.of();
+  }
+
+  /** The hierarchy before round 0, or null. */
+  default HierarchyVersion initialHierarchy(int agents) {
+    return null;
+  }
+
+  /** The Amplify factor applied to round {@code round}'s group models (1.0: none). */
+  default double amplifyIn(int round, HierarchyVersion hierarchy) {
+    return 1.0;
+  }
+
+  /** Whether the hierarchy is rebuilt in {@code round} (a new version takes effect from it). */
+  default boolean rebuildsIn(int round) {
+    return false;
+  }
+
+  /**
+   * The version that aggregates {@code round}, among the versions known so far (by the round they
+   * take effect from), or null if it is not known yet: the one that takes effect in that round if
+   * the hierarchy is rebuilt then, else the latest earlier one.
+   */
+  default HierarchyVersion versionFor(int round, java.util.NavigableMap<Integer, HierarchyVersion> byEffectiveRound) {
+    if (rebuildsIn(round)) {
+      return byEffectiveRound.get(round);
+    }
+    java.util.Map.Entry<Integer, HierarchyVersion> e = byEffectiveRound.floorEntry(round);
+    return e == null ? null : e.getValue();
+  }
+
+  /** Whether every agent trains on its own data (false: one model on the union of all data). */
+  default boolean federated() {
+    return true;
+  }
+
+  /** The parent of an agent and all its ancestors, for {@link #generalise}. */
+  static List<String> pathOf(Hierarchy tree, int agent) {
+    List<String> path = new java.util.ArrayList<>();
+    for (String g = tree.parentOf(agent); g != null; g = tree.group(g).parentId()) {
+      path.add(g);
+    }
+    return path;
+  }
+}

@@ -1,0 +1,127 @@
+package io.demlearn.pipeline.checks;
+
+import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.avro.ParameterVector;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.ExperimentSpecs;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What makes a decoded model update usable, one rule set for every service that reads updates (the
+ * aggregator refuses the others onto {@code dead-letters}; the clusterer and the agent workers skip
+ * them), so that all of them use the same updates:
+ *
+ * <ul>
+ *   <li>each record on its own ({@link #check}): the experiment's id, a round in {@code [0,
+ *       rounds)}, an agent of the experiment, at least one training sample, the experiment's model
+ *       kind and dimension, finite parameters, a Euclidean norm within the policy's bound;
+ *   <li>in an agent's sequence ({@link #followsOn}): an agent reports its rounds in order, so an
+ *       update counts only if its round is the one after the agent's last counted update. A
+ *       second update for a round already counted, or one that skips rounds, is not used.
+ * </ul>
+ */
+public final class UpdateChecks {
+  /** Why an update is refused. */
+  public record Refusal(DeadLetterReason reason, String detail) {}
+
+  private final Experiment experiment;
+  private final io.demlearn.schemas.avro.ModelKind kind;
+  private final int dimension;
+  private final Set<String> agents;
+
+  public UpdateChecks(Experiment experiment) {
+    this.experiment = experiment;
+    this.kind = ExperimentSpecs.toAvro(experiment.settings().model());
+    this.dimension = experiment.settings().model().dimension();
+    this.agents = new HashSet<>(experiment.agentIds());
+  }
+
+  /**
+   * Null if the update passes every check on its own, else the first it fails.
+   *
+   * @param key the record's key, which must be the update's agent id (it decides the partition,
+   *     and so the order in which an agent's updates are read)
+   */
+  public Refusal check(String key, ModelUpdate u) {
+    if (!experiment.id().equals(u.getExperimentId())) {
+      return new Refusal(DeadLetterReason.WRONG_EXPERIMENT,
+          "an update of experiment '" + u.getExperimentId() + "' on the topics of experiment '" + experiment.id() + "'");
+    }
+    if (!u.getAgentId().equals(key)) {
+      return new Refusal(DeadLetterReason.KEY_MISMATCH, "key '" + key + "' is not the update's agent id '" + u.getAgentId() + "'");
+    }
+    int rounds = experiment.settings().rounds();
+    if (u.getRound() < 0 || u.getRound() >= rounds) {
+      return new Refusal(DeadLetterReason.ROUND_OUT_OF_RANGE,
+          "round " + u.getRound() + " is outside the experiment's rounds 0.." + (rounds - 1));
+    }
+    if (!agents.contains(u.getAgentId())) {
+      return new Refusal(DeadLetterReason.UNKNOWN_MEMBER,
+          "agent '" + u.getAgentId() + "' is not one of the experiment's " + agents.size() + " agents");
+    }
+    if (u.getTrainSamples() < 1) {
+      return new Refusal(DeadLetterReason.INVALID_SAMPLES, u.getTrainSamples() + " training samples: an update is trained on"
+          + " at least one (the number weighs it in sample-weighted averages)");
+    }
+    ParameterVector p = u.getParameters();
+    if (p.getModelKind() != kind || p.getDimension() != dimension) {
+      return new Refusal(DeadLetterReason.VECTOR_MISMATCH, "parameters of a " + p.getModelKind() + " with "
+          + p.getDimension() + " values; the experiment's " + kind + " has " + dimension);
+    }
+    if (p.getValues().remaining() != 4 * dimension) {
+      return new Refusal(DeadLetterReason.VECTOR_MISMATCH,
+          p.getValues().remaining() + " parameter bytes for " + dimension + " float32 values");
+    }
+    FloatBuffer values = p.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    double sumOfSquares = 0;
+    for (int k = 0; k < dimension; k++) {
+      float v = values.get(k);
+      if (!Float.isFinite(v)) {
+        return new Refusal(DeadLetterReason.NON_FINITE, "parameter " + k + " is " + v);
+      }
+      sumOfSquares += (double) v * v;
+    }
+    double norm = Math.sqrt(sumOfSquares);
+    if (norm > experiment.policy().getMaxUpdateNorm()) {
+      return new Refusal(DeadLetterReason.NORM_BOUND, String.format(Locale.ROOT,
+          "parameter norm %.6g exceeds the bound %.6g (--max-update-norm)", norm, experiment.policy().getMaxUpdateNorm()));
+    }
+    return null;
+  }
+
+  /**
+   * Whether an update for {@code round} continues an agent whose last counted update was for
+   * {@code lastRound} (-1: none yet).
+   */
+  public static boolean followsOn(int lastRound, int round) {
+    return round == lastRound + 1;
+  }
+
+  /**
+   * A digest of an update's content, the time it was produced aside: two updates of an agent for
+   * a round with the same digest are one update sent twice (it counts once); different digests
+   * are a conflict.
+   */
+  public static byte[] digest(ModelUpdate u) {
+    java.security.MessageDigest md;
+    try {
+      md = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+    ByteBuffer head = ByteBuffer.allocate(16);
+    head.putInt(u.getRound()).putInt(u.getHierarchyVersion()).putInt(u.getTrainSamples())
+        .putInt(u.getParameters().getDimension());
+    md.update(head.array());
+    md.update(u.getAgentId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    md.update(u.getParameters().getValues().duplicate());
+    md.update(String.valueOf(u.getEvaluation()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return md.digest();
+  }
+}

@@ -1,0 +1,248 @@
+package io.demlearn.pipeline.service;
+
+import io.demlearn.pipeline.clients.ClientSettings;
+import io.demlearn.pipeline.clients.ExperimentLog;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.topics.ExperimentTopics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.ToIntFunction;
+
+/**
+ * What every service process starts from: its command line ({@code --experiment ID
+ * --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]} and the
+ * service's own options; with {@code --parent-pid} it stops when that process ends), the
+ * experiment as its spec on the {@code experiments} topic describes it, the experiment's topics as
+ * they exist, and a SIGTERM hook that closes the service cleanly.
+ *
+ * <p>It never ends the process itself: a service's {@code main} calls {@link #launch}, which
+ * returns the exit code for {@code main} to exit with: 0 after a clean stop, 1 when the service
+ * failed or cannot start (the problem printed), 2 for a wrong command line (with the usage).
+ */
+public final class ServiceProcess {
+  private static final List<String> REQUIRED = List.of("experiment", "bootstrap-servers", "schema-registry-url");
+  private static final List<String> OPTIONAL = List.of("client-config", "parent-pid");
+  /** How long a service waits for its experiment's spec to appear. */
+  private static final Duration SPEC_WAIT = Duration.ofSeconds(60);
+
+  private final String name;
+  private final String usage;
+  private final Map<String, String> options;
+  private ClientSettings clients;
+  private volatile boolean parentGone;
+  private volatile LoopService running;
+
+  private ServiceProcess(String name, String usage, Map<String, String> options) {
+    this.name = name;
+    this.usage = usage;
+    this.options = options;
+  }
+
+  /** The service cannot run: why, and the exit code to end the process with. */
+  public static final class StartFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int exitCode;
+
+    StartFailure(int exitCode, String message) {
+      super(message);
+      this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+      return exitCode;
+    }
+  }
+
+  /**
+   * Parses a service's command line and runs {@code body} with it; returns the exit code for the
+   * service's {@code main} to exit with.
+   *
+   * @param mainClass the main class's simple name, for the usage line
+   * @param own the service's own options ({@code --name VALUE}), with their usage text
+   * @param body starts the service (usually ending with {@link #runUntilStopped}) and returns the exit code
+   */
+  public static int launch(String mainClass, String[] args, Map<String, String> own, ToIntFunction<ServiceProcess> body) {
+    try {
+      return body.applyAsInt(parse(mainClass, args, own));
+    } catch (StartFailure e) {
+      System.err.println(e.exitCode() == 0 ? e.getMessage() : "error: " + e.getMessage());
+      return e.exitCode();
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      System.err.println("error: " + mainClass + " cannot start: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  static ServiceProcess parse(String mainClass, String[] args, Map<String, String> own) {
+    StringBuilder usage = new StringBuilder("usage: " + mainClass
+        + " --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]"
+        + " [--parent-pid PID]");
+    own.forEach((option, text) -> usage.append(" [--").append(option).append(' ').append(text).append(']'));
+    Map<String, String> options = new LinkedHashMap<>();
+    ServiceProcess p = new ServiceProcess(mainClass, usage.toString(), options);
+    for (int i = 0; i < args.length; i += 2) {
+      String option = args[i].startsWith("--") ? args[i].substring(2) : null;
+      if (option == null || (!REQUIRED.contains(option) && !OPTIONAL.contains(option) && !own.containsKey(option))) {
+        throw p.usageError("unexpected argument " + args[i]);
+      }
+      if (i + 1 >= args.length) {
+        throw p.usageError("--" + option + " needs a value");
+      }
+      if (options.put(option, args[i + 1]) != null) {
+        throw p.usageError("--" + option + " given twice");
+      }
+    }
+    for (String required : REQUIRED) {
+      if (!options.containsKey(required)) {
+        throw p.usageError("missing --" + required);
+      }
+    }
+    try {
+      String file = options.get("client-config");
+      p.clients = ClientSettings.load(file == null ? null : Path.of(file))
+          .at(options.get("bootstrap-servers"), options.get("schema-registry-url"));
+    } catch (IllegalArgumentException e) {
+      throw p.usageError(e.getMessage());
+    }
+    if (options.containsKey("parent-pid")) {
+      p.watchParent(p.intOption("parent-pid", -1));
+    }
+    return p;
+  }
+
+  /**
+   * Stops the service (as SIGTERM would: it closes cleanly) when the process that started it ends,
+   * so that no service outlives a supervisor that was killed.
+   */
+  private void watchParent(long pid) {
+    Optional<ProcessHandle> parent = ProcessHandle.of(pid);
+    if (parent.isEmpty()) {
+      throw new StartFailure(0, name + ": the process that started it (pid " + pid + ") has ended; not starting");
+    }
+    parent.get().onExit().thenRun(() -> {
+      System.out.println(name + ": the process that started it (pid " + pid + ") has ended; stopping");
+      parentGone = true;
+      LoopService service = running;
+      if (service != null) {
+        service.close();
+      }
+    });
+  }
+
+  /** A wrong command line: the problem and the usage, exit code 2. */
+  public StartFailure usageError(String problem) {
+    return new StartFailure(2, problem + "\n" + usage);
+  }
+
+  public String experimentId() {
+    return options.get("experiment");
+  }
+
+  /** A service option, or {@code otherwise}. */
+  public String option(String option, String otherwise) {
+    return options.getOrDefault(option, otherwise);
+  }
+
+  /** A service option that must be given. */
+  public String requiredOption(String option) {
+    String value = options.get(option);
+    if (value == null) {
+      throw usageError("missing --" + option);
+    }
+    return value;
+  }
+
+  /** A whole-number option, or {@code otherwise}; a value that is not one is a usage error. */
+  public int intOption(String option, int otherwise) {
+    String v = options.get(option);
+    try {
+      return v == null ? otherwise : Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw usageError("--" + option + " must be a whole number, got '" + v + "'");
+    }
+  }
+
+  /** Settings every Kafka client of the service gets. */
+  public Map<String, Object> kafka() {
+    return clients.kafka();
+  }
+
+  /** Settings of the schema registry client. */
+  public Map<String, Object> registry() {
+    return clients.registry();
+  }
+
+  /**
+   * The experiment as its spec describes it, waiting up to a minute for the spec to appear.
+   *
+   * @throws StartFailure if there is none by then, or it cannot be used
+   */
+  public Experiment experiment(AvroSerdes serdes, int threads) {
+    try (ExperimentLog log = new ExperimentLog(kafka(), experimentId(), Duration.ofSeconds(30))) {
+      return log.awaitExperiment(serdes, threads, SPEC_WAIT);
+    } catch (ExperimentLog.LogException e) {
+      throw new StartFailure(1, e.getMessage());
+    }
+  }
+
+  /**
+   * The experiment's topics as they exist (the partition count read from the broker).
+   *
+   * @throws StartFailure if they do not exist
+   */
+  public ExperimentTopics topics() {
+    try (ExperimentLog log = new ExperimentLog(kafka(), experimentId(), Duration.ofSeconds(30))) {
+      int partitions = log.partitions(log.topics().modelUpdates()).size();
+      if (partitions == 0) {
+        throw new StartFailure(1, "topic " + log.topics().modelUpdates().name() + " does not exist: is the experiment id"
+            + " right, and the broker the one it runs on?");
+      }
+      return new ExperimentTopics(experimentId(), partitions, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    }
+  }
+
+  /**
+   * Runs a service on this thread until it ends, the process gets SIGTERM or the parent process
+   * ends; then the service is closed and this waits until its loop has closed its clients.
+   *
+   * @return the exit code: 0 after a clean stop, 1 if the service failed (the problem printed)
+   */
+  public int runUntilStopped(LoopService service, String serviceName) {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      service.close();
+      try {
+        stopped.await();
+        System.out.println(serviceName + " stopped on SIGTERM: " + service.describeStop());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, serviceName + "-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    running = service;
+    try {
+      if (!parentGone) {
+        service.run();
+      }
+      return 0;
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      System.err.println("error: the " + serviceName + " stopped: " + e.getMessage());
+      return 1;
+    } finally {
+      stopped.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // SIGTERM: the hook is running and reports the stop
+      }
+    }
+  }
+}

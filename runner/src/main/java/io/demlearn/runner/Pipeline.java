@@ -1,0 +1,202 @@
+package io.demlearn.runner;
+
+import io.demlearn.aggregator.AggregatorMain;
+import io.demlearn.aggregator.AggregatorService;
+import io.demlearn.aggregator.AggregatorTopology;
+import io.demlearn.clusterer.ClustererMain;
+import io.demlearn.clusterer.ClustererService;
+import io.demlearn.core.experiment.ExperimentData;
+import io.demlearn.metrics.MetricsCollector;
+import io.demlearn.pipeline.clients.ClientConfigs;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.ExperimentSpecs;
+import io.demlearn.schemas.avro.ExperimentSpec;
+import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.SchemaSetup;
+import io.demlearn.schemas.topics.Topic;
+import io.demlearn.schemas.topics.TopicAdmin;
+import io.demlearn.worker.AgentWorker;
+import io.demlearn.worker.AgentWorkerMain;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The services of one experiment on a cluster: its topics and spec, then the aggregator, the
+ * clusterer and the agent workers, each in this process or in a child process of its own
+ * (supervised: one that dies is started again), and the metrics collector. {@link #close} stops
+ * them all, latest first, before the cluster they depend on goes away.
+ */
+final class Pipeline implements AutoCloseable {
+  /** How the services run. */
+  record Layout(int workers, boolean processPerService, int restarts, Map<String, Duration> slowAgents) {
+    Layout {
+      slowAgents = Map.copyOf(slowAgents);
+    }
+  }
+
+  private final Experiment experiment;
+  private final ExperimentTopics topics;
+  private final Connection conn;
+  private final AvroSerdes serdes;
+  private final Console console;
+  private final List<AutoCloseable> services = new ArrayList<>();
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private ServiceProcesses children;
+
+  Pipeline(Experiment experiment, ExperimentTopics topics, Connection conn, AvroSerdes serdes, Console console) {
+    this.experiment = experiment;
+    this.topics = topics;
+    this.conn = conn;
+    this.serdes = serdes;
+    this.console = console;
+  }
+
+  /** Creates the experiment's topics, registers their schemas and publishes the spec. */
+  void create() throws InterruptedException, ExecutionException {
+    try (Admin admin = Admin.create(conn.kafkaConfig())) {
+      TopicAdmin.Outcome outcome = new TopicAdmin(admin, Duration.ofSeconds(60))
+          .ensure(topics.all().stream().map(Topic::spec).toList());
+      if (!outcome.existing().isEmpty()) {
+        throw new UserException("experiment " + experiment.id() + " already has topics (" + outcome.existing().size()
+            + "); choose another --experiment");
+      }
+    }
+    SchemaSetup.registerAll(topics, serdes.registry());
+    try (KafkaProducer<String, ExperimentSpec> specs = new KafkaProducer<>(
+        ClientConfigs.producer(conn.kafkaConfig(), experiment.id() + "-runner"),
+        topics.experiments().keySerde().serializer(), topics.experiments().valueSerde(serdes).serializer())) {
+      specs.send(new ProducerRecord<>(topics.experiments().name(), experiment.id(),
+          ExperimentSpecs.toSpec(experiment, System.currentTimeMillis()))).get();
+    }
+  }
+
+  /** Starts the aggregator, the clusterer and the agent workers. */
+  void start(Layout layout, ExperimentData.Loaded data) throws IOException {
+    String id = experiment.id();
+    // the aggregator's state is changelogged in Kafka: its local copy lives only as long as the run
+    Path stateRoot = Files.createDirectories(DemlearnHome.dir().resolve("state"));
+    Path stateDir = Files.createTempDirectory(stateRoot, id + "-");
+    services.add(() -> deleteTree(stateDir));
+    children = new ServiceProcesses(id, DemlearnHome.dir().resolve("logs"), layout.restarts(),
+        line -> console.line("  " + line));
+    services.add(children);
+    List<String> common = new ArrayList<>(List.of("--experiment", id, "--bootstrap-servers", conn.bootstrapServers(),
+        "--schema-registry-url", conn.registryUrl()));
+    if (conn.clientConfigFile() != null) {
+      common.addAll(List.of("--client-config", conn.clientConfigFile().toAbsolutePath().toString()));
+    }
+    if (layout.processPerService()) {
+      List<String> args = new ArrayList<>(common);
+      args.addAll(List.of("--state-dir", stateDir.toString()));
+      // RocksDB unpacks its native library at every start, by default into /tmp, where a killed
+      // process leaves it (14 MB each): the run's state folder, deleted at the end, holds it instead
+      children.start(new ServiceProcesses.Service("aggregator", AggregatorMain.class.getName(), args, "1g",
+          Map.of("ROCKSDB_SHAREDLIB_DIR", Files.createDirectories(stateDir.resolve("rocksdb-native")).toString())));
+      children.start(new ServiceProcesses.Service("clusterer", ClustererMain.class.getName(), common, "1g"));
+    } else {
+      inThisProcess("aggregator", new AggregatorService(
+          AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)),
+          AggregatorTopology.streamsConfig(id, conn.kafkaConfig(), stateDir.toString())));
+      inThisProcess("clusterer",
+          new ClustererService(new ClustererService.Config(experiment, topics, conn.kafkaConfig(), serdes)));
+    }
+    int threads = experiment.settings().threads();
+    if (layout.workers() == 1 && !layout.processPerService()) {
+      inThisProcess("agent-worker", new AgentWorker(new AgentWorker.Config(experiment, topics, data.agents(),
+          conn.kafkaConfig(), serdes, threads, "1", layout.slowAgents())));
+      return;
+    }
+    for (int k = 1; k <= layout.workers(); k++) {
+      List<String> args = new ArrayList<>(common);
+      args.addAll(List.of("--worker-id", Integer.toString(k), "--threads",
+          Integer.toString(Math.max(1, threads / layout.workers()))));
+      if (!layout.slowAgents().isEmpty()) {
+        StringBuilder slow = new StringBuilder();
+        layout.slowAgents().forEach((agent, delay) -> slow.append(slow.length() == 0 ? "" : ",").append(agent)
+            .append('=').append(delay.toMillis()));
+        args.addAll(List.of("--slow-agents", slow.toString()));
+      }
+      children.start(new ServiceProcesses.Service("worker-" + k, AgentWorkerMain.class.getName(), args, "2g"));
+    }
+  }
+
+  /** Starts the metrics collector, which calls {@code listener} once per round, in order. */
+  MetricsCollector collect(MetricsCollector.Config config, MetricsCollector.Listener listener) {
+    MetricsCollector metrics = new MetricsCollector(config, listener);
+    inThisProcess("metrics", metrics);
+    return metrics;
+  }
+
+  /**
+   * Follows the run until {@code rounds} rounds are done: restarts child processes that died, and
+   * fails when a service failed or no round completed for {@code stallTimeout}.
+   *
+   * @param partial where the rounds done so far are, for the message of a stall
+   */
+  void await(MetricsCollector metrics, int rounds, Duration stallTimeout, Path partial) throws InterruptedException {
+    long lastProgress = System.nanoTime();
+    int lastDone = 0;
+    while (metrics.roundsDone() < rounds) {
+      children.supervise();
+      Throwable failed = failure.get();
+      if (failed != null) {
+        throw new UserException("the experiment failed: " + failed.getMessage(), failed);
+      }
+      if (metrics.roundsDone() != lastDone) {
+        lastDone = metrics.roundsDone();
+        lastProgress = System.nanoTime();
+      } else if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
+        throw new UserException("no round completed for " + stallTimeout.toSeconds() + " s (round " + lastDone
+            + " is waiting); the rounds before are in " + partial);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** Runs a service on a thread of this process; a failure ends the run (see {@link #await}). */
+  private void inThisProcess(String name, Runnable service) {
+    if (service instanceof AutoCloseable closeable) {
+      services.add(closeable);
+    }
+    Thread t = new Thread(() -> {
+      try {
+        service.run();
+      } catch (Throwable e) {
+        failure.compareAndSet(null, new IllegalStateException(name + ": " + e.getMessage(), e));
+      }
+    }, "demlearn-" + name);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Stops every service, the latest started first. */
+  @Override
+  public void close() {
+    for (int i = services.size() - 1; i >= 0; i--) {
+      try {
+        services.get(i).close();
+      } catch (Exception e) {
+        // closing the rest matters more
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
