@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-runs/bench}"
-SPLIT=../shared/benchmarks/fmnist-50agents-seed1.json
+SPLIT=bench/inputs/fmnist-50agents-seed1.json
 sim() { ./demlearn simulate --partition-file "$SPLIT" --overwrite "$@" > /dev/null; }
 
 sim --algorithm demlearn-p --amplify 1.15 --rounds 20 --out "$OUT/demlearn-p-amplify"

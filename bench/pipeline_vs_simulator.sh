@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-runs/bench-pipeline}"; shift || true
-COMMON=(--partition-file ../shared/benchmarks/fmnist-50agents-seed1.json --rounds 20 --amplify 1.15 --overwrite)
+COMMON=(--partition-file bench/inputs/fmnist-50agents-seed1.json --rounds 20 --amplify 1.15 --overwrite)
 ./demlearn simulate "${COMMON[@]}" --out "$OUT/simulate" > /dev/null
 ./demlearn run "${COMMON[@]}" --out "$OUT/run" --experiment "bench-$(date +%s)" "$@" > /dev/null
 /usr/bin/env python3 bench/same_metrics.py "$OUT/run/metrics.jsonl" "$OUT/simulate/metrics.jsonl"

@@ -19,7 +19,7 @@ trap './demlearn stack stop --dir "$STACK" > /dev/null; ./demlearn stack status 
 BOOTSTRAP=$(awk '/bootstrap servers:/ {print $3}' "$OUT/stack.txt")
 REGISTRY=$(awk '/schema registry URL:/ {print $4}' "$OUT/stack.txt")
 
-./demlearn run --partition-file ../shared/benchmarks/fmnist-50agents-seed1.json --rounds "$ROUNDS" \
+./demlearn run --partition-file bench/inputs/fmnist-50agents-seed1.json --rounds "$ROUNDS" \
   --experiment "$ID" --out "$OUT/run" --overwrite --process-per-service --stall-timeout 600 \
   --bootstrap-servers "$BOOTSTRAP" --schema-registry-url "$REGISTRY" > "$OUT/run.txt" 2>&1 &
 RUN=$!

@@ -5,7 +5,7 @@ Usage: compare.py ROUND THEIR_RUN_GLOB OUR_RUN_GLOB [CSPE,CGEN,GLOBAL]
   THEIR_RUN_GLOB: run folders of their code (results/*.h5), e.g. 'their-runs/seed-*'
   OUR_RUN_GLOB:   folders of `demlearn simulate` (metrics.jsonl), e.g. 'runs/bench/seed-*'
 Prints, for C-SPE, C-GEN and Global: at ROUND the mean, sd, median, min and max of each side and how
-many runs are within 0.03 of the reference figures (default: DESIGN.md section 6, DemLearn-P 20
+many runs are within 0.03 of the reference figures (default: the reference figures, DemLearn-P 20
 rounds, 0.914,0.634,0.690; for 100 rounds give 0.960,0.668,0.756); the
 per-round means of both sides with their difference in standard errors; and means over windows of
 ten rounds. Needs h5py and numpy (Debian's python3-h5py, python3-numpy)."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Convert the fixed split /work/shared/benchmarks/fmnist-50agents-seed1.json into the
+"""Convert the fixed split bench/inputs/fmnist-50agents-seed1.json into the
 JSON format read by Dem-AI utils/model_utils.read_data('fmnist'):
   data/fmnist/data/train/fashion_train.json, data/fmnist/data/test/fashion_test.json
   each = {'users': [...], 'user_data': {uname: {'x': [[784 floats]...], 'y': [floats]}}, 'num_samples': [...]}
@@ -9,7 +9,7 @@ import gzip, json, os, sys
 import numpy as np
 
 SRC = '/usr/share/datasets/fashion-mnist'
-SPLIT = sys.argv[2] if len(sys.argv) > 2 else '../shared/benchmarks/fmnist-50agents-seed1.json'
+SPLIT = sys.argv[2] if len(sys.argv) > 2 else 'bench/inputs/fmnist-50agents-seed1.json'
 OUT = sys.argv[1]  # usage: convert_fmnist.py OUT_DIR [SPLIT_FILE]
 
 def idx_images(p):

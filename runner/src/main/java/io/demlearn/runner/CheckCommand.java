@@ -1,5 +1,6 @@
 package io.demlearn.runner;
 
+import io.demlearn.core.Provenance;
 import io.demlearn.core.data.NonIidPartitioner;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.pipeline.checks.UpdateChecks;
@@ -149,7 +150,7 @@ final class CheckCommand implements Callable<Integer> {
         KafkaProducer<String, ModelUpdate> producer = new KafkaProducer<>(config, updatesTopic.keySerde().serializer(),
             updatesTopic.valueSerde(serdes).serializer())) {
       specProducer.send(new ProducerRecord<>(specs.name(), check.id(),
-          ExperimentSpecs.toSpec(check, System.currentTimeMillis()))).get();
+          ExperimentSpecs.toSpec(check, System.currentTimeMillis(), Provenance.machine()))).get();
       List<Future<RecordMetadata>> acks = new ArrayList<>();
       for (ModelUpdate u : updates) {
         acks.add(producer.send(new ProducerRecord<>(updatesTopic.name(), u.getAgentId(), u)));

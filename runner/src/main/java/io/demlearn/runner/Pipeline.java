@@ -64,8 +64,12 @@ final class Pipeline implements AutoCloseable {
     this.console = console;
   }
 
-  /** Creates the experiment's topics, registers their schemas and publishes the spec. */
-  void create() throws InterruptedException, ExecutionException {
+  /**
+   * Creates the experiment's topics, registers their schemas and publishes the spec.
+   *
+   * @param provenance the machine and software creating the experiment, recorded in the spec
+   */
+  void create(Map<String, String> provenance) throws InterruptedException, ExecutionException {
     try (Admin admin = Admin.create(conn.kafkaConfig())) {
       TopicAdmin.Outcome outcome = new TopicAdmin(admin, Duration.ofSeconds(60))
           .ensure(topics.all().stream().map(Topic::spec).toList());
@@ -79,7 +83,7 @@ final class Pipeline implements AutoCloseable {
         ClientConfigs.producer(conn.kafkaConfig(), experiment.id() + "-runner"),
         topics.experiments().keySerde().serializer(), topics.experiments().valueSerde(serdes).serializer())) {
       specs.send(new ProducerRecord<>(topics.experiments().name(), experiment.id(),
-          ExperimentSpecs.toSpec(experiment, System.currentTimeMillis()))).get();
+          ExperimentSpecs.toSpec(experiment, System.currentTimeMillis(), provenance))).get();
     }
   }
 

@@ -5,6 +5,7 @@ import io.demlearn.core.experiment.ExperimentDefaults;
 import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.schemas.avro.ExperimentSpec;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.checks.HierarchyChecks;
@@ -48,7 +49,8 @@ final class ReplayCommand implements Callable<Integer> {
         AvroSerdes serdes = new AvroSerdes(conn.registryConfig());
         ExperimentLog log = new ExperimentLog(conn.kafkaConfig(), experimentId, logOptions.readTimeout());
         output) {
-      Experiment experiment = log.experiment(serdes, ExperimentDefaults.threads());
+      ExperimentSpec spec = log.spec(serdes);
+      Experiment experiment = log.experimentOf(spec, ExperimentDefaults.threads());
       int rounds = experiment.settings().rounds();
       console.line("replaying experiment " + experimentId + ": " + experiment.settings().algorithm().label() + ", "
           + experiment.settings().model().label() + ", " + experiment.agentIds().size() + " agents, " + rounds
@@ -96,6 +98,7 @@ final class ReplayCommand implements Callable<Integer> {
       more.put("bootstrapServers", conn.bootstrapServers());
       more.put("schemaRegistryUrl", conn.registryUrl());
       more.put("pipeline", experiment.describePolicy());
+      more.put("machine", new TreeMap<>(spec.getProvenance()));
       more.put("roundsRecorded", recorded.size());
       output.open(experimentId, experiment.settings(), "as the experiment's spec names it", more);
       for (var m : recorded.values()) {

@@ -1,5 +1,6 @@
 package io.demlearn.runner;
 
+import io.demlearn.core.Provenance;
 import io.demlearn.core.data.DataException;
 import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentData;
@@ -150,14 +151,16 @@ final class RunCommand implements Callable<Integer> {
       throws Exception {
     ExperimentSettings settings = run.settings();
     ExecutorService pool = Executors.newFixedThreadPool(settings.threads());
+    Map<String, String> machine = Provenance.withNumerics();
     try (Pipeline pipeline = new Pipeline(run, topics, conn, serdes, console)) {
-      pipeline.create();
+      pipeline.create(machine);
       console.step("topics demlearn." + run.id() + ".* created, spec published; starting the aggregator, the clusterer"
           + " and " + (workers == 1 ? "an agent worker" : workers + " agent workers")
           + (processPerService ? ", each in a process of its own" : workers > 1 ? " (worker processes)" : ""));
       pipeline.start(layout, data);
       out.open(run.id(), settings, data.source(), Map.of("mode", "run", "bootstrapServers", conn.bootstrapServers(),
-          "schemaRegistryUrl", conn.registryUrl(), "partitions", topics.partitions(), "pipeline", run.describePolicy()));
+          "schemaRegistryUrl", conn.registryUrl(), "partitions", topics.partitions(), "pipeline", run.describePolicy(),
+          "machine", machine));
       progress.header();
       MetricsCollector metrics = pipeline.collect(new MetricsCollector.Config(run, topics, data.agents(),
           conn.kafkaConfig(), serdes, pool, settings.threads()), (m, secs, timings) -> {

@@ -1,5 +1,6 @@
 package io.demlearn.runner;
 
+import io.demlearn.core.Provenance;
 import io.demlearn.core.data.DataException;
 import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.experiment.ExperimentData;
@@ -48,7 +49,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     Progress progress = new Progress(settings.rounds(), System.console() != null);
     try (output; Simulator sim = new Simulator(settings, data.agents())) {
-      output.open(id, settings, data.source(), Map.of("mode", "simulate"));
+      output.open(id, settings, data.source(), Map.of("mode", "simulate", "machine", Provenance.withNumerics()));
       progress.header();
       RoundState last = sim.run(r -> {
         output.round(r.metrics(), r.seconds(), r.timings());

@@ -1,9 +1,6 @@
 package io.demlearn.testkit;
 
 import io.demlearn.stack.EmbeddedKafkaBroker;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Hands a real in-process Kafka broker (KRaft, single node) to tests: declare a parameter of type
@@ -11,25 +8,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * started per test JVM, on first use, and stopped (its data deleted) when the JVM's tests end.
  * Tests share it: give every test its own topic or experiment names.
  */
-public final class LocalKafkaExtension implements ParameterResolver {
-  private static final ExtensionContext.Namespace NAMESPACE =
-      ExtensionContext.Namespace.create(LocalKafkaExtension.class);
-
-  @Override
-  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == EmbeddedKafkaBroker.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return broker(context);
-  }
-
-  /** The broker of this test JVM, started on first use. */
-  public static EmbeddedKafkaBroker broker(ExtensionContext context) {
-    return context
-        .getRoot()
-        .getStore(NAMESPACE)
-        .computeIfAbsent("broker", k -> EmbeddedKafkaBroker.startTemporary(), EmbeddedKafkaBroker.class);
+public final class LocalKafkaExtension extends PerJvmResource<EmbeddedKafkaBroker> {
+  public LocalKafkaExtension() {
+    super(EmbeddedKafkaBroker.class, EmbeddedKafkaBroker::startTemporary);
   }
 }

@@ -6,9 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.ParameterContext;
-import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Hands a real schema registry (Apicurio 2.4.2 in memory, a child JVM; see {@link
@@ -16,26 +13,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * registry is started per test JVM, on first use, and stopped when the JVM's tests end. Its log is
  * written under {@code target/}.
  */
-public final class LocalRegistryExtension implements ParameterResolver {
-  private static final ExtensionContext.Namespace NAMESPACE =
-      ExtensionContext.Namespace.create(LocalRegistryExtension.class);
-
-  @Override
-  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == LocalSchemaRegistry.class;
-  }
-
-  @Override
-  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return registry(context);
-  }
-
-  /** The registry of this test JVM, started on first use. */
-  public static LocalSchemaRegistry registry(ExtensionContext context) {
-    return context
-        .getRoot()
-        .getStore(NAMESPACE)
-        .computeIfAbsent("registry", k -> start(), LocalSchemaRegistry.class);
+public final class LocalRegistryExtension extends PerJvmResource<LocalSchemaRegistry> {
+  public LocalRegistryExtension() {
+    super(LocalSchemaRegistry.class, LocalRegistryExtension::start);
   }
 
   private static LocalSchemaRegistry start() {

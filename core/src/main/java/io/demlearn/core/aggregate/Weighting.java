@@ -1,6 +1,6 @@
 package io.demlearn.core.aggregate;
 
-import java.util.Locale;
+import io.demlearn.core.Labels;
 
 /**
  * How a group's mean weighs its members: DemLearn weighs every agent equally (a sub-group by its
@@ -11,15 +11,11 @@ public enum Weighting {
   SAMPLES;
 
   public static Weighting parse(String text) {
-    try {
-      return valueOf(text.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown weighting '" + text + "': use agents or samples");
-    }
+    return Labels.parse(Weighting.class, text, "weighting");
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Labels.of(this);
   }
 
   /** The weight of an agent with {@code samples} training samples. */

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The tree of groups over agents 0..n-1: the root at level K+1, groups down to level 1; every
  * agent hangs under exactly one group. Built from a dendrogram as the authors' code builds it
- * (DESIGN.md section 2): the root's children are the two clusters of the last merge, each node at
+ * (docs/ALGORITHM.md): the root's children are the two clusters of the last merge, each node at
  * level L > 1 has the two clusters of its merge as children at level L-1, a level-1 node holds
  * every agent below its cluster, and a cluster that is a single agent hangs directly under the
  * node above it, whatever that node's level. Immutable.

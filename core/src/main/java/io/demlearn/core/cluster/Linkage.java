@@ -1,6 +1,6 @@
 package io.demlearn.core.cluster;
 
-import java.util.Locale;
+import io.demlearn.core.Labels;
 
 /**
  * How the distance between two clusters follows from the distances between their members, as a
@@ -44,14 +44,10 @@ public enum Linkage {
   abstract double update(double dki, double dkj, double dij, int ni, int nj, int nk);
 
   public static Linkage parse(String text) {
-    try {
-      return valueOf(text.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown linkage '" + text + "': use average, single, complete or ward");
-    }
+    return Labels.parse(Linkage.class, text, "linkage");
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Labels.of(this);
   }
 }

@@ -1,6 +1,6 @@
 package io.demlearn.core.cluster;
 
-import java.util.Locale;
+import io.demlearn.core.Labels;
 
 /** Distances between agents' feature vectors (their flattened model parameters). */
 public enum Metric {
@@ -10,14 +10,10 @@ public enum Metric {
   COSINE;
 
   public static Metric parse(String text) {
-    try {
-      return valueOf(text.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown distance metric '" + text + "': use euclidean or cosine");
-    }
+    return Labels.parse(Metric.class, text, "distance metric");
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Labels.of(this);
   }
 }

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * The non-IID split of the DemLearn paper's experiments (DESIGN.md section 3). Agent u holds two
+ * The non-IID split of the DemLearn paper's experiments (docs/ALGORITHM.md, "The data"). Agent u holds two
  * labels, u and u+1 (mod the number of classes). Per label it gets {@code basePerLabel} samples
  * plus {@code int(scale * share * N_l)}, where N_l is the number of samples of label l in the pool
  * and the shares are lognormal(0, sigma) draws, one per (label, agent, label slot), normalised to

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The evaluation at the start of one round (DESIGN.md section 2). Accuracies in [0, 1].
+ * The evaluation at the start of one round (docs/ALGORITHM.md). Accuracies in [0, 1].
  *
  * @param cSpe every agent's model on its own test data, pooled (correct / samples over agents)
  * @param cGen every agent's model on the union of all test data, mean over agents

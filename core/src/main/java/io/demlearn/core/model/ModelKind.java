@@ -1,6 +1,6 @@
 package io.demlearn.core.model;
 
-import java.util.Locale;
+import io.demlearn.core.Labels;
 
 /** The model architectures. */
 public enum ModelKind {
@@ -12,11 +12,7 @@ public enum ModelKind {
   CNN;
 
   public static ModelKind parse(String text) {
-    try {
-      return valueOf(text.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown model '" + text + "': use mlr, mlp or cnn");
-    }
+    return Labels.parse(ModelKind.class, text, "model");
   }
 
   /** Number of parameters, without building the model (checks of incoming vectors need only this). */
@@ -29,6 +25,6 @@ public enum ModelKind {
   }
 
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return Labels.of(this);
   }
 }

@@ -4,8 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * ND4J set up for many small models trained in parallel (measured on 2 cores, DESIGN.md section
- * 5): JavaCPP's physical-memory accounting off (halves the cost of each op), and one BLAS/OpenMP
+ * ND4J set up for many small models trained in parallel (measured on 2 cores): JavaCPP's physical-memory accounting off (halves the cost of each op), and one BLAS/OpenMP
  * thread per calling thread, so that agents, not ND4J, use the cores. Call {@link #init()} before
  * the first ND4J array is made.
  */

@@ -23,7 +23,7 @@ import java.util.concurrent.Future;
 
 /**
  * The in-memory reference: runs an experiment round by round with no Kafka, in the authors' order
- * (DESIGN.md section 2): evaluate, train every agent, aggregate (cluster, bottom-up, top-down).
+ * (docs/ALGORITHM.md): evaluate, train every agent, aggregate (cluster, bottom-up, top-down).
  * Agents train in parallel on a fixed pool of threads, each with its own ND4J working memory; every
  * agent's randomness comes from its own stream (seed, agent, round), so results do not depend on
  * scheduling or thread count. It is the oracle the streaming pipeline is checked against.

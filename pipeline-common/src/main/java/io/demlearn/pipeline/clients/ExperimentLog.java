@@ -55,16 +55,25 @@ public final class ExperimentLog implements AutoCloseable {
    * @throws LogException if the experiment's topics or spec are missing or unusable
    */
   public Experiment experiment(AvroSerdes serdes, int threads) {
+    return experimentOf(spec(serdes), threads);
+  }
+
+  /**
+   * The experiment's spec on the {@code experiments} topic, as it was written.
+   *
+   * @throws LogException if the experiment's topics or spec are missing
+   */
+  public ExperimentSpec spec(AvroSerdes serdes) {
     if (partitions(topics.experiments()).isEmpty()) {
       throw new LogException("no experiment '" + experimentId + "' on this cluster: topic " + topics.experiments().name()
           + " does not exist (list the experiments with kafka-topics --list: their topics are demlearn.<id>.*)");
     }
-    ExperimentSpec spec = spec(serdes);
+    ExperimentSpec spec = readSpec(serdes);
     if (spec == null) {
       throw new LogException("topic " + topics.experiments().name() + " holds no readable spec of experiment '"
           + experimentId + "'");
     }
-    return fromSpec(spec, threads);
+    return spec;
   }
 
   /**
@@ -76,9 +85,9 @@ public final class ExperimentLog implements AutoCloseable {
   public Experiment awaitExperiment(AvroSerdes serdes, int threads, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
-      ExperimentSpec spec = partitions(topics.experiments()).isEmpty() ? null : spec(serdes);
+      ExperimentSpec spec = partitions(topics.experiments()).isEmpty() ? null : readSpec(serdes);
       if (spec != null) {
-        return fromSpec(spec, threads);
+        return experimentOf(spec, threads);
       }
       if (System.nanoTime() > deadline) {
         throw new LogException("no spec of experiment " + experimentId + " on " + topics.experiments().name()
@@ -93,7 +102,7 @@ public final class ExperimentLog implements AutoCloseable {
     }
   }
 
-  private ExperimentSpec spec(AvroSerdes serdes) {
+  private ExperimentSpec readSpec(AvroSerdes serdes) {
     var decoder = topics.experiments().valueSerde(serdes).deserializer();
     ExperimentSpec[] found = new ExperimentSpec[1];
     read(topics.experiments(), r -> {
@@ -104,7 +113,13 @@ public final class ExperimentLog implements AutoCloseable {
     return found[0];
   }
 
-  private Experiment fromSpec(ExperimentSpec spec, int threads) {
+  /**
+   * The experiment a spec of this log describes.
+   *
+   * @param threads the reader's own choice of worker threads
+   * @throws LogException if the spec cannot be used
+   */
+  public Experiment experimentOf(ExperimentSpec spec, int threads) {
     try {
       return ExperimentSpecs.fromSpec(spec, threads);
     } catch (IllegalArgumentException e) {

@@ -27,7 +27,12 @@ public final class ExperimentSpecs {
     return io.demlearn.core.model.ModelKind.valueOf(kind.name());
   }
 
-  public static ExperimentSpec toSpec(Experiment e, long createdAtMs) {
+  /**
+   * The spec of an experiment.
+   *
+   * @param provenance the machine and software creating it ({@code Provenance.withNumerics()})
+   */
+  public static ExperimentSpec toSpec(Experiment e, long createdAtMs, Map<String, String> provenance) {
     ExperimentSettings s = e.settings();
     Map<String, String> extra = new HashMap<>();
     extra.put("amplify-rounds", Integer.toString(s.amplifyRounds()));
@@ -43,7 +48,7 @@ public final class ExperimentSpecs {
         .setMu(s.mu()).setAlpha(s.alpha()).setLevels(s.levels()).setReclusterEvery(s.reclusterEvery())
         .setAmplify(s.amplify()).setDistanceMetric(s.metric().label()).setLinkage(s.linkage().label())
         .setWeighting(s.weighting().label()).setAgentIds(List.copyOf(e.agentIds())).setPipeline(e.policy())
-        .setExtra(extra)
+        .setExtra(extra).setProvenance(Map.copyOf(provenance))
         .build();
   }
 
