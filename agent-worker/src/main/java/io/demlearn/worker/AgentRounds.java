@@ -20,31 +20,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.IntUnaryOperator;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.utils.Utils;
 
 /**
  * The rounds of the agents one worker hosts, with no Kafka in it: fed what the worker learns
- * ({@link Event}: which partitions it holds, its agents' updates read back from the log,
- * hierarchy versions, group models, finished trainings), it answers with what to do ({@link
- * Command}: train an agent for a round from a given start, publish an update).
+ * ({@link Event}: which partitions it holds, its agents' updates read back from the log, hierarchy
+ * versions, group models, finished trainings), it answers with what to do ({@link Command}: train
+ * an agent for a round from a given start, publish an update).
  *
  * <p>An agent is hosted while the worker holds the {@code model-updates} partition its id hashes
  * to. Its state is its latest counted update (the aggregator's rule: an agent's updates count in
- * round order, the first one per round). After an assignment every agent waits until the worker
- * has read its partitions to their end ({@link CaughtUp}): then each continues from its latest
- * update. An agent whose update of round r is known trains round r+1 once the hierarchy version in
- * force for r and the group models of r on its path are known (or every group model the round
- * has, under a straggler policy): it mixes them top-down into its start. Records that fail the
- * pipeline's checks are skipped; of two different hierarchy versions for one round, the first
- * counts. Group models and versions that no hosted agent needs any more are forgotten.
+ * round order, the first one per round). After an assignment every agent waits until the worker has
+ * read its partitions to their end ({@link CaughtUp}): then each continues from its latest update.
+ * An agent whose update of round r is known trains round r+1 once the hierarchy version in force
+ * for r and the group models of r on its path are known (or every group model the round has, under
+ * a straggler policy): it mixes them top-down into its start. Records that fail the pipeline's
+ * checks are skipped; of two different hierarchy versions for one round, the first counts. Group
+ * models and versions that no hosted agent needs any more are forgotten.
  */
 final class AgentRounds {
   /** Something the worker learnt. */
-  sealed interface Event permits Assigned, Revoked, UpdateRead, CaughtUp, HierarchyRead, GroupModelRead, Trained {}
+  sealed interface Event
+      permits Assigned, Revoked, UpdateRead, CaughtUp, HierarchyRead, GroupModelRead, Trained {}
 
-  /** The worker now holds these partitions of {@code model-updates} (and reads them from the start). */
+  /**
+   * The worker now holds these partitions of {@code model-updates} (and reads them from the start).
+   */
   record Assigned(Set<Integer> partitions) implements Event {}
 
   /** The worker no longer holds these partitions. */
@@ -98,12 +100,16 @@ final class AgentRounds {
   private final UpdateChecks checks;
   private final Map<String, Integer> indexOf = new HashMap<>();
   private final Map<String, Agent> hosted = new HashMap<>();
+
   /** Hosted agents by the round of their latest update. */
   private final TreeMap<Integer, Set<Agent>> byLastRound = new TreeMap<>();
+
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
   private final TreeMap<Integer, Map<String, float[]>> groupModels = new TreeMap<>();
+
   /** Per round, how many group models the aggregator wrote (when the records say). */
   private final Map<Integer, Integer> groupsInRound = new HashMap<>();
+
   private boolean caughtUp;
 
   /**
@@ -111,7 +117,12 @@ final class AgentRounds {
    * @param partitions how many partitions {@code model-updates} has
    * @param clock the time updates are stamped with, epoch milliseconds
    */
-  AgentRounds(Experiment experiment, float[] initialModel, int[] trainSamples, int partitions, LongSupplier clock) {
+  AgentRounds(
+      Experiment experiment,
+      float[] initialModel,
+      int[] trainSamples,
+      int partitions,
+      LongSupplier clock) {
     this.experiment = experiment;
     this.strategy = experiment.settings().strategy();
     this.initialModel = initialModel;
@@ -137,8 +148,8 @@ final class AgentRounds {
   /**
    * Takes one event in; returns what to do now.
    *
-   * @throws IllegalStateException if an agent's own training produced an update the pipeline
-   *     would refuse (training diverged, or the norm bound is too tight): the run cannot go on
+   * @throws IllegalStateException if an agent's own training produced an update the pipeline would
+   *     refuse (training diverged, or the norm bound is too tight): the run cannot go on
    */
   List<Command> on(Event event) {
     List<Command> out = new ArrayList<>();
@@ -171,30 +182,39 @@ final class AgentRounds {
     caughtUp = false;
     for (String id : experiment.agentIds()) {
       if (assigned.contains(partitionOf(id, partitions))) {
-        Agent a = hosted.computeIfAbsent(id, k -> {
-          Agent fresh = new Agent(indexOf.get(k));
-          index(fresh);
-          return fresh;
-        });
+        Agent a =
+            hosted.computeIfAbsent(
+                id,
+                k -> {
+                  Agent fresh = new Agent(indexOf.get(k));
+                  index(fresh);
+                  return fresh;
+                });
         a.recovering = true; // read its partition again before it goes on
       }
     }
   }
 
   private void release(Set<Integer> revoked) {
-    hosted.values().removeIf(a -> {
-      boolean gone = revoked.contains(partitionOf(experiment.agentIds().get(a.index), partitions));
-      if (gone) {
-        unindex(a);
-      }
-      return gone;
-    });
+    hosted
+        .values()
+        .removeIf(
+            a -> {
+              boolean gone =
+                  revoked.contains(partitionOf(experiment.agentIds().get(a.index), partitions));
+              if (gone) {
+                unindex(a);
+              }
+              return gone;
+            });
   }
 
   /** An update of a hosted agent read back from its partition: its state if it follows on. */
   private void readBack(String key, ModelUpdate u) {
     Agent a = hosted.get(u.getAgentId());
-    if (a != null && checks.check(key, u) == null && UpdateChecks.followsOn(a.lastRound, u.getRound())) {
+    if (a != null
+        && checks.check(key, u) == null
+        && UpdateChecks.followsOn(a.lastRound, u.getRound())) {
       advance(a, u.getRound(), ParameterVectors.toFloats(u.getParameters()));
     }
   }
@@ -203,7 +223,8 @@ final class AgentRounds {
     if (!experiment.id().equals(g.getExperimentId())) {
       return;
     }
-    groupModels.computeIfAbsent(g.getRound(), k -> new HashMap<>())
+    groupModels
+        .computeIfAbsent(g.getRound(), k -> new HashMap<>())
         .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
     if (g.getGroupsInRound() > 0) {
       groupsInRound.put(g.getRound(), g.getGroupsInRound());
@@ -218,18 +239,40 @@ final class AgentRounds {
     String id = experiment.agentIds().get(training.agent());
     for (float v : t.parameters()) {
       if (!Float.isFinite(v)) {
-        throw new IllegalStateException("agent " + id + "'s model holds " + v + " after round " + training.round()
-            + "'s local training: training diverged; try a smaller --learning-rate");
+        throw new IllegalStateException(
+            "agent "
+                + id
+                + "'s model holds "
+                + v
+                + " after round "
+                + training.round()
+                + "'s local training: training diverged; try a smaller --learning-rate");
       }
     }
-    ModelUpdate update = ModelUpdates.of(experiment, id, training.round(), training.hierarchyVersion(),
-        trainSamples[training.agent()], t.parameters(), t.score(), clock.getAsLong());
+    ModelUpdate update =
+        ModelUpdates.of(
+            experiment,
+            id,
+            training.round(),
+            training.hierarchyVersion(),
+            trainSamples[training.agent()],
+            t.parameters(),
+            t.score(),
+            clock.getAsLong());
     UpdateChecks.Refusal refusal = checks.check(id, update);
     if (refusal != null) {
       // the aggregator would refuse it and the round would wait for this agent in vain
-      throw new IllegalStateException("agent " + id + "'s update for round " + training.round() + " would be refused ("
-          + refusal.reason() + "): " + refusal.detail() + "; is training diverging? (try a smaller --learning-rate, or"
-          + " raise --max-update-norm)");
+      throw new IllegalStateException(
+          "agent "
+              + id
+              + "'s update for round "
+              + training.round()
+              + " would be refused ("
+              + refusal.reason()
+              + "): "
+              + refusal.detail()
+              + "; is training diverging? (try a smaller --learning-rate, or"
+              + " raise --max-update-norm)");
     }
     out.add(new Publish(update));
     Agent a = hosted.get(id);
@@ -260,10 +303,12 @@ final class AgentRounds {
         return;
       }
       List<String> path = Strategy.pathOf(hv.tree(), a.index);
-      if (!raw.keySet().containsAll(path) && raw.size() < groupsInRound.getOrDefault(a.lastRound, Integer.MAX_VALUE)) {
+      if (!raw.keySet().containsAll(path)
+          && raw.size() < groupsInRound.getOrDefault(a.lastRound, Integer.MAX_VALUE)) {
         return; // the models on its path are not all here, and the round may have them
       }
-      start = strategy.next(a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), raw, path));
+      start =
+          strategy.next(a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), raw, path));
       version = hv.version();
     }
     a.training = true;

@@ -71,8 +71,15 @@ public final class AgentWorker extends LoopService {
    * scores); {@code slowAgents} holds back the updates of some agents by a time each (to try a
    * straggler policy), usually empty.
    */
-  public record Config(Experiment experiment, ExperimentTopics topics, List<AgentData> agents,
-      Map<String, Object> kafka, AvroSerdes serdes, int threads, String workerId, Map<String, Duration> slowAgents) {
+  public record Config(
+      Experiment experiment,
+      ExperimentTopics topics,
+      List<AgentData> agents,
+      Map<String, Object> kafka,
+      AvroSerdes serdes,
+      int threads,
+      String workerId,
+      Map<String, Duration> slowAgents) {
     public Config {
       slowAgents = Map.copyOf(slowAgents);
     }
@@ -89,13 +96,17 @@ public final class AgentWorker extends LoopService {
   private final KafkaConsumer<String, byte[]> shared;
   private final KafkaProducer<String, ModelUpdate> producer;
   private final TrainingPool trainingPool;
+
   /** Events from the reader thread and the trainers, taken in on the loop's thread. */
   private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+
   private final ConcurrentLinkedQueue<Due> trainedQueue = new ConcurrentLinkedQueue<>();
   private final List<Due> heldBack = new ArrayList<>();
   private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+
   /** Own partitions still being read back, to the end offset they had when assigned. */
   private final Map<TopicPartition, Long> recoverUntil = new HashMap<>();
+
   private boolean recovering;
   private volatile boolean rereadShared;
 
@@ -105,19 +116,34 @@ public final class AgentWorker extends LoopService {
     this.evaluator = new Evaluator(model, c.agents(), null, 1);
     String prefix = ExperimentTopics.PREFIX + c.experiment().id() + ".worker-" + c.workerId();
     this.updateDecoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
-    Map<String, Object> ownConfig = ClientConfigs.consumer(c.kafka(), prefix + "-own",
-        ExperimentTopics.PREFIX + c.experiment().id() + ".agent-workers");
+    Map<String, Object> ownConfig =
+        ClientConfigs.consumer(
+            c.kafka(),
+            prefix + "-own",
+            ExperimentTopics.PREFIX + c.experiment().id() + ".agent-workers");
     // static membership: a restarted worker (same --worker-id) takes its agents back at once
     ownConfig.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, prefix);
-    this.own = new KafkaConsumer<>(ownConfig, new StringDeserializer(), new ByteArrayDeserializer());
-    this.shared = new KafkaConsumer<>(ClientConfigs.groupModelConsumer(c.kafka(), prefix + "-shared", c.experiment()),
-        new StringDeserializer(), new ByteArrayDeserializer());
-    this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), prefix),
-        c.topics().modelUpdates().keySerde().serializer(), c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
+    this.own =
+        new KafkaConsumer<>(ownConfig, new StringDeserializer(), new ByteArrayDeserializer());
+    this.shared =
+        new KafkaConsumer<>(
+            ClientConfigs.groupModelConsumer(c.kafka(), prefix + "-shared", c.experiment()),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    this.producer =
+        new KafkaProducer<>(
+            ClientConfigs.producer(c.kafka(), prefix),
+            c.topics().modelUpdates().keySerde().serializer(),
+            c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
     this.trainingPool = new TrainingPool(model, c.threads(), "agent-trainer-" + c.workerId() + "-");
     int[] samples = c.agents().stream().mapToInt(a -> a.train().size()).toArray();
-    this.rounds = new AgentRounds(c.experiment(), Simulator.initialModel(model, c.experiment().settings().seed()),
-        samples, Partitions.of(own, c.topics().modelUpdates().name()).size(), System::currentTimeMillis);
+    this.rounds =
+        new AgentRounds(
+            c.experiment(),
+            Simulator.initialModel(model, c.experiment().settings().seed()),
+            samples,
+            Partitions.of(own, c.topics().modelUpdates().name()).size(),
+            System::currentTimeMillis);
   }
 
   @Override
@@ -126,22 +152,24 @@ public final class AgentWorker extends LoopService {
     reader.setDaemon(true);
     reader.start();
     try {
-      own.subscribe(List.of(c.topics().modelUpdates().name()), new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-          release(revoked);
-        }
+      own.subscribe(
+          List.of(c.topics().modelUpdates().name()),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+              release(revoked);
+            }
 
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> lost) {
-          release(lost);
-        }
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> lost) {
+              release(lost);
+            }
 
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
-          host(assigned);
-        }
-      });
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+              host(assigned);
+            }
+          });
       while (!closed()) {
         ConsumerRecords<String, byte[]> records;
         try {
@@ -177,13 +205,16 @@ public final class AgentWorker extends LoopService {
     }
   }
 
-  /** The reader thread: group models and hierarchy versions from every partition, from the start. */
+  /**
+   * The reader thread: group models and hierarchy versions from every partition, from the start.
+   */
   private void readShared() {
     var groupDecoder = c.topics().groupModels().valueSerde(c.serdes()).deserializer();
     var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
     String groupTopic = c.topics().groupModels().name();
     try (shared) {
-      List<TopicPartition> all = Partitions.of(shared, groupTopic, c.topics().hierarchyAssignments().name());
+      List<TopicPartition> all =
+          Partitions.of(shared, groupTopic, c.topics().hierarchyAssignments().name());
       shared.assign(all);
       shared.seekToBeginning(all);
       while (!closed()) {
@@ -247,28 +278,59 @@ public final class AgentWorker extends LoopService {
   private void train(Train t) {
     AgentData agent = c.agents().get(t.agent());
     Duration delay = c.slowAgents().getOrDefault(agent.id(), Duration.ZERO);
-    trainingPool.executor().submit(() -> {
-      try {
-        AgentScore score = evaluator.score(t.agent(), t.start().evalModel());
-        float[] params = t.start().startModel().clone();
-        trainingPool.trainer().train(params, agent.train(), t.start().proxTarget(), c.experiment().settings().training(),
-            Simulator.trainingStream(c.experiment().settings().seed(), t.agent(), t.round()));
-        trainedQueue.add(new Due(new AgentRounds.Trained(t, params, score), System.nanoTime() + delay.toNanos()));
-      } catch (RuntimeException e) {
-        fail(new IllegalStateException("local training of " + agent.id() + " for round " + t.round() + " failed: " + e, e));
-      }
-      own.wakeup();
-    });
+    trainingPool
+        .executor()
+        .submit(
+            () -> {
+              try {
+                AgentScore score = evaluator.score(t.agent(), t.start().evalModel());
+                float[] params = t.start().startModel().clone();
+                trainingPool
+                    .trainer()
+                    .train(
+                        params,
+                        agent.train(),
+                        t.start().proxTarget(),
+                        c.experiment().settings().training(),
+                        Simulator.trainingStream(
+                            c.experiment().settings().seed(), t.agent(), t.round()));
+                trainedQueue.add(
+                    new Due(
+                        new AgentRounds.Trained(t, params, score),
+                        System.nanoTime() + delay.toNanos()));
+              } catch (RuntimeException e) {
+                fail(
+                    new IllegalStateException(
+                        "local training of "
+                            + agent.id()
+                            + " for round "
+                            + t.round()
+                            + " failed: "
+                            + e,
+                        e));
+              }
+              own.wakeup();
+            });
   }
 
   private void publish(ModelUpdate update) {
-    producer.send(new ProducerRecord<>(c.topics().modelUpdates().name(), update.getAgentId(), update), (meta, error) -> {
-      if (error != null) {
-        // the worker stops: restarted, it recovers from what the log holds and sends the update again
-        fail(new IllegalStateException("cannot publish the update of " + update.getAgentId() + " for round "
-            + update.getRound() + ": " + error, error));
-      }
-    });
+    producer.send(
+        new ProducerRecord<>(c.topics().modelUpdates().name(), update.getAgentId(), update),
+        (meta, error) -> {
+          if (error != null) {
+            // the worker stops: restarted, it recovers from what the log holds and sends the update
+            // again
+            fail(
+                new IllegalStateException(
+                    "cannot publish the update of "
+                        + update.getAgentId()
+                        + " for round "
+                        + update.getRound()
+                        + ": "
+                        + error,
+                    error));
+          }
+        });
   }
 
   private void fail(RuntimeException e) {
@@ -290,9 +352,14 @@ public final class AgentWorker extends LoopService {
     }
     recoverUntil.putAll(end);
     recovering = true;
-    // agents taken over may need group models and hierarchy versions this worker has already forgotten
+    // agents taken over may need group models and hierarchy versions this worker has already
+    // forgotten
     rereadShared = true;
-    LOG.debug("worker {} hosts {} agents after being assigned {}", c.workerId(), rounds.hostedAgents(), assigned);
+    LOG.debug(
+        "worker {} hosts {} agents after being assigned {}",
+        c.workerId(),
+        rounds.hostedAgents(),
+        assigned);
   }
 
   private void release(Collection<TopicPartition> revoked) {

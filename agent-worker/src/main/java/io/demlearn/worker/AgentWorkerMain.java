@@ -24,23 +24,48 @@ public final class AgentWorkerMain {
     own.put("worker-id", "K");
     own.put("threads", "T");
     own.put("slow-agents", "ID=MS,...");
-    System.exit(ServiceProcess.launch("AgentWorkerMain", args, own, p -> {
-      String workerId = p.requiredOption("worker-id");
-      int threads = p.intOption("threads", ExperimentDefaults.threads());
-      Map<String, Duration> slow = parseSlowAgents(p, p.option("slow-agents", ""));
-      try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
-        Experiment experiment = p.experiment(serdes, threads);
-        ExperimentData.Loaded data = ExperimentData.load(experiment.settings());
-        AgentWorker worker = new AgentWorker(new AgentWorker.Config(experiment, p.topics(), data.agents(), p.kafka(),
-            serdes, threads, workerId, slow));
-        System.out.println("agent worker " + workerId + " of experiment " + experiment.id() + " started (" + threads
-            + " threads, " + data.source() + ")");
-        return p.runUntilStopped(worker, "agent-worker");
-      }
-    }));
+    System.exit(
+        ServiceProcess.launch(
+            "AgentWorkerMain",
+            args,
+            own,
+            p -> {
+              String workerId = p.requiredOption("worker-id");
+              int threads = p.intOption("threads", ExperimentDefaults.threads());
+              Map<String, Duration> slow = parseSlowAgents(p, p.option("slow-agents", ""));
+              try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
+                Experiment experiment = p.experiment(serdes, threads);
+                ExperimentData.Loaded data = ExperimentData.load(experiment.settings());
+                AgentWorker worker =
+                    new AgentWorker(
+                        new AgentWorker.Config(
+                            experiment,
+                            p.topics(),
+                            data.agents(),
+                            p.kafka(),
+                            serdes,
+                            threads,
+                            workerId,
+                            slow));
+                System.out.println(
+                    "agent worker "
+                        + workerId
+                        + " of experiment "
+                        + experiment.id()
+                        + " started ("
+                        + threads
+                        + " threads, "
+                        + data.source()
+                        + ")");
+                return p.runUntilStopped(worker, "agent-worker");
+              }
+            }));
   }
 
-  /** {@code agent-003=2000,agent-007=500}: agents whose updates are held back that many milliseconds. */
+  /**
+   * {@code agent-003=2000,agent-007=500}: agents whose updates are held back that many
+   * milliseconds.
+   */
   static Map<String, Duration> parseSlowAgents(ServiceProcess p, String text) {
     Map<String, Duration> slow = new LinkedHashMap<>();
     for (String item : text.split(",")) {

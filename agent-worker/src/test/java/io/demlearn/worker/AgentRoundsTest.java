@@ -39,11 +39,22 @@ class AgentRoundsTest {
   static final int[] SAMPLES = {10, 20, 30, 40};
   static final int DIM = 7850;
 
-  final Experiment experiment = new Experiment("rounds-test", ExperimentSettings.builder()
-      .algorithm(Algorithm.DEMLEARN_P).dataset("synthetic").agents(4).rounds(3).levels(2).threads(1).build(), AGENTS,
-      Experiment.defaultPolicy());
+  final Experiment experiment =
+      new Experiment(
+          "rounds-test",
+          ExperimentSettings.builder()
+              .algorithm(Algorithm.DEMLEARN_P)
+              .dataset("synthetic")
+              .agents(4)
+              .rounds(3)
+              .levels(2)
+              .threads(1)
+              .build(),
+          AGENTS,
+          Experiment.defaultPolicy());
   final Strategy strategy = experiment.settings().strategy();
   final float[] initial = filled(0.5f);
+
   /** Agents 0 and 1 in one group, 2 and 3 in the other. */
   final HierarchyVersion v0 = version(0, 0);
 
@@ -54,8 +65,13 @@ class AgentRoundsTest {
   }
 
   HierarchyVersion version(int version, int effectiveFromRound) {
-    Dendrogram d = new Dendrogram(4, List.of(new Dendrogram.Merge(0, 1, 1.0, 2), new Dendrogram.Merge(2, 3, 1.5, 2),
-        new Dendrogram.Merge(4, 5, 3.0, 4)));
+    Dendrogram d =
+        new Dendrogram(
+            4,
+            List.of(
+                new Dendrogram.Merge(0, 1, 1.0, 2),
+                new Dendrogram.Merge(2, 3, 1.5, 2),
+                new Dendrogram.Merge(4, 5, 3.0, 4)));
     return new HierarchyVersion(Hierarchy.fromDendrogram(d, 2), d, version, effectiveFromRound);
   }
 
@@ -65,8 +81,15 @@ class AgentRoundsTest {
 
   /** Agent a's update of a round: every parameter a + round / 10. */
   ModelUpdate update(int agent, int round) {
-    return ModelUpdates.of(experiment, AGENTS.get(agent), round, round == 0 ? -1 : 0, SAMPLES[agent],
-        filled(agent + round / 10f), new AgentScore(1, 2, 3, 4), 0);
+    return ModelUpdates.of(
+        experiment,
+        AGENTS.get(agent),
+        round,
+        round == 0 ? -1 : 0,
+        SAMPLES[agent],
+        filled(agent + round / 10f),
+        new AgentScore(1, 2, 3, 4),
+        0);
   }
 
   /** The group models the aggregator computes for a round in which every agent reported. */
@@ -75,11 +98,14 @@ class AgentRoundsTest {
     for (int a = 0; a < AGENTS.size(); a++) {
       updates.add(update(a, round));
     }
-    return GroupModels.of(experiment, round, v0, AGENTS, updates, 0).stream().map(GroupModelRead::new).toList();
+    return GroupModels.of(experiment, round, v0, AGENTS, updates, 0).stream()
+        .map(GroupModelRead::new)
+        .toList();
   }
 
   HierarchyRead hierarchy(HierarchyVersion hv) {
-    return new HierarchyRead(Hierarchies.toRecord(experiment.id(), hv, AGENTS, experiment.settings(), 0));
+    return new HierarchyRead(
+        Hierarchies.toRecord(experiment.id(), hv, AGENTS, experiment.settings(), 0));
   }
 
   static List<Command> feed(AgentRounds rounds, List<? extends AgentRounds.Event> events) {
@@ -92,11 +118,18 @@ class AgentRoundsTest {
     return commands.stream().filter(Train.class::isInstance).map(Train.class::cast).toList();
   }
 
-  /** What the simulator gives agent a after a round: its trained model mixed with its generalised parent. */
+  /**
+   * What the simulator gives agent a after a round: its trained model mixed with its generalised
+   * parent.
+   */
   AgentStart expectedStart(int agent, float[] trained, int round) {
     Map<String, float[]> raw = new java.util.HashMap<>();
-    groupModels(round).forEach(g -> raw.put(g.groupModel().getGroupId(),
-        io.demlearn.schemas.ParameterVectors.toFloats(g.groupModel().getParameters())));
+    groupModels(round)
+        .forEach(
+            g ->
+                raw.put(
+                    g.groupModel().getGroupId(),
+                    io.demlearn.schemas.ParameterVectors.toFloats(g.groupModel().getParameters())));
     return strategy.next(agent, trained, v0.tree(), strategy.generalise(v0.tree(), raw, null));
   }
 
@@ -106,12 +139,14 @@ class AgentRoundsTest {
     assertThat(rounds.on(new Assigned(Set.of(0)))).isEmpty();
     List<Train> started = trainings(rounds.on(new CaughtUp()));
     assertThat(started).extracting(Train::agent).containsExactlyInAnyOrder(0, 1, 2, 3);
-    assertThat(started).allSatisfy(t -> {
-      assertThat(t.round()).isZero();
-      assertThat(t.hierarchyVersion()).isEqualTo(-1);
-      assertThat(t.start().startModel()).isSameAs(initial);
-      assertThat(t.start().proxTarget()).as("round 0 trains with plain SGD").isNull();
-    });
+    assertThat(started)
+        .allSatisfy(
+            t -> {
+              assertThat(t.round()).isZero();
+              assertThat(t.hierarchyVersion()).isEqualTo(-1);
+              assertThat(t.start().startModel()).isSameAs(initial);
+              assertThat(t.start().proxTarget()).as("round 0 trains with plain SGD").isNull();
+            });
   }
 
   @Test
@@ -124,7 +159,9 @@ class AgentRoundsTest {
     }
     whileRecovering.addAll(rounds.on(hierarchy(v0)));
     whileRecovering.addAll(feed(rounds, groupModels(0)));
-    assertThat(whileRecovering).as("nothing starts before the partition is read to its end").isEmpty();
+    assertThat(whileRecovering)
+        .as("nothing starts before the partition is read to its end")
+        .isEmpty();
 
     List<Train> started = trainings(rounds.on(new CaughtUp()));
     assertThat(started).extracting(Train::round).containsOnly(1);
@@ -144,7 +181,10 @@ class AgentRoundsTest {
     }
     assertThat(rounds.on(new CaughtUp())).isEmpty();
     assertThat(feed(rounds, groupModels(0))).as("group models without their hierarchy").isEmpty();
-    assertThat(trainings(rounds.on(hierarchy(v0)))).hasSize(4).extracting(Train::round).containsOnly(1);
+    assertThat(trainings(rounds.on(hierarchy(v0))))
+        .hasSize(4)
+        .extracting(Train::round)
+        .containsOnly(1);
   }
 
   @Test
@@ -157,13 +197,21 @@ class AgentRoundsTest {
     rounds.on(new CaughtUp());
     rounds.on(hierarchy(v0));
     List<GroupModelRead> models = groupModels(0);
-    GroupModelRead root = models.stream().filter(g -> g.groupModel().getGroupId().equals(Hierarchy.ROOT))
-        .findFirst().orElseThrow();
-    GroupModelRead left = models.stream().filter(g -> g.groupModel().getGroupId().equals(v0.tree().parentOf(0)))
-        .findFirst().orElseThrow();
+    GroupModelRead root =
+        models.stream()
+            .filter(g -> g.groupModel().getGroupId().equals(Hierarchy.ROOT))
+            .findFirst()
+            .orElseThrow();
+    GroupModelRead left =
+        models.stream()
+            .filter(g -> g.groupModel().getGroupId().equals(v0.tree().parentOf(0)))
+            .findFirst()
+            .orElseThrow();
     assertThat(rounds.on(root)).isEmpty();
-    assertThat(trainings(rounds.on(left))).as("agents 0 and 1 have their path; 2 and 3 wait")
-        .extracting(Train::agent).containsExactlyInAnyOrder(0, 1);
+    assertThat(trainings(rounds.on(left)))
+        .as("agents 0 and 1 have their path; 2 and 3 wait")
+        .extracting(Train::agent)
+        .containsExactlyInAnyOrder(0, 1);
   }
 
   @Test
@@ -174,8 +222,9 @@ class AgentRoundsTest {
       rounds.on(new UpdateRead(AGENTS.get(a), update(a, 0)));
     }
     ModelUpdate conflicting = update(2, 0);
-    conflicting.setParameters(io.demlearn.schemas.ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR,
-        filled(99f)));
+    conflicting.setParameters(
+        io.demlearn.schemas.ParameterVectors.of(
+            io.demlearn.schemas.avro.ModelKind.MLR, filled(99f)));
     rounds.on(new UpdateRead(AGENTS.get(2), conflicting));
     rounds.on(new UpdateRead(AGENTS.get(2), update(2, 0)));
     ModelUpdate otherExperiment = update(3, 1);
@@ -188,7 +237,8 @@ class AgentRoundsTest {
     assertThat(started).extracting(Train::hierarchyVersion).containsOnly(0);
     assertThat(started).extracting(Train::round).containsOnly(1);
     Train agent2 = started.stream().filter(t -> t.agent() == 2).findFirst().orElseThrow();
-    assertThat(agent2.start().startModel()).containsExactly(expectedStart(2, filled(2f), 0).startModel());
+    assertThat(agent2.start().startModel())
+        .containsExactly(expectedStart(2, filled(2f), 0).startModel());
   }
 
   @Test
@@ -196,7 +246,8 @@ class AgentRoundsTest {
     AgentRounds rounds = rounds(1);
     rounds.on(new Assigned(Set.of(0)));
     Train first = trainings(rounds.on(new CaughtUp())).get(0);
-    List<Command> after = rounds.on(new Trained(first, filled(first.agent()), new AgentScore(5, 6, 7, 8)));
+    List<Command> after =
+        rounds.on(new Trained(first, filled(first.agent()), new AgentScore(5, 6, 7, 8)));
     assertThat(after).hasSize(1);
     ModelUpdate published = ((Publish) after.get(0)).update();
     assertThat(published.getAgentId()).isEqualTo(AGENTS.get(first.agent()));
@@ -207,8 +258,10 @@ class AgentRoundsTest {
 
     rounds.on(hierarchy(v0));
     List<Train> next = trainings(feed(rounds, groupModels(0)));
-    assertThat(next).as("only the agent whose round-0 update is known goes on")
-        .extracting(Train::agent, Train::round).containsExactly(org.assertj.core.groups.Tuple.tuple(first.agent(), 1));
+    assertThat(next)
+        .as("only the agent whose round-0 update is known goes on")
+        .extracting(Train::agent, Train::round)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(first.agent(), 1));
   }
 
   @Test
@@ -225,7 +278,8 @@ class AgentRoundsTest {
     assertThat(last).extracting(Train::round).containsExactly(2, 2, 2, 2);
     for (Train t : last) {
       assertThat(rounds.on(new Trained(t, filled(t.agent()), new AgentScore(1, 1, 1, 1))))
-          .as("round 2 is the experiment's last: published, nothing more").hasSize(1);
+          .as("round 2 is the experiment's last: published, nothing more")
+          .hasSize(1);
     }
     assertThat(feed(rounds, groupModels(2))).isEmpty();
   }
@@ -242,7 +296,8 @@ class AgentRoundsTest {
       }
     }
     rounds.on(new Assigned(Set.of(mine)));
-    assertThat(trainings(rounds.on(new CaughtUp()))).extracting(Train::agent)
+    assertThat(trainings(rounds.on(new CaughtUp())))
+        .extracting(Train::agent)
         .containsExactlyInAnyOrderElementsOf(myAgents);
 
     // the other worker died: its partition comes here, with its agents' round-0 updates in the log
@@ -253,13 +308,19 @@ class AgentRoundsTest {
       }
     }
     rounds.on(hierarchy(v0));
-    assertThat(feed(rounds, groupModels(0))).as("nothing starts while the new partition is read").isEmpty();
+    assertThat(feed(rounds, groupModels(0)))
+        .as("nothing starts while the new partition is read")
+        .isEmpty();
     List<Train> resumed = trainings(rounds.on(new CaughtUp()));
-    assertThat(resumed).as("the agents taken over continue from round 1")
-        .allSatisfy(t -> assertThat(t.round()).isEqualTo(1)).extracting(Train::agent)
-        .doesNotContainAnyElementsOf(myAgents).hasSize(4 - myAgents.size());
+    assertThat(resumed)
+        .as("the agents taken over continue from round 1")
+        .allSatisfy(t -> assertThat(t.round()).isEqualTo(1))
+        .extracting(Train::agent)
+        .doesNotContainAnyElementsOf(myAgents)
+        .hasSize(4 - myAgents.size());
 
-    // giving the partition back: a training still running is published, but its agent goes no further
+    // giving the partition back: a training still running is published, but its agent goes no
+    // further
     Train running = resumed.get(0);
     rounds.on(new Revoked(Set.of(other)));
     List<Command> after = rounds.on(new Trained(running, filled(3f), new AgentScore(1, 1, 1, 1)));
@@ -274,6 +335,8 @@ class AgentRoundsTest {
     float[] diverged = filled(1f);
     diverged[17] = Float.NaN;
     assertThatThrownBy(() -> rounds.on(new Trained(first, diverged, new AgentScore(0, 1, 0, 1))))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("diverged").hasMessageContaining("round 0");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("diverged")
+        .hasMessageContaining("round 0");
   }
 }

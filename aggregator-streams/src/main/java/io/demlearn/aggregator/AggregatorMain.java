@@ -20,21 +20,29 @@ public final class AggregatorMain {
   private AggregatorMain() {}
 
   public static void main(String[] args) {
-    System.exit(ServiceProcess.launch("AggregatorMain", args, Map.of("state-dir", "DIR"), p -> {
-      Path stateDir = Path.of(p.requiredOption("state-dir"));
-      try {
-        Files.createDirectories(stateDir);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the state directory " + stateDir, e);
-      }
-      try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
-        Experiment experiment = p.experiment(serdes, 1);
-        AggregatorService service = new AggregatorService(
-            AggregatorTopology.build(new AggregatorTopology.Config(experiment, p.topics(), serdes)),
-            AggregatorTopology.streamsConfig(experiment.id(), p.kafka(), stateDir.toString()));
-        System.out.println("aggregator of experiment " + experiment.id() + " started");
-        return p.runUntilStopped(service, "aggregator");
-      }
-    }));
+    System.exit(
+        ServiceProcess.launch(
+            "AggregatorMain",
+            args,
+            Map.of("state-dir", "DIR"),
+            p -> {
+              Path stateDir = Path.of(p.requiredOption("state-dir"));
+              try {
+                Files.createDirectories(stateDir);
+              } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the state directory " + stateDir, e);
+              }
+              try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
+                Experiment experiment = p.experiment(serdes, 1);
+                AggregatorService service =
+                    new AggregatorService(
+                        AggregatorTopology.build(
+                            new AggregatorTopology.Config(experiment, p.topics(), serdes)),
+                        AggregatorTopology.streamsConfig(
+                            experiment.id(), p.kafka(), stateDir.toString()));
+                System.out.println("aggregator of experiment " + experiment.id() + " started");
+                return p.runUntilStopped(service, "aggregator");
+              }
+            }));
   }
 }

@@ -10,9 +10,9 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 /**
- * The aggregator's Kafka Streams application run as a service: {@link #run} starts it and
- * returns when {@link #close} is called (the application then closes, its last transaction
- * committed and its state flushed) or when a stream thread fails (then it throws why).
+ * The aggregator's Kafka Streams application run as a service: {@link #run} starts it and returns
+ * when {@link #close} is called (the application then closes, its last transaction committed and
+ * its state flushed) or when a stream thread fails (then it throws why).
  */
 public final class AggregatorService extends LoopService {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -23,7 +23,10 @@ public final class AggregatorService extends LoopService {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private volatile boolean closedCleanly;
 
-  /** The topology of {@link AggregatorTopology#build} with the settings of {@link AggregatorTopology#streamsConfig}. */
+  /**
+   * The topology of {@link AggregatorTopology#build} with the settings of {@link
+   * AggregatorTopology#streamsConfig}.
+   */
   public AggregatorService(Topology topology, Properties config) {
     this.topology = topology;
     this.config = config;
@@ -32,11 +35,12 @@ public final class AggregatorService extends LoopService {
   @Override
   protected void loop() {
     KafkaStreams streams = new KafkaStreams(topology, config);
-    streams.setUncaughtExceptionHandler(e -> {
-      failure.compareAndSet(null, e);
-      wake.countDown();
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-    });
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          failure.compareAndSet(null, e);
+          wake.countDown();
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
     try {
       streams.start();
       wake.await();
@@ -47,7 +51,8 @@ public final class AggregatorService extends LoopService {
     }
     Throwable failed = failure.get();
     if (failed != null) {
-      throw new IllegalStateException("the aggregator's stream thread failed: " + failed.getMessage(), failed);
+      throw new IllegalStateException(
+          "the aggregator's stream thread failed: " + failed.getMessage(), failed);
     }
   }
 
@@ -58,7 +63,10 @@ public final class AggregatorService extends LoopService {
 
   @Override
   public String describeStop() {
-    return closedCleanly ? "its last transaction committed, its state flushed"
-        : "it did not close within " + CLOSE_TIMEOUT.toSeconds() + " s; a new instance restores its state";
+    return closedCleanly
+        ? "its last transaction committed, its state flushed"
+        : "it did not close within "
+            + CLOSE_TIMEOUT.toSeconds()
+            + " s; a new instance restores its state";
   }
 }

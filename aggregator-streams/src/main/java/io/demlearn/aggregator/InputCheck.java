@@ -1,15 +1,15 @@
 package io.demlearn.aggregator;
 
+import io.demlearn.pipeline.checks.DeadLetters;
+import io.demlearn.pipeline.checks.HierarchyChecks;
+import io.demlearn.pipeline.checks.UpdateChecks;
+import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.schemas.avro.AggregationInput;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.SourceRecord;
-import io.demlearn.pipeline.checks.DeadLetters;
-import io.demlearn.pipeline.checks.HierarchyChecks;
-import io.demlearn.pipeline.checks.UpdateChecks;
-import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.schemas.serde.AvroDeserializer;
 import io.demlearn.schemas.serde.PayloadException;
 import java.nio.charset.StandardCharsets;
@@ -23,11 +23,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The aggregator's first step, record by record and without state: decodes a raw model update or
- * hierarchy version and checks it on its own ({@link UpdateChecks#check}, {@link HierarchyChecks#check}). A good one goes on as an
- * {@link AggregationInput} that remembers where it came from; any other becomes a {@link
- * DeadLetter} holding the original bytes, its reason and its source topic, partition and offset.
+ * hierarchy version and checks it on its own ({@link UpdateChecks#check}, {@link
+ * HierarchyChecks#check}). A good one goes on as an {@link AggregationInput} that remembers where
+ * it came from; any other becomes a {@link DeadLetter} holding the original bytes, its reason and
+ * its source topic, partition and offset.
  */
-final class InputCheck<T extends SpecificRecord> implements Processor<byte[], byte[], String, SpecificRecord> {
+final class InputCheck<T extends SpecificRecord>
+    implements Processor<byte[], byte[], String, SpecificRecord> {
   private static final Logger LOG = LoggerFactory.getLogger(InputCheck.class);
   static final String DETECTED_BY = "aggregator";
 
@@ -37,7 +39,10 @@ final class InputCheck<T extends SpecificRecord> implements Processor<byte[], by
   private final boolean compacted;
   private ProcessorContext<String, SpecificRecord> context;
 
-  /** @param compacted whether the topic is compacted (a record without a value is then a tombstone, not an error) */
+  /**
+   * @param compacted whether the topic is compacted (a record without a value is then a tombstone,
+   *     not an error)
+   */
   InputCheck(Experiment experiment, AvroDeserializer<T> decoder, boolean compacted) {
     this.experiment = experiment;
     this.compacted = compacted;
@@ -53,8 +58,13 @@ final class InputCheck<T extends SpecificRecord> implements Processor<byte[], by
   @Override
   public void process(Record<byte[], byte[]> record) {
     RecordMetadata meta = context.recordMetadata().orElseThrow();
-    SourceRecord source = SourceRecord.newBuilder().setTopic(meta.topic()).setPartition(meta.partition())
-        .setOffset(meta.offset()).setTimestampMs(record.timestamp()).build();
+    SourceRecord source =
+        SourceRecord.newBuilder()
+            .setTopic(meta.topic())
+            .setPartition(meta.partition())
+            .setOffset(meta.offset())
+            .setTimestampMs(record.timestamp())
+            .build();
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     T value;
     try {
@@ -89,8 +99,11 @@ final class InputCheck<T extends SpecificRecord> implements Processor<byte[], by
     context.forward(new Record<>(key, in.build(), record.timestamp()));
   }
 
-  private void refuse(Record<byte[], byte[]> record, SourceRecord source, DeadLetterReason reason, String detail) {
-    DeadLetter d = DeadLetters.of(experiment.id(), source, reason, detail, record.key(), record.value(), DETECTED_BY);
+  private void refuse(
+      Record<byte[], byte[]> record, SourceRecord source, DeadLetterReason reason, String detail) {
+    DeadLetter d =
+        DeadLetters.of(
+            experiment.id(), source, reason, detail, record.key(), record.value(), DETECTED_BY);
     LOG.warn("refused: {}", DeadLetters.describe(d));
     context.forward(new Record<>(source.getTopic(), d, record.timestamp()));
   }

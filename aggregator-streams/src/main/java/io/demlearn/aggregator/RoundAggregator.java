@@ -1,11 +1,13 @@
 package io.demlearn.aggregator;
 
-import io.demlearn.core.aggregate.HierarchicalAggregation;
-import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.core.strategy.Strategy;
-import io.demlearn.schemas.ParameterVectors;
-import io.demlearn.schemas.avro.AgentEvaluation;
+import io.demlearn.pipeline.checks.DeadLetters;
+import io.demlearn.pipeline.checks.HierarchyChecks;
+import io.demlearn.pipeline.checks.UpdateChecks;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.GroupModels;
+import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.schemas.avro.AggregationInput;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
@@ -13,13 +15,6 @@ import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.SourceRecord;
-import io.demlearn.pipeline.checks.DeadLetters;
-import io.demlearn.pipeline.checks.HierarchyChecks;
-import io.demlearn.pipeline.checks.UpdateChecks;
-import io.demlearn.pipeline.records.Experiment;
-import io.demlearn.pipeline.records.ExperimentSpecs;
-import io.demlearn.pipeline.records.GroupModels;
-import io.demlearn.pipeline.records.Hierarchies;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,17 +36,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Closes rounds in order. Round r closes when its hierarchy version is known and every agent it
- * names has reported, or, under a straggler policy, when the policy's timeout has passed since
- * the round's first update and a quorum of the agents has reported. Then every group model of
- * the round is computed bottom-up from the updates present, in the hierarchy's fixed summation
- * order (so the result does not depend on arrival order), and emitted.
+ * names has reported, or, under a straggler policy, when the policy's timeout has passed since the
+ * round's first update and a quorum of the agents has reported. Then every group model of the round
+ * is computed bottom-up from the updates present, in the hierarchy's fixed summation order (so the
+ * result does not depend on arrival order), and emitted.
  *
  * <p>An agent's updates count in round order ({@link UpdateChecks#followsOn}), the first one per
  * round. A second update for a counted round is dropped if it is the same update sent again (at
  * least once delivery, a restarted worker) and refused as {@code CONFLICTING_DUPLICATE} if it
  * differs; an update that skips rounds is refused as {@code ROUND_OUT_OF_RANGE}; one that arrives
- * after its round closed without it is recorded as {@code LATE} and not averaged. Refusals leave
- * as {@link DeadLetter}s. State: the updates of rounds not closed, each agent's last counted round,
+ * after its round closed without it is recorded as {@code LATE} and not averaged. Refusals leave as
+ * {@link DeadLetter}s. State: the updates of rounds not closed, each agent's last counted round,
  * digests of the updates of the last {@value #RETAINED_ROUNDS} closed rounds (to tell a re-send
  * from a conflict), the hierarchy versions and the next round to close; all changelogged.
  */
@@ -74,7 +69,10 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   private final Map<Integer, List<String>> agentIdsByEffectiveRound = new HashMap<>();
   private int nextRound;
 
-  /** @param updateBytes writes an update back to bytes, for the dead letter of one refused after decoding */
+  /**
+   * @param updateBytes writes an update back to bytes, for the dead letter of one refused after
+   *     decoding
+   */
   RoundAggregator(Experiment experiment, Serializer<ModelUpdate> updateBytes) {
     this.experiment = experiment;
     this.strategy = experiment.settings().strategy();
@@ -101,7 +99,8 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
     }
     if (experiment.closesEarly()) {
       long every = Math.max(10, Math.min(200, experiment.policy().getStragglerTimeoutMs() / 4));
-      context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, now -> closeRounds(now));
+      context.schedule(
+          Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, now -> closeRounds(now));
     }
   }
 
@@ -122,10 +121,21 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
       HierarchyVersion known = versions.get(h.getEffectiveFromRound());
       HierarchyVersion hv = Hierarchies.fromRecord(h);
       if (HierarchyChecks.conflicts(known, hv)) {
-        DeadLetter d = DeadLetters.of(experiment.id(), in.getSource(), DeadLetterReason.CONFLICTING_DUPLICATE,
-            "hierarchy version " + h.getVersion() + " for round " + h.getEffectiveFromRound() + " differs from version "
-                + known.version() + ", read first for that round; the first one counts",
-            record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), null, InputCheck.DETECTED_BY);
+        DeadLetter d =
+            DeadLetters.of(
+                experiment.id(),
+                in.getSource(),
+                DeadLetterReason.CONFLICTING_DUPLICATE,
+                "hierarchy version "
+                    + h.getVersion()
+                    + " for round "
+                    + h.getEffectiveFromRound()
+                    + " differs from version "
+                    + known.version()
+                    + ", read first for that round; the first one counts",
+                record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+                null,
+                InputCheck.DETECTED_BY);
         LOG.warn("refused: {}", DeadLetters.describe(d));
         context.forward(new Record<>(in.getSource().getTopic(), d, record.timestamp()));
       } else {
@@ -149,19 +159,44 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
       ModelUpdate open = pending.get(key);
       byte[] recorded = open != null ? UpdateChecks.digest(open) : digests.get(key);
       if (recorded == null) {
-        refuse(u, source, timestamp, DeadLetterReason.ROUND_OUT_OF_RANGE, "round " + round + " of agent " + agent
-            + " was counted more than " + RETAINED_ROUNDS + " rounds ago (the aggregator is at round " + nextRound + ")");
+        refuse(
+            u,
+            source,
+            timestamp,
+            DeadLetterReason.ROUND_OUT_OF_RANGE,
+            "round "
+                + round
+                + " of agent "
+                + agent
+                + " was counted more than "
+                + RETAINED_ROUNDS
+                + " rounds ago (the aggregator is at round "
+                + nextRound
+                + ")");
       } else if (Arrays.equals(recorded, UpdateChecks.digest(u))) {
         LOG.debug("update of {} for round {} sent again: counted once", agent, round);
       } else {
-        refuse(u, source, timestamp, DeadLetterReason.CONFLICTING_DUPLICATE, "agent " + agent + " already has a different"
-            + " update for round " + round + "; the first one counts");
+        refuse(
+            u,
+            source,
+            timestamp,
+            DeadLetterReason.CONFLICTING_DUPLICATE,
+            "agent "
+                + agent
+                + " already has a different"
+                + " update for round "
+                + round
+                + "; the first one counts");
       }
       return;
     }
     if (!UpdateChecks.followsOn(last, round)) {
-      refuse(u, source, timestamp, DeadLetterReason.ROUND_OUT_OF_RANGE, "round " + round + " is ahead of agent " + agent
-          + "'s next round, " + (last + 1));
+      refuse(
+          u,
+          source,
+          timestamp,
+          DeadLetterReason.ROUND_OUT_OF_RANGE,
+          "round " + round + " is ahead of agent " + agent + "'s next round, " + (last + 1));
       return;
     }
     progress.put(LAST_ROUND + agent, (long) round);
@@ -169,8 +204,16 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
       if (round >= nextRound - RETAINED_ROUNDS) {
         digests.put(key, UpdateChecks.digest(u));
       }
-      refuse(u, source, timestamp, DeadLetterReason.LATE, "round " + round + " closed without agent " + agent
-          + " (straggler policy): recorded, not averaged");
+      refuse(
+          u,
+          source,
+          timestamp,
+          DeadLetterReason.LATE,
+          "round "
+              + round
+              + " closed without agent "
+              + agent
+              + " (straggler policy): recorded, not averaged");
       return;
     }
     pending.put(key, u);
@@ -179,10 +222,18 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
     }
   }
 
-  private void refuse(ModelUpdate u, SourceRecord source, long timestamp, DeadLetterReason reason, String detail) {
+  private void refuse(
+      ModelUpdate u, SourceRecord source, long timestamp, DeadLetterReason reason, String detail) {
     byte[] value = updateBytes.serialize(source.getTopic(), u);
-    DeadLetter d = DeadLetters.of(experiment.id(), source, reason, detail,
-        u.getAgentId().getBytes(StandardCharsets.UTF_8), value, InputCheck.DETECTED_BY);
+    DeadLetter d =
+        DeadLetters.of(
+            experiment.id(),
+            source,
+            reason,
+            detail,
+            u.getAgentId().getBytes(StandardCharsets.UTF_8),
+            value,
+            InputCheck.DETECTED_BY);
     if (reason == DeadLetterReason.LATE) {
       LOG.info("late: {}", DeadLetters.describe(d));
     } else {
@@ -243,8 +294,10 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   }
 
   private boolean anyPending(int round) {
-    try (KeyValueIterator<String, ModelUpdate> it = pending.prefixScan(String.format("%010d/", round),
-        new org.apache.kafka.common.serialization.StringSerializer())) {
+    try (KeyValueIterator<String, ModelUpdate> it =
+        pending.prefixScan(
+            String.format("%010d/", round),
+            new org.apache.kafka.common.serialization.StringSerializer())) {
       return it.hasNext();
     }
   }
@@ -254,8 +307,10 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
       return;
     }
     List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = digests.prefixScan(String.format("%010d/", round),
-        new org.apache.kafka.common.serialization.StringSerializer())) {
+    try (KeyValueIterator<String, byte[]> it =
+        digests.prefixScan(
+            String.format("%010d/", round),
+            new org.apache.kafka.common.serialization.StringSerializer())) {
       it.forEachRemaining(kv -> keys.add(kv.key));
     }
     keys.forEach(digests::delete);
@@ -271,7 +326,8 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
     }
   }
 
-  private void emit(int round, HierarchyVersion hv, List<String> agentIds, List<ModelUpdate> updates, long now) {
+  private void emit(
+      int round, HierarchyVersion hv, List<String> agentIds, List<ModelUpdate> updates, long now) {
     List<GroupModel> groups = GroupModels.of(experiment, round, hv, agentIds, updates, now);
     groups.forEach(g -> context.forward(new Record<>(g.getGroupId(), g, now)));
     int absent = 0;
@@ -279,10 +335,18 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
       absent += u == null ? 1 : 0;
     }
     if (absent > 0) {
-      LOG.info("round {} closed without {} of {} agents (straggler policy): {} group models", round, absent, updates.size(),
+      LOG.info(
+          "round {} closed without {} of {} agents (straggler policy): {} group models",
+          round,
+          absent,
+          updates.size(),
           groups.size());
     } else {
-      LOG.debug("round {} closed: {} group models under hierarchy version {}", round, groups.size(), hv.version());
+      LOG.debug(
+          "round {} closed: {} group models under hierarchy version {}",
+          round,
+          groups.size(),
+          hv.version());
     }
   }
 }

@@ -2,15 +2,14 @@ package io.demlearn.aggregator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.cluster.Hierarchy;
-import io.demlearn.core.cluster.Linkage;
-import io.demlearn.core.cluster.Metric;
-import io.demlearn.core.model.ModelKind;
 import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.model.ModelKind;
 import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
@@ -19,8 +18,6 @@ import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.LinkageRow;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.PipelinePolicy;
-import io.demlearn.pipeline.records.Experiment;
-import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.schemas.registry.InMemorySchemaRegistry;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
@@ -46,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AggregatorTopologyTest {
   static final String EXP = "agg-test";
   private final String scope = "agg-" + UUID.randomUUID();
-  private final AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
+  private final AvroSerdes serdes =
+      new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
   private ExperimentTopics topics = ExperimentTopics.of(EXP);
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
   @TempDir java.nio.file.Path stateRoot;
@@ -59,8 +57,16 @@ class AggregatorTopologyTest {
   }
 
   static ExperimentSettings settings(int agents, int rounds, int reclusterEvery, double amplify) {
-    return ExperimentSettings.builder().algorithm(Algorithm.DEMLEARN_P).dataset("synthetic").agents(agents)
-        .rounds(rounds).levels(2).reclusterEvery(reclusterEvery).amplify(amplify).threads(1).build();
+    return ExperimentSettings.builder()
+        .algorithm(Algorithm.DEMLEARN_P)
+        .dataset("synthetic")
+        .agents(agents)
+        .rounds(rounds)
+        .levels(2)
+        .reclusterEvery(reclusterEvery)
+        .amplify(amplify)
+        .threads(1)
+        .build();
   }
 
   final class Harness {
@@ -76,26 +82,49 @@ class AggregatorTopologyTest {
       this(settings, AGENTS.subList(0, settings.agents()), Experiment.defaultPolicy());
     }
 
-    Harness(ExperimentSettings settings, List<String> agents, PipelinePolicy policy) throws Exception {
+    Harness(ExperimentSettings settings, List<String> agents, PipelinePolicy policy)
+        throws Exception {
       this.experiment = new Experiment(EXP, settings, agents, policy);
-      Properties props = AggregatorTopology.streamsConfig(EXP, Map.of("bootstrap.servers", "unused:9092"),
-          Files.createTempDirectory(stateRoot, "agg-state").toString());
-      driver = new TopologyTestDriver(AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)), props);
+      Properties props =
+          AggregatorTopology.streamsConfig(
+              EXP,
+              Map.of("bootstrap.servers", "unused:9092"),
+              Files.createTempDirectory(stateRoot, "agg-state").toString());
+      driver =
+          new TopologyTestDriver(
+              AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)),
+              props);
       drivers.add(driver);
-      updates = driver.createInputTopic(topics.modelUpdates().name(), Serdes.String().serializer(),
-          serdes.valueSerde(ModelUpdate.class).serializer());
-      rawUpdates = driver.createInputTopic(topics.modelUpdates().name(), Serdes.ByteArray().serializer(),
-          Serdes.ByteArray().serializer());
-      hierarchies = driver.createInputTopic(topics.hierarchyAssignments().name(), Serdes.String().serializer(),
-          serdes.valueSerde(HierarchyAssignment.class).serializer());
-      out = driver.createOutputTopic(topics.groupModels().name(), Serdes.String().deserializer(),
-          serdes.valueSerde(GroupModel.class).deserializer());
-      deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.String().deserializer(),
-          serdes.valueSerde(DeadLetter.class).deserializer());
+      updates =
+          driver.createInputTopic(
+              topics.modelUpdates().name(),
+              Serdes.String().serializer(),
+              serdes.valueSerde(ModelUpdate.class).serializer());
+      rawUpdates =
+          driver.createInputTopic(
+              topics.modelUpdates().name(),
+              Serdes.ByteArray().serializer(),
+              Serdes.ByteArray().serializer());
+      hierarchies =
+          driver.createInputTopic(
+              topics.hierarchyAssignments().name(),
+              Serdes.String().serializer(),
+              serdes.valueSerde(HierarchyAssignment.class).serializer());
+      out =
+          driver.createOutputTopic(
+              topics.groupModels().name(),
+              Serdes.String().deserializer(),
+              serdes.valueSerde(GroupModel.class).deserializer());
+      deadLetters =
+          driver.createOutputTopic(
+              topics.deadLetters().name(),
+              Serdes.String().deserializer(),
+              serdes.valueSerde(DeadLetter.class).deserializer());
     }
 
     void hierarchy(HierarchyVersion hv, List<String> agents) {
-      hierarchies.pipeInput(ExperimentTopics.hierarchyKey(hv.version()),
+      hierarchies.pipeInput(
+          ExperimentTopics.hierarchyKey(hv.version()),
           Hierarchies.toRecord(EXP, hv, agents, experiment.settings(), 0));
     }
 
@@ -104,9 +133,14 @@ class AggregatorTopologyTest {
     }
 
     ModelUpdate.Builder builder(String agent, int round, float[] params, int samples) {
-      return ModelUpdate.newBuilder().setExperimentId(EXP).setRound(round).setHierarchyVersion(0)
-          .setAgentId(agent).setTrainSamples(samples).setParameters(ParameterVectors.of(
-              io.demlearn.schemas.avro.ModelKind.MLR, params)).setProducedAtMs(0);
+      return ModelUpdate.newBuilder()
+          .setExperimentId(EXP)
+          .setRound(round)
+          .setHierarchyVersion(0)
+          .setAgentId(agent)
+          .setTrainSamples(samples)
+          .setParameters(ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR, params))
+          .setProducedAtMs(0);
     }
 
     Map<String, GroupModel> read() {
@@ -127,15 +161,25 @@ class AggregatorTopologyTest {
 
   /** ((0,1),(2,3)) under K = 2: root -> L2-c4 {0,1}, L2-c5 {2,3}. */
   static HierarchyVersion twoPairs(int version, int effective) {
-    Dendrogram d = new Dendrogram(4, List.of(new Dendrogram.Merge(0, 1, 1, 2), new Dendrogram.Merge(2, 3, 2, 2),
-        new Dendrogram.Merge(4, 5, 3, 4)));
+    Dendrogram d =
+        new Dendrogram(
+            4,
+            List.of(
+                new Dendrogram.Merge(0, 1, 1, 2),
+                new Dendrogram.Merge(2, 3, 2, 2),
+                new Dendrogram.Merge(4, 5, 3, 4)));
     return new HierarchyVersion(Hierarchy.fromDendrogram(d, 2), d, version, effective);
   }
 
   /** ((0,2),(1,3)), K = 2. */
   static HierarchyVersion crossedPairs(int version, int effective) {
-    Dendrogram d = new Dendrogram(4, List.of(new Dendrogram.Merge(0, 2, 1, 2), new Dendrogram.Merge(1, 3, 2, 2),
-        new Dendrogram.Merge(4, 5, 3, 4)));
+    Dendrogram d =
+        new Dendrogram(
+            4,
+            List.of(
+                new Dendrogram.Merge(0, 2, 1, 2),
+                new Dendrogram.Merge(1, 3, 2, 2),
+                new Dendrogram.Merge(4, 5, 3, 4)));
     return new HierarchyVersion(Hierarchy.fromDendrogram(d, 2), d, version, effective);
   }
 
@@ -175,8 +219,10 @@ class AggregatorTopologyTest {
     // a second, different update for a closed round is not averaged: it is refused
     h.update("agent-000", 0, v(100, 100), 5);
     assertThat(h.read()).isEmpty();
-    assertThat(h.deadLetters.readValuesToList()).singleElement()
-        .satisfies(d -> assertThat(d.getReason()).isEqualTo(DeadLetterReason.CONFLICTING_DUPLICATE));
+    assertThat(h.deadLetters.readValuesToList())
+        .singleElement()
+        .satisfies(
+            d -> assertThat(d.getReason()).isEqualTo(DeadLetterReason.CONFLICTING_DUPLICATE));
   }
 
   @Test
@@ -191,19 +237,21 @@ class AggregatorTopologyTest {
     b.update(AGENTS.get(3), 0, p[3], 6);
     b.update(AGENTS.get(1), 0, p[1], 4);
     b.update(AGENTS.get(1), 0, v(42, 42), 4); // the same agent again, with something else: refused
-    b.update(AGENTS.get(1), 0, p[1], 4);      // and the same update sent twice: counted once
+    b.update(AGENTS.get(1), 0, p[1], 4); // and the same update sent twice: counted once
     b.update(AGENTS.get(2), 0, p[2], 5);
     b.update(AGENTS.get(0), 0, p[0], 3);
-    b.hierarchy(twoPairs(0, 0), AGENTS);      // the hierarchy last
+    b.hierarchy(twoPairs(0, 0), AGENTS); // the hierarchy last
     Map<String, GroupModel> ga = a.read();
     Map<String, GroupModel> gb = b.read();
     assertThat(gb.keySet()).isEqualTo(ga.keySet());
     for (String g : ga.keySet()) {
-      assertThat(ParameterVectors.toFloats(gb.get(g).getParameters())).as(g)
+      assertThat(ParameterVectors.toFloats(gb.get(g).getParameters()))
+          .as(g)
           .containsExactly(ParameterVectors.toFloats(ga.get(g).getParameters()));
       assertThat(gb.get(g).getAmplify()).isEqualTo(1.15);
     }
-    assertThat(b.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+    assertThat(b.deadLetters.readValuesToList())
+        .extracting(DeadLetter::getReason)
         .containsExactly(DeadLetterReason.CONFLICTING_DUPLICATE);
   }
 
@@ -270,7 +318,9 @@ class AggregatorTopologyTest {
     Map<String, GroupModel> b = direct.read();
     assertThat(b.keySet()).isEqualTo(a.keySet()).hasSize(3);
     for (String g : a.keySet()) {
-      assertThat(b.get(g)).isEqualTo(GroupModel.newBuilder(a.get(g)).setProducedAtMs(b.get(g).getProducedAtMs()).build());
+      assertThat(b.get(g))
+          .isEqualTo(
+              GroupModel.newBuilder(a.get(g)).setProducedAtMs(b.get(g).getProducedAtMs()).build());
     }
   }
 
@@ -279,11 +329,24 @@ class AggregatorTopologyTest {
     Harness h = new Harness(settings(4, 3, 1, 1.0));
     h.hierarchy(twoPairs(0, 0), AGENTS);
     for (int i = 0; i < 4; i++) {
-      h.updates.pipeInput(AGENTS.get(i), ModelUpdate.newBuilder().setExperimentId(EXP).setRound(0).setHierarchyVersion(-1)
-          .setAgentId(AGENTS.get(i)).setTrainSamples(1).setParameters(ParameterVectors.of(
-              io.demlearn.schemas.avro.ModelKind.MLR, v(i))).setProducedAtMs(0)
-          .setEvaluation(io.demlearn.schemas.avro.AgentEvaluation.newBuilder().setOwnCorrect(i).setOwnTotal(10)
-              .setAllCorrect(2 * i).setAllTotal(40).build()).build());
+      h.updates.pipeInput(
+          AGENTS.get(i),
+          ModelUpdate.newBuilder()
+              .setExperimentId(EXP)
+              .setRound(0)
+              .setHierarchyVersion(-1)
+              .setAgentId(AGENTS.get(i))
+              .setTrainSamples(1)
+              .setParameters(ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR, v(i)))
+              .setProducedAtMs(0)
+              .setEvaluation(
+                  io.demlearn.schemas.avro.AgentEvaluation.newBuilder()
+                      .setOwnCorrect(i)
+                      .setOwnTotal(10)
+                      .setAllCorrect(2 * i)
+                      .setAllTotal(40)
+                      .build())
+              .build());
     }
     Map<String, GroupModel> g = h.read();
     assertThat(g.get("L2-c4").getMemberEvaluations()).containsOnlyKeys("agent-000", "agent-001");
@@ -298,15 +361,32 @@ class AggregatorTopologyTest {
     float[] nan = v(1, Float.NaN);
     float[] huge = v(2e6f);
     Map<DeadLetterReason, Runnable> bad = new LinkedHashMap<>();
-    bad.put(DeadLetterReason.NOT_WIRE_FORMAT, () -> h.rawUpdates.pipeInput("agent-001".getBytes(), "hello".getBytes()));
-    bad.put(DeadLetterReason.UNKNOWN_SCHEMA_ID, () -> h.rawUpdates.pipeInput("agent-001".getBytes(),
-        new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}));
-    bad.put(DeadLetterReason.WRONG_EXPERIMENT, () -> h.updates.pipeInput("agent-001",
-        ModelUpdate.newBuilder(good.build()).setExperimentId("other").build()));
+    bad.put(
+        DeadLetterReason.NOT_WIRE_FORMAT,
+        () -> h.rawUpdates.pipeInput("agent-001".getBytes(), "hello".getBytes()));
+    bad.put(
+        DeadLetterReason.UNKNOWN_SCHEMA_ID,
+        () ->
+            h.rawUpdates.pipeInput(
+                "agent-001".getBytes(), new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}));
+    bad.put(
+        DeadLetterReason.WRONG_EXPERIMENT,
+        () ->
+            h.updates.pipeInput(
+                "agent-001",
+                ModelUpdate.newBuilder(good.build()).setExperimentId("other").build()));
     bad.put(DeadLetterReason.ROUND_OUT_OF_RANGE, () -> h.update("agent-001", 3, v(1), 1));
     bad.put(DeadLetterReason.UNKNOWN_MEMBER, () -> h.update("intruder", 0, v(1), 1));
-    bad.put(DeadLetterReason.VECTOR_MISMATCH, () -> h.updates.pipeInput("agent-001", ModelUpdate.newBuilder(good.build())
-        .setParameters(ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR, new float[] {1, 2})).build()));
+    bad.put(
+        DeadLetterReason.VECTOR_MISMATCH,
+        () ->
+            h.updates.pipeInput(
+                "agent-001",
+                ModelUpdate.newBuilder(good.build())
+                    .setParameters(
+                        ParameterVectors.of(
+                            io.demlearn.schemas.avro.ModelKind.MLR, new float[] {1, 2}))
+                    .build()));
     bad.put(DeadLetterReason.NON_FINITE, () -> h.update("agent-001", 0, nan, 1));
     bad.put(DeadLetterReason.NORM_BOUND, () -> h.update("agent-001", 0, huge, 1));
     bad.put(DeadLetterReason.KEY_MISMATCH, () -> h.updates.pipeInput("agent-002", good.build()));
@@ -332,51 +412,78 @@ class AggregatorTopologyTest {
   }
 
   @Test
-  void aHierarchyThatCannotBeUsedOrConflictsBecomesADeadLetterAndTheAggregatorGoesOn() throws Exception {
+  void aHierarchyThatCannotBeUsedOrConflictsBecomesADeadLetterAndTheAggregatorGoesOn()
+      throws Exception {
     Harness h = new Harness(settings(4, 3, 1, 1.0));
-    HierarchyAssignment real = Hierarchies.toRecord(EXP, twoPairs(0, 0), AGENTS, h.experiment.settings(), 0);
+    HierarchyAssignment real =
+        Hierarchies.toRecord(EXP, twoPairs(0, 0), AGENTS, h.experiment.settings(), 0);
     // its groups do not follow from its (empty) linkage matrix
-    h.hierarchies.pipeInput("bad-1", HierarchyAssignment.newBuilder(real).setLinkage(List.of()).setGroups(List.of()).build());
+    h.hierarchies.pipeInput(
+        "bad-1",
+        HierarchyAssignment.newBuilder(real).setLinkage(List.of()).setGroups(List.of()).build());
     // a row merging a cluster that does not exist yet
     var rows = new ArrayList<>(real.getLinkage());
     rows.set(0, LinkageRow.newBuilder(rows.get(0)).setLeft(6).build());
     h.hierarchies.pipeInput("bad-2", HierarchyAssignment.newBuilder(real).setLinkage(rows).build());
     // agents that are not the experiment's, in its order
-    h.hierarchies.pipeInput("bad-3", HierarchyAssignment.newBuilder(real).setAgentIds(List.of("agent-003", "agent-002",
-        "agent-001", "agent-000")).build());
+    h.hierarchies.pipeInput(
+        "bad-3",
+        HierarchyAssignment.newBuilder(real)
+            .setAgentIds(List.of("agent-003", "agent-002", "agent-001", "agent-000"))
+            .build());
     // rows that merge a cluster twice (their tree would branch without end)
-    var twice = List.of(new LinkageRow(0, 1, 1.0, 2), new LinkageRow(0, 4, 1.0, 3), new LinkageRow(4, 5, 1.0, 5));
-    h.hierarchies.pipeInput("bad-4", HierarchyAssignment.newBuilder(real).setLinkage(twice).build());
+    var twice =
+        List.of(
+            new LinkageRow(0, 1, 1.0, 2),
+            new LinkageRow(0, 4, 1.0, 3),
+            new LinkageRow(4, 5, 1.0, 5));
+    h.hierarchies.pipeInput(
+        "bad-4", HierarchyAssignment.newBuilder(real).setLinkage(twice).build());
     // more levels than the experiment has
-    h.hierarchies.pipeInput("bad-5", HierarchyAssignment.newBuilder(real).setLevels(1_000_000).build());
+    h.hierarchies.pipeInput(
+        "bad-5", HierarchyAssignment.newBuilder(real).setLevels(1_000_000).build());
     h.hierarchy(twoPairs(0, 0), AGENTS);
     h.hierarchy(twoPairs(0, 0), AGENTS); // the same version again (a restarted clusterer): fine
     h.hierarchy(crossedPairs(1, 0), AGENTS); // another version for round 0: the first one counts
     // the same version and linkage cut into another number of levels: another tree, refused too
     Dendrogram d = twoPairs(0, 0).dendrogram();
     h.hierarchy(new HierarchyVersion(Hierarchy.fromDendrogram(d, 1), d, 0, 0), AGENTS);
-    assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason).containsExactly(
-        DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.UNKNOWN_MEMBER,
-        DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.INVALID_HIERARCHY, DeadLetterReason.CONFLICTING_DUPLICATE,
-        DeadLetterReason.CONFLICTING_DUPLICATE);
+    assertThat(h.deadLetters.readValuesToList())
+        .extracting(DeadLetter::getReason)
+        .containsExactly(
+            DeadLetterReason.INVALID_HIERARCHY,
+            DeadLetterReason.INVALID_HIERARCHY,
+            DeadLetterReason.UNKNOWN_MEMBER,
+            DeadLetterReason.INVALID_HIERARCHY,
+            DeadLetterReason.INVALID_HIERARCHY,
+            DeadLetterReason.CONFLICTING_DUPLICATE,
+            DeadLetterReason.CONFLICTING_DUPLICATE);
     for (int i = 0; i < 4; i++) {
       h.update(AGENTS.get(i), 0, v(i), 1);
     }
     Map<String, GroupModel> groups = h.read();
     assertThat(groups.get("root").getHierarchyVersion()).isZero();
-    assertThat(groups.values().stream().filter(g -> !g.getGroupId().equals("root")).map(GroupModel::getMemberIds).toList())
+    assertThat(
+            groups.values().stream()
+                .filter(g -> !g.getGroupId().equals("root"))
+                .map(GroupModel::getMemberIds)
+                .toList())
         .as("averaged under the first version: pairs (0,1) and (2,3)")
-        .containsExactlyInAnyOrder(List.of("agent-000", "agent-001"), List.of("agent-002", "agent-003"));
+        .containsExactlyInAnyOrder(
+            List.of("agent-000", "agent-001"), List.of("agent-002", "agent-003"));
   }
 
   @Test
   void anAgentsUpdatesCountInRoundOrderAndOldOrSkippingOnesAreRefused() throws Exception {
     Harness h = new Harness(settings(4, 30, 1, 1.0));
     h.update("agent-000", 1, v(1), 1);
-    assertThat(h.deadLetters.readValuesToList()).singleElement().satisfies(d -> {
-      assertThat(d.getReason()).isEqualTo(DeadLetterReason.ROUND_OUT_OF_RANGE);
-      assertThat(d.getDetail()).contains("ahead");
-    });
+    assertThat(h.deadLetters.readValuesToList())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getReason()).isEqualTo(DeadLetterReason.ROUND_OUT_OF_RANGE);
+              assertThat(d.getDetail()).contains("ahead");
+            });
     for (int round = 0; round < AggregatorTopology.RETAINED_ROUNDS + 3; round++) {
       h.hierarchy(twoPairs(round, round), AGENTS);
       for (int i = 0; i < 4; i++) {
@@ -385,10 +492,17 @@ class AggregatorTopologyTest {
     }
     assertThat(h.read()).isNotEmpty();
     h.update("agent-002", 0, v(2), 1); // round 0 again, the same: too old to tell, so refused
-    h.update("agent-002", AggregatorTopology.RETAINED_ROUNDS + 2, v(99), 1); // the last round, different
-    h.update("agent-002", AggregatorTopology.RETAINED_ROUNDS + 2, v(2 + AggregatorTopology.RETAINED_ROUNDS + 2), 1); // the same
-    assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
-        .containsExactly(DeadLetterReason.ROUND_OUT_OF_RANGE, DeadLetterReason.CONFLICTING_DUPLICATE);
+    h.update(
+        "agent-002", AggregatorTopology.RETAINED_ROUNDS + 2, v(99), 1); // the last round, different
+    h.update(
+        "agent-002",
+        AggregatorTopology.RETAINED_ROUNDS + 2,
+        v(2 + AggregatorTopology.RETAINED_ROUNDS + 2),
+        1); // the same
+    assertThat(h.deadLetters.readValuesToList())
+        .extracting(DeadLetter::getReason)
+        .containsExactly(
+            DeadLetterReason.ROUND_OUT_OF_RANGE, DeadLetterReason.CONFLICTING_DUPLICATE);
     assertThat(h.read()).isEmpty();
   }
 
@@ -403,7 +517,8 @@ class AggregatorTopologyTest {
     }
     assertThat(h.out.readValuesToList()).hasSize(50 * 3);
     assertThat(h.store(AggregatorTopology.PENDING_STORE)).isEmpty();
-    assertThat(h.store(AggregatorTopology.DIGEST_STORE)).hasSize(AggregatorTopology.RETAINED_ROUNDS * 4);
+    assertThat(h.store(AggregatorTopology.DIGEST_STORE))
+        .hasSize(AggregatorTopology.RETAINED_ROUNDS * 4);
     assertThat(h.store(AggregatorTopology.HIERARCHY_STORE)).hasSize(1);
     assertThat(h.store(AggregatorTopology.PROGRESS_STORE)).hasSize(1 + 4);
   }
@@ -418,7 +533,9 @@ class AggregatorTopologyTest {
     assertThat(h.read()).as("before the timeout").isEmpty();
     h.driver.advanceWallClockTime(java.time.Duration.ofMillis(600));
     Map<String, GroupModel> g = h.read();
-    assertThat(g.keySet()).as("the group of agents 0 and 1 has no model").containsExactlyInAnyOrder("root", "L2-c5");
+    assertThat(g.keySet())
+        .as("the group of agents 0 and 1 has no model")
+        .containsExactlyInAnyOrder("root", "L2-c5");
     assertThat(g.get("root").getMemberIds()).containsExactly("L2-c5");
     assertThat(g.get("root").getExpectedMembers()).isEqualTo(2);
     assertThat(g.get("root").getAgentCount()).isEqualTo(2);
@@ -428,7 +545,8 @@ class AggregatorTopologyTest {
     h.update("agent-000", 0, v(1), 1); // late: recorded, not averaged
     h.update("agent-001", 0, v(3), 1);
     assertThat(h.read()).isEmpty();
-    assertThat(h.deadLetters.readValuesToList()).extracting(DeadLetter::getReason)
+    assertThat(h.deadLetters.readValuesToList())
+        .extracting(DeadLetter::getReason)
         .containsExactly(DeadLetterReason.LATE, DeadLetterReason.LATE);
     h.update("agent-000", 0, v(1), 1); // and sent again: counted once, nothing more recorded
     assertThat(h.deadLetters.readValuesToList()).isEmpty();

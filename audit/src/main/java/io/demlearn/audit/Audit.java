@@ -26,25 +26,26 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Re-aggregates an experiment's recorded updates under its recorded hierarchies and checks that
- * every recorded group model follows from them bit for bit, with no Kafka in it: fed the records
- * of the experiment's topics with where they are ({@link #groupModel}, {@link #hierarchy}, {@link
+ * every recorded group model follows from them bit for bit, with no Kafka in it: fed the records of
+ * the experiment's topics with where they are ({@link #groupModel}, {@link #hierarchy}, {@link
  * #update}, {@link #deadLetter}), it names the first record that does not follow ({@link #check}).
  * {@link LogAudit} feeds it from a Kafka cluster.
  *
- * <p>The updates that count are chosen as every service chooses them: per agent, in log order,
- * the first update per round that passes {@link UpdateChecks} and continues the agent's rounds. A
- * group model names the agents it averaged; the audit recomputes the round from exactly those
- * agents' counted updates and compares every field but the time it was produced. An update that
- * counted but is in no group model of its round must have a {@code LATE} dead letter (a straggler
- * policy closed the round without it), unless it comes after every update the aggregator averaged
- * (it had not processed it yet); a round must average every agent, or a quorum under a straggler
- * policy.
+ * <p>The updates that count are chosen as every service chooses them: per agent, in log order, the
+ * first update per round that passes {@link UpdateChecks} and continues the agent's rounds. A group
+ * model names the agents it averaged; the audit recomputes the round from exactly those agents'
+ * counted updates and compares every field but the time it was produced. An update that counted but
+ * is in no group model of its round must have a {@code LATE} dead letter (a straggler policy closed
+ * the round without it), unless it comes after every update the aggregator averaged (it had not
+ * processed it yet); a round must average every agent, or a quorum under a straggler policy.
  *
  * <p>Records are kept without their parameters (a digest of a group model's), so that memory does
  * not grow with the rounds; a round's updates are read again when it is checked.
  */
 public final class Audit {
-  /** Records of one partition of a topic read again by offset: parameters are not kept in memory. */
+  /**
+   * Records of one partition of a topic read again by offset: parameters are not kept in memory.
+   */
   public interface Refetch<T> extends BiFunction<Integer, NavigableSet<Long>, Map<Long, T>> {}
 
   private final Experiment experiment;
@@ -52,8 +53,10 @@ public final class Audit {
   private final Map<Integer, Located<HierarchyAssignment>> hierarchyByVersion = new HashMap<>();
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
   private final Map<String, Integer> lastRound = new HashMap<>();
+
   /** Counted updates by round, then agent. */
   private final Map<Integer, Map<String, Located<ModelUpdate>>> counted = new HashMap<>();
+
   private final Set<String> lateDeadLetters = new HashSet<>();
   private final TreeMap<Integer, List<Located<GroupModel>>> groupModels = new TreeMap<>();
   private Finding unreadable;
@@ -64,6 +67,7 @@ public final class Audit {
   private int lateUpdates;
   private int unprocessed;
   private int partialRound = -1;
+
   /**
    * Per partition of model-updates, how far the aggregator had processed it: the highest offset of
    * an update some group model averaged or of a record it wrote a dead letter for.
@@ -78,7 +82,8 @@ public final class Audit {
    * @param updatesAt reads updates of {@code model-updates} again by partition and offset
    * @param groupModelsAt reads group models of {@code group-models} again by partition and offset
    */
-  public Audit(Experiment experiment, Refetch<ModelUpdate> updatesAt, Refetch<GroupModel> groupModelsAt) {
+  public Audit(
+      Experiment experiment, Refetch<ModelUpdate> updatesAt, Refetch<GroupModel> groupModelsAt) {
     this.experiment = experiment;
     this.checks = new UpdateChecks(experiment);
     this.updatesTopic = ExperimentTopics.of(experiment.id()).modelUpdates().name();
@@ -106,7 +111,9 @@ public final class Audit {
     }
     lastRound.put(u.getAgentId(), u.getRound());
     u.setParameters(null); // read again when its round is checked
-    counted.computeIfAbsent(u.getRound(), k -> new HashMap<>()).put(u.getAgentId(), Located.of(u, r));
+    counted
+        .computeIfAbsent(u.getRound(), k -> new HashMap<>())
+        .put(u.getAgentId(), Located.of(u, r));
     updatesCounted++;
   }
 
@@ -120,14 +127,17 @@ public final class Audit {
       aggregatedUpTo.merge(d.getSourcePartition(), d.getSourceOffset(), Math::max);
     }
     if (d.getReason() == DeadLetterReason.LATE) {
-      lateDeadLetters.add(d.getSourceTopic() + "/" + d.getSourcePartition() + "/" + d.getSourceOffset());
+      lateDeadLetters.add(
+          d.getSourceTopic() + "/" + d.getSourcePartition() + "/" + d.getSourceOffset());
     }
   }
 
   public void groupModel(GroupModel g, ConsumerRecord<String, byte[]> r) {
     if (g == null) {
-      noteUnreadable(new Finding(r.topic() + " partition " + r.partition() + " offset " + r.offset(),
-          "not a readable group model"));
+      noteUnreadable(
+          new Finding(
+              r.topic() + " partition " + r.partition() + " offset " + r.offset(),
+              "not a readable group model"));
       return;
     }
     if (experiment.id().equals(g.getExperimentId())) {
@@ -137,7 +147,10 @@ public final class Audit {
       g.setParameters(null);
       groupModels.computeIfAbsent(g.getRound(), k -> new ArrayList<>()).add(at);
     } else {
-      noteUnreadable(new Finding(Located.of(g, r).where(), "a group model of experiment '" + g.getExperimentId() + "'"));
+      noteUnreadable(
+          new Finding(
+              Located.of(g, r).where(),
+              "a group model of experiment '" + g.getExperimentId() + "'"));
     }
   }
 
@@ -194,12 +207,19 @@ public final class Audit {
     }
     // the aggregator reads each partition of model-updates in order: it has processed every update
     // below the last one it averaged, and written the dead letter of each it did not average
-    groupModels.forEach((round, recorded) -> recorded.forEach(g -> g.value().getMemberIds().forEach(m -> {
-      Located<ModelUpdate> u = counted.getOrDefault(round, Map.of()).get(m);
-      if (u != null) {
-        aggregatedUpTo.merge(u.partition(), u.offset(), Math::max);
-      }
-    })));
+    groupModels.forEach(
+        (round, recorded) ->
+            recorded.forEach(
+                g ->
+                    g.value()
+                        .getMemberIds()
+                        .forEach(
+                            m -> {
+                              Located<ModelUpdate> u = counted.getOrDefault(round, Map.of()).get(m);
+                              if (u != null) {
+                                aggregatedUpTo.merge(u.partition(), u.offset(), Math::max);
+                              }
+                            })));
     int last = groupModels.lastKey();
     List<Located<GroupModel>> newest = groupModels.get(last);
     if (newest.size() < newest.get(0).value().getGroupsInRound()) {
@@ -208,13 +228,17 @@ public final class Audit {
       groupModels.remove(last);
       partialRound = last;
       if (groupModels.isEmpty()) {
-        return new Finding(experiment.id(), "only part of round " + last + "'s group models is committed yet: audit again");
+        return new Finding(
+            experiment.id(),
+            "only part of round " + last + "'s group models is committed yet: audit again");
       }
     }
     for (int round = 0; round <= groupModels.lastKey(); round++) {
       List<Located<GroupModel>> recorded = groupModels.get(round);
       if (recorded == null) {
-        return new Finding("round " + round, "has no group models although round " + groupModels.lastKey() + " has");
+        return new Finding(
+            "round " + round,
+            "has no group models although round " + groupModels.lastKey() + " has");
       }
       Finding f = checkRound(round, recorded);
       if (f != null) {
@@ -243,19 +267,38 @@ public final class Audit {
     }
     int needed = experiment.closesEarly() ? experiment.quorumOf(agentIds.size()) : agentIds.size();
     if (present.size() < needed) {
-      return new Finding(first.where(), "round " + round + " averaged " + present.size() + " of " + agentIds.size()
-          + " agents, but the experiment's policy needs " + needed
-          + (experiment.closesEarly() ? " (its quorum)" : " (it has no straggler policy)"));
+      return new Finding(
+          first.where(),
+          "round "
+              + round
+              + " averaged "
+              + present.size()
+              + " of "
+              + agentIds.size()
+              + " agents, but the experiment's policy needs "
+              + needed
+              + (experiment.closesEarly() ? " (its quorum)" : " (it has no straggler policy)"));
     }
     Map<String, Located<ModelUpdate>> ofRound = counted.getOrDefault(round, Map.of());
     List<ModelUpdate> updates = new ArrayList<>(agentIds.size());
     for (String agent : agentIds) {
       Located<ModelUpdate> u = ofRound.get(agent);
       if (present.contains(agent) && u == null) {
-        Located<GroupModel> naming = recorded.stream().filter(g -> g.value().getMemberIds().contains(agent)).findFirst()
-            .orElseThrow();
-        return new Finding(naming.where(), GroupModelComparison.describe(naming.value()) + " names agent " + agent
-            + " as a member, but no update of " + agent + " for round " + round + " counts");
+        Located<GroupModel> naming =
+            recorded.stream()
+                .filter(g -> g.value().getMemberIds().contains(agent))
+                .findFirst()
+                .orElseThrow();
+        return new Finding(
+            naming.where(),
+            GroupModelComparison.describe(naming.value())
+                + " names agent "
+                + agent
+                + " as a member, but no update of "
+                + agent
+                + " for round "
+                + round
+                + " counts");
       }
       if (!present.contains(agent) && u != null) {
         if (lateDeadLetters.contains(u.topic() + "/" + u.partition() + "/" + u.offset())) {
@@ -263,22 +306,34 @@ public final class Audit {
         } else if (u.offset() > aggregatedUpTo.getOrDefault(u.partition(), -1L)) {
           unprocessed++; // after everything the aggregator averaged: not processed (yet)
         } else {
-          return new Finding(u.where(), "the update of agent " + agent + " for round " + round
-              + " counts, but no group model of the round averaged it and no LATE dead letter says why");
+          return new Finding(
+              u.where(),
+              "the update of agent "
+                  + agent
+                  + " for round "
+                  + round
+                  + " counts, but no group model of the round averaged it and no LATE dead letter"
+                  + " says why");
         }
       }
     }
     // the present agents' updates, read again with their parameters
     Map<Integer, TreeSet<Long>> offsets = new HashMap<>();
-    present.forEach(agent -> offsets.computeIfAbsent(ofRound.get(agent).partition(), k -> new TreeSet<>())
-        .add(ofRound.get(agent).offset()));
+    present.forEach(
+        agent ->
+            offsets
+                .computeIfAbsent(ofRound.get(agent).partition(), k -> new TreeSet<>())
+                .add(ofRound.get(agent).offset()));
     Map<Integer, Map<Long, ModelUpdate>> full = new HashMap<>();
     offsets.forEach((partition, at) -> full.put(partition, updatesAt.apply(partition, at)));
     for (String agent : agentIds) {
       Located<ModelUpdate> u = present.contains(agent) ? ofRound.get(agent) : null;
       ModelUpdate update = u == null ? null : full.get(u.partition()).get(u.offset());
-      if (u != null && (update == null || !agent.equals(update.getAgentId()) || update.getRound() != round)) {
-        return new Finding(u.where(), "the update of agent " + agent + " for round " + round + " cannot be read again");
+      if (u != null
+          && (update == null || !agent.equals(update.getAgentId()) || update.getRound() != round)) {
+        return new Finding(
+            u.where(),
+            "the update of agent " + agent + " for round " + round + " cannot be read again");
       }
       updates.add(update);
     }
@@ -290,10 +345,15 @@ public final class Audit {
     for (Located<GroupModel> got : recorded) {
       GroupModel g = got.value();
       GroupModel want = expected.get(g.getGroupId());
-      String problem = want == null
-          ? "group " + g.getGroupId() + " has no members present in round " + round + " under hierarchy version "
-              + hv.version()
-          : comparison.difference(got, want);
+      String problem =
+          want == null
+              ? "group "
+                  + g.getGroupId()
+                  + " has no members present in round "
+                  + round
+                  + " under hierarchy version "
+                  + hv.version()
+              : comparison.difference(got, want);
       if (problem != null) {
         return new Finding(got.where(), GroupModelComparison.describe(g) + ": " + problem);
       }
@@ -301,7 +361,9 @@ public final class Audit {
     }
     for (String group : expected.keySet()) {
       if (!seen.contains(group)) {
-        return new Finding("round " + round, "group " + group + " has no group model although its members reported");
+        return new Finding(
+            "round " + round,
+            "group " + group + " has no group model although its members reported");
       }
     }
     return null;

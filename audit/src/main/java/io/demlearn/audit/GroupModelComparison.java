@@ -15,9 +15,9 @@ import java.util.Objects;
 import java.util.TreeSet;
 
 /**
- * A recorded group model against the one recomputed from the recorded updates: every field but
- * the time it was produced, and its parameters bit for bit. Recorded parameters are kept only as
- * a digest; when the digests differ the record is read again to name the first parameter that
+ * A recorded group model against the one recomputed from the recorded updates: every field but the
+ * time it was produced, and its parameters bit for bit. Recorded parameters are kept only as a
+ * digest; when the digests differ the record is read again to name the first parameter that
  * differs.
  */
 final class GroupModelComparison {
@@ -41,21 +41,38 @@ final class GroupModelComparison {
   String difference(Located<GroupModel> at, GroupModel want) {
     GroupModel got = at.value();
     if (got.getHierarchyVersion() != want.getHierarchyVersion()) {
-      return "hierarchy version " + got.getHierarchyVersion() + ", but round " + got.getRound() + " is under version "
+      return "hierarchy version "
+          + got.getHierarchyVersion()
+          + ", but round "
+          + got.getRound()
+          + " is under version "
           + want.getHierarchyVersion();
     }
     if (!got.getMemberIds().equals(want.getMemberIds())) {
       return "members " + got.getMemberIds() + ", recomputed " + want.getMemberIds();
     }
-    if (got.getLevel() != want.getLevel() || got.getExpectedMembers() != want.getExpectedMembers()
-        || got.getAgentCount() != want.getAgentCount() || got.getSampleCount() != want.getSampleCount()
+    if (got.getLevel() != want.getLevel()
+        || got.getExpectedMembers() != want.getExpectedMembers()
+        || got.getAgentCount() != want.getAgentCount()
+        || got.getSampleCount() != want.getSampleCount()
         || got.getGroupsInRound() != want.getGroupsInRound()
         || Double.compare(got.getAmplify(), want.getAmplify()) != 0) {
-      return String.format(Locale.ROOT,
-          "level/expected members/agents/samples/groups in round/amplify %d/%d/%d/%d/%d/%s, recomputed %d/%d/%d/%d/%d/%s",
-          got.getLevel(), got.getExpectedMembers(), got.getAgentCount(), got.getSampleCount(), got.getGroupsInRound(),
-          got.getAmplify(), want.getLevel(), want.getExpectedMembers(), want.getAgentCount(), want.getSampleCount(),
-          want.getGroupsInRound(), want.getAmplify());
+      return String.format(
+          Locale.ROOT,
+          "level/expected members/agents/samples/groups in round/amplify %d/%d/%d/%d/%d/%s,"
+              + " recomputed %d/%d/%d/%d/%d/%s",
+          got.getLevel(),
+          got.getExpectedMembers(),
+          got.getAgentCount(),
+          got.getSampleCount(),
+          got.getGroupsInRound(),
+          got.getAmplify(),
+          want.getLevel(),
+          want.getExpectedMembers(),
+          want.getAgentCount(),
+          want.getSampleCount(),
+          want.getGroupsInRound(),
+          want.getAmplify());
     }
     if (!Objects.equals(got.getMemberEvaluations(), want.getMemberEvaluations())) {
       return "its members' evaluations differ from those their updates carry";
@@ -63,10 +80,11 @@ final class GroupModelComparison {
     if (Arrays.equals(digests.get(at.where()), digest(want.getParameters()))) {
       return null;
     }
-    GroupModel recorded = groupModelsAt.apply(at.partition(), new TreeSet<>(List.of(at.offset())))
-        .get(at.offset());
+    GroupModel recorded =
+        groupModelsAt.apply(at.partition(), new TreeSet<>(List.of(at.offset()))).get(at.offset());
     if (recorded == null) {
-      return "its parameters differ from the recomputed ones, and it cannot be read again to say where";
+      return "its parameters differ from the recomputed ones, and it cannot be read again to say"
+          + " where";
     }
     float[] a = ParameterVectors.toFloats(recorded.getParameters());
     float[] b = ParameterVectors.toFloats(want.getParameters());
@@ -75,8 +93,15 @@ final class GroupModelComparison {
     }
     for (int k = 0; k < a.length; k++) {
       if (Float.floatToRawIntBits(a[k]) != Float.floatToRawIntBits(b[k])) {
-        return "parameter " + k + " is " + a[k] + ", recomputed " + b[k] + " (first of "
-            + countDifferent(a, b) + " that differ)";
+        return "parameter "
+            + k
+            + " is "
+            + a[k]
+            + ", recomputed "
+            + b[k]
+            + " (first of "
+            + countDifferent(a, b)
+            + " that differ)";
       }
     }
     return "its parameter bytes differ from the recomputed ones";

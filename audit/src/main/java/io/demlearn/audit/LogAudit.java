@@ -17,32 +17,47 @@ public final class LogAudit {
   /**
    * Reads the experiment's topics into an audit, ready for {@link Audit#check()}. Group models are
    * read first: everything a committed group model follows from (its hierarchy, its updates, the
-   * dead letters written before it) was committed before it, so it is in the topics read after
-   * it, even while the experiment runs.
+   * dead letters written before it) was committed before it, so it is in the topics read after it,
+   * even while the experiment runs.
    */
   public static Audit read(ExperimentLog log, AvroSerdes serdes, Experiment experiment) {
     var updates = log.topics().modelUpdates().valueSerde(serdes).deserializer();
     var groups = log.topics().groupModels().valueSerde(serdes).deserializer();
-    Audit audit = new Audit(experiment, (partition, offsets) -> fetch(log, log.topics().modelUpdates(), partition,
-        offsets, updates), (partition, offsets) -> fetch(log, log.topics().groupModels(), partition, offsets, groups));
+    Audit audit =
+        new Audit(
+            experiment,
+            (partition, offsets) ->
+                fetch(log, log.topics().modelUpdates(), partition, offsets, updates),
+            (partition, offsets) ->
+                fetch(log, log.topics().groupModels(), partition, offsets, groups));
     log.read(log.topics().groupModels(), r -> audit.groupModel(groups.deserializeOrNull(r), r));
     var hierarchies = log.topics().hierarchyAssignments().valueSerde(serdes).deserializer();
-    log.read(log.topics().hierarchyAssignments(), r -> audit.hierarchy(hierarchies.deserializeOrNull(r), r));
+    log.read(
+        log.topics().hierarchyAssignments(),
+        r -> audit.hierarchy(hierarchies.deserializeOrNull(r), r));
     log.read(log.topics().modelUpdates(), r -> audit.update(updates.deserializeOrNull(r), r));
     var deadLetters = log.topics().deadLetters().valueSerde(serdes).deserializer();
     log.read(log.topics().deadLetters(), r -> audit.deadLetter(deadLetters.deserializeOrNull(r)));
     return audit;
   }
 
-  private static <T extends SpecificRecord> Map<Long, T> fetch(ExperimentLog log, Topic<?> topic, int partition, NavigableSet<Long> offsets,
+  private static <T extends SpecificRecord> Map<Long, T> fetch(
+      ExperimentLog log,
+      Topic<?> topic,
+      int partition,
+      NavigableSet<Long> offsets,
       AvroDeserializer<T> decoder) {
     Map<Long, T> out = new HashMap<>();
-    log.readAt(topic, partition, offsets, r -> {
-      T value = decoder.deserializeOrNull(r);
-      if (value != null) {
-        out.put(r.offset(), value);
-      }
-    });
+    log.readAt(
+        topic,
+        partition,
+        offsets,
+        r -> {
+          T value = decoder.deserializeOrNull(r);
+          if (value != null) {
+            out.put(r.offset(), value);
+          }
+        });
     return out;
   }
 }

@@ -20,22 +20,25 @@ import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelKind;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.PipelinePolicy;
+import io.demlearn.schemas.registry.InMemorySchemaRegistry;
+import io.demlearn.schemas.registry.SchemaRegistryConfig;
+import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import io.demlearn.schemas.registry.InMemorySchemaRegistry;
-import io.demlearn.schemas.registry.SchemaRegistryConfig;
-import io.demlearn.schemas.serde.AvroSerdes;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The audit fed an experiment's log as records, without Kafka: a faithful log passes, each kind of fault is named. */
+/**
+ * The audit fed an experiment's log as records, without Kafka: a faithful log passes, each kind of
+ * fault is named.
+ */
 class AuditTest {
   static final List<String> AGENTS = List.of("agent-000", "agent-001", "agent-002", "agent-003");
   static final int DIM = 7850;
@@ -50,12 +53,26 @@ class AuditTest {
     final List<DeadLetter> deadLetters = new ArrayList<>();
 
     Log(PipelinePolicy policy) {
-      this.experiment = new Experiment("audit-test", ExperimentSettings.builder().algorithm(Algorithm.DEMLEARN_P)
-          .dataset("synthetic").agents(4).rounds(3).levels(2).threads(1).build(), AGENTS, policy);
+      this.experiment =
+          new Experiment(
+              "audit-test",
+              ExperimentSettings.builder()
+                  .algorithm(Algorithm.DEMLEARN_P)
+                  .dataset("synthetic")
+                  .agents(4)
+                  .rounds(3)
+                  .levels(2)
+                  .threads(1)
+                  .build(),
+              AGENTS,
+              policy);
       this.topics = ExperimentTopics.of(experiment.id());
     }
 
-    /** A round as the pipeline records it: the hierarchy, the updates of the agents present, their group models. */
+    /**
+     * A round as the pipeline records it: the hierarchy, the updates of the agents present, their
+     * group models.
+     */
     void round(int round, boolean... absent) {
       HierarchyVersion hv = version(round);
       hierarchies.add(Hierarchies.toRecord(experiment.id(), hv, AGENTS, experiment.settings(), 0));
@@ -71,28 +88,45 @@ class AuditTest {
     ModelUpdate update(int agent, int round) {
       float[] p = new float[DIM];
       Arrays.fill(p, agent + round * 0.5f);
-      return ModelUpdates.of(experiment, AGENTS.get(agent), round, round - 1, 10 * (agent + 1), p,
-          new AgentScore(agent, 10, agent, 100), 0);
+      return ModelUpdates.of(
+          experiment,
+          AGENTS.get(agent),
+          round,
+          round - 1,
+          10 * (agent + 1),
+          p,
+          new AgentScore(agent, 10, agent, 100),
+          0);
     }
 
     int offsetOf(ModelUpdate u) {
       return updates.indexOf(u);
     }
 
-    /** Feeds every record to an audit as a reader decodes it from the log (it drops the parameters of what it keeps). */
+    /**
+     * Feeds every record to an audit as a reader decodes it from the log (it drops the parameters
+     * of what it keeps).
+     */
     Audit audit() {
-      Audit audit = new Audit(experiment, (partition, offsets) -> at(updates, offsets),
-          (partition, offsets) -> at(groupModels, offsets));
+      Audit audit =
+          new Audit(
+              experiment,
+              (partition, offsets) -> at(updates, offsets),
+              (partition, offsets) -> at(groupModels, offsets));
       for (int i = 0; i < groupModels.size(); i++) {
-        audit.groupModel(decoded(groupModels.get(i), GroupModel.class), record(topics.groupModels().name(), i, null));
+        audit.groupModel(
+            decoded(groupModels.get(i), GroupModel.class),
+            record(topics.groupModels().name(), i, null));
       }
       for (int i = 0; i < hierarchies.size(); i++) {
-        audit.hierarchy(decoded(hierarchies.get(i), HierarchyAssignment.class),
+        audit.hierarchy(
+            decoded(hierarchies.get(i), HierarchyAssignment.class),
             record(topics.hierarchyAssignments().name(), i, null));
       }
       for (int i = 0; i < updates.size(); i++) {
         ModelUpdate u = updates.get(i);
-        audit.update(decoded(u, ModelUpdate.class), record(topics.modelUpdates().name(), i, u.getAgentId()));
+        audit.update(
+            decoded(u, ModelUpdate.class), record(topics.modelUpdates().name(), i, u.getAgentId()));
       }
       deadLetters.forEach(audit::deadLetter);
       return audit;
@@ -100,7 +134,8 @@ class AuditTest {
   }
 
   private final String scope = "audit-" + UUID.randomUUID();
-  private final AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
+  private final AvroSerdes serdes =
+      new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
 
   @AfterEach
   void dropRegistry() {
@@ -126,8 +161,13 @@ class AuditTest {
   }
 
   static HierarchyVersion version(int round) {
-    Dendrogram d = new Dendrogram(4, List.of(new Dendrogram.Merge(0, 1, 1.0, 2), new Dendrogram.Merge(2, 3, 1.5, 2),
-        new Dendrogram.Merge(4, 5, 3.0, 4)));
+    Dendrogram d =
+        new Dendrogram(
+            4,
+            List.of(
+                new Dendrogram.Merge(0, 1, 1.0, 2),
+                new Dendrogram.Merge(2, 3, 1.5, 2),
+                new Dendrogram.Merge(4, 5, 3.0, 4)));
     return new HierarchyVersion(Hierarchy.fromDendrogram(d, 2), d, round, round);
   }
 
@@ -157,7 +197,10 @@ class AuditTest {
     Finding f = log.audit().check();
     assertThat(f).isNotNull();
     assertThat(f.where()).isEqualTo(log.topics.groupModels().name() + " partition 0 offset 4");
-    assertThat(f.problem()).contains("round 1").contains("parameter 42 is").contains("first of 1 that differ");
+    assertThat(f.problem())
+        .contains("round 1")
+        .contains("parameter 42 is")
+        .contains("first of 1 that differ");
   }
 
   @Test
@@ -165,17 +208,22 @@ class AuditTest {
     Log log = new Log(Experiment.defaultPolicy());
     log.round(0);
     ModelUpdate other = log.updates.get(2);
-    other.setExperimentId("another"); // refused by every reader: agent-002 has no counted update of round 0
+    other.setExperimentId(
+        "another"); // refused by every reader: agent-002 has no counted update of round 0
     Finding f = log.audit().check();
     assertThat(f).isNotNull();
-    assertThat(f.problem()).contains("names agent agent-002 as a member, but no update of agent-002 for round 0 counts");
+    assertThat(f.problem())
+        .contains(
+            "names agent agent-002 as a member, but no update of agent-002 for round 0 counts");
   }
 
   @Test
   void withoutAStragglerPolicyARoundMustAverageEveryAgent() {
     Log log = new Log(Experiment.defaultPolicy());
     log.round(0, false, true);
-    assertThat(log.audit().check().problem()).contains("averaged 3 of 4 agents").contains("no straggler policy");
+    assertThat(log.audit().check().problem())
+        .contains("averaged 3 of 4 agents")
+        .contains("no straggler policy");
   }
 
   @Test
@@ -185,13 +233,24 @@ class AuditTest {
     log.round(1);
     Finding missing = log.audit().check();
     assertThat(missing).isNotNull();
-    assertThat(missing.problem()).contains("the update of agent agent-001 for round 0 counts, but no group model");
+    assertThat(missing.problem())
+        .contains("the update of agent agent-001 for round 0 counts, but no group model");
 
     ModelUpdate late = log.updates.get(1);
-    log.deadLetters.add(DeadLetter.newBuilder().setExperimentId(log.experiment.id())
-        .setSourceTopic(log.topics.modelUpdates().name()).setSourcePartition(0).setSourceOffset(log.offsetOf(late))
-        .setReason(DeadLetterReason.LATE).setDetail("closed without it").setKey(null).setValue(null)
-        .setRecordTimestampMs(0).setDetectedBy("test").setDetectedAtMs(0).build());
+    log.deadLetters.add(
+        DeadLetter.newBuilder()
+            .setExperimentId(log.experiment.id())
+            .setSourceTopic(log.topics.modelUpdates().name())
+            .setSourcePartition(0)
+            .setSourceOffset(log.offsetOf(late))
+            .setReason(DeadLetterReason.LATE)
+            .setDetail("closed without it")
+            .setKey(null)
+            .setValue(null)
+            .setRecordTimestampMs(0)
+            .setDetectedBy("test")
+            .setDetectedAtMs(0)
+            .build());
     Audit audit = log.audit();
     assertThat(audit.check()).isNull();
     assertThat(audit.lateUpdates()).isEqualTo(1);
@@ -212,6 +271,7 @@ class AuditTest {
     noHierarchy.round(1);
     noHierarchy.round(2);
     noHierarchy.hierarchies.remove(1);
-    assertThat(noHierarchy.audit().check().problem()).contains("round 1 has no hierarchy version in force");
+    assertThat(noHierarchy.audit().check().problem())
+        .contains("round 1 has no hierarchy version in force");
   }
 }

@@ -15,14 +15,20 @@ public final class ClustererMain {
   private ClustererMain() {}
 
   public static void main(String[] args) {
-    System.exit(ServiceProcess.launch("ClustererMain", args, Map.of(), p -> {
-      try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
-        Experiment experiment = p.experiment(serdes, 1);
-        ClustererService service =
-            new ClustererService(new ClustererService.Config(experiment, p.topics(), p.kafka(), serdes));
-        System.out.println("clusterer of experiment " + experiment.id() + " started");
-        return p.runUntilStopped(service, "clusterer");
-      }
-    }));
+    System.exit(
+        ServiceProcess.launch(
+            "ClustererMain",
+            args,
+            Map.of(),
+            p -> {
+              try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
+                Experiment experiment = p.experiment(serdes, 1);
+                ClustererService service =
+                    new ClustererService(
+                        new ClustererService.Config(experiment, p.topics(), p.kafka(), serdes));
+                System.out.println("clusterer of experiment " + experiment.id() + " started");
+                return p.runUntilStopped(service, "clusterer");
+              }
+            }));
   }
 }

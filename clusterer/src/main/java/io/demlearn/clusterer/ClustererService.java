@@ -33,10 +33,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>In: {@code model-updates} (key: agent id, value: ModelUpdate), every partition from the
  *       start, and {@code hierarchy-assignments} to learn what it published before a restart.
- *   <li>Out: {@code hierarchy-assignments} (key: version, zero-padded; value:
- *       HierarchyAssignment), one new version each round the strategy rebuilds the tree (DemLearn:
- *       every T rounds), with its linkage matrix and settings; the flat tree before round 0 for
- *       FedAvg.
+ *   <li>Out: {@code hierarchy-assignments} (key: version, zero-padded; value: HierarchyAssignment),
+ *       one new version each round the strategy rebuilds the tree (DemLearn: every T rounds), with
+ *       its linkage matrix and settings; the flat tree before round 0 for FedAvg.
  * </ul>
  *
  * Its state is in the log: after a restart it re-reads both topics and carries on from the last
@@ -46,7 +45,11 @@ public final class ClustererService extends LoopService {
   private static final Logger LOG = LoggerFactory.getLogger(ClustererService.class);
 
   /** What the service needs. */
-  public record Config(Experiment experiment, ExperimentTopics topics, Map<String, Object> kafka, AvroSerdes serdes) {}
+  public record Config(
+      Experiment experiment,
+      ExperimentTopics topics,
+      Map<String, Object> kafka,
+      AvroSerdes serdes) {}
 
   private final Config c;
   private final ClusteringDecisions decisions;
@@ -59,11 +62,16 @@ public final class ClustererService extends LoopService {
     this.decisions = new ClusteringDecisions(c.experiment(), System::currentTimeMillis);
     this.decoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
     String id = ExperimentTopics.PREFIX + c.experiment().id() + ".clusterer";
-    this.consumer = new KafkaConsumer<>(ClientConfigs.consumer(c.kafka(), id, null), new StringDeserializer(),
-        new ByteArrayDeserializer());
-    this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), id),
-        c.topics().hierarchyAssignments().keySerde().serializer(),
-        c.topics().hierarchyAssignments().valueSerde(c.serdes()).serializer());
+    this.consumer =
+        new KafkaConsumer<>(
+            ClientConfigs.consumer(c.kafka(), id, null),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    this.producer =
+        new KafkaProducer<>(
+            ClientConfigs.producer(c.kafka(), id),
+            c.topics().hierarchyAssignments().keySerde().serializer(),
+            c.topics().hierarchyAssignments().valueSerde(c.serdes()).serializer());
   }
 
   @Override
@@ -110,19 +118,33 @@ public final class ClustererService extends LoopService {
   private void publish(List<HierarchyVersion> versions) {
     for (HierarchyVersion hv : versions) {
       long t0 = System.nanoTime();
-      HierarchyAssignment record = Hierarchies.toRecord(c.experiment().id(), hv, c.experiment().agentIds(),
-          c.experiment().settings(), System.currentTimeMillis());
+      HierarchyAssignment record =
+          Hierarchies.toRecord(
+              c.experiment().id(),
+              hv,
+              c.experiment().agentIds(),
+              c.experiment().settings(),
+              System.currentTimeMillis());
       try {
-        producer.send(new ProducerRecord<>(c.topics().hierarchyAssignments().name(),
-            ExperimentTopics.hierarchyKey(hv.version()), record)).get();
+        producer
+            .send(
+                new ProducerRecord<>(
+                    c.topics().hierarchyAssignments().name(),
+                    ExperimentTopics.hierarchyKey(hv.version()),
+                    record))
+            .get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while publishing hierarchy version " + hv.version(), e);
+        throw new IllegalStateException(
+            "interrupted while publishing hierarchy version " + hv.version(), e);
       } catch (ExecutionException e) {
-        throw new IllegalStateException("cannot publish hierarchy version " + hv.version() + ": " + e.getCause(),
-            e.getCause());
+        throw new IllegalStateException(
+            "cannot publish hierarchy version " + hv.version() + ": " + e.getCause(), e.getCause());
       }
-      LOG.debug("hierarchy version {} for round {} published in {} ms", hv.version(), hv.effectiveFromRound(),
+      LOG.debug(
+          "hierarchy version {} for round {} published in {} ms",
+          hv.version(),
+          hv.effectiveFromRound(),
           (System.nanoTime() - t0) / 1_000_000);
     }
   }

@@ -18,17 +18,17 @@ import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
- * The clusterer's decisions, with no Kafka in it: fed what it reads ({@link Event}: the versions
- * it published before a restart, the agents' updates, the passing of time), it answers with the
+ * The clusterer's decisions, with no Kafka in it: fed what it reads ({@link Event}: the versions it
+ * published before a restart, the agents' updates, the passing of time), it answers with the
  * hierarchy versions to publish, in order.
  *
- * <p>It uses the updates the aggregator counts ({@link UpdateChecks}: each agent's first update
- * per round, in round order; records that fail a check are skipped). In a round that rebuilds the
- * tree (DemLearn: every T rounds) it clusters the agents' trained models once all have reported,
- * or, under a straggler policy, once the policy's timeout has passed since the round's first
- * update and a quorum has reported: an agent missing then is placed by its latest earlier model
- * (the initial model before its first update). Clustering is deterministic, so a restarted
- * clusterer that decides a round again publishes the same version.
+ * <p>It uses the updates the aggregator counts ({@link UpdateChecks}: each agent's first update per
+ * round, in round order; records that fail a check are skipped). In a round that rebuilds the tree
+ * (DemLearn: every T rounds) it clusters the agents' trained models once all have reported, or,
+ * under a straggler policy, once the policy's timeout has passed since the round's first update and
+ * a quorum has reported: an agent missing then is placed by its latest earlier model (the initial
+ * model before its first update). Clustering is deterministic, so a restarted clusterer that
+ * decides a round again publishes the same version.
  */
 final class ClusteringDecisions {
   /** Something the clusterer read, or the time passing. */
@@ -51,15 +51,23 @@ final class ClusteringDecisions {
   private final LongSupplier clock;
   private final int agents;
   private final Map<String, Integer> lastRound = new HashMap<>();
+
   /** Rounds to decide: per round, the agents' trained models so far. */
   private final TreeMap<Integer, Map<String, float[]>> pending = new TreeMap<>();
-  /** Under a straggler policy: when each pending round's first update was read, and each agent's latest model. */
+
+  /**
+   * Under a straggler policy: when each pending round's first update was read, and each agent's
+   * latest model.
+   */
   private final Map<Integer, Long> firstSeenAt = new HashMap<>();
+
   private final Map<String, float[]> latestOf = new HashMap<>();
   private HierarchyVersion latest;
   private float[] initialModel;
 
-  /** @param clock the time, in milliseconds, for the straggler policy's timeout */
+  /**
+   * @param clock the time, in milliseconds, for the straggler policy's timeout
+   */
   ClusteringDecisions(Experiment experiment, LongSupplier clock) {
     this.experiment = experiment;
     this.strategy = experiment.settings().strategy();
@@ -72,7 +80,8 @@ final class ClusteringDecisions {
   List<HierarchyVersion> on(Event event) {
     List<HierarchyVersion> out = new ArrayList<>();
     if (event instanceof Published p) {
-      HierarchyVersion hv = p.hierarchy() == null ? null : HierarchyChecks.check(experiment, p.hierarchy()).version();
+      HierarchyVersion hv =
+          p.hierarchy() == null ? null : HierarchyChecks.check(experiment, p.hierarchy()).version();
       if (hv != null && (latest == null || hv.version() > latest.version())) {
         latest = hv;
       }
@@ -100,7 +109,8 @@ final class ClusteringDecisions {
       return; // not counted: sent again, conflicting, or skipping rounds
     }
     lastRound.put(agent, round);
-    boolean decidedBefore = latest != null && round <= latest.effectiveFromRound() && strategy.rebuildsIn(round);
+    boolean decidedBefore =
+        latest != null && round <= latest.effectiveFromRound() && strategy.rebuildsIn(round);
     boolean toDecide = strategy.rebuildsIn(round) || (latest == null && round == 0);
     if (!experiment.closesEarly() && (decidedBefore || !toDecide)) {
       return;
@@ -144,13 +154,17 @@ final class ClusteringDecisions {
   }
 
   private boolean closesEarly(int round, int present) {
-    return experiment.closesEarly() && present >= experiment.quorumOf(agents)
-        && clock.getAsLong() - firstSeenAt.get(round) >= experiment.policy().getStragglerTimeoutMs();
+    return experiment.closesEarly()
+        && present >= experiment.quorumOf(agents)
+        && clock.getAsLong() - firstSeenAt.get(round)
+            >= experiment.policy().getStragglerTimeoutMs();
   }
 
   private float[] initialModel() {
     if (initialModel == null) {
-      initialModel = Simulator.initialModel(Model.of(experiment.settings().model()), experiment.settings().seed());
+      initialModel =
+          Simulator.initialModel(
+              Model.of(experiment.settings().model()), experiment.settings().seed());
     }
     return initialModel;
   }

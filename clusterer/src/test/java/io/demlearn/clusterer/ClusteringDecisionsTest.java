@@ -28,8 +28,18 @@ class ClusteringDecisionsTest {
   final AtomicLong now = new AtomicLong(1_000);
 
   static Experiment experiment(Algorithm algorithm, PipelinePolicy policy) {
-    return new Experiment("decisions-test", ExperimentSettings.builder().algorithm(algorithm).dataset("synthetic")
-        .agents(4).rounds(4).levels(2).threads(1).build(), AGENTS, policy);
+    return new Experiment(
+        "decisions-test",
+        ExperimentSettings.builder()
+            .algorithm(algorithm)
+            .dataset("synthetic")
+            .agents(4)
+            .rounds(4)
+            .levels(2)
+            .threads(1)
+            .build(),
+        AGENTS,
+        policy);
   }
 
   ClusteringDecisions decisions(Experiment e) {
@@ -44,10 +54,12 @@ class ClusteringDecisionsTest {
   }
 
   static ModelUpdate update(Experiment e, int agent, int round) {
-    return ModelUpdates.of(e, AGENTS.get(agent), round, round == 0 ? -1 : round - 1, 10, model(agent, round), null, 0);
+    return ModelUpdates.of(
+        e, AGENTS.get(agent), round, round == 0 ? -1 : round - 1, 10, model(agent, round), null, 0);
   }
 
-  static List<HierarchyVersion> read(ClusteringDecisions d, Experiment e, int round, int... agents) {
+  static List<HierarchyVersion> read(
+      ClusteringDecisions d, Experiment e, int round, int... agents) {
     List<HierarchyVersion> out = new ArrayList<>();
     for (int a : agents) {
       out.addAll(d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(a), update(e, a, round))));
@@ -56,7 +68,8 @@ class ClusteringDecisionsTest {
   }
 
   /** The version the strategy makes from these models (what the simulator uses). */
-  static HierarchyVersion expected(Experiment e, int round, List<float[]> models, HierarchyVersion previous) {
+  static HierarchyVersion expected(
+      Experiment e, int round, List<float[]> models, HierarchyVersion previous) {
     return e.settings().strategy().hierarchy(round, models, previous);
   }
 
@@ -73,10 +86,14 @@ class ClusteringDecisionsTest {
     Experiment e = experiment(Algorithm.FEDAVG, Experiment.defaultPolicy());
     List<HierarchyVersion> first = decisions(e).on(new ClusteringDecisions.RecoveryDone());
     assertThat(first).hasSize(1);
-    assertThat(first.get(0).tree().topDown()).extracting(Hierarchy.Group::id).containsExactly(Hierarchy.ROOT);
+    assertThat(first.get(0).tree().topDown())
+        .extracting(Hierarchy.Group::id)
+        .containsExactly(Hierarchy.ROOT);
 
     ClusteringDecisions restarted = decisions(e);
-    restarted.on(new ClusteringDecisions.Published(Hierarchies.toRecord(e.id(), first.get(0), AGENTS, e.settings(), 0)));
+    restarted.on(
+        new ClusteringDecisions.Published(
+            Hierarchies.toRecord(e.id(), first.get(0), AGENTS, e.settings(), 0)));
     assertThat(restarted.on(new ClusteringDecisions.RecoveryDone())).isEmpty();
     assertThat(read(restarted, e, 0, 0, 1, 2, 3)).as("FedAvg never re-clusters").isEmpty();
   }
@@ -85,7 +102,9 @@ class ClusteringDecisionsTest {
   void aRoundIsClusteredOnceEveryAgentHasReportedAsTheSimulatorWould() {
     Experiment e = experiment(Algorithm.DEMLEARN_P, Experiment.defaultPolicy());
     ClusteringDecisions d = decisions(e);
-    assertThat(d.on(new ClusteringDecisions.RecoveryDone())).as("DemLearn has no tree before round 0").isEmpty();
+    assertThat(d.on(new ClusteringDecisions.RecoveryDone()))
+        .as("DemLearn has no tree before round 0")
+        .isEmpty();
     assertThat(read(d, e, 0, 3, 1, 0)).isEmpty();
     List<HierarchyVersion> v0 = read(d, e, 0, 2);
     HierarchyVersion want0 = expected(e, 0, models(0), null);
@@ -96,7 +115,8 @@ class ClusteringDecisionsTest {
     assertThat(v0.get(0).tree().topDown()).isEqualTo(want0.tree().topDown());
 
     List<HierarchyVersion> v1 = read(d, e, 1, 0, 1, 2, 3);
-    assertThat(v1).extracting(HierarchyVersion::version, HierarchyVersion::effectiveFromRound)
+    assertThat(v1)
+        .extracting(HierarchyVersion::version, HierarchyVersion::effectiveFromRound)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 1));
     assertThat(v1.get(0).dendrogram()).isEqualTo(expected(e, 1, models(1), v0.get(0)).dendrogram());
   }
@@ -106,7 +126,9 @@ class ClusteringDecisionsTest {
     Experiment e = experiment(Algorithm.DEMLEARN_P, Experiment.defaultPolicy());
     HierarchyVersion v0 = expected(e, 0, models(0), null);
     ClusteringDecisions d = decisions(e);
-    d.on(new ClusteringDecisions.Published(Hierarchies.toRecord(e.id(), v0, AGENTS, e.settings(), 0)));
+    d.on(
+        new ClusteringDecisions.Published(
+            Hierarchies.toRecord(e.id(), v0, AGENTS, e.settings(), 0)));
     d.on(new ClusteringDecisions.Published(null)); // an unreadable record is skipped
     assertThat(d.on(new ClusteringDecisions.RecoveryDone())).isEmpty();
     assertThat(read(d, e, 0, 0, 1, 2, 3)).as("round 0 was decided before the restart").isEmpty();
@@ -122,7 +144,9 @@ class ClusteringDecisionsTest {
     conflicting.setParameters(ParameterVectors.of(ModelKind.MLR, model(3, 0)));
     assertThat(d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(0), conflicting))).isEmpty();
     ModelUpdate wrongKey = update(e, 3, 0);
-    assertThat(d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(1), wrongKey))).as("key is not the agent").isEmpty();
+    assertThat(d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(1), wrongKey)))
+        .as("key is not the agent")
+        .isEmpty();
     assertThat(read(d, e, 1, 3)).as("agent 3 skips round 0: not counted").isEmpty();
     List<HierarchyVersion> v0 = read(d, e, 0, 3);
     assertThat(v0).hasSize(1);

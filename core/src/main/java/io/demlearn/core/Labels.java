@@ -5,9 +5,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The names settings are written with: an enum constant's label is its name in lower case
- * ({@code EUCLIDEAN} is {@code euclidean}), the form the command line, the records and the
- * provenance use.
+ * The names settings are written with: an enum constant's label is its name in lower case ({@code
+ * EUCLIDEAN} is {@code euclidean}), the form the command line, the records and the provenance use.
  */
 public final class Labels {
   private Labels() {}
@@ -29,8 +28,10 @@ public final class Labels {
     } catch (IllegalArgumentException e) {
       List<String> labels = Arrays.stream(type.getEnumConstants()).map(Labels::of).toList();
       String last = labels.get(labels.size() - 1);
-      String choices = labels.size() == 1 ? last
-          : String.join(", ", labels.subList(0, labels.size() - 1)) + " or " + last;
+      String choices =
+          labels.size() == 1
+              ? last
+              : String.join(", ", labels.subList(0, labels.size() - 1)) + " or " + last;
       throw new IllegalArgumentException("unknown " + what + " '" + text + "': use " + choices, e);
     }
   }

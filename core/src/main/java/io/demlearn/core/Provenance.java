@@ -20,7 +20,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 public final class Provenance {
   private Provenance() {}
 
-  /** {@code os.name}, {@code os.arch}, {@code cpu} (the model name), {@code cores} and {@code java}. */
+  /**
+   * {@code os.name}, {@code os.arch}, {@code cpu} (the model name), {@code cores} and {@code java}.
+   */
   public static Map<String, String> machine() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("os.name", System.getProperty("os.name") + " " + System.getProperty("os.version"));
@@ -32,19 +34,31 @@ public final class Provenance {
   }
 
   /**
-   * The {@link #machine()} and ND4J: {@code nd4j.version}, {@code nd4j.backend} (backend and
-   * BLAS) and {@code nd4j.build} (how its native library was compiled: compiler, oneDNN,
-   * OpenBLAS). Starts ND4J if it is not running.
+   * The {@link #machine()} and ND4J: {@code nd4j.version}, {@code nd4j.backend} (backend and BLAS)
+   * and {@code nd4j.build} (how its native library was compiled: compiler, oneDNN, OpenBLAS).
+   * Starts ND4J if it is not running.
    */
   public static Map<String, String> withNumerics() {
     Tensors.init();
     Map<String, String> m = machine();
     m.put("nd4j.version", nd4jVersion());
     Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
-    m.put("nd4j.backend", env.getProperty("backend", "unknown") + " (" + Nd4j.getBackend().getClass().getSimpleName()
-        + "), BLAS " + env.getProperty("blas.vendor", "unknown"));
-    m.put("nd4j.build", String.join("; ",
-        NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo().strip().split("\\s*\\n\\s*")));
+    m.put(
+        "nd4j.backend",
+        env.getProperty("backend", "unknown")
+            + " ("
+            + Nd4j.getBackend().getClass().getSimpleName()
+            + "), BLAS "
+            + env.getProperty("blas.vendor", "unknown"));
+    m.put(
+        "nd4j.build",
+        String.join(
+            "; ",
+            NativeOpsHolder.getInstance()
+                .getDeviceNativeOps()
+                .buildInfo()
+                .strip()
+                .split("\\s*\\n\\s*")));
     return m;
   }
 
@@ -64,7 +78,8 @@ public final class Provenance {
   }
 
   private static String nd4jVersion() {
-    try (InputStream in = Nd4j.class.getResourceAsStream("/META-INF/maven/org.nd4j/nd4j-api/pom.properties")) {
+    try (InputStream in =
+        Nd4j.class.getResourceAsStream("/META-INF/maven/org.nd4j/nd4j-api/pom.properties")) {
       if (in != null) {
         Properties p = new Properties();
         p.load(in);

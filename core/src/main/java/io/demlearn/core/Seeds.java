@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 /**
  * Seeds split per component: every random stream of an experiment (data dealing, each agent's
  * shuffling, model initialisation, ...) is derived from the experiment's seed, a component name and
- * an index, so that streams are independent of each other and of the order in which they are
- * used. The mixing is SplitMix64's finaliser.
+ * an index, so that streams are independent of each other and of the order in which they are used.
+ * The mixing is SplitMix64's finaliser.
  */
 public final class Seeds {
   private Seeds() {}

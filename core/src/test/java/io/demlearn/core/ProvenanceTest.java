@@ -12,8 +12,16 @@ class ProvenanceTest {
   @Test
   void theMachineAndTheNumericalLibraryAreNamed() {
     Map<String, String> m = Provenance.withNumerics();
-    assertThat(m).containsKeys("os.name", "os.arch", "cpu", "cores", "java", "nd4j.version", "nd4j.backend",
-        "nd4j.build");
+    assertThat(m)
+        .containsKeys(
+            "os.name",
+            "os.arch",
+            "cpu",
+            "cores",
+            "java",
+            "nd4j.version",
+            "nd4j.backend",
+            "nd4j.build");
     assertThat(m.get("os.arch")).isEqualTo(System.getProperty("os.arch"));
     assertThat(m.get("nd4j.version")).isEqualTo("1.0.0-M2.1");
     assertThat(m.get("nd4j.backend")).startsWith("CPU");

@@ -15,11 +15,11 @@ import java.util.Properties;
 import java.util.function.Consumer;
 
 /**
- * A local broker and schema registry as background processes that outlive the command that
- * started them ({@code demlearn stack start|stop|status}). Everything lives under one directory:
- * {@code stack.properties} (addresses and ports), pid files, logs, the broker's data and the
- * registry's schemas. Stopping keeps the data, so a later start serves the same topics and
- * schema ids; {@link #deleteData()} removes it.
+ * A local broker and schema registry as background processes that outlive the command that started
+ * them ({@code demlearn stack start|stop|status}). Everything lives under one directory: {@code
+ * stack.properties} (addresses and ports), pid files, logs, the broker's data and the registry's
+ * schemas. Stopping keeps the data, so a later start serves the same topics and schema ids; {@link
+ * #deleteData()} removes it.
  */
 public final class BackgroundStack {
   public static final int DEFAULT_KAFKA_PORT = 9092;
@@ -30,8 +30,12 @@ public final class BackgroundStack {
 
   /** State of the stack: what runs, where. */
   public record Status(
-      Optional<Long> brokerPid, Optional<Long> registryPid, boolean brokerReady, boolean registryReady,
-      String bootstrapServers, String schemaRegistryUrl) {
+      Optional<Long> brokerPid,
+      Optional<Long> registryPid,
+      boolean brokerReady,
+      boolean registryReady,
+      String bootstrapServers,
+      String schemaRegistryUrl) {
     public boolean running() {
       return brokerPid.isPresent() && registryPid.isPresent() && brokerReady && registryReady;
     }
@@ -53,18 +57,22 @@ public final class BackgroundStack {
    * Starts what is not running and waits until both parts are ready.
    *
    * @param kafkaPort broker port, or null for the one used last time (else 9092); 0 for a free one
-   * @param registryPort registry port, or null for the one used last time (else 8081); 0 for a free one
+   * @param registryPort registry port, or null for the one used last time (else 8081); 0 for a free
+   *     one
    */
-  public Status start(Integer kafkaPort, Integer registryPort, Duration timeout, Consumer<String> progress) {
+  public Status start(
+      Integer kafkaPort, Integer registryPort, Duration timeout, Consumer<String> progress) {
     Status before = status();
     if (before.running()) {
       progress.accept("already running");
       return before;
     }
     Properties saved = loadProperties();
-    int[] ports = Ports.resolve(choose(kafkaPort, saved, "kafka.port", DEFAULT_KAFKA_PORT),
-        choose(registryPort, saved, "registry.port", DEFAULT_REGISTRY_PORT),
-        choose(null, saved, "kafka.controller.port", 0));
+    int[] ports =
+        Ports.resolve(
+            choose(kafkaPort, saved, "kafka.port", DEFAULT_KAFKA_PORT),
+            choose(registryPort, saved, "registry.port", DEFAULT_REGISTRY_PORT),
+            choose(null, saved, "kafka.controller.port", 0));
     int kPort = ports[0];
     int rPort = ports[1];
     int cPort = ports[2];
@@ -78,11 +86,25 @@ public final class BackgroundStack {
     if (before.brokerPid().isEmpty()) {
       requireFree(kPort, "Kafka", "--kafka-port");
       requireFree(cPort, "Kafka controller", "--kafka-port");
-      progress.accept("starting Kafka broker on 127.0.0.1:" + kPort + " (log: " + dir.resolve("kafka.log") + ")");
-      List<String> command = List.of(
-          JavaProcesses.javaExecutable(), "-Xmx1g", "-cp", brokerClassPath(), BROKER_MARKER,
-          "--data", dir.resolve("kafka").toString(), "--port", Integer.toString(kPort),
-          "--controller-port", Integer.toString(cPort));
+      progress.accept(
+          "starting Kafka broker on 127.0.0.1:"
+              + kPort
+              + " (log: "
+              + dir.resolve("kafka.log")
+              + ")");
+      List<String> command =
+          List.of(
+              JavaProcesses.javaExecutable(),
+              "-Xmx1g",
+              "-cp",
+              brokerClassPath(),
+              BROKER_MARKER,
+              "--data",
+              dir.resolve("kafka").toString(),
+              "--port",
+              Integer.toString(kPort),
+              "--controller-port",
+              Integer.toString(cPort));
       try {
         broker = JavaProcesses.start(command, Map.of(), dir.resolve("kafka.log"), true);
       } catch (IOException e) {
@@ -95,14 +117,21 @@ public final class BackgroundStack {
     props.setProperty("kafka.controller.port", Integer.toString(cPort));
     props.setProperty("registry.port", Integer.toString(rPort));
     props.setProperty("bootstrap.servers", "127.0.0.1:" + kPort);
-    props.setProperty("schema.registry.url", "http://127.0.0.1:" + rPort + LocalSchemaRegistry.CCOMPAT_PATH);
+    props.setProperty(
+        "schema.registry.url", "http://127.0.0.1:" + rPort + LocalSchemaRegistry.CCOMPAT_PATH);
     storeProperties(props);
     try {
       if (before.registryPid().isEmpty()) {
         requireFree(rPort, "schema registry", "--registry-port");
-        progress.accept("starting schema registry on 127.0.0.1:" + rPort + " (log: " + dir.resolve("registry.log") + ")");
+        progress.accept(
+            "starting schema registry on 127.0.0.1:"
+                + rPort
+                + " (log: "
+                + dir.resolve("registry.log")
+                + ")");
         LocalSchemaRegistry registry =
-            LocalSchemaRegistry.start(rPort, dir.resolve("registry.log"), dir.resolve("registry"), true, timeout);
+            LocalSchemaRegistry.start(
+                rPort, dir.resolve("registry.log"), dir.resolve("registry"), true, timeout);
         writePid("registry.pid", registry.pid());
       }
       awaitBroker(broker, "127.0.0.1:" + kPort, timeout);
@@ -139,7 +168,8 @@ public final class BackgroundStack {
         List<Path> jars = new java.util.ArrayList<>(List.of(path));
         try (java.util.jar.JarFile jar = new java.util.jar.JarFile(path.toFile())) {
           var manifest = jar.getManifest();
-          String named = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+          String named =
+              manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
           if (named != null) {
             for (String relative : named.trim().split("\\s+")) {
               Path p = path.getParent().resolve(relative);
@@ -151,11 +181,15 @@ public final class BackgroundStack {
         }
         for (Path jar : jars) {
           if (!NOT_FOR_THE_BROKER.matcher(jar.getFileName().toString()).find()) {
-            copied.add(JavaProcesses.ownCopy(jar, lib, jar.getFileName().toString()).getFileName().toString());
+            copied.add(
+                JavaProcesses.ownCopy(jar, lib, jar.getFileName().toString())
+                    .getFileName()
+                    .toString());
           }
         }
       }
-      // jars of an earlier build must not join the class path: the broker gets the folder's every jar
+      // jars of an earlier build must not join the class path: the broker gets the folder's every
+      // jar
       try (var old = Files.list(lib)) {
         for (Path p : old.filter(p -> !copied.contains(p.getFileName().toString())).toList()) {
           Files.delete(p);
@@ -176,10 +210,15 @@ public final class BackgroundStack {
     Optional<Long> registryPid = livePid("registry.pid", LocalSchemaRegistry.MARKER);
     String bootstrap = props.getProperty("bootstrap.servers");
     String url = props.getProperty("schema.registry.url");
-    boolean brokerReady = brokerPid.isPresent() && bootstrap != null
-        && Ports.isListening(Integer.parseInt(props.getProperty("kafka.port")));
-    boolean registryReady = registryPid.isPresent() && url != null
-        && LocalSchemaRegistry.isReady("http://127.0.0.1:" + props.getProperty("registry.port"));
+    boolean brokerReady =
+        brokerPid.isPresent()
+            && bootstrap != null
+            && Ports.isListening(Integer.parseInt(props.getProperty("kafka.port")));
+    boolean registryReady =
+        registryPid.isPresent()
+            && url != null
+            && LocalSchemaRegistry.isReady(
+                "http://127.0.0.1:" + props.getProperty("registry.port"));
     return new Status(brokerPid, registryPid, brokerReady, registryReady, bootstrap, url);
   }
 
@@ -202,7 +241,8 @@ public final class BackgroundStack {
     Optional<Long> pid = livePid(pidFile, marker);
     if (pid.isPresent()) {
       progress.accept("stopping " + name + " (pid " + pid.get() + ")");
-      boolean stopped = ProcessHandle.of(pid.get()).map(h -> JavaProcesses.stop(h, 30)).orElse(true);
+      boolean stopped =
+          ProcessHandle.of(pid.get()).map(h -> JavaProcesses.stop(h, 30)).orElse(true);
       if (!stopped) {
         throw new IllegalStateException("could not stop " + name + " (pid " + pid.get() + ")");
       }
@@ -219,11 +259,16 @@ public final class BackgroundStack {
   private void awaitBroker(Process broker, String bootstrap, Duration timeout) {
     Path log = dir.resolve("kafka.log");
     try {
-      EmbeddedKafkaBroker.awaitReady(bootstrap, timeout, () -> broker != null && !broker.isAlive()
-          ? "the Kafka broker exited with code " + broker.exitValue() + " while starting" : null);
+      EmbeddedKafkaBroker.awaitReady(
+          bootstrap,
+          timeout,
+          () ->
+              broker != null && !broker.isAlive()
+                  ? "the Kafka broker exited with code " + broker.exitValue() + " while starting"
+                  : null);
     } catch (EmbeddedKafkaBroker.BrokerStartException e) {
-      throw new IllegalStateException(e.getMessage() + "; its log (" + log + ") ends with:\n"
-          + JavaProcesses.tail(log, 30), e);
+      throw new IllegalStateException(
+          e.getMessage() + "; its log (" + log + ") ends with:\n" + JavaProcesses.tail(log, 30), e);
     }
   }
 
@@ -237,8 +282,14 @@ public final class BackgroundStack {
 
   private static void requireFree(int port, String what, String option) {
     if (Ports.isListening(port)) {
-      throw new IllegalStateException("port " + port + " for the " + what + " is already in use; choose another with "
-          + option + " (0 picks a free port)");
+      throw new IllegalStateException(
+          "port "
+              + port
+              + " for the "
+              + what
+              + " is already in use; choose another with "
+              + option
+              + " (0 picks a free port)");
     }
   }
 

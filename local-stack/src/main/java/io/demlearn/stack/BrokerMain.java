@@ -22,25 +22,32 @@ public final class BrokerMain {
         case "--port" -> port = Integer.parseInt(value);
         case "--controller-port" -> controllerPort = Integer.parseInt(value);
         default -> {
-          System.err.println("unknown argument " + args[i]
-              + "; usage: BrokerMain --data DIR --port P --controller-port C");
+          System.err.println(
+              "unknown argument "
+                  + args[i]
+                  + "; usage: BrokerMain --data DIR --port P --controller-port C");
           System.exit(2);
         }
       }
       i++;
     }
     if (data == null) {
-      System.err.println("missing --data DIR; usage: BrokerMain --data DIR --port P --controller-port C");
+      System.err.println(
+          "missing --data DIR; usage: BrokerMain --data DIR --port P --controller-port C");
       System.exit(2);
     }
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(data, false, port, controllerPort);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("stopping the broker (controlled shutdown)");
-      broker.close();
-      System.out.println("broker stopped");
-      stopped.countDown();
-    }, "broker-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("stopping the broker (controlled shutdown)");
+                  broker.close();
+                  System.out.println("broker stopped");
+                  stopped.countDown();
+                },
+                "broker-shutdown"));
     System.out.println("broker ready at " + broker.bootstrapServers());
     stopped.await();
   }

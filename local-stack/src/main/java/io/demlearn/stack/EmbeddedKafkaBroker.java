@@ -28,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real Kafka 4.4 broker in KRaft mode (combined broker and controller, one node) running in
- * this JVM, on loopback ports. Every internal topic has replication factor 1. Its data lives in
- * one directory: a temporary one deleted on {@link #close()}, or a kept one that a later start
- * reuses (the storage is formatted only once).
+ * A real Kafka 4.4 broker in KRaft mode (combined broker and controller, one node) running in this
+ * JVM, on loopback ports. Every internal topic has replication factor 1. Its data lives in one
+ * directory: a temporary one deleted on {@link #close()}, or a kept one that a later start reuses
+ * (the storage is formatted only once).
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
@@ -65,9 +65,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param port client port (0: a free one)
    * @param controllerPort KRaft controller port (0: a free one)
    */
-  public static EmbeddedKafkaBroker start(Path dataDir, boolean deleteOnClose, int port, int controllerPort) {
+  public static EmbeddedKafkaBroker start(
+      Path dataDir, boolean deleteOnClose, int port, int controllerPort) {
     int[] ports = Ports.resolve(port, controllerPort);
-    EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(dataDir, deleteOnClose, ports[0], ports[1]);
+    EmbeddedKafkaBroker broker =
+        new EmbeddedKafkaBroker(dataDir, deleteOnClose, ports[0], ports[1]);
     broker.startup();
     return broker;
   }
@@ -89,13 +91,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return dataDir;
   }
 
-  /** The configuration of a broker on these ports with its data in {@code dataDir}, as written to {@code server.properties}. */
+  /**
+   * The configuration of a broker on these ports with its data in {@code dataDir}, as written to
+   * {@code server.properties}.
+   */
   static Properties serverProperties(Path dataDir, int port, int controllerPort) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put(
+        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -134,31 +140,56 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         format(config);
       }
     } catch (IOException e) {
-      throw new BrokerStartException("cannot prepare the broker's data directory " + dataDir + ": " + e, e);
+      throw new BrokerStartException(
+          "cannot prepare the broker's data directory " + dataDir + ": " + e, e);
     }
     try {
       server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
       server.startup();
     } catch (RuntimeException e) {
       throw new BrokerStartException(
-          "the Kafka broker failed to start (ports " + port + "/" + controllerPort + ", data " + dataDir + "): " + e, e);
+          "the Kafka broker failed to start (ports "
+              + port
+              + "/"
+              + controllerPort
+              + ", data "
+              + dataDir
+              + "): "
+              + e,
+          e);
     }
     awaitReady(Duration.ofSeconds(60));
-    LOG.info("Kafka broker ready at {} in {} ms", bootstrapServers(), (System.nanoTime() - t0) / 1_000_000);
+    LOG.info(
+        "Kafka broker ready at {} in {} ms",
+        bootstrapServers(),
+        (System.nanoTime() - t0) / 1_000_000);
   }
 
   private void format(Path config) {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     int rc;
     try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-      rc = StorageTool.execute(
-          new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--ignore-formatted"},
-          out);
+      rc =
+          StorageTool.execute(
+              new String[] {
+                "format",
+                "-t",
+                Uuid.randomUuid().toString(),
+                "-c",
+                config.toString(),
+                "--ignore-formatted"
+              },
+              out);
     }
     if (rc != 0) {
       throw new BrokerStartException(
-          "formatting the broker's storage in " + dataDir + " failed (exit " + rc + "): "
-              + captured.toString(StandardCharsets.UTF_8), null);
+          "formatting the broker's storage in "
+              + dataDir
+              + " failed (exit "
+              + rc
+              + "): "
+              + captured.toString(StandardCharsets.UTF_8),
+          null);
     }
   }
 
@@ -204,8 +235,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
       }
     }
-    throw new BrokerStartException("the Kafka broker at " + bootstrap + " did not become ready within "
-        + timeout.toSeconds() + " s", last);
+    throw new BrokerStartException(
+        "the Kafka broker at "
+            + bootstrap
+            + " did not become ready within "
+            + timeout.toSeconds()
+            + " s",
+        last);
   }
 
   /** Stops the broker (a controlled shutdown), and deletes its data if it was temporary. */

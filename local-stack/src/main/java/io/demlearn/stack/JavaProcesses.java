@@ -20,11 +20,12 @@ public final class JavaProcesses {
   }
 
   /**
-   * Starts a command with its output appended to {@code log}. With {@code detached}, the child
-   * gets its own session (via setsid where available), so that Ctrl-C in the terminal that
-   * started it does not stop it.
+   * Starts a command with its output appended to {@code log}. With {@code detached}, the child gets
+   * its own session (via setsid where available), so that Ctrl-C in the terminal that started it
+   * does not stop it.
    */
-  public static Process start(List<String> command, Map<String, String> env, Path log, boolean detached)
+  public static Process start(
+      List<String> command, Map<String, String> env, Path log, boolean detached)
       throws IOException {
     List<String> full = new ArrayList<>();
     if (detached && new File("/usr/bin/setsid").canExecute()) {
@@ -41,7 +42,10 @@ public final class JavaProcesses {
     return builder.start();
   }
 
-  /** Asks a process to stop (SIGTERM), then kills it if it has not stopped within {@code graceSeconds}. */
+  /**
+   * Asks a process to stop (SIGTERM), then kills it if it has not stopped within {@code
+   * graceSeconds}.
+   */
   public static boolean stop(ProcessHandle process, long graceSeconds) {
     if (!process.isAlive()) {
       return true;
@@ -79,12 +83,19 @@ public final class JavaProcesses {
   public static Path ownCopy(Path file, Path dir, String name) throws IOException {
     Path copy = dir.resolve(name);
     Files.createDirectories(dir);
-    if (!Files.exists(copy) || Files.size(copy) != Files.size(file)
+    if (!Files.exists(copy)
+        || Files.size(copy) != Files.size(file)
         || !Files.getLastModifiedTime(copy).equals(Files.getLastModifiedTime(file))) {
       Path tmp = dir.resolve(name + ".tmp");
-      Files.copy(file, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.copy(
+          file,
+          tmp,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-      Files.move(tmp, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          copy,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
     return copy;

@@ -20,17 +20,21 @@ import org.slf4j.LoggerFactory;
 /**
  * A real schema registry for local runs and tests: Apicurio Registry 2.4.2, packaged by this
  * build's {@code registry-app} module, run as a child JVM on a loopback port; its storage is in
- * memory, or an H2 file when schemas must survive a restart (the background stack).
- * Clients use its Confluent-compatible API at {@link #url()}.
+ * memory, or an H2 file when schemas must survive a restart (the background stack). Clients use its
+ * Confluent-compatible API at {@link #url()}.
  */
 public final class LocalSchemaRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalSchemaRegistry.class);
+
   /** System property naming the registry's uber-jar. */
   public static final String JAR_PROPERTY = "demlearn.registry.jar";
+
   /** Environment variable naming the registry's uber-jar. */
   public static final String JAR_ENV = "DEMLEARN_REGISTRY_JAR";
+
   /** What the registry's command line contains (to recognise its process). */
   public static final String MARKER = "registry-app";
+
   /** Path of the Confluent-compatible API under the registry's root. */
   public static final String CCOMPAT_PATH = "/apis/ccompat/v7";
 
@@ -53,11 +57,13 @@ public final class LocalSchemaRegistry implements AutoCloseable {
    *     null to keep them in memory only
    * @param detached whether it should outlive this JVM (see {@link JavaProcesses#start})
    */
-  public static LocalSchemaRegistry start(int port, Path log, Path store, boolean detached, Duration timeout) {
+  public static LocalSchemaRegistry start(
+      int port, Path log, Path store, boolean detached, Duration timeout) {
     Path jar = detached ? ownCopy(locateJar(), log.toAbsolutePath().getParent()) : locateJar();
     int actualPort = Ports.resolve(port)[0];
     if (Ports.isListening(actualPort)) {
-      throw new RegistryStartException("port " + actualPort + " is already in use; choose another registry port", null);
+      throw new RegistryStartException(
+          "port " + actualPort + " is already in use; choose another registry port", null);
     }
     List<String> command = new ArrayList<>();
     command.add(JavaProcesses.javaExecutable());
@@ -70,7 +76,8 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     Map<String, String> env = new HashMap<>();
     if (store != null) {
       // Apicurio's in-memory storage is H2; pointed at a file, it keeps schemas across restarts
-      env.put("REGISTRY_DATASOURCE_URL", "jdbc:h2:file:" + store.toAbsolutePath().resolve("registry"));
+      env.put(
+          "REGISTRY_DATASOURCE_URL", "jdbc:h2:file:" + store.toAbsolutePath().resolve("registry"));
     }
     Process process;
     try {
@@ -106,7 +113,9 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     try {
       HttpResponse<Void> r =
           http.send(
-              HttpRequest.newBuilder(URI.create(rootUrl + "/health/ready")).timeout(Duration.ofSeconds(5)).build(),
+              HttpRequest.newBuilder(URI.create(rootUrl + "/health/ready"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
               HttpResponse.BodyHandlers.discarding());
       return r.statusCode() == 200;
     } catch (IOException e) {
@@ -123,11 +132,17 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new RegistryStartException(
-            "the schema registry exited with code " + process.exitValue() + " while starting; its log ("
-                + log + ") ends with:\n" + JavaProcesses.tail(log, 30), null);
+            "the schema registry exited with code "
+                + process.exitValue()
+                + " while starting; its log ("
+                + log
+                + ") ends with:\n"
+                + JavaProcesses.tail(log, 30),
+            null);
       }
       if (isReady(rootUrl())) {
-        LOG.info("schema registry ready at {} in {} ms", url(), (System.nanoTime() - t0) / 1_000_000);
+        LOG.info(
+            "schema registry ready at {} in {} ms", url(), (System.nanoTime() - t0) / 1_000_000);
         return;
       }
       try {
@@ -140,23 +155,32 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     }
     close();
     throw new RegistryStartException(
-        "the schema registry did not become ready within " + timeout.toSeconds() + " s; its log (" + log
-            + ") ends with:\n" + JavaProcesses.tail(log, 30), null);
+        "the schema registry did not become ready within "
+            + timeout.toSeconds()
+            + " s; its log ("
+            + log
+            + ") ends with:\n"
+            + JavaProcesses.tail(log, 30),
+        null);
   }
 
   /**
-   * The registry's uber-jar: the system property {@value #JAR_PROPERTY}, the environment
-   * variable {@value #JAR_ENV}, or {@code registry-app/target/registry-app-*-runner.jar} in the
-   * working directory or one of its parents.
+   * The registry's uber-jar: the system property {@value #JAR_PROPERTY}, the environment variable
+   * {@value #JAR_ENV}, or {@code registry-app/target/registry-app-*-runner.jar} in the working
+   * directory or one of its parents.
    */
   public static Path locateJar() {
-    String given = Optional.ofNullable(System.getProperty(JAR_PROPERTY)).orElse(System.getenv(JAR_ENV));
+    String given =
+        Optional.ofNullable(System.getProperty(JAR_PROPERTY)).orElse(System.getenv(JAR_ENV));
     if (given != null && !given.isBlank()) {
       Path jar = Path.of(given);
       if (!Files.isRegularFile(jar)) {
         throw new RegistryStartException(
-            "the schema registry jar " + jar + " does not exist; build it with"
-                + " 'mvn -pl registry-app package', or give --schema-registry-url", null);
+            "the schema registry jar "
+                + jar
+                + " does not exist; build it with"
+                + " 'mvn -pl registry-app package', or give --schema-registry-url",
+            null);
       }
       return jar;
     }
@@ -165,7 +189,9 @@ public final class LocalSchemaRegistry implements AutoCloseable {
       if (Files.isDirectory(target)) {
         try (Stream<Path> files = Files.list(target)) {
           Optional<Path> jar =
-              files.filter(p -> p.getFileName().toString().matches("registry-app-.*-runner\\.jar")).findFirst();
+              files
+                  .filter(p -> p.getFileName().toString().matches("registry-app-.*-runner\\.jar"))
+                  .findFirst();
           if (jar.isPresent()) {
             return jar.get();
           }
@@ -175,8 +201,11 @@ public final class LocalSchemaRegistry implements AutoCloseable {
       }
     }
     throw new RegistryStartException(
-        "cannot find the schema registry jar (registry-app/target/registry-app-*-runner.jar); build it with"
-            + " 'mvn -pl registry-app package', set " + JAR_PROPERTY + ", or give --schema-registry-url", null);
+        "cannot find the schema registry jar (registry-app/target/registry-app-*-runner.jar); build"
+            + " it with 'mvn -pl registry-app package', set "
+            + JAR_PROPERTY
+            + ", or give --schema-registry-url",
+        null);
   }
 
   /** A registry that outlives this JVM runs from its own copy of the jar, next to its log. */
@@ -184,7 +213,8 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     try {
       return JavaProcesses.ownCopy(jar, dir, MARKER + ".jar");
     } catch (java.io.IOException e) {
-      throw new RegistryStartException("cannot copy the schema registry jar " + jar + " to " + dir + ": " + e.getMessage(), e);
+      throw new RegistryStartException(
+          "cannot copy the schema registry jar " + jar + " to " + dir + ": " + e.getMessage(), e);
     }
   }
 

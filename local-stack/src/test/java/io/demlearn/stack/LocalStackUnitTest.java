@@ -81,7 +81,8 @@ class LocalStackUnitTest {
     var props = EmbeddedKafkaBroker.serverProperties(dir, 19092, 19093);
     assertThat(props.getProperty("listeners")).contains(":19092").contains(":19093");
     assertThat(props.getProperty("controller.quorum.voters")).isEqualTo("1@127.0.0.1:19093");
-    assertThat(props).containsEntry("offsets.topic.replication.factor", "1")
+    assertThat(props)
+        .containsEntry("offsets.topic.replication.factor", "1")
         .containsEntry("transaction.state.log.replication.factor", "1")
         .containsEntry("transaction.state.log.min.isr", "1")
         .containsEntry("share.coordinator.state.topic.replication.factor", "1")

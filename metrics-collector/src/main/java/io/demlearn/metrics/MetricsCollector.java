@@ -26,8 +26,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Publishes each round's metrics, as the simulator defines them, built from the experiment's log
- * by {@link RoundMetricsAssembler}; this class reads and writes Kafka.
+ * Publishes each round's metrics, as the simulator defines them, built from the experiment's log by
+ * {@link RoundMetricsAssembler}; this class reads and writes Kafka.
  *
  * <ul>
  *   <li>In: {@code group-models} (key: group id, value: GroupModel; with the agents' own
@@ -42,8 +42,14 @@ public final class MetricsCollector extends LoopService {
    * What the collector needs; {@code agents} is every agent's data (their test data scores the
    * group models), {@code pool} and {@code threads} evaluate them.
    */
-  public record Config(Experiment experiment, ExperimentTopics topics, List<AgentData> agents,
-      Map<String, Object> kafka, AvroSerdes serdes, ExecutorService pool, int threads) {}
+  public record Config(
+      Experiment experiment,
+      ExperimentTopics topics,
+      List<AgentData> agents,
+      Map<String, Object> kafka,
+      AvroSerdes serdes,
+      ExecutorService pool,
+      int threads) {}
 
   /** Called on the collector's thread, once per round, in order. */
   public interface Listener {
@@ -55,21 +61,33 @@ public final class MetricsCollector extends LoopService {
   private final RoundMetricsAssembler assembler;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, io.demlearn.schemas.avro.RoundMetrics> producer;
+
   /** What the assembler knows, for other threads. */
   private volatile int roundsDone;
+
   private volatile HierarchyVersion latestVersion;
 
   public MetricsCollector(Config c, Listener listener) {
     this.c = c;
     this.listener = listener;
     Model model = Model.of(c.experiment().settings().model());
-    this.assembler = new RoundMetricsAssembler(c.experiment(), new Evaluator(model, c.agents(), c.pool(), c.threads()),
-        Simulator.initialModel(model, c.experiment().settings().seed()), System::nanoTime);
+    this.assembler =
+        new RoundMetricsAssembler(
+            c.experiment(),
+            new Evaluator(model, c.agents(), c.pool(), c.threads()),
+            Simulator.initialModel(model, c.experiment().settings().seed()),
+            System::nanoTime);
     String id = ExperimentTopics.PREFIX + c.experiment().id() + ".metrics";
-    this.consumer = new KafkaConsumer<>(ClientConfigs.groupModelConsumer(c.kafka(), id, c.experiment()),
-        new StringDeserializer(), new ByteArrayDeserializer());
-    this.producer = new KafkaProducer<>(ClientConfigs.producer(c.kafka(), id),
-        c.topics().metrics().keySerde().serializer(), c.topics().metrics().valueSerde(c.serdes()).serializer());
+    this.consumer =
+        new KafkaConsumer<>(
+            ClientConfigs.groupModelConsumer(c.kafka(), id, c.experiment()),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    this.producer =
+        new KafkaProducer<>(
+            ClientConfigs.producer(c.kafka(), id),
+            c.topics().metrics().keySerde().serializer(),
+            c.topics().metrics().valueSerde(c.serdes()).serializer());
   }
 
   /** The latest hierarchy version read, or null. */
@@ -89,14 +107,16 @@ public final class MetricsCollector extends LoopService {
     String groupTopic = c.topics().groupModels().name();
     int rounds = c.experiment().settings().rounds();
     try (consumer) {
-      List<TopicPartition> parts = Partitions.of(consumer, groupTopic, c.topics().hierarchyAssignments().name());
+      List<TopicPartition> parts =
+          Partitions.of(consumer, groupTopic, c.topics().hierarchyAssignments().name());
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       while (!closed() && roundsDone() < rounds) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          List<RoundMetricsAssembler.Round> done = r.topic().equals(groupTopic)
-              ? assembler.groupModel(groupDecoder.deserializeOrNull(r))
-              : assembler.hierarchy(hierarchyDecoder.deserializeOrNull(r));
+          List<RoundMetricsAssembler.Round> done =
+              r.topic().equals(groupTopic)
+                  ? assembler.groupModel(groupDecoder.deserializeOrNull(r))
+                  : assembler.hierarchy(hierarchyDecoder.deserializeOrNull(r));
           latestVersion = assembler.latestVersion();
           done.forEach(this::publish);
           roundsDone = assembler.roundsDone();
@@ -113,12 +133,23 @@ public final class MetricsCollector extends LoopService {
 
   private void publish(RoundMetricsAssembler.Round round) {
     RoundMetrics m = round.metrics();
-    producer.send(new ProducerRecord<>(c.topics().metrics().name(), c.experiment().id(),
-        io.demlearn.schemas.avro.RoundMetrics.newBuilder()
-            .setExperimentId(c.experiment().id()).setRound(m.round()).setHierarchyVersion(m.hierarchyVersion())
-            .setCSpe(m.cSpe()).setCGen(m.cGen()).setGlobal(m.global()).setGSpe(m.gSpe()).setGGen(m.gGen())
-            .setGroupMembers(m.groupMembers()).setSeconds(round.seconds()).setTimings(round.timings())
-            .build()));
+    producer.send(
+        new ProducerRecord<>(
+            c.topics().metrics().name(),
+            c.experiment().id(),
+            io.demlearn.schemas.avro.RoundMetrics.newBuilder()
+                .setExperimentId(c.experiment().id())
+                .setRound(m.round())
+                .setHierarchyVersion(m.hierarchyVersion())
+                .setCSpe(m.cSpe())
+                .setCGen(m.cGen())
+                .setGlobal(m.global())
+                .setGSpe(m.gSpe())
+                .setGGen(m.gGen())
+                .setGroupMembers(m.groupMembers())
+                .setSeconds(round.seconds())
+                .setTimings(round.timings())
+                .build()));
     listener.onRound(m, round.seconds(), round.timings());
   }
 

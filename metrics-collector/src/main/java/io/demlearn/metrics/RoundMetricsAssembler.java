@@ -28,8 +28,8 @@ import java.util.function.LongSupplier;
  * <p>C-SPE and C-GEN come from the agents' own evaluations, which each update carries and the
  * aggregator passes on with the group models of the update's round; G-SPE, G-GEN and Global of
  * round r come from the group models of round r-1, generalised top-down and evaluated here (round
- * 0: the strategy's initial groups). Round r is complete when every group model of rounds r-1 and
- * r is here. A group model read twice counts once; a hierarchy version that conflicts with the one
+ * 0: the strategy's initial groups). Round r is complete when every group model of rounds r-1 and r
+ * is here. A group model read twice counts once; a hierarchy version that conflicts with the one
  * read first for its round, or that the pipeline refuses, is skipped.
  */
 final class RoundMetricsAssembler {
@@ -44,8 +44,10 @@ final class RoundMetricsAssembler {
   private final Map<Integer, Map<String, AgentEvaluation>> scores = new HashMap<>();
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
   private final Map<Integer, Map<String, float[]>> raw = new HashMap<>();
+
   /** Per round: agents averaged into each group, and how many group models the round has. */
   private final Map<Integer, Map<String, Integer>> averaged = new HashMap<>();
+
   private final Map<Integer, Integer> groupsInRound = new HashMap<>();
   private final Map<Integer, Long> groupsAt = new HashMap<>();
   private final Map<Integer, Long> hierarchyAt = new HashMap<>();
@@ -58,7 +60,8 @@ final class RoundMetricsAssembler {
    * @param initialModel every agent's model before round 0
    * @param nanoClock the time, for the seconds each round took
    */
-  RoundMetricsAssembler(Experiment experiment, Evaluator evaluator, float[] initialModel, LongSupplier nanoClock) {
+  RoundMetricsAssembler(
+      Experiment experiment, Evaluator evaluator, float[] initialModel, LongSupplier nanoClock) {
     this.experiment = experiment;
     this.strategy = experiment.settings().strategy();
     this.evaluator = evaluator;
@@ -75,7 +78,8 @@ final class RoundMetricsAssembler {
     int round = g.getRound();
     Map<String, AgentEvaluation> roundScores = scores.computeIfAbsent(round, k -> new HashMap<>());
     g.getMemberEvaluations().forEach(roundScores::putIfAbsent);
-    raw.computeIfAbsent(round, k -> new HashMap<>()).put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+    raw.computeIfAbsent(round, k -> new HashMap<>())
+        .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
     groupsAt.merge(round, g.getProducedAtMs(), Math::max);
     averaged.computeIfAbsent(round, k -> new HashMap<>()).put(g.getGroupId(), g.getAgentCount());
     groupsInRound.put(round, g.getGroupsInRound());
@@ -108,7 +112,8 @@ final class RoundMetricsAssembler {
 
   private List<Round> complete() {
     List<Round> out = new ArrayList<>();
-    while (nextRound < experiment.settings().rounds() && aggregated(nextRound)
+    while (nextRound < experiment.settings().rounds()
+        && aggregated(nextRound)
         && (nextRound == 0 || aggregated(nextRound - 1))) {
       out.add(emit(nextRound));
       scores.remove(nextRound);
@@ -143,17 +148,26 @@ final class RoundMetricsAssembler {
       HierarchyVersion initial = strategy.initialHierarchy(experiment.agentIds().size());
       Map<String, float[]> initialGroups = strategy.initialGroups(initialModel);
       version = initial == null ? -1 : initial.version();
-      groupScores = initial == null ? Evaluator.GroupScores.NONE
-          : evaluator.groups(initial.tree(), initialGroups, initialGroups.get(Hierarchy.ROOT));
+      groupScores =
+          initial == null
+              ? Evaluator.GroupScores.NONE
+              : evaluator.groups(initial.tree(), initialGroups, initialGroups.get(Hierarchy.ROOT));
     } else {
       HierarchyVersion hv = strategy.versionFor(round - 1, versions);
       Map<String, float[]> models = raw.get(round - 1);
       version = hv.version();
-      groupScores = evaluator.groups(hv.tree(), strategy.generalise(hv.tree(), models, null), models.get(Hierarchy.ROOT));
+      groupScores =
+          evaluator.groups(
+              hv.tree(), strategy.generalise(hv.tree(), models, null), models.get(Hierarchy.ROOT));
       // the agents each group model averaged (fewer than the tree's under a straggler policy)
       Map<String, Integer> members = new LinkedHashMap<>();
-      groupScores.members().keySet().forEach(g -> members.put(g, averaged.get(round - 1).getOrDefault(g, 0)));
-      groupScores = new Evaluator.GroupScores(groupScores.gSpe(), groupScores.gGen(), members, groupScores.global());
+      groupScores
+          .members()
+          .keySet()
+          .forEach(g -> members.put(g, averaged.get(round - 1).getOrDefault(g, 0)));
+      groupScores =
+          new Evaluator.GroupScores(
+              groupScores.gSpe(), groupScores.gGen(), members, groupScores.global());
     }
     // C-SPE and C-GEN over the agents whose updates the round averaged
     Map<String, AgentEvaluation> got = scores.getOrDefault(round, Map.of());
@@ -161,7 +175,8 @@ final class RoundMetricsAssembler {
     for (String id : experiment.agentIds()) {
       AgentEvaluation e = got.get(id);
       if (e != null) {
-        agentScores.add(new AgentScore(e.getOwnCorrect(), e.getOwnTotal(), e.getAllCorrect(), e.getAllTotal()));
+        agentScores.add(
+            new AgentScore(e.getOwnCorrect(), e.getOwnTotal(), e.getAllCorrect(), e.getAllTotal()));
       }
     }
     RoundMetrics m = Evaluator.combine(round, version, agentScores, groupScores);
@@ -172,9 +187,9 @@ final class RoundMetricsAssembler {
   }
 
   /**
-   * Where round r's time went, from the records' own timestamps: from the group models of round
-   * r-1 to the hierarchy of round r (the agents' evaluation and training, then clustering), and on
-   * to round r's group models (aggregation, after the last update arrived).
+   * Where round r's time went, from the records' own timestamps: from the group models of round r-1
+   * to the hierarchy of round r (the agents' evaluation and training, then clustering), and on to
+   * round r's group models (aggregation, after the last update arrived).
    */
   private Map<String, Double> timings(int round) {
     Map<String, Double> t = new LinkedHashMap<>();

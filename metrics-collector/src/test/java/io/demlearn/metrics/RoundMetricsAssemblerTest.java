@@ -27,21 +27,40 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Each round's metrics from group models and hierarchy versions read in any order, without Kafka. */
+/**
+ * Each round's metrics from group models and hierarchy versions read in any order, without Kafka.
+ */
 class RoundMetricsAssemblerTest {
   static final int DIM = 7850;
-  final ExperimentSettings settings = ExperimentSettings.builder().algorithm(Algorithm.DEMLEARN_P)
-      .dataset("synthetic").agents(4).rounds(3).levels(2).threads(1).build();
+  final ExperimentSettings settings =
+      ExperimentSettings.builder()
+          .algorithm(Algorithm.DEMLEARN_P)
+          .dataset("synthetic")
+          .agents(4)
+          .rounds(3)
+          .levels(2)
+          .threads(1)
+          .build();
   final List<AgentData> data = ExperimentData.load(settings).agents();
-  final Experiment experiment = new Experiment("assembler-test", settings, data.stream().map(AgentData::id).toList(),
-      Experiment.defaultPolicy());
+  final Experiment experiment =
+      new Experiment(
+          "assembler-test",
+          settings,
+          data.stream().map(AgentData::id).toList(),
+          Experiment.defaultPolicy());
   final Model model = Model.of(settings.model());
   final Evaluator evaluator = new Evaluator(model, data, null, 1);
   final float[] initial = model.initialParameters(new SplittableRandom(3));
   final AtomicLong nanos = new AtomicLong();
+
   /** Agents 0 and 1 under one group, 2 and 3 under the other. */
-  final Dendrogram dendrogram = new Dendrogram(4, List.of(new Dendrogram.Merge(0, 1, 1.0, 2),
-      new Dendrogram.Merge(2, 3, 1.5, 2), new Dendrogram.Merge(4, 5, 3.0, 4)));
+  final Dendrogram dendrogram =
+      new Dendrogram(
+          4,
+          List.of(
+              new Dendrogram.Merge(0, 1, 1.0, 2),
+              new Dendrogram.Merge(2, 3, 1.5, 2),
+              new Dendrogram.Merge(4, 5, 3.0, 4)));
 
   RoundMetricsAssembler assembler() {
     return new RoundMetricsAssembler(experiment, evaluator, initial, nanos::get);
@@ -52,7 +71,8 @@ class RoundMetricsAssemblerTest {
   }
 
   HierarchyAssignment hierarchy(int round) {
-    return Hierarchies.toRecord(experiment.id(), version(round), experiment.agentIds(), settings, 1000L * round);
+    return Hierarchies.toRecord(
+        experiment.id(), version(round), experiment.agentIds(), settings, 1000L * round);
   }
 
   /** A group's model in a round: random parameters of its own. */
@@ -67,8 +87,12 @@ class RoundMetricsAssemblerTest {
 
   /** Agent a's own evaluation in a round: a + 1 right of 10 on its own data, a of 100 on all. */
   static AgentEvaluation evaluation(int agent) {
-    return AgentEvaluation.newBuilder().setOwnCorrect(agent + 1).setOwnTotal(10).setAllCorrect(agent)
-        .setAllTotal(100).build();
+    return AgentEvaluation.newBuilder()
+        .setOwnCorrect(agent + 1)
+        .setOwnTotal(10)
+        .setAllCorrect(agent)
+        .setAllTotal(100)
+        .build();
   }
 
   List<GroupModel> groupModels(int round) {
@@ -77,12 +101,23 @@ class RoundMetricsAssemblerTest {
     for (Hierarchy.Group g : tree.topDown()) {
       Map<String, AgentEvaluation> evaluations = new HashMap<>();
       g.agents().forEach(a -> evaluations.put(experiment.agentIds().get(a), evaluation(a)));
-      out.add(GroupModel.newBuilder().setExperimentId(experiment.id()).setRound(round).setHierarchyVersion(round)
-          .setGroupId(g.id()).setLevel(g.level()).setMemberIds(List.of()).setExpectedMembers(0)
-          .setAgentCount(g.agentCount()).setSampleCount(0).setAmplify(1.0)
-          .setParameters(ParameterVectors.of(ModelKind.MLR, parameters(round, g.id())))
-          .setMemberEvaluations(evaluations).setGroupsInRound(tree.topDown().size()).setProducedAtMs(1000L * round + 500)
-          .build());
+      out.add(
+          GroupModel.newBuilder()
+              .setExperimentId(experiment.id())
+              .setRound(round)
+              .setHierarchyVersion(round)
+              .setGroupId(g.id())
+              .setLevel(g.level())
+              .setMemberIds(List.of())
+              .setExpectedMembers(0)
+              .setAgentCount(g.agentCount())
+              .setSampleCount(0)
+              .setAmplify(1.0)
+              .setParameters(ParameterVectors.of(ModelKind.MLR, parameters(round, g.id())))
+              .setMemberEvaluations(evaluations)
+              .setGroupsInRound(tree.topDown().size())
+              .setProducedAtMs(1000L * round + 500)
+              .build());
     }
     return out;
   }
@@ -105,7 +140,9 @@ class RoundMetricsAssemblerTest {
     assertThat(out).extracting(r -> r.metrics().round()).containsExactly(0, 1);
     assertThat(a.roundsDone()).isEqualTo(2);
     assertThat(out.get(0).seconds()).isEqualTo(2.5);
-    assertThat(out.get(1).timings()).containsEntry("trainAndCluster", 0.5).containsEntry("round", 1.0);
+    assertThat(out.get(1).timings())
+        .containsEntry("trainAndCluster", 0.5)
+        .containsEntry("round", 1.0);
     // a group model read again counts once
     assertThat(a.groupModel(groupModels(1).get(0))).isEmpty();
     assertThat(a.latestVersion().version()).isEqualTo(1);
@@ -132,7 +169,8 @@ class RoundMetricsAssemblerTest {
     Hierarchy tree = version(0).tree();
     Map<String, float[]> raw = new HashMap<>();
     tree.topDown().forEach(g -> raw.put(g.id(), parameters(0, g.id())));
-    Evaluator.GroupScores want = evaluator.groups(tree, strategy.generalise(tree, raw, null), raw.get(Hierarchy.ROOT));
+    Evaluator.GroupScores want =
+        evaluator.groups(tree, strategy.generalise(tree, raw, null), raw.get(Hierarchy.ROOT));
     assertThat(round1.hierarchyVersion()).isZero();
     assertThat(round1.gSpe()).isEqualTo(want.gSpe()).hasSize(3);
     assertThat(round1.gGen()).isEqualTo(want.gGen());

@@ -16,8 +16,12 @@ import picocli.CommandLine.Mixin;
  * hierarchies and checks that every recorded group model follows from them bit for bit ({@link
  * Audit}). Exit code 0: all follows; 1: the first record that does not is named, with why.
  */
-@Command(name = "audit", mixinStandardHelpOptions = true,
-    description = "Check that an experiment's recorded group models follow bit for bit from its recorded updates.")
+@Command(
+    name = "audit",
+    mixinStandardHelpOptions = true,
+    description =
+        "Check that an experiment's recorded group models follow bit for bit from its recorded"
+            + " updates.")
 final class AuditCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
 
@@ -29,25 +33,55 @@ final class AuditCommand implements Callable<Integer> {
     String id = log.experimentId;
     try (Connection conn = Connection.openExisting(connection, console, "audit");
         AvroSerdes serdes = new AvroSerdes(conn.registryConfig());
-        ExperimentLog experimentLog = new ExperimentLog(conn.kafkaConfig(), id, log.readTimeout())) {
+        ExperimentLog experimentLog =
+            new ExperimentLog(conn.kafkaConfig(), id, log.readTimeout())) {
       Experiment experiment = experimentLog.experiment(serdes, ExperimentDefaults.threads());
-      console.line("auditing experiment " + id + ": " + experiment.settings().algorithm().label() + ", "
-          + experiment.agentIds().size() + " agents, " + experiment.settings().rounds() + " rounds");
+      console.line(
+          "auditing experiment "
+              + id
+              + ": "
+              + experiment.settings().algorithm().label()
+              + ", "
+              + experiment.agentIds().size()
+              + " agents, "
+              + experiment.settings().rounds()
+              + " rounds");
       Audit audit = LogAudit.read(experimentLog, serdes, experiment);
-      console.step("read " + audit.hierarchyVersions() + " hierarchy versions, " + audit.updatesRead() + " updates ("
-          + audit.updatesCounted() + " counted), " + audit.deadLetters() + " dead letters, " + audit.groupModelsRead()
-          + " group models");
+      console.step(
+          "read "
+              + audit.hierarchyVersions()
+              + " hierarchy versions, "
+              + audit.updatesRead()
+              + " updates ("
+              + audit.updatesCounted()
+              + " counted), "
+              + audit.deadLetters()
+              + " dead letters, "
+              + audit.groupModelsRead()
+              + " group models");
       Finding finding = audit.check();
       if (finding != null) {
         System.err.println("audit failed: " + finding.where() + ": " + finding.problem());
         return 1;
       }
-      console.line("audit passed: the " + audit.groupModelsRead() + " group models of rounds 0.." + audit.lastRound()
-          + " follow bit for bit from the recorded updates under the recorded hierarchies"
-          + (audit.lateUpdates() > 0 ? "; " + audit.lateUpdates() + " late updates were recorded and not averaged" : "")
-          + (audit.unprocessed() > 0 ? "; " + audit.unprocessed() + " updates of closed rounds came after the aggregator's"
-              + " last processed one (the experiment runs, or stopped before them)" : "")
-          + (audit.partialRound() >= 0 ? "; round " + audit.partialRound() + " was being committed: left out" : ""));
+      console.line(
+          "audit passed: the "
+              + audit.groupModelsRead()
+              + " group models of rounds 0.."
+              + audit.lastRound()
+              + " follow bit for bit from the recorded updates under the recorded hierarchies"
+              + (audit.lateUpdates() > 0
+                  ? "; " + audit.lateUpdates() + " late updates were recorded and not averaged"
+                  : "")
+              + (audit.unprocessed() > 0
+                  ? "; "
+                      + audit.unprocessed()
+                      + " updates of closed rounds came after the aggregator's"
+                      + " last processed one (the experiment runs, or stopped before them)"
+                  : "")
+              + (audit.partialRound() >= 0
+                  ? "; round " + audit.partialRound() + " was being committed: left out"
+                  : ""));
       return 0;
     }
   }

@@ -22,25 +22,45 @@ import picocli.CommandLine.Option;
  * a warm-up), and reports the median and the process's peak resident memory. Benchmarks live here,
  * apart from the tests; their figures and commands are in docs/BENCHMARKS.md.
  */
-@Command(name = "benchmark", mixinStandardHelpOptions = true, description = "Micro-benchmarks (see docs/BENCHMARKS.md).",
+@Command(
+    name = "benchmark",
+    mixinStandardHelpOptions = true,
+    description = "Micro-benchmarks (see docs/BENCHMARKS.md).",
     subcommands = {BenchmarkCommand.Cluster.class})
 final class BenchmarkCommand {
 
-  @Command(name = "cluster", mixinStandardHelpOptions = true,
-      description = "Time clustering of N random vectors of D floats; print the median and peak memory.")
+  @Command(
+      name = "cluster",
+      mixinStandardHelpOptions = true,
+      description =
+          "Time clustering of N random vectors of D floats; print the median and peak memory.")
   static final class Cluster implements Callable<Integer> {
-    @Option(names = "--agents", defaultValue = "50", paramLabel = "N", description = "Vectors (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--agents",
+        defaultValue = "50",
+        paramLabel = "N",
+        description = "Vectors (default: ${DEFAULT-VALUE}).")
     int agents;
 
-    @Option(names = "--dim", defaultValue = "7850", paramLabel = "D", description = "Floats per vector (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--dim",
+        defaultValue = "7850",
+        paramLabel = "D",
+        description = "Floats per vector (default: ${DEFAULT-VALUE}).")
     int dim;
 
-    @Option(names = "--repeats", defaultValue = "7", paramLabel = "R", description = "Timed repetitions (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--repeats",
+        defaultValue = "7",
+        paramLabel = "R",
+        description = "Timed repetitions (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--metric", defaultValue = "euclidean") String metric;
+    @Option(names = "--metric", defaultValue = "euclidean")
+    String metric;
 
-    @Option(names = "--linkage", defaultValue = "average") String linkage;
+    @Option(names = "--linkage", defaultValue = "average")
+    String linkage;
 
     @Override
     public Integer call() {
@@ -79,10 +99,20 @@ final class BenchmarkCommand {
           throw new IllegalStateException("clustering is not deterministic");
         }
       }
-      System.out.printf(Locale.ROOT,
-          "cluster %d x %d (%s, %s): median %.2f ms (min %.2f, max %.2f, %d runs); peak RSS %d MB (%d MB before clustering)%n",
-          agents, dim, m.label(), l.label(), SimulateCommand.median(ms), ms.stream().mapToDouble(d -> d).min().orElse(0),
-          ms.stream().mapToDouble(d -> d).max().orElse(0), repeats, peakRssKb() / 1024, rssBefore / 1024);
+      System.out.printf(
+          Locale.ROOT,
+          "cluster %d x %d (%s, %s): median %.2f ms (min %.2f, max %.2f, %d runs); peak RSS %d MB"
+              + " (%d MB before clustering)%n",
+          agents,
+          dim,
+          m.label(),
+          l.label(),
+          SimulateCommand.median(ms),
+          ms.stream().mapToDouble(d -> d).min().orElse(0),
+          ms.stream().mapToDouble(d -> d).max().orElse(0),
+          repeats,
+          peakRssKb() / 1024,
+          rssBefore / 1024);
       return 0;
     }
 

@@ -44,28 +44,49 @@ import picocli.CommandLine.Option;
  * accepts: a one-round experiment of the default model) and read them back, verifying every value
  * bit for bit.
  */
-@Command(name = "check", mixinStandardHelpOptions = true,
-    description = "Check a Kafka cluster and schema registry: create an experiment's topics, register the schemas,"
-        + " publish one round of model updates and read them back bit for bit.")
+@Command(
+    name = "check",
+    mixinStandardHelpOptions = true,
+    description =
+        "Check a Kafka cluster and schema registry: create an experiment's topics, register the"
+            + " schemas, publish one round of model updates and read them back bit for bit.")
 final class CheckCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
 
-  @Option(names = "--experiment", paramLabel = "ID",
+  @Option(
+      names = "--experiment",
+      paramLabel = "ID",
       description = "Experiment id, part of every topic name (default: check-<date>-<time>).")
   String experiment;
 
-  @Option(names = "--agents", defaultValue = "50", paramLabel = "N", description = "Agents (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--agents",
+      defaultValue = "50",
+      paramLabel = "N",
+      description = "Agents (default: ${DEFAULT-VALUE}).")
   int agents;
 
-  @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "Random seed (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      paramLabel = "S",
+      description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--partitions", defaultValue = "6", paramLabel = "P",
-      description = "Partitions of the model-update and group-model topics (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--partitions",
+      defaultValue = "6",
+      paramLabel = "P",
+      description =
+          "Partitions of the model-update and group-model topics (default: ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(names = "--replication-factor", defaultValue = "-1", paramLabel = "R",
-      description = "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--replication-factor",
+      defaultValue = "-1",
+      paramLabel = "R",
+      description =
+          "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
   short replicationFactor;
 
   @Override
@@ -77,9 +98,17 @@ final class CheckCommand implements Callable<Integer> {
     ExperimentTopics topics;
     Experiment check;
     try {
-      topics = new ExperimentTopics(id, partitions, replicationFactor, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
-      ExperimentSettings settings = ExperimentSettings.builder().dataset("synthetic").agents(agents).rounds(1)
-          .seed(seed).threads(1).build();
+      topics =
+          new ExperimentTopics(
+              id, partitions, replicationFactor, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+      ExperimentSettings settings =
+          ExperimentSettings.builder()
+              .dataset("synthetic")
+              .agents(agents)
+              .rounds(1)
+              .seed(seed)
+              .threads(1)
+              .build();
       List<String> agentIds = new ArrayList<>();
       for (int u = 0; u < agents; u++) {
         agentIds.add(NonIidPartitioner.agentId(u));
@@ -93,17 +122,34 @@ final class CheckCommand implements Callable<Integer> {
     try (Connection conn = Connection.open(connection, console)) {
       Console.Stopwatch sw = new Console.Stopwatch();
       try (Admin admin = Admin.create(conn.kafkaConfig())) {
-        TopicAdmin.Outcome outcome = new TopicAdmin(admin, Duration.ofSeconds(60))
-            .ensure(topics.all().stream().map(Topic::spec).toList());
-        console.step("topics ready under demlearn." + id + ".*: " + outcome.created().size() + " created, "
-            + outcome.existing().size() + " already there (" + sw.text() + ")");
+        TopicAdmin.Outcome outcome =
+            new TopicAdmin(admin, Duration.ofSeconds(60))
+                .ensure(topics.all().stream().map(Topic::spec).toList());
+        console.step(
+            "topics ready under demlearn."
+                + id
+                + ".*: "
+                + outcome.created().size()
+                + " created, "
+                + outcome.existing().size()
+                + " already there ("
+                + sw.text()
+                + ")");
       }
 
       sw = new Console.Stopwatch();
       try (AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
         Map<String, Integer> ids = SchemaSetup.registerAll(topics, serdes.registry());
-        console.step("registered " + ids.size() + " value schemas (BACKWARD compatibility) at " + conn.registryUrl()
-            + ": ids " + ids.values() + " (" + sw.text() + ")");
+        console.step(
+            "registered "
+                + ids.size()
+                + " value schemas (BACKWARD compatibility) at "
+                + conn.registryUrl()
+                + ": ids "
+                + ids.values()
+                + " ("
+                + sw.text()
+                + ")");
 
         List<ModelUpdate> sent = publish(conn, serdes, topics, check, console);
         readBack(conn, serdes, topics, sent, console);
@@ -126,18 +172,31 @@ final class CheckCommand implements Callable<Integer> {
       for (int i = 0; i < params.length; i++) {
         params[i] = (float) (random.nextDouble() * 0.02 - 0.01);
       }
-      ModelUpdate u = ModelUpdates.of(check, agent, 0, -1, 1 + random.nextInt(100), params, null,
-          System.currentTimeMillis());
+      ModelUpdate u =
+          ModelUpdates.of(
+              check,
+              agent,
+              0,
+              -1,
+              1 + random.nextInt(100),
+              params,
+              null,
+              System.currentTimeMillis());
       UpdateChecks.Refusal refusal = checks.check(agent, u);
       if (refusal != null) {
-        throw new IllegalStateException("the check's own update of " + agent + " would be refused: " + refusal);
+        throw new IllegalStateException(
+            "the check's own update of " + agent + " would be refused: " + refusal);
       }
       updates.add(u);
     }
     return updates;
   }
 
-  private List<ModelUpdate> publish(Connection conn, AvroSerdes serdes, ExperimentTopics topics, Experiment check,
+  private List<ModelUpdate> publish(
+      Connection conn,
+      AvroSerdes serdes,
+      ExperimentTopics topics,
+      Experiment check,
       Console console) {
     Console.Stopwatch sw = new Console.Stopwatch();
     List<ModelUpdate> updates = updates(check);
@@ -146,11 +205,20 @@ final class CheckCommand implements Callable<Integer> {
     Topic<ModelUpdate> updatesTopic = topics.modelUpdates();
     long bytes = 0;
     try (KafkaProducer<String, ExperimentSpec> specProducer =
-            new KafkaProducer<>(config, specs.keySerde().serializer(), specs.valueSerde(serdes).serializer());
-        KafkaProducer<String, ModelUpdate> producer = new KafkaProducer<>(config, updatesTopic.keySerde().serializer(),
-            updatesTopic.valueSerde(serdes).serializer())) {
-      specProducer.send(new ProducerRecord<>(specs.name(), check.id(),
-          ExperimentSpecs.toSpec(check, System.currentTimeMillis(), Provenance.machine()))).get();
+            new KafkaProducer<>(
+                config, specs.keySerde().serializer(), specs.valueSerde(serdes).serializer());
+        KafkaProducer<String, ModelUpdate> producer =
+            new KafkaProducer<>(
+                config,
+                updatesTopic.keySerde().serializer(),
+                updatesTopic.valueSerde(serdes).serializer())) {
+      specProducer
+          .send(
+              new ProducerRecord<>(
+                  specs.name(),
+                  check.id(),
+                  ExperimentSpecs.toSpec(check, System.currentTimeMillis(), Provenance.machine())))
+          .get();
       List<Future<RecordMetadata>> acks = new ArrayList<>();
       for (ModelUpdate u : updates) {
         acks.add(producer.send(new ProducerRecord<>(updatesTopic.name(), u.getAgentId(), u)));
@@ -162,23 +230,35 @@ final class CheckCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       throw new UserException("interrupted while publishing", e);
     } catch (ExecutionException e) {
-      throw new UserException("publishing to " + conn.bootstrapServers() + " failed: " + e.getCause().getMessage(),
+      throw new UserException(
+          "publishing to " + conn.bootstrapServers() + " failed: " + e.getCause().getMessage(),
           e.getCause());
     }
-    console.step(String.format(Locale.ROOT,
-        "published the experiment spec and %d model updates (%,d floats each, %.1f MB) in %s",
-        agents, check.settings().model().dimension(), bytes / 1e6, sw.text()));
+    console.step(
+        String.format(
+            Locale.ROOT,
+            "published the experiment spec and %d model updates (%,d floats each, %.1f MB) in %s",
+            agents,
+            check.settings().model().dimension(),
+            bytes / 1e6,
+            sw.text()));
     return updates;
   }
 
-  private void readBack(Connection conn, AvroSerdes serdes, ExperimentTopics topics, List<ModelUpdate> sent,
+  private void readBack(
+      Connection conn,
+      AvroSerdes serdes,
+      ExperimentTopics topics,
+      List<ModelUpdate> sent,
       Console console) {
     Console.Stopwatch sw = new Console.Stopwatch();
     Topic<ModelUpdate> topic = topics.modelUpdates();
     Map<String, ModelUpdate> received = new HashMap<>();
-    try (KafkaConsumer<String, ModelUpdate> consumer = new KafkaConsumer<>(
-        ClientConfigs.consumer(conn.kafkaConfig(), topics.experimentId() + "-check", null),
-        topic.keySerde().deserializer(), topic.valueSerde(serdes).deserializer())) {
+    try (KafkaConsumer<String, ModelUpdate> consumer =
+        new KafkaConsumer<>(
+            ClientConfigs.consumer(conn.kafkaConfig(), topics.experimentId() + "-check", null),
+            topic.keySerde().deserializer(),
+            topic.valueSerde(serdes).deserializer())) {
       List<TopicPartition> parts = Partitions.of(consumer, topic.name());
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
@@ -193,10 +273,17 @@ final class CheckCommand implements Callable<Integer> {
       }
       long mismatched = sent.stream().filter(u -> !u.equals(received.get(u.getAgentId()))).count();
       if (mismatched > 0) {
-        throw new UserException(mismatched + " of " + sent.size() + " model updates did not come back as sent");
+        throw new UserException(
+            mismatched + " of " + sent.size() + " model updates did not come back as sent");
       }
-      console.step("read back " + sent.size() + " model updates from " + parts.size()
-          + " partitions; every one equal to what was sent, bit for bit (" + sw.text() + ")");
+      console.step(
+          "read back "
+              + sent.size()
+              + " model updates from "
+              + parts.size()
+              + " partitions; every one equal to what was sent, bit for bit ("
+              + sw.text()
+              + ")");
     }
   }
 }

@@ -18,24 +18,41 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code demlearn cluster}: agglomerative clustering of the rows of a CSV file (one row per
- * agent, comma-separated numbers; a first line that is not numeric is taken as a header), written
- * as a linkage matrix in scipy's format: n-1 rows "left,right,distance,size".
+ * {@code demlearn cluster}: agglomerative clustering of the rows of a CSV file (one row per agent,
+ * comma-separated numbers; a first line that is not numeric is taken as a header), written as a
+ * linkage matrix in scipy's format: n-1 rows "left,right,distance,size".
  */
-@Command(name = "cluster", mixinStandardHelpOptions = true,
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
     description = "Cluster the rows of a CSV file; write a linkage matrix in scipy's format.")
 final class ClusterCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, paramLabel = "X.csv", description = "One row of numbers per agent.")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "X.csv",
+      description = "One row of numbers per agent.")
   Path input;
 
-  @Option(names = "--metric", defaultValue = "euclidean", paramLabel = "M", description = "euclidean or cosine (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--metric",
+      defaultValue = "euclidean",
+      paramLabel = "M",
+      description = "euclidean or cosine (default: ${DEFAULT-VALUE}).")
   String metric;
 
-  @Option(names = "--linkage", defaultValue = "average", paramLabel = "L",
+  @Option(
+      names = "--linkage",
+      defaultValue = "average",
+      paramLabel = "L",
       description = "average, single, complete or ward (default: ${DEFAULT-VALUE}).")
   String linkage;
 
-  @Option(names = "--output", required = true, paramLabel = "Z.csv", description = "Where to write the linkage matrix.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "Z.csv",
+      description = "Where to write the linkage matrix.")
   Path output;
 
   @Override
@@ -49,7 +66,8 @@ final class ClusterCommand implements Callable<Integer> {
       throw new UserException(e.getMessage(), e);
     }
     if (l == Linkage.WARD && m != Metric.EUCLIDEAN) {
-      throw new UserException("--linkage ward needs --metric euclidean (got --metric " + m.label() + ")");
+      throw new UserException(
+          "--linkage ward needs --metric euclidean (got --metric " + m.label() + ")");
     }
     List<float[]> rows = read(input);
     Dendrogram d;
@@ -57,7 +75,13 @@ final class ClusterCommand implements Callable<Integer> {
     try {
       d = Agglomerative.cluster(rows.toArray(new float[0][]), m, l);
     } catch (ClusteringInputException e) {
-      throw new UserException(input + ": data row " + (e.row() + 1) + " " + e.getMessage().replaceFirst("^row \\d+ ", ""), e);
+      throw new UserException(
+          input
+              + ": data row "
+              + (e.row() + 1)
+              + " "
+              + e.getMessage().replaceFirst("^row \\d+ ", ""),
+          e);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     try {
@@ -71,8 +95,16 @@ final class ClusterCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UserException("cannot write " + output + ": " + e.getMessage(), e);
     }
-    System.out.printf(java.util.Locale.ROOT, "clustered %d rows of %d values (%s, %s linkage) in %.3f s; wrote %d merges to %s%n",
-        rows.size(), rows.isEmpty() ? 0 : rows.get(0).length, m.label(), l.label(), seconds, d.merges().size(), output);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "clustered %d rows of %d values (%s, %s linkage) in %.3f s; wrote %d merges to %s%n",
+        rows.size(),
+        rows.isEmpty() ? 0 : rows.get(0).length,
+        m.label(),
+        l.label(),
+        seconds,
+        d.merges().size(),
+        output);
     return 0;
   }
 
@@ -101,15 +133,37 @@ final class ClusterCommand implements Callable<Integer> {
           try {
             row[c] = Float.parseFloat(cell);
           } catch (NumberFormatException e) {
-            throw new UserException(file + ": line " + lineNo + ", column " + (c + 1) + ": '" + cell + "' is not a number");
+            throw new UserException(
+                file
+                    + ": line "
+                    + lineNo
+                    + ", column "
+                    + (c + 1)
+                    + ": '"
+                    + cell
+                    + "' is not a number");
           }
           if (!Float.isFinite(row[c])) {
-            throw new UserException(file + ": line " + lineNo + ", column " + (c + 1) + ": " + cell + " is not a finite number");
+            throw new UserException(
+                file
+                    + ": line "
+                    + lineNo
+                    + ", column "
+                    + (c + 1)
+                    + ": "
+                    + cell
+                    + " is not a finite number");
           }
         }
         if (!rows.isEmpty() && row.length != rows.get(0).length) {
-          throw new UserException(file + ": line " + lineNo + " has " + row.length + " values, the first row has "
-              + rows.get(0).length);
+          throw new UserException(
+              file
+                  + ": line "
+                  + lineNo
+                  + " has "
+                  + row.length
+                  + " values, the first row has "
+                  + rows.get(0).length);
         }
         rows.add(row);
       }
@@ -117,7 +171,8 @@ final class ClusterCommand implements Callable<Integer> {
       throw new UserException("cannot read " + file + ": " + e.getMessage(), e);
     }
     if (rows.size() < 2) {
-      throw new UserException(file + " has " + rows.size() + " data rows; clustering needs at least 2");
+      throw new UserException(
+          file + " has " + rows.size() + " data rows; clustering needs at least 2");
     }
     return rows;
   }

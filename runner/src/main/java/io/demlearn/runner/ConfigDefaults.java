@@ -17,8 +17,8 @@ import picocli.CommandLine;
  *
  * <ul>
  *   <li>Properties file: {@code --config FILE} or {@code DEMLEARN_CONFIG=FILE}; keys are option
- *       names without the leading dashes ({@code bootstrap-servers=host:9092}), optionally
- *       prefixed by the subcommand ({@code run.agents=10} applies to {@code run} only).
+ *       names without the leading dashes ({@code bootstrap-servers=host:9092}), optionally prefixed
+ *       by the subcommand ({@code run.agents=10} applies to {@code run} only).
  *   <li>Environment: {@code DEMLEARN_} and the option name in capitals with '-' as '_' ({@code
  *       DEMLEARN_BOOTSTRAP_SERVERS}).
  * </ul>
@@ -74,8 +74,14 @@ public final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     if (path != null && !path.isBlank()) {
       file = Path.of(path);
       if (!Files.isRegularFile(file)) {
-        throw new UserException("config file '" + file + "' (from " + CONFIG_OPTION + " or "
-            + CONFIG_ENV + ") does not exist");
+        throw new UserException(
+            "config file '"
+                + file
+                + "' (from "
+                + CONFIG_OPTION
+                + " or "
+                + CONFIG_ENV
+                + ") does not exist");
       }
       try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         props.load(in);

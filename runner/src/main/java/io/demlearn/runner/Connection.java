@@ -20,8 +20,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 /**
  * The Kafka cluster and schema registry a command works with: the ones given, else the background
  * stack ({@code demlearn stack start}) if it runs, else a local broker (in this JVM) and a local
- * registry (a child process) started for the command and stopped at {@link #close()}. The two
- * local parts start concurrently.
+ * registry (a child process) started for the command and stopped at {@link #close()}. The two local
+ * parts start concurrently.
  */
 final class Connection implements AutoCloseable {
   private final Map<String, Object> kafka;
@@ -32,8 +32,12 @@ final class Connection implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
 
-  private Connection(Map<String, Object> kafka, Map<String, Object> registry, Path clientConfigFile,
-      EmbeddedKafkaBroker localBroker, LocalSchemaRegistry localRegistry) {
+  private Connection(
+      Map<String, Object> kafka,
+      Map<String, Object> registry,
+      Path clientConfigFile,
+      EmbeddedKafkaBroker localBroker,
+      LocalSchemaRegistry localRegistry) {
     this.kafka = kafka;
     this.registry = registry;
     this.clientConfigFile = clientConfigFile;
@@ -57,16 +61,26 @@ final class Connection implements AutoCloseable {
       return new Connection(kafka, registry, options.clientConfig, null, null);
     }
     if (needBroker || needRegistry) {
-      console.step("starting local " + (needBroker ? "Kafka broker (KRaft, in this process)" : "")
-          + (needBroker && needRegistry ? " and " : "")
-          + (needRegistry ? "schema registry (Apicurio 2.4.2, child process)" : "") + " ...");
+      console.step(
+          "starting local "
+              + (needBroker ? "Kafka broker (KRaft, in this process)" : "")
+              + (needBroker && needRegistry ? " and " : "")
+              + (needRegistry ? "schema registry (Apicurio 2.4.2, child process)" : "")
+              + " ...");
     }
     Path logs = DemlearnHome.dir().resolve("logs");
     Console.Stopwatch sw = new Console.Stopwatch();
-    CompletableFuture<LocalSchemaRegistry> registryStart = needRegistry
-        ? CompletableFuture.supplyAsync(() -> LocalSchemaRegistry.start(
-            0, logs.resolve("registry-" + ProcessHandle.current().pid() + ".log"), null, false, Duration.ofSeconds(120)))
-        : CompletableFuture.completedFuture(null);
+    CompletableFuture<LocalSchemaRegistry> registryStart =
+        needRegistry
+            ? CompletableFuture.supplyAsync(
+                () ->
+                    LocalSchemaRegistry.start(
+                        0,
+                        logs.resolve("registry-" + ProcessHandle.current().pid() + ".log"),
+                        null,
+                        false,
+                        Duration.ofSeconds(120)))
+            : CompletableFuture.completedFuture(null);
     EmbeddedKafkaBroker broker = null;
     LocalSchemaRegistry localRegistry = null;
     try {
@@ -84,12 +98,15 @@ final class Connection implements AutoCloseable {
       if (broker != null) {
         broker.close();
       }
-      registryStart.thenAccept(r -> {
-        if (r != null) {
-          r.close();
-        }
-      });
-      throw e instanceof CompletionException && e.getCause() instanceof RuntimeException cause ? cause : e;
+      registryStart.thenAccept(
+          r -> {
+            if (r != null) {
+              r.close();
+            }
+          });
+      throw e instanceof CompletionException && e.getCause() instanceof RuntimeException cause
+          ? cause
+          : e;
     }
     if (!needBroker) {
       checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
@@ -108,16 +125,20 @@ final class Connection implements AutoCloseable {
     Map<String, Object> registry = new HashMap<>(settings.registry());
     if ((!kafka.containsKey("bootstrap.servers") || !registry.containsKey(SchemaRegistryConfig.URL))
         && !useBackgroundStack(kafka, registry, console)) {
-      throw new UserException(command + " reads an experiment from the cluster that ran it: give --bootstrap-servers"
-          + " and --schema-registry-url, or start the local stack that ran it (demlearn stack start); a run"
-          + " without them and without a running stack used a temporary broker whose log is gone");
+      throw new UserException(
+          command
+              + " reads an experiment from the cluster that ran it: give --bootstrap-servers and"
+              + " --schema-registry-url, or start the local stack that ran it (demlearn stack"
+              + " start); a run without them and without a running stack used a temporary broker"
+              + " whose log is gone");
     }
     checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     return new Connection(kafka, registry, options.clientConfig, null, null);
   }
 
   /** Fills in the missing addresses from the background stack, if it runs. */
-  private static boolean useBackgroundStack(Map<String, Object> kafka, Map<String, Object> registry, Console console) {
+  private static boolean useBackgroundStack(
+      Map<String, Object> kafka, Map<String, Object> registry, Console console) {
     io.demlearn.stack.BackgroundStack.Status stack =
         new io.demlearn.stack.BackgroundStack(DemlearnHome.dir().resolve("stack")).status();
     if (!stack.running()) {
@@ -125,23 +146,39 @@ final class Connection implements AutoCloseable {
     }
     kafka.putIfAbsent("bootstrap.servers", stack.bootstrapServers());
     registry.putIfAbsent(SchemaRegistryConfig.URL, stack.schemaRegistryUrl());
-    console.step("using the local stack (demlearn stack start): " + kafka.get("bootstrap.servers") + ", "
-        + registry.get(SchemaRegistryConfig.URL));
+    console.step(
+        "using the local stack (demlearn stack start): "
+            + kafka.get("bootstrap.servers")
+            + ", "
+            + registry.get(SchemaRegistryConfig.URL));
     return true;
   }
 
   private static void checkReachable(Map<String, Object> kafka, Duration timeout, Console console) {
     Map<String, Object> config = new HashMap<>(kafka);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
+    config.put(
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
     try (Admin admin = Admin.create(config)) {
-      int nodes = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
-      console.step("Kafka cluster at " + kafka.get("bootstrap.servers") + " answers (" + nodes + " broker"
-          + (nodes == 1 ? "" : "s") + ")");
+      int nodes =
+          admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
+      console.step(
+          "Kafka cluster at "
+              + kafka.get("bootstrap.servers")
+              + " answers ("
+              + nodes
+              + " broker"
+              + (nodes == 1 ? "" : "s")
+              + ")");
     } catch (TimeoutException | ExecutionException e) {
-      throw new UserException("cannot reach the Kafka cluster at " + kafka.get("bootstrap.servers") + " within "
-          + timeout.toSeconds() + " s (check --bootstrap-servers and --client-config)"
-          + (e instanceof ExecutionException ? ": " + e.getCause().getMessage() : ""), e);
+      throw new UserException(
+          "cannot reach the Kafka cluster at "
+              + kafka.get("bootstrap.servers")
+              + " within "
+              + timeout.toSeconds()
+              + " s (check --bootstrap-servers and --client-config)"
+              + (e instanceof ExecutionException ? ": " + e.getCause().getMessage() : ""),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UserException("interrupted while connecting to Kafka", e);

@@ -6,22 +6,37 @@ import picocli.CommandLine.Option;
 
 /** Where the Kafka cluster and the schema registry are, shared by the commands that use them. */
 final class ConnectionOptions {
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT[,...]",
       description = "An existing Kafka cluster. Without it a local broker is started for the run.")
   String bootstrapServers;
 
-  @Option(names = "--schema-registry-url", paramLabel = "URL[,...]",
-      description = "An existing Confluent-compatible schema registry (Confluent, Apicurio .../apis/ccompat/v7,"
-          + " Karapace, Redpanda). Without it a local registry is started for the run.")
+  @Option(
+      names = "--schema-registry-url",
+      paramLabel = "URL[,...]",
+      description =
+          "An existing Confluent-compatible schema registry (Confluent, Apicurio"
+              + " .../apis/ccompat/v7, Karapace, Redpanda). Without it a local registry is started"
+              + " for the run.")
   String schemaRegistryUrl;
 
-  @Option(names = "--client-config", paramLabel = "FILE",
-      description = "Properties passed to every Kafka client untouched (security.protocol, sasl.*, ssl.*, ...);"
-          + " keys schema.registry.* and basic.auth.* go to the schema registry client instead.")
+  @Option(
+      names = "--client-config",
+      paramLabel = "FILE",
+      description =
+          "Properties passed to every Kafka client untouched (security.protocol, sasl.*, ssl.*,"
+              + " ...); keys schema.registry.* and basic.auth.* go to the schema registry client"
+              + " instead.")
   Path clientConfig;
 
-  @Option(names = "--connect-timeout", defaultValue = "30", paramLabel = "SECONDS",
-      description = "How long to wait for a given Kafka cluster to answer before giving up (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--connect-timeout",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
+      description =
+          "How long to wait for a given Kafka cluster to answer before giving up (default:"
+              + " ${DEFAULT-VALUE}).")
   int connectTimeoutSeconds;
 
   /** The client-config file and the addresses given. */

@@ -3,9 +3,9 @@ package io.demlearn.runner;
 import java.nio.file.Path;
 
 /**
- * The directory for the launcher's local state (background stack, logs): the system property
- * {@code demlearn.home} (the launcher sets it to {@code <repository>/.demlearn}), else the
- * environment variable {@code DEMLEARN_HOME}, else {@code ~/.demlearn}.
+ * The directory for the launcher's local state (background stack, logs): the system property {@code
+ * demlearn.home} (the launcher sets it to {@code <repository>/.demlearn}), else the environment
+ * variable {@code DEMLEARN_HOME}, else {@code ~/.demlearn}.
  */
 final class DemlearnHome {
   private DemlearnHome() {}

@@ -32,81 +32,143 @@ import picocli.CommandLine.Option;
  * set), which the help text shows.
  */
 final class ExperimentOptions {
-  @Option(names = "--algorithm", paramLabel = "A",
-      description = "demlearn, demlearn-p, fedavg, fedprox, local or centralised (default: demlearn-p).")
+  @Option(
+      names = "--algorithm",
+      paramLabel = "A",
+      description =
+          "demlearn, demlearn-p, fedavg, fedprox, local or centralised (default: demlearn-p).")
   String algorithm;
 
   @Option(names = "--model", paramLabel = "M", description = "mlr, mlp or cnn (default: mlr).")
   String model;
 
-  @Option(names = "--dataset", paramLabel = "D",
-      description = "fashion-mnist, mnist or synthetic; auto: fashion-mnist if Debian's package dataset-fashion-mnist"
-          + " is installed (or --data-dir / --partition-file is given), else synthetic (default: auto).")
+  @Option(
+      names = "--dataset",
+      paramLabel = "D",
+      description =
+          "fashion-mnist, mnist or synthetic; auto: fashion-mnist if Debian's package"
+              + " dataset-fashion-mnist is installed (or --data-dir / --partition-file is given),"
+              + " else synthetic (default: auto).")
   String dataset;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Directory of the IDX files (default: " + ImagePool.DEBIAN_FASHION_MNIST_DIR + ").")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Directory of the IDX files (default: " + ImagePool.DEBIAN_FASHION_MNIST_DIR + ").")
   Path dataDir;
 
-  @Option(names = "--partition-file", paramLabel = "FILE",
-      description = "Load the agents' split from this file (e.g. bench/inputs/fmnist-50agents-seed1.json).")
+  @Option(
+      names = "--partition-file",
+      paramLabel = "FILE",
+      description =
+          "Load the agents' split from this file (e.g. bench/inputs/fmnist-50agents-seed1.json).")
   Path partitionFile;
 
-  @Option(names = "--agents", paramLabel = "N",
-      description = "Agents (default: " + ExperimentDefaults.AGENTS + ", or all of the partition file).")
+  @Option(
+      names = "--agents",
+      paramLabel = "N",
+      description =
+          "Agents (default: " + ExperimentDefaults.AGENTS + ", or all of the partition file).")
   Integer agents;
 
-  @Option(names = "--rounds", paramLabel = "R", description = "Global rounds (default: " + ROUNDS + ").")
+  @Option(
+      names = "--rounds",
+      paramLabel = "R",
+      description = "Global rounds (default: " + ROUNDS + ").")
   Integer rounds;
 
   @Option(names = "--seed", paramLabel = "S", description = "Random seed (default: " + SEED + ").")
   Long seed;
 
-  @Option(names = "--learning-rate", paramLabel = "LR", description = "Local SGD step (default: " + LEARNING_RATE + ").")
+  @Option(
+      names = "--learning-rate",
+      paramLabel = "LR",
+      description = "Local SGD step (default: " + LEARNING_RATE + ").")
   Double learningRate;
 
-  @Option(names = "--batch-size", paramLabel = "B", description = "Local batch size (default: " + BATCH_SIZE + ").")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "B",
+      description = "Local batch size (default: " + BATCH_SIZE + ").")
   Integer batchSize;
 
-  @Option(names = "--local-epochs", paramLabel = "E",
+  @Option(
+      names = "--local-epochs",
+      paramLabel = "E",
       description = "Local epochs per round (default: " + LOCAL_EPOCHS + ").")
   Integer localEpochs;
 
-  @Option(names = "--mu", paramLabel = "MU", description = "Proximal weight (default: demlearn-p " + MU_DEMLEARN_P
-      + ", fedprox " + MU_FEDPROX + " as the authors' code, else 0).")
+  @Option(
+      names = "--mu",
+      paramLabel = "MU",
+      description =
+          "Proximal weight (default: demlearn-p "
+              + MU_DEMLEARN_P
+              + ", fedprox "
+              + MU_FEDPROX
+              + " as the authors' code, else 0).")
   Double mu;
 
-  @Option(names = "--alpha", paramLabel = "A",
-      description = "Top-down mixing weight (default: " + ALPHA + "; " + ALPHA_MNIST + " for mnist).")
+  @Option(
+      names = "--alpha",
+      paramLabel = "A",
+      description =
+          "Top-down mixing weight (default: " + ALPHA + "; " + ALPHA_MNIST + " for mnist).")
   Double alpha;
 
-  @Option(names = "--levels", paramLabel = "K", description = "Group levels below the root (default: " + LEVELS + ").")
+  @Option(
+      names = "--levels",
+      paramLabel = "K",
+      description = "Group levels below the root (default: " + LEVELS + ").")
   Integer levels;
 
-  @Option(names = "--recluster-every", paramLabel = "T",
+  @Option(
+      names = "--recluster-every",
+      paramLabel = "T",
       description = "Rebuild the hierarchy every T rounds (default: " + RECLUSTER_EVERY + ").")
   Integer reclusterEvery;
 
-  @Option(names = "--amplify", paramLabel = "F",
-      description = "Multiply averaged models by F in the first --amplify-rounds rounds, at every level (the authors'"
-          + " code: 1.15, used for their figures); 1.0 is off (default: " + AMPLIFY + ").")
+  @Option(
+      names = "--amplify",
+      paramLabel = "F",
+      description =
+          "Multiply averaged models by F in the first --amplify-rounds rounds, at every level (the"
+              + " authors' code: 1.15, used for their figures); 1.0 is off (default: "
+              + AMPLIFY
+              + ").")
   Double amplify;
 
-  @Option(names = "--amplify-rounds", paramLabel = "N",
+  @Option(
+      names = "--amplify-rounds",
+      paramLabel = "N",
       description = "Rounds (from 0) in which --amplify applies (default: " + AMPLIFY_ROUNDS + ").")
   Integer amplifyRounds;
 
-  @Option(names = "--metric", paramLabel = "M", description = "euclidean or cosine (default: euclidean).")
+  @Option(
+      names = "--metric",
+      paramLabel = "M",
+      description = "euclidean or cosine (default: euclidean).")
   String metric;
 
-  @Option(names = "--linkage", paramLabel = "L", description = "average, single, complete or ward (default: average).")
+  @Option(
+      names = "--linkage",
+      paramLabel = "L",
+      description = "average, single, complete or ward (default: average).")
   String linkage;
 
-  @Option(names = "--weighting", paramLabel = "W",
-      description = "Group means weigh members by agents or samples (default: samples for fedavg/fedprox, else agents).")
+  @Option(
+      names = "--weighting",
+      paramLabel = "W",
+      description =
+          "Group means weigh members by agents or samples (default: samples for fedavg/fedprox,"
+              + " else agents).")
   String weighting;
 
-  @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: the number of cores).")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Worker threads (default: the number of cores).")
   Integer threads;
 
   /** The settings these options describe, with the defaults filled in. */
@@ -116,9 +178,20 @@ final class ExperimentOptions {
           .algorithm(algorithm == null ? null : Algorithm.parse(algorithm))
           .model(model == null ? null : ModelKind.parse(model))
           .dataset(dataset == null || dataset.equals("auto") ? null : dataset)
-          .dataDir(dataDir).partitionFile(partitionFile).agents(agents).rounds(rounds).seed(seed)
-          .learningRate(learningRate).batchSize(batchSize).localEpochs(localEpochs).mu(mu).alpha(alpha)
-          .levels(levels).reclusterEvery(reclusterEvery).amplify(amplify).amplifyRounds(amplifyRounds)
+          .dataDir(dataDir)
+          .partitionFile(partitionFile)
+          .agents(agents)
+          .rounds(rounds)
+          .seed(seed)
+          .learningRate(learningRate)
+          .batchSize(batchSize)
+          .localEpochs(localEpochs)
+          .mu(mu)
+          .alpha(alpha)
+          .levels(levels)
+          .reclusterEvery(reclusterEvery)
+          .amplify(amplify)
+          .amplifyRounds(amplifyRounds)
           .metric(metric == null ? null : Metric.parse(metric))
           .linkage(linkage == null ? null : Linkage.parse(linkage))
           .weighting(weighting == null ? null : Weighting.parse(weighting))

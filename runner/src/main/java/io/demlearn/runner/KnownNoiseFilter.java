@@ -6,12 +6,12 @@ import ch.qos.logback.core.spi.FilterReply;
 import java.util.List;
 
 /**
- * Drops log lines that Kafka prints during a normal start or stop of the in-process broker and
- * that say nothing wrong, so that the command line shows only real warnings.
+ * Drops log lines that Kafka prints during a normal start or stop of the in-process broker and that
+ * say nothing wrong, so that the command line shows only real warnings.
  */
 public final class KnownNoiseFilter extends Filter<ILoggingEvent> {
-  private static final List<String> HARMLESS = List.of(
-      "Attempting to close NetworkClient that has already been closed");
+  private static final List<String> HARMLESS =
+      List.of("Attempting to close NetworkClient that has already been closed");
 
   @Override
   public FilterReply decide(ILoggingEvent event) {

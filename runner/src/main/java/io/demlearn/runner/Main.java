@@ -14,20 +14,36 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code demlearn} command line (the README lists its commands). Option values come from the command
- * line, else the environment, else a properties file, else the code's defaults ({@link
+ * The {@code demlearn} command line (the README lists its commands). Option values come from the
+ * command line, else the environment, else a properties file, else the code's defaults ({@link
  * ConfigDefaults}).
  */
-@Command(name = "demlearn", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(
+    name = "demlearn",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
     description = "Hierarchical, self-organizing federated learning (DemLearn) on Kafka.",
-    subcommands = {SimulateCommand.class, RunCommand.class, ReplayCommand.class, AuditCommand.class,
-        CheckCommand.class, ClusterCommand.class, StackCommand.class, BenchmarkCommand.class})
+    subcommands = {
+      SimulateCommand.class,
+      RunCommand.class,
+      ReplayCommand.class,
+      AuditCommand.class,
+      CheckCommand.class,
+      ClusterCommand.class,
+      StackCommand.class,
+      BenchmarkCommand.class
+    })
 public final class Main {
-  @Option(names = ConfigDefaults.CONFIG_OPTION, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+  @Option(
+      names = ConfigDefaults.CONFIG_OPTION,
+      paramLabel = "FILE",
+      scope = CommandLine.ScopeType.INHERIT,
       description = "Properties file with option defaults (keys: option names without dashes).")
   java.nio.file.Path config;
 
-  @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+  @Option(
+      names = "--debug",
+      scope = CommandLine.ScopeType.INHERIT,
       description = "Print stack traces of errors.")
   boolean debug;
 
@@ -56,20 +72,22 @@ public final class Main {
     }
     CommandLine cli = new CommandLine(new Main());
     cli.setDefaultValueProvider(defaults);
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      boolean debug = parseResult.matchedOption("--debug") != null
-          || (parseResult.subcommand() != null && hasDebug(parseResult));
-      PrintWriter err = commandLine.getErr();
-      if (debug || !isExplained(e)) {
-        e.printStackTrace(err);
-      }
-      err.println("error: " + explain(e));
-      if (!debug && !isExplained(e)) {
-        err.println("(this looks like a bug: the stack trace is above; please report it)");
-      }
-      err.flush();
-      return 1;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          boolean debug =
+              parseResult.matchedOption("--debug") != null
+                  || (parseResult.subcommand() != null && hasDebug(parseResult));
+          PrintWriter err = commandLine.getErr();
+          if (debug || !isExplained(e)) {
+            e.printStackTrace(err);
+          }
+          err.println("error: " + explain(e));
+          if (!debug && !isExplained(e)) {
+            err.println("(this looks like a bug: the stack trace is above; please report it)");
+          }
+          err.flush();
+          return 1;
+        });
     return cli;
   }
 
@@ -84,10 +102,15 @@ public final class Main {
 
   /** Failures whose message tells the user what went wrong, without needing a stack trace. */
   private static boolean isExplained(Throwable e) {
-    return e instanceof UserException || e instanceof TopicConflictException || e instanceof SchemaRegistryException
-        || e instanceof TopicAdmin.KafkaOperationException || e instanceof KafkaException
-        || e instanceof EmbeddedKafkaBroker.BrokerStartException || e instanceof LocalSchemaRegistry.RegistryStartException
-        || e instanceof ExperimentLog.LogException || e instanceof IllegalArgumentException;
+    return e instanceof UserException
+        || e instanceof TopicConflictException
+        || e instanceof SchemaRegistryException
+        || e instanceof TopicAdmin.KafkaOperationException
+        || e instanceof KafkaException
+        || e instanceof EmbeddedKafkaBroker.BrokerStartException
+        || e instanceof LocalSchemaRegistry.RegistryStartException
+        || e instanceof ExperimentLog.LogException
+        || e instanceof IllegalArgumentException;
   }
 
   private static String explain(Throwable e) {

@@ -9,13 +9,19 @@ import picocli.CommandLine.Option;
 
 /** An experiment's id and where its results go, for the commands that run one. */
 final class OutputOptions {
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
 
-  @Option(names = "--experiment", paramLabel = "ID",
+  @Option(
+      names = "--experiment",
+      paramLabel = "ID",
       description = "Experiment id, part of every topic name (default: <algorithm>-<date>-<time>).")
   String experimentId;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<experiment id>).")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Output folder (default: runs/<experiment id>).")
   Path out;
 
   @Option(names = "--overwrite", description = "Replace the results already in the output folder.")

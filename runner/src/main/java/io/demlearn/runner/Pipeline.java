@@ -41,7 +41,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 final class Pipeline implements AutoCloseable {
   /** How the services run. */
-  record Layout(int workers, boolean processPerService, int restarts, Map<String, Duration> slowAgents) {
+  record Layout(
+      int workers, boolean processPerService, int restarts, Map<String, Duration> slowAgents) {
     Layout {
       slowAgents = Map.copyOf(slowAgents);
     }
@@ -56,7 +57,12 @@ final class Pipeline implements AutoCloseable {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private ServiceProcesses children;
 
-  Pipeline(Experiment experiment, ExperimentTopics topics, Connection conn, AvroSerdes serdes, Console console) {
+  Pipeline(
+      Experiment experiment,
+      ExperimentTopics topics,
+      Connection conn,
+      AvroSerdes serdes,
+      Console console) {
     this.experiment = experiment;
     this.topics = topics;
     this.conn = conn;
@@ -71,19 +77,31 @@ final class Pipeline implements AutoCloseable {
    */
   void create(Map<String, String> provenance) throws InterruptedException, ExecutionException {
     try (Admin admin = Admin.create(conn.kafkaConfig())) {
-      TopicAdmin.Outcome outcome = new TopicAdmin(admin, Duration.ofSeconds(60))
-          .ensure(topics.all().stream().map(Topic::spec).toList());
+      TopicAdmin.Outcome outcome =
+          new TopicAdmin(admin, Duration.ofSeconds(60))
+              .ensure(topics.all().stream().map(Topic::spec).toList());
       if (!outcome.existing().isEmpty()) {
-        throw new UserException("experiment " + experiment.id() + " already has topics (" + outcome.existing().size()
-            + "); choose another --experiment");
+        throw new UserException(
+            "experiment "
+                + experiment.id()
+                + " already has topics ("
+                + outcome.existing().size()
+                + "); choose another --experiment");
       }
     }
     SchemaSetup.registerAll(topics, serdes.registry());
-    try (KafkaProducer<String, ExperimentSpec> specs = new KafkaProducer<>(
-        ClientConfigs.producer(conn.kafkaConfig(), experiment.id() + "-runner"),
-        topics.experiments().keySerde().serializer(), topics.experiments().valueSerde(serdes).serializer())) {
-      specs.send(new ProducerRecord<>(topics.experiments().name(), experiment.id(),
-          ExperimentSpecs.toSpec(experiment, System.currentTimeMillis(), provenance))).get();
+    try (KafkaProducer<String, ExperimentSpec> specs =
+        new KafkaProducer<>(
+            ClientConfigs.producer(conn.kafkaConfig(), experiment.id() + "-runner"),
+            topics.experiments().keySerde().serializer(),
+            topics.experiments().valueSerde(serdes).serializer())) {
+      specs
+          .send(
+              new ProducerRecord<>(
+                  topics.experiments().name(),
+                  experiment.id(),
+                  ExperimentSpecs.toSpec(experiment, System.currentTimeMillis(), provenance)))
+          .get();
     }
   }
 
@@ -94,46 +112,92 @@ final class Pipeline implements AutoCloseable {
     Path stateRoot = Files.createDirectories(DemlearnHome.dir().resolve("state"));
     Path stateDir = Files.createTempDirectory(stateRoot, id + "-");
     services.add(() -> deleteTree(stateDir));
-    children = new ServiceProcesses(id, DemlearnHome.dir().resolve("logs"), layout.restarts(),
-        line -> console.line("  " + line));
+    children =
+        new ServiceProcesses(
+            id,
+            DemlearnHome.dir().resolve("logs"),
+            layout.restarts(),
+            line -> console.line("  " + line));
     services.add(children);
-    List<String> common = new ArrayList<>(List.of("--experiment", id, "--bootstrap-servers", conn.bootstrapServers(),
-        "--schema-registry-url", conn.registryUrl()));
+    List<String> common =
+        new ArrayList<>(
+            List.of(
+                "--experiment",
+                id,
+                "--bootstrap-servers",
+                conn.bootstrapServers(),
+                "--schema-registry-url",
+                conn.registryUrl()));
     if (conn.clientConfigFile() != null) {
-      common.addAll(List.of("--client-config", conn.clientConfigFile().toAbsolutePath().toString()));
+      common.addAll(
+          List.of("--client-config", conn.clientConfigFile().toAbsolutePath().toString()));
     }
     if (layout.processPerService()) {
       List<String> args = new ArrayList<>(common);
       args.addAll(List.of("--state-dir", stateDir.toString()));
       // RocksDB unpacks its native library at every start, by default into /tmp, where a killed
-      // process leaves it (14 MB each): the run's state folder, deleted at the end, holds it instead
-      children.start(new ServiceProcesses.Service("aggregator", AggregatorMain.class.getName(), args, "1g",
-          Map.of("ROCKSDB_SHAREDLIB_DIR", Files.createDirectories(stateDir.resolve("rocksdb-native")).toString())));
-      children.start(new ServiceProcesses.Service("clusterer", ClustererMain.class.getName(), common, "1g"));
+      // process leaves it (14 MB each): the run's state folder, deleted at the end, holds it
+      // instead
+      children.start(
+          new ServiceProcesses.Service(
+              "aggregator",
+              AggregatorMain.class.getName(),
+              args,
+              "1g",
+              Map.of(
+                  "ROCKSDB_SHAREDLIB_DIR",
+                  Files.createDirectories(stateDir.resolve("rocksdb-native")).toString())));
+      children.start(
+          new ServiceProcesses.Service("clusterer", ClustererMain.class.getName(), common, "1g"));
     } else {
-      inThisProcess("aggregator", new AggregatorService(
-          AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)),
-          AggregatorTopology.streamsConfig(id, conn.kafkaConfig(), stateDir.toString())));
-      inThisProcess("clusterer",
-          new ClustererService(new ClustererService.Config(experiment, topics, conn.kafkaConfig(), serdes)));
+      inThisProcess(
+          "aggregator",
+          new AggregatorService(
+              AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)),
+              AggregatorTopology.streamsConfig(id, conn.kafkaConfig(), stateDir.toString())));
+      inThisProcess(
+          "clusterer",
+          new ClustererService(
+              new ClustererService.Config(experiment, topics, conn.kafkaConfig(), serdes)));
     }
     int threads = experiment.settings().threads();
     if (layout.workers() == 1 && !layout.processPerService()) {
-      inThisProcess("agent-worker", new AgentWorker(new AgentWorker.Config(experiment, topics, data.agents(),
-          conn.kafkaConfig(), serdes, threads, "1", layout.slowAgents())));
+      inThisProcess(
+          "agent-worker",
+          new AgentWorker(
+              new AgentWorker.Config(
+                  experiment,
+                  topics,
+                  data.agents(),
+                  conn.kafkaConfig(),
+                  serdes,
+                  threads,
+                  "1",
+                  layout.slowAgents())));
       return;
     }
     for (int k = 1; k <= layout.workers(); k++) {
       List<String> args = new ArrayList<>(common);
-      args.addAll(List.of("--worker-id", Integer.toString(k), "--threads",
-          Integer.toString(Math.max(1, threads / layout.workers()))));
+      args.addAll(
+          List.of(
+              "--worker-id",
+              Integer.toString(k),
+              "--threads",
+              Integer.toString(Math.max(1, threads / layout.workers()))));
       if (!layout.slowAgents().isEmpty()) {
         StringBuilder slow = new StringBuilder();
-        layout.slowAgents().forEach((agent, delay) -> slow.append(slow.length() == 0 ? "" : ",").append(agent)
-            .append('=').append(delay.toMillis()));
+        layout
+            .slowAgents()
+            .forEach(
+                (agent, delay) ->
+                    slow.append(slow.length() == 0 ? "" : ",")
+                        .append(agent)
+                        .append('=')
+                        .append(delay.toMillis()));
         args.addAll(List.of("--slow-agents", slow.toString()));
       }
-      children.start(new ServiceProcesses.Service("worker-" + k, AgentWorkerMain.class.getName(), args, "2g"));
+      children.start(
+          new ServiceProcesses.Service("worker-" + k, AgentWorkerMain.class.getName(), args, "2g"));
     }
   }
 
@@ -150,7 +214,8 @@ final class Pipeline implements AutoCloseable {
    *
    * @param partial where the rounds done so far are, for the message of a stall
    */
-  void await(MetricsCollector metrics, int rounds, Duration stallTimeout, Path partial) throws InterruptedException {
+  void await(MetricsCollector metrics, int rounds, Duration stallTimeout, Path partial)
+      throws InterruptedException {
     long lastProgress = System.nanoTime();
     int lastDone = 0;
     while (metrics.roundsDone() < rounds) {
@@ -163,8 +228,13 @@ final class Pipeline implements AutoCloseable {
         lastDone = metrics.roundsDone();
         lastProgress = System.nanoTime();
       } else if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
-        throw new UserException("no round completed for " + stallTimeout.toSeconds() + " s (round " + lastDone
-            + " is waiting); the rounds before are in " + partial);
+        throw new UserException(
+            "no round completed for "
+                + stallTimeout.toSeconds()
+                + " s (round "
+                + lastDone
+                + " is waiting); the rounds before are in "
+                + partial);
       }
       Thread.sleep(20);
     }
@@ -175,13 +245,17 @@ final class Pipeline implements AutoCloseable {
     if (service instanceof AutoCloseable closeable) {
       services.add(closeable);
     }
-    Thread t = new Thread(() -> {
-      try {
-        service.run();
-      } catch (Throwable e) {
-        failure.compareAndSet(null, new IllegalStateException(name + ": " + e.getMessage(), e));
-      }
-    }, "demlearn-" + name);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                service.run();
+              } catch (Throwable e) {
+                failure.compareAndSet(
+                    null, new IllegalStateException(name + ": " + e.getMessage(), e));
+              }
+            },
+            "demlearn-" + name);
     t.setDaemon(true);
     t.start();
   }

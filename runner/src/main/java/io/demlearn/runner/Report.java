@@ -20,77 +20,138 @@ import java.util.function.Function;
  * dendrogram of the latest hierarchy and every setting.
  */
 final class Report {
-  private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"};
+  private static final String[] COLOURS = {
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"
+  };
 
   private Report() {}
 
   record Series(String name, List<Double> values) {}
 
-  static void write(Path file, Map<String, Object> provenance, List<RoundMetrics> rounds, List<Double> seconds,
-      Dendrogram dendrogram, List<String> agentIds) throws IOException {
+  static void write(
+      Path file,
+      Map<String, Object> provenance,
+      List<RoundMetrics> rounds,
+      List<Double> seconds,
+      Dendrogram dendrogram,
+      List<String> agentIds)
+      throws IOException {
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>DemLearn report: ")
-        .append(esc(String.valueOf(provenance.get("experiment")))).append("</title><style>")
-        .append("body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}h1{font-size:1.4em}")
+        .append(esc(String.valueOf(provenance.get("experiment"))))
+        .append("</title><style>")
+        .append(
+            "body{font-family:sans-serif;max-width:1000px;margin:2em"
+                + " auto;color:#222}h1{font-size:1.4em}")
         .append("h2{font-size:1.1em;margin-top:2em}table{border-collapse:collapse;font-size:.85em}")
-        .append("td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}pre{background:#f6f6f6;padding:1em;")
+        .append(
+            "td,th{border:1px solid #ccc;padding:2px"
+                + " 6px;text-align:right}pre{background:#f6f6f6;padding:1em;")
         .append("overflow:auto;font-size:.8em}</style></head><body>");
-    h.append("<h1>DemLearn experiment ").append(esc(String.valueOf(provenance.get("experiment")))).append("</h1>");
+    h.append("<h1>DemLearn experiment ")
+        .append(esc(String.valueOf(provenance.get("experiment"))))
+        .append("</h1>");
     h.append("<p>").append(esc(String.valueOf(provenance.get("data")))).append("</p>");
     if (!rounds.isEmpty()) {
       RoundMetrics last = rounds.get(rounds.size() - 1);
-      h.append(String.format(Locale.ROOT, "<p>Round %d: C-SPE <b>%.4f</b>, C-GEN <b>%.4f</b>, Global <b>%s</b>; "
-          + "median %.3f s per round.</p>", last.round(), last.cSpe(), last.cGen(),
-          last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()), SimulateCommand.median(seconds)));
+      h.append(
+          String.format(
+              Locale.ROOT,
+              "<p>Round %d: C-SPE <b>%.4f</b>, C-GEN <b>%.4f</b>, Global <b>%s</b>; "
+                  + "median %.3f s per round.</p>",
+              last.round(),
+              last.cSpe(),
+              last.cGen(),
+              last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()),
+              SimulateCommand.median(seconds)));
     }
     h.append("<h2>Agents and the global model</h2>");
-    h.append(chart(List.of(series("C-SPE", rounds, RoundMetrics::cSpe), series("C-GEN", rounds, RoundMetrics::cGen),
-        series("Global", rounds, RoundMetrics::global)), rounds, 0, 1));
+    h.append(
+        chart(
+            List.of(
+                series("C-SPE", rounds, RoundMetrics::cSpe),
+                series("C-GEN", rounds, RoundMetrics::cGen),
+                series("Global", rounds, RoundMetrics::global)),
+            rounds,
+            0,
+            1));
     int levels = rounds.stream().mapToInt(r -> r.gSpe().size()).max().orElse(0);
     if (levels > 0) {
       List<Series> spe = new ArrayList<>();
       List<Series> gen = new ArrayList<>();
       for (int l = 0; l < levels; l++) {
         int level = l;
-        spe.add(series("level " + (l + 1), rounds, r -> level < r.gSpe().size() ? r.gSpe().get(level) : null));
-        gen.add(series("level " + (l + 1), rounds, r -> level < r.gGen().size() ? r.gGen().get(level) : null));
+        spe.add(
+            series(
+                "level " + (l + 1),
+                rounds,
+                r -> level < r.gSpe().size() ? r.gSpe().get(level) : null));
+        gen.add(
+            series(
+                "level " + (l + 1),
+                rounds,
+                r -> level < r.gGen().size() ? r.gGen().get(level) : null));
       }
-      h.append("<h2>Group models on their members' test data (G-SPE), by level</h2>").append(chart(spe, rounds, 0, 1));
-      h.append("<h2>Group models on all test data (G-GEN), by level</h2>").append(chart(gen, rounds, 0, 1));
+      h.append("<h2>Group models on their members' test data (G-SPE), by level</h2>")
+          .append(chart(spe, rounds, 0, 1));
+      h.append("<h2>Group models on all test data (G-GEN), by level</h2>")
+          .append(chart(gen, rounds, 0, 1));
     }
     double maxSeconds = seconds.stream().mapToDouble(d -> d).max().orElse(1);
     List<Double> secs = new ArrayList<>(seconds);
-    h.append("<h2>Seconds per round</h2>").append(chart(List.of(new Series("seconds", secs)), rounds, 0, maxSeconds * 1.1));
+    h.append("<h2>Seconds per round</h2>")
+        .append(chart(List.of(new Series("seconds", secs)), rounds, 0, maxSeconds * 1.1));
     if (dendrogram != null && dendrogram.leaves() > 1) {
-      h.append("<h2>Dendrogram of the latest hierarchy</h2>").append(dendrogramSvg(dendrogram, agentIds));
+      h.append("<h2>Dendrogram of the latest hierarchy</h2>")
+          .append(dendrogramSvg(dendrogram, agentIds));
     }
     h.append("<h2>Settings</h2><pre>")
-        .append(esc(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(provenance)))
+        .append(
+            esc(
+                new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(provenance)))
         .append("</pre></body></html>\n");
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.writeString(tmp, h, StandardCharsets.UTF_8);
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        tmp,
+        file,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static Series series(String name, List<RoundMetrics> rounds, Function<RoundMetrics, Double> f) {
+  private static Series series(
+      String name, List<RoundMetrics> rounds, Function<RoundMetrics, Double> f) {
     List<Double> v = new ArrayList<>();
     rounds.forEach(r -> v.add(f.apply(r)));
     return new Series(name, v);
   }
 
-  private static String chart(List<Series> series, List<RoundMetrics> rounds, double lo, double hi) {
+  private static String chart(
+      List<Series> series, List<RoundMetrics> rounds, double lo, double hi) {
     int w = 900;
     int ht = 260;
     int left = 50;
     int bottom = 30;
     int n = Math.max(2, rounds.size());
     StringBuilder s = new StringBuilder();
-    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w).append("\" height=\"").append(ht + 20)
+    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+        .append(w)
+        .append("\" height=\"")
+        .append(ht + 20)
         .append("\" font-size=\"11\">");
     for (int t = 0; t <= 4; t++) {
       double v = lo + (hi - lo) * t / 4;
       double y = ht - bottom - (ht - bottom - 10) * t / 4.0;
-      s.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", left, w - 10, y, y));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>",
+              left,
+              w - 10,
+              y,
+              y));
       s.append(String.format(Locale.ROOT, "<text x=\"5\" y=\"%.1f\">%.2f</text>", y + 4, v));
     }
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">round</text>", w / 2, ht));
@@ -104,12 +165,23 @@ final class Report {
         }
         double x = left + (w - 10 - left) * (double) r / (n - 1);
         double y = ht - bottom - (ht - bottom - 10) * (v - lo) / (hi - lo);
-        path.append(path.length() == 0 ? "M" : "L").append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+        path.append(path.length() == 0 ? "M" : "L")
+            .append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
       }
       String colour = COLOURS[i % COLOURS.length];
-      s.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(colour).append("\" stroke-width=\"1.8\"/>");
-      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>", left + 10 + 110 * i, ht + 15,
-          colour, esc(ser.name())));
+      s.append("<path d=\"")
+          .append(path)
+          .append("\" fill=\"none\" stroke=\"")
+          .append(colour)
+          .append("\" stroke-width=\"1.8\"/>");
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>",
+              left + 10 + 110 * i,
+              ht + 15,
+              colour,
+              esc(ser.name())));
     }
     return s.append("</svg>").toString();
   }
@@ -129,19 +201,34 @@ final class Report {
       y[order.get(i)] = ht - 60;
     }
     StringBuilder s = new StringBuilder();
-    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w).append("\" height=\"").append(ht)
+    s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+        .append(w)
+        .append("\" height=\"")
+        .append(ht)
         .append("\" font-size=\"9\">");
     for (int k = 0; k < d.merges().size(); k++) {
       Dendrogram.Merge m = d.merges().get(k);
       int node = n + k;
       x[node] = (x[m.left()] + x[m.right()]) / 2;
       y[node] = ht - 60 - (ht - 80) * (maxDistance == 0 ? 1 : m.distance() / maxDistance);
-      s.append(String.format(Locale.ROOT, "<path d=\"M%.1f,%.1f V%.1f H%.1f V%.1f\" fill=\"none\" stroke=\"#1f77b4\"/>",
-          x[m.left()], y[m.left()], y[node], x[m.right()], y[m.right()]));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<path d=\"M%.1f,%.1f V%.1f H%.1f V%.1f\" fill=\"none\" stroke=\"#1f77b4\"/>",
+              x[m.left()],
+              y[m.left()],
+              y[node],
+              x[m.right()],
+              y[m.right()]));
     }
     for (int leaf : order) {
-      s.append(String.format(Locale.ROOT, "<text transform=\"translate(%.1f,%d) rotate(60)\">%s</text>", x[leaf] - 2,
-          ht - 55, esc(leaf < ids.size() ? ids.get(leaf) : Integer.toString(leaf))));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text transform=\"translate(%.1f,%d) rotate(60)\">%s</text>",
+              x[leaf] - 2,
+              ht - 55,
+              esc(leaf < ids.size() ? ids.get(leaf) : Integer.toString(leaf))));
     }
     return s.append("</svg>").toString();
   }
@@ -158,6 +245,9 @@ final class Report {
   }
 
   private static String esc(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }

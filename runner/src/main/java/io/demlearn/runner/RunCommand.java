@@ -30,8 +30,12 @@ import picocli.CommandLine.Option;
  * ({@link Pipeline}) and follows the experiment round by round; writes the same {@code
  * metrics.jsonl} as {@code simulate}, plus the settings and a report.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run an experiment through Kafka: agent workers, the Kafka Streams aggregator and the clusterer.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run an experiment through Kafka: agent workers, the Kafka Streams aggregator and the"
+            + " clusterer.")
 final class RunCommand implements Callable<Integer> {
   @Mixin ExperimentOptions experiment;
 
@@ -39,57 +43,97 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin OutputOptions output;
 
-  @Option(names = "--partitions", paramLabel = "P",
-      description = "Partitions of the model-update and group-model topics: the most agent workers that can share"
-          + " the work. One partition saves the aggregator a hop per round (default: the number of workers).")
+  @Option(
+      names = "--partitions",
+      paramLabel = "P",
+      description =
+          "Partitions of the model-update and group-model topics: the most agent workers that can"
+              + " share the work. One partition saves the aggregator a hop per round (default: the"
+              + " number of workers).")
   Integer partitions;
 
-  @Option(names = "--replication-factor", defaultValue = "-1", paramLabel = "R",
-      description = "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--replication-factor",
+      defaultValue = "-1",
+      paramLabel = "R",
+      description =
+          "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
   short replicationFactor;
 
-  @Option(names = "--workers", defaultValue = "1", paramLabel = "N",
-      description = "Agent workers: 1 runs in this process; more start that many worker processes, which share the"
-          + " agents through the consumer group (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--workers",
+      defaultValue = "1",
+      paramLabel = "N",
+      description =
+          "Agent workers: 1 runs in this process; more start that many worker processes, which"
+              + " share the agents through the consumer group (default: ${DEFAULT-VALUE}).")
   int workers;
 
-  @Option(names = "--stall-timeout", defaultValue = "300", paramLabel = "SECONDS",
+  @Option(
+      names = "--stall-timeout",
+      defaultValue = "300",
+      paramLabel = "SECONDS",
       description = "Give up when no round completes for this long (default: ${DEFAULT-VALUE}).")
   int stallTimeoutSeconds;
 
-  @Option(names = "--process-per-service",
-      description = "Run the aggregator, the clusterer and every agent worker as child processes of their own.")
+  @Option(
+      names = "--process-per-service",
+      description =
+          "Run the aggregator, the clusterer and every agent worker as child processes of their"
+              + " own.")
   boolean processPerService;
 
-  @Option(names = "--restarts", defaultValue = "3", paramLabel = "N",
-      description = "How many times a service process that dies is started again before the run fails"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--restarts",
+      defaultValue = "3",
+      paramLabel = "N",
+      description =
+          "How many times a service process that dies is started again before the run fails"
+              + " (default: ${DEFAULT-VALUE}).")
   int restarts;
 
-  @Option(names = "--straggler-timeout", defaultValue = "0", paramLabel = "SECONDS",
-      description = "Close a round without the agents that have not reported this long after its first update,"
-          + " if a quorum has; 0 waits for every agent (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--straggler-timeout",
+      defaultValue = "0",
+      paramLabel = "SECONDS",
+      description =
+          "Close a round without the agents that have not reported this long after its first"
+              + " update, if a quorum has; 0 waits for every agent (default: ${DEFAULT-VALUE}).")
   double stragglerTimeoutSeconds;
 
-  @Option(names = "--quorum", defaultValue = "0.8", paramLabel = "FRACTION",
-      description = "With --straggler-timeout: the fraction of agents a round needs to close early"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--quorum",
+      defaultValue = "0.8",
+      paramLabel = "FRACTION",
+      description =
+          "With --straggler-timeout: the fraction of agents a round needs to close early"
+              + " (default: ${DEFAULT-VALUE}).")
   double quorum;
 
-  @Option(names = "--max-update-norm", defaultValue = "1e6", paramLabel = "NORM",
-      description = "Refuse model updates whose parameters have a larger Euclidean norm (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-update-norm",
+      defaultValue = "1e6",
+      paramLabel = "NORM",
+      description =
+          "Refuse model updates whose parameters have a larger Euclidean norm (default:"
+              + " ${DEFAULT-VALUE}).")
   double maxUpdateNorm;
 
-  @Option(names = "--slow-agent", paramLabel = "ID=SECONDS",
-      description = "Hold back an agent's every update this long, to try a straggler policy (repeatable).")
+  @Option(
+      names = "--slow-agent",
+      paramLabel = "ID=SECONDS",
+      description =
+          "Hold back an agent's every update this long, to try a straggler policy (repeatable).")
   Map<String, Double> slowAgents = new LinkedHashMap<>();
 
   @Override
   public Integer call() throws Exception {
     ExperimentSettings settings = experiment.settings();
     if (settings.algorithm() == Algorithm.LOCAL || settings.algorithm() == Algorithm.CENTRALISED) {
-      throw new UserException("--algorithm " + settings.algorithm().label()
-          + " has nothing to aggregate through Kafka; run it with 'demlearn simulate'");
+      throw new UserException(
+          "--algorithm "
+              + settings.algorithm().label()
+              + " has nothing to aggregate through Kafka; run it with 'demlearn simulate'");
     }
     String id = output.id(settings.algorithm().label());
     if (workers < 1) {
@@ -102,17 +146,31 @@ final class RunCommand implements Callable<Integer> {
     PipelinePolicy policy;
     try {
       policy = Experiment.policy(maxUpdateNorm, Math.round(stragglerTimeoutSeconds * 1000), quorum);
-      topics = new ExperimentTopics(id, partitions != null ? partitions : workers, replicationFactor,
-          ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+      topics =
+          new ExperimentTopics(
+              id,
+              partitions != null ? partitions : workers,
+              replicationFactor,
+              ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage(), e);
     }
     RunOutput out = output.output(id);
 
     Console console = new Console(System.out);
-    console.line("DemLearn on Kafka: experiment " + id + ": " + settings.algorithm().label() + ", "
-        + settings.model().label() + ", " + settings.agents() + " agents, " + settings.rounds() + " rounds, seed "
-        + settings.seed());
+    console.line(
+        "DemLearn on Kafka: experiment "
+            + id
+            + ": "
+            + settings.algorithm().label()
+            + ", "
+            + settings.model().label()
+            + ", "
+            + settings.agents()
+            + " agents, "
+            + settings.rounds()
+            + " rounds, seed "
+            + settings.seed());
     ExperimentData.Loaded data;
     try {
       data = ExperimentData.load(settings);
@@ -122,11 +180,14 @@ final class RunCommand implements Callable<Integer> {
     console.step("data: " + data.source());
     List<String> agentIds = data.agents().stream().map(a -> a.id()).toList();
     Experiment run = new Experiment(id, settings, agentIds, policy);
-    Pipeline.Layout layout = new Pipeline.Layout(workers, processPerService, restarts, slowAgentDelays(agentIds));
+    Pipeline.Layout layout =
+        new Pipeline.Layout(workers, processPerService, restarts, slowAgentDelays(agentIds));
 
-    SimulateCommand.Progress progress = new SimulateCommand.Progress(settings.rounds(), System.console() != null);
+    SimulateCommand.Progress progress =
+        new SimulateCommand.Progress(settings.rounds(), System.console() != null);
     boolean temporaryLog;
-    try (out; Connection conn = Connection.open(connection, console);
+    try (out;
+        Connection conn = Connection.open(connection, console);
         AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
       temporaryLog = conn.startedLocalParts();
       drive(run, topics, data, layout, out, conn, serdes, console, progress);
@@ -134,40 +195,83 @@ final class RunCommand implements Callable<Integer> {
       progress.done();
     }
     RoundMetrics last = out.rounds().get(out.rounds().size() - 1);
-    console.line(String.format(Locale.ROOT, "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
-        last.round(), last.cSpe(), last.cGen(),
-        last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()), out.medianSeconds()));
+    console.line(
+        String.format(
+            Locale.ROOT,
+            "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
+            last.round(),
+            last.cSpe(),
+            last.cGen(),
+            last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()),
+            out.medianSeconds()));
     console.line("results: " + out.metricsFile() + ", report: " + out.dir().resolve("report.html"));
     if (temporaryLog) {
-      console.line("the experiment's log was on a temporary broker and is gone; to keep one to replay and audit,"
-          + " start the background stack first ('demlearn stack start'; see the README)");
+      console.line(
+          "the experiment's log was on a temporary broker and is gone; to keep one to replay and"
+              + " audit, start the background stack first ('demlearn stack start'; see the"
+              + " README)");
     }
     return 0;
   }
 
-  /** Creates the topics, starts the services, follows the rounds; stops the services before returning. */
-  private void drive(Experiment run, ExperimentTopics topics, ExperimentData.Loaded data, Pipeline.Layout layout,
-      RunOutput out, Connection conn, AvroSerdes serdes, Console console, SimulateCommand.Progress progress)
+  /**
+   * Creates the topics, starts the services, follows the rounds; stops the services before
+   * returning.
+   */
+  private void drive(
+      Experiment run,
+      ExperimentTopics topics,
+      ExperimentData.Loaded data,
+      Pipeline.Layout layout,
+      RunOutput out,
+      Connection conn,
+      AvroSerdes serdes,
+      Console console,
+      SimulateCommand.Progress progress)
       throws Exception {
     ExperimentSettings settings = run.settings();
     ExecutorService pool = Executors.newFixedThreadPool(settings.threads());
     Map<String, String> machine = Provenance.withNumerics();
     try (Pipeline pipeline = new Pipeline(run, topics, conn, serdes, console)) {
       pipeline.create(machine);
-      console.step("topics demlearn." + run.id() + ".* created, spec published; starting the aggregator, the clusterer"
-          + " and " + (workers == 1 ? "an agent worker" : workers + " agent workers")
-          + (processPerService ? ", each in a process of its own" : workers > 1 ? " (worker processes)" : ""));
+      console.step(
+          "topics demlearn."
+              + run.id()
+              + ".* created, spec published; starting the aggregator, the clusterer"
+              + " and "
+              + (workers == 1 ? "an agent worker" : workers + " agent workers")
+              + (processPerService
+                  ? ", each in a process of its own"
+                  : workers > 1 ? " (worker processes)" : ""));
       pipeline.start(layout, data);
-      out.open(run.id(), settings, data.source(), Map.of("mode", "run", "bootstrapServers", conn.bootstrapServers(),
-          "schemaRegistryUrl", conn.registryUrl(), "partitions", topics.partitions(), "pipeline", run.describePolicy(),
-          "machine", machine));
+      out.open(
+          run.id(),
+          settings,
+          data.source(),
+          Map.of(
+              "mode",
+              "run",
+              "bootstrapServers",
+              conn.bootstrapServers(),
+              "schemaRegistryUrl",
+              conn.registryUrl(),
+              "partitions",
+              topics.partitions(),
+              "pipeline",
+              run.describePolicy(),
+              "machine",
+              machine));
       progress.header();
-      MetricsCollector metrics = pipeline.collect(new MetricsCollector.Config(run, topics, data.agents(),
-          conn.kafkaConfig(), serdes, pool, settings.threads()), (m, secs, timings) -> {
-            out.round(m, secs, timings);
-            progress.round(m, secs);
-          });
-      pipeline.await(metrics, settings.rounds(), Duration.ofSeconds(stallTimeoutSeconds), out.partialFile());
+      MetricsCollector metrics =
+          pipeline.collect(
+              new MetricsCollector.Config(
+                  run, topics, data.agents(), conn.kafkaConfig(), serdes, pool, settings.threads()),
+              (m, secs, timings) -> {
+                out.round(m, secs, timings);
+                progress.round(m, secs);
+              });
+      pipeline.await(
+          metrics, settings.rounds(), Duration.ofSeconds(stallTimeoutSeconds), out.partialFile());
       progress.done();
       HierarchyVersion latest = metrics.latestVersion();
       if (latest != null && latest.dendrogram() != null) {
@@ -182,16 +286,24 @@ final class RunCommand implements Callable<Integer> {
   /** The --slow-agent delays, checked against the experiment's agents. */
   private Map<String, Duration> slowAgentDelays(List<String> agentIds) {
     Map<String, Duration> out = new LinkedHashMap<>();
-    slowAgents.forEach((agent, seconds) -> {
-      if (!(seconds >= 0)) {
-        throw new UserException("--slow-agent " + agent + "=" + seconds + ": the delay must be >= 0 seconds");
-      }
-      if (!agentIds.contains(agent)) {
-        throw new UserException("--slow-agent " + agent + ": no such agent (agents are " + agentIds.get(0) + " to "
-            + agentIds.get(agentIds.size() - 1) + ")");
-      }
-      out.put(agent, Duration.ofMillis(Math.round(seconds * 1000)));
-    });
+    slowAgents.forEach(
+        (agent, seconds) -> {
+          if (!(seconds >= 0)) {
+            throw new UserException(
+                "--slow-agent " + agent + "=" + seconds + ": the delay must be >= 0 seconds");
+          }
+          if (!agentIds.contains(agent)) {
+            throw new UserException(
+                "--slow-agent "
+                    + agent
+                    + ": no such agent (agents are "
+                    + agentIds.get(0)
+                    + " to "
+                    + agentIds.get(agentIds.size() - 1)
+                    + ")");
+          }
+          out.put(agent, Duration.ofMillis(Math.round(seconds * 1000)));
+        });
     return out;
   }
 }

@@ -2,9 +2,9 @@ package io.demlearn.runner;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.MetricsJson;
+import io.demlearn.core.metrics.RoundMetrics;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +35,13 @@ final class RunOutput implements AutoCloseable {
   /** Checks the folder; creates nothing. */
   RunOutput(Path dir, boolean overwrite) {
     this.dir = dir;
-    if (!overwrite && (Files.exists(dir.resolve("metrics.jsonl")) || Files.exists(dir.resolve("settings.json")))) {
-      throw new UserException("output folder " + dir + " already holds results; choose another --out or add --overwrite");
+    if (!overwrite
+        && (Files.exists(dir.resolve("metrics.jsonl"))
+            || Files.exists(dir.resolve("settings.json")))) {
+      throw new UserException(
+          "output folder "
+              + dir
+              + " already holds results; choose another --out or add --overwrite");
     }
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new UserException("output path " + dir + " exists and is not a folder");
@@ -62,7 +67,8 @@ final class RunOutput implements AutoCloseable {
     provenance.put("data", dataSource);
     provenance.putAll(more);
     provenance.put("software", "demlearn " + Version.get());
-    provenance.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    provenance.put(
+        "java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     provenance.put("cores", Runtime.getRuntime().availableProcessors());
     provenance.put("started", Instant.now().toString());
     try {
@@ -105,7 +111,11 @@ final class RunOutput implements AutoCloseable {
   void complete() {
     try {
       partial.close();
-      Files.move(partialFile(), metricsFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          partialFile(),
+          metricsFile(),
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
       provenance.put("finished", Instant.now().toString());
       provenance.put("medianSecondsPerRound", medianSeconds());
       writeJson(dir.resolve("settings.json"), provenance);

@@ -11,13 +11,14 @@ import java.util.function.Consumer;
 /**
  * The experiment's services as child processes, supervised: each runs a service main with this
  * process's class path and logs to {@code <demlearn home>/logs/<experiment>-<name>.log}. A child
- * that exits before the experiment ends is started again (it recovers from the log), up to a
- * number of restarts per child; past that, the run fails with the end of its log. At the end each
- * gets SIGTERM (and SIGKILL if it has not stopped within 15 s).
+ * that exits before the experiment ends is started again (it recovers from the log), up to a number
+ * of restarts per child; past that, the run fails with the end of its log. At the end each gets
+ * SIGTERM (and SIGKILL if it has not stopped within 15 s).
  */
 final class ServiceProcesses implements AutoCloseable {
   /** One service: a name (for logs and messages), its main class, arguments and environment. */
-  record Service(String name, String mainClass, List<String> args, String heap, Map<String, String> env) {
+  record Service(
+      String name, String mainClass, List<String> args, String heap, Map<String, String> env) {
     Service(String name, String mainClass, List<String> args, String heap) {
       this(name, mainClass, args, heap, Map.of());
     }
@@ -35,14 +36,22 @@ final class ServiceProcesses implements AutoCloseable {
     }
 
     void start() {
-      List<String> command = new ArrayList<>(List.of(JavaProcesses.javaExecutable(), "-Xmx" + service.heap(),
-          "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), service.mainClass()));
+      List<String> command =
+          new ArrayList<>(
+              List.of(
+                  JavaProcesses.javaExecutable(),
+                  "-Xmx" + service.heap(),
+                  "-XX:TieredStopAtLevel=1",
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  service.mainClass()));
       command.addAll(service.args());
       command.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
       try {
         process = JavaProcesses.start(command, service.env(), log, false);
       } catch (IOException e) {
-        throw new UserException("cannot start the " + service.name() + " process: " + e.getMessage(), e);
+        throw new UserException(
+            "cannot start the " + service.name() + " process: " + e.getMessage(), e);
       }
     }
   }
@@ -80,11 +89,28 @@ final class ServiceProcesses implements AutoCloseable {
       int code = c.process.exitValue();
       String why = code == 137 || code == 9 ? "was killed" : "exited with code " + code;
       if (c.restarts >= maxRestarts) {
-        throw new UserException("the " + c.service.name() + " " + why + " after " + c.restarts + " restarts; its log ("
-            + c.log + ") ends with:\n" + JavaProcesses.tail(c.log, 20));
+        throw new UserException(
+            "the "
+                + c.service.name()
+                + " "
+                + why
+                + " after "
+                + c.restarts
+                + " restarts; its log ("
+                + c.log
+                + ") ends with:\n"
+                + JavaProcesses.tail(c.log, 20));
       }
       c.restarts++;
-      report.accept(c.service.name() + " " + why + "; starting it again (" + c.restarts + " of " + maxRestarts + ")");
+      report.accept(
+          c.service.name()
+              + " "
+              + why
+              + "; starting it again ("
+              + c.restarts
+              + " of "
+              + maxRestarts
+              + ")");
       c.start();
     }
   }

@@ -2,9 +2,9 @@ package io.demlearn.runner;
 
 import io.demlearn.core.Provenance;
 import io.demlearn.core.data.DataException;
-import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.experiment.ExperimentData;
 import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.sim.RoundState;
 import io.demlearn.core.sim.Simulator;
 import java.util.ArrayList;
@@ -22,8 +22,12 @@ import picocli.CommandLine.Mixin;
  * folder; while it runs, metrics go to {@code metrics.jsonl.partial}, renamed when the run is
  * complete. Bad input is refused before anything is written.
  */
-@Command(name = "simulate", mixinStandardHelpOptions = true,
-    description = "Run an experiment in memory (no Kafka): the reference the streaming pipeline is checked against.")
+@Command(
+    name = "simulate",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run an experiment in memory (no Kafka): the reference the streaming pipeline is checked"
+            + " against.")
 final class SimulateCommand implements Callable<Integer> {
   @Mixin ExperimentOptions experiment;
 
@@ -36,41 +40,79 @@ final class SimulateCommand implements Callable<Integer> {
     RunOutput output = outputOptions.output(id);
 
     Console console = new Console(System.out);
-    console.line("DemLearn simulation " + id + ": " + settings.algorithm().label() + ", " + settings.model().label()
-        + ", " + settings.agents() + " agents, " + settings.rounds() + " rounds, seed " + settings.seed());
+    console.line(
+        "DemLearn simulation "
+            + id
+            + ": "
+            + settings.algorithm().label()
+            + ", "
+            + settings.model().label()
+            + ", "
+            + settings.agents()
+            + " agents, "
+            + settings.rounds()
+            + " rounds, seed "
+            + settings.seed());
     ExperimentData.Loaded data;
     try {
       data = ExperimentData.load(settings);
     } catch (DataException e) {
       throw new UserException(e.getMessage(), e);
     }
-    console.step("data: " + data.source() + " (" + data.agents().stream().mapToInt(a -> a.train().size()).sum()
-        + " train / " + data.agents().stream().mapToInt(a -> a.test().size()).sum() + " test samples)");
+    console.step(
+        "data: "
+            + data.source()
+            + " ("
+            + data.agents().stream().mapToInt(a -> a.train().size()).sum()
+            + " train / "
+            + data.agents().stream().mapToInt(a -> a.test().size()).sum()
+            + " test samples)");
 
     Progress progress = new Progress(settings.rounds(), System.console() != null);
-    try (output; Simulator sim = new Simulator(settings, data.agents())) {
-      output.open(id, settings, data.source(), Map.of("mode", "simulate", "machine", Provenance.withNumerics()));
+    try (output;
+        Simulator sim = new Simulator(settings, data.agents())) {
+      output.open(
+          id,
+          settings,
+          data.source(),
+          Map.of("mode", "simulate", "machine", Provenance.withNumerics()));
       progress.header();
-      RoundState last = sim.run(r -> {
-        output.round(r.metrics(), r.seconds(), r.timings());
-        progress.round(r.metrics(), r.seconds());
-      });
+      RoundState last =
+          sim.run(
+              r -> {
+                output.round(r.metrics(), r.seconds(), r.timings());
+                progress.round(r.metrics(), r.seconds());
+              });
       if (last.hierarchy() != null && last.hierarchy().dendrogram() != null) {
-        output.dendrogram(last.hierarchy().dendrogram(), data.agents().stream().map(a -> a.id()).toList());
+        output.dendrogram(
+            last.hierarchy().dendrogram(), data.agents().stream().map(a -> a.id()).toList());
       }
       output.complete();
     } catch (Simulator.DivergedException e) {
       progress.done();
-      throw new UserException(e.getMessage() + "; the rounds before are in " + output.partialFile(), e);
+      throw new UserException(
+          e.getMessage() + "; the rounds before are in " + output.partialFile(), e);
     }
     progress.done();
     RoundMetrics lastRound = output.rounds().get(output.rounds().size() - 1);
-    console.line(String.format(Locale.ROOT,
-        "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round", lastRound.round(), lastRound.cSpe(),
-        lastRound.cGen(), lastRound.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", lastRound.global()),
-        output.medianSeconds()));
-    console.line("results: " + output.metricsFile() + ", " + output.dir().resolve("settings.json") + ", "
-        + output.dir().resolve("report.html"));
+    console.line(
+        String.format(
+            Locale.ROOT,
+            "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
+            lastRound.round(),
+            lastRound.cSpe(),
+            lastRound.cGen(),
+            lastRound.global() == null
+                ? "-"
+                : String.format(Locale.ROOT, "%.4f", lastRound.global()),
+            output.medianSeconds()));
+    console.line(
+        "results: "
+            + output.metricsFile()
+            + ", "
+            + output.dir().resolve("settings.json")
+            + ", "
+            + output.dir().resolve("report.html"));
     return 0;
   }
 
@@ -78,7 +120,9 @@ final class SimulateCommand implements Callable<Integer> {
     List<Double> sorted = new ArrayList<>(values);
     sorted.sort(null);
     int n = sorted.size();
-    return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    return n == 0
+        ? Double.NaN
+        : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
   /** The per-round table, and a progress bar under it on an interactive terminal. */
@@ -94,7 +138,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     void header() {
-      System.out.println("round   C-SPE   C-GEN  Global   G-SPE by level            G-GEN by level            s/round");
+      System.out.println(
+          "round   C-SPE   C-GEN  Global   G-SPE by level            G-GEN by level           "
+              + " s/round");
     }
 
     void round(RoundMetrics m, double seconds) {
@@ -102,16 +148,31 @@ final class SimulateCommand implements Callable<Integer> {
       if (interactive) {
         System.out.print("\r\033[K");
       }
-      System.out.printf(Locale.ROOT, "%5d  %6.4f  %6.4f  %6s  %-24s  %-24s  %6.3f%n", m.round(), m.cSpe(), m.cGen(),
-          m.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", m.global()), levels(m.gSpe()),
-          levels(m.gGen()), seconds);
+      System.out.printf(
+          Locale.ROOT,
+          "%5d  %6.4f  %6.4f  %6s  %-24s  %-24s  %6.3f%n",
+          m.round(),
+          m.cSpe(),
+          m.cGen(),
+          m.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", m.global()),
+          levels(m.gSpe()),
+          levels(m.gGen()),
+          seconds);
       if (interactive) {
         double elapsed = (System.nanoTime() - start) / 1e9;
         int width = 30;
         int filled = (int) Math.round(width * done / (double) rounds);
         double eta = elapsed / done * (rounds - done);
-        System.out.printf(Locale.ROOT, "[%s%s] %d/%d rounds  C-SPE %.3f  C-GEN %.3f  ETA %.0f s", "#".repeat(filled),
-            ".".repeat(width - filled), done, rounds, m.cSpe(), m.cGen(), eta);
+        System.out.printf(
+            Locale.ROOT,
+            "[%s%s] %d/%d rounds  C-SPE %.3f  C-GEN %.3f  ETA %.0f s",
+            "#".repeat(filled),
+            ".".repeat(width - filled),
+            done,
+            rounds,
+            m.cSpe(),
+            m.cGen(),
+            eta);
       }
       System.out.flush();
     }

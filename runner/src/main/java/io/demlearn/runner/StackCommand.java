@@ -9,12 +9,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code demlearn stack start|stop|status}: a local broker and registry in the background. */
-@Command(name = "stack", mixinStandardHelpOptions = true,
-    description = "A local Kafka broker and schema registry as background processes, for multi-process runs.",
+@Command(
+    name = "stack",
+    mixinStandardHelpOptions = true,
+    description =
+        "A local Kafka broker and schema registry as background processes, for multi-process runs.",
     subcommands = {StackCommand.Start.class, StackCommand.Stop.class, StackCommand.Status.class})
 final class StackCommand {
-  @Option(names = "--dir", paramLabel = "DIR", scope = picocli.CommandLine.ScopeType.INHERIT,
-      description = "Where the stack keeps its pid files, logs and data (default: <demlearn home>/stack).")
+  @Option(
+      names = "--dir",
+      paramLabel = "DIR",
+      scope = picocli.CommandLine.ScopeType.INHERIT,
+      description =
+          "Where the stack keeps its pid files, logs and data (default: <demlearn home>/stack).")
   Path dir;
 
   BackgroundStack stack() {
@@ -22,12 +29,22 @@ final class StackCommand {
   }
 
   static void print(BackgroundStack.Status s, BackgroundStack stack) {
-    System.out.println("broker:   " + (s.brokerPid().isPresent()
-        ? (s.brokerReady() ? "running" : "starting or unresponsive") + " (pid " + s.brokerPid().get() + ")"
-        : "stopped"));
-    System.out.println("registry: " + (s.registryPid().isPresent()
-        ? (s.registryReady() ? "running" : "starting or unresponsive") + " (pid " + s.registryPid().get() + ")"
-        : "stopped"));
+    System.out.println(
+        "broker:   "
+            + (s.brokerPid().isPresent()
+                ? (s.brokerReady() ? "running" : "starting or unresponsive")
+                    + " (pid "
+                    + s.brokerPid().get()
+                    + ")"
+                : "stopped"));
+    System.out.println(
+        "registry: "
+            + (s.registryPid().isPresent()
+                ? (s.registryReady() ? "running" : "starting or unresponsive")
+                    + " (pid "
+                    + s.registryPid().get()
+                    + ")"
+                : "stopped"));
     if (!s.stopped()) {
       System.out.println("bootstrap servers:   " + s.bootstrapServers());
       System.out.println("schema registry URL: " + s.schemaRegistryUrl());
@@ -35,20 +52,29 @@ final class StackCommand {
     }
   }
 
-  @Command(name = "start", mixinStandardHelpOptions = true,
+  @Command(
+      name = "start",
+      mixinStandardHelpOptions = true,
       description = "Start the broker and registry (if not running) and wait until both are ready.")
   static final class Start implements Callable<Integer> {
     @ParentCommand StackCommand parent;
 
-    @Option(names = "--kafka-port", paramLabel = "PORT",
+    @Option(
+        names = "--kafka-port",
+        paramLabel = "PORT",
         description = "Broker port (default: the previous one, else 9092; 0 picks a free port).")
     Integer kafkaPort;
 
-    @Option(names = "--registry-port", paramLabel = "PORT",
+    @Option(
+        names = "--registry-port",
+        paramLabel = "PORT",
         description = "Registry port (default: the previous one, else 8081; 0 picks a free port).")
     Integer registryPort;
 
-    @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS",
+    @Option(
+        names = "--timeout",
+        defaultValue = "120",
+        paramLabel = "SECONDS",
         description = "How long to wait for readiness (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
@@ -65,18 +91,25 @@ final class StackCommand {
       console.step("ready");
       print(s, stack);
       System.out.println();
-      System.out.println("use it with: ./demlearn run --bootstrap-servers " + s.bootstrapServers()
-          + " --schema-registry-url " + s.schemaRegistryUrl());
+      System.out.println(
+          "use it with: ./demlearn run --bootstrap-servers "
+              + s.bootstrapServers()
+              + " --schema-registry-url "
+              + s.schemaRegistryUrl());
       return 0;
     }
   }
 
-  @Command(name = "stop", mixinStandardHelpOptions = true,
+  @Command(
+      name = "stop",
+      mixinStandardHelpOptions = true,
       description = "Stop the broker and registry cleanly; their data is kept for the next start.")
   static final class Stop implements Callable<Integer> {
     @ParentCommand StackCommand parent;
 
-    @Option(names = "--delete-data", description = "Also delete the broker's topics and the registry's schemas.")
+    @Option(
+        names = "--delete-data",
+        description = "Also delete the broker's topics and the registry's schemas.")
     boolean deleteData;
 
     @Override
@@ -97,9 +130,12 @@ final class StackCommand {
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Show whether the broker and registry run, and where. Exit code 0: both running;"
-          + " 3: both stopped; 1: partly running.")
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description =
+          "Show whether the broker and registry run, and where. Exit code 0: both running;"
+              + " 3: both stopped; 1: partly running.")
   static final class Status implements Callable<Integer> {
     @ParentCommand StackCommand parent;
 

@@ -1,6 +1,9 @@
 package io.demlearn.runner;
 
-/** A problem the user can fix (bad input, a missing file, a busy port): reported without a stack trace. */
+/**
+ * A problem the user can fix (bad input, a missing file, a busy port): reported without a stack
+ * trace.
+ */
 final class UserException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

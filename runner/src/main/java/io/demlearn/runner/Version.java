@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
-/** This build's version, from {@code version.properties} (written by Maven), for --version and provenance. */
+/**
+ * This build's version, from {@code version.properties} (written by Maven), for --version and
+ * provenance.
+ */
 public final class Version implements IVersionProvider {
   private static final String VERSION = load();
 

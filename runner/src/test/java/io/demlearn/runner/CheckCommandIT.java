@@ -35,21 +35,53 @@ class CheckCommandIT {
   }
 
   @Test
-  void againstAGivenClusterAConflictingSecondRunIsRefusedClearly(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
+  void againstAGivenClusterAConflictingSecondRunIsRefusedClearly(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
     String id = "it-" + UUID.randomUUID().toString().substring(0, 8);
     Cli cli = new Cli(home);
-    Cli.Result first = cli.run("check", "--agents", "3", "--experiment", id,
-        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
+    Cli.Result first =
+        cli.run(
+            "check",
+            "--agents",
+            "3",
+            "--experiment",
+            id,
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            registry.url());
     assertThat(first.exitCode()).as(first.toString()).isZero();
-    assertThat(first.out()).doesNotContain("starting local").contains("Kafka cluster at " + broker.bootstrapServers() + " answers");
+    assertThat(first.out())
+        .doesNotContain("starting local")
+        .contains("Kafka cluster at " + broker.bootstrapServers() + " answers");
 
-    Cli.Result again = cli.run("check", "--agents", "3", "--experiment", id,
-        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
+    Cli.Result again =
+        cli.run(
+            "check",
+            "--agents",
+            "3",
+            "--experiment",
+            id,
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            registry.url());
     assertThat(again.exitCode()).as(again.toString()).isZero();
     assertThat(again.out()).contains("0 created, 6 already there");
 
-    Cli.Result conflict = cli.run("check", "--agents", "3", "--experiment", id, "--partitions", "2",
-        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
+    Cli.Result conflict =
+        cli.run(
+            "check",
+            "--agents",
+            "3",
+            "--experiment",
+            id,
+            "--partitions",
+            "2",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            registry.url());
     assertThat(conflict.exitCode()).as(conflict.toString()).isEqualTo(1);
     assertThat(conflict.err())
         .contains("demlearn." + id + ".model-updates: partitions is 6, wanted 2")
@@ -59,13 +91,17 @@ class CheckCommandIT {
   @Test
   void badInputIsNamedWithoutAStackTrace(EmbeddedKafkaBroker broker) {
     Cli cli = new Cli(home);
-    Cli.Result badId = cli.run("check", "--experiment", "bad id", "--bootstrap-servers", broker.bootstrapServers());
+    Cli.Result badId =
+        cli.run(
+            "check", "--experiment", "bad id", "--bootstrap-servers", broker.bootstrapServers());
     assertThat(badId.exitCode()).isEqualTo(1);
     assertThat(badId.err()).contains("experiment id 'bad id' is not valid").doesNotContain("\tat ");
 
-    Cli.Result noFile = cli.run("check", "--client-config", home.resolve("nope.properties").toString());
+    Cli.Result noFile =
+        cli.run("check", "--client-config", home.resolve("nope.properties").toString());
     assertThat(noFile.exitCode()).isEqualTo(1);
-    assertThat(noFile.err()).contains("client config file '" + home.resolve("nope.properties") + "'");
+    assertThat(noFile.err())
+        .contains("client config file '" + home.resolve("nope.properties") + "'");
 
     Cli.Result zero = cli.run("check", "--agents", "0");
     assertThat(zero.exitCode()).isEqualTo(1);
@@ -75,13 +111,29 @@ class CheckCommandIT {
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("'--agentz'").contains("Possible solutions: --agents");
 
-    Cli.Result noRegistry = cli.run("check", "--bootstrap-servers", broker.bootstrapServers(),
-        "--schema-registry-url", "http://127.0.0.1:1", "--experiment", "noreg");
+    Cli.Result noRegistry =
+        cli.run(
+            "check",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            "http://127.0.0.1:1",
+            "--experiment",
+            "noreg");
     assertThat(noRegistry.exitCode()).isEqualTo(1);
-    assertThat(noRegistry.err()).contains("cannot reach schema registry at http://127.0.0.1:1").doesNotContain("\tat ");
+    assertThat(noRegistry.err())
+        .contains("cannot reach schema registry at http://127.0.0.1:1")
+        .doesNotContain("\tat ");
 
-    Cli.Result noKafka = cli.run("check", "--bootstrap-servers", "127.0.0.1:1", "--connect-timeout", "3",
-        "--schema-registry-url", "http://127.0.0.1:1");
+    Cli.Result noKafka =
+        cli.run(
+            "check",
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+            "--connect-timeout",
+            "3",
+            "--schema-registry-url",
+            "http://127.0.0.1:1");
     assertThat(noKafka.exitCode()).isEqualTo(1);
     assertThat(noKafka.err()).contains("cannot reach the Kafka cluster at 127.0.0.1:1 within 3 s");
   }

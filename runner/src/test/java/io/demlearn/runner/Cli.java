@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the packaged command line ({@code target/demlearn.jar}) as a user would, in a child process. */
+/**
+ * Runs the packaged command line ({@code target/demlearn.jar}) as a user would, in a child process.
+ */
 final class Cli {
   record Result(int exitCode, String out, String err) {
     @Override
@@ -28,24 +30,33 @@ final class Cli {
   Result run(String... args) {
     Path jar = Path.of("target", "demlearn.jar");
     if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("target/demlearn.jar is missing: integration tests run after 'package'");
+      throw new IllegalStateException(
+          "target/demlearn.jar is missing: integration tests run after 'package'");
     }
-    List<String> command = new ArrayList<>(List.of(JavaProcesses.javaExecutable(),
-        "-Ddemlearn.home=" + home,
-        "-D" + LocalSchemaRegistry.JAR_PROPERTY + "=" + LocalSchemaRegistry.locateJar(),
-        "-jar", jar.toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                JavaProcesses.javaExecutable(),
+                "-Ddemlearn.home=" + home,
+                "-D" + LocalSchemaRegistry.JAR_PROPERTY + "=" + LocalSchemaRegistry.locateJar(),
+                "-jar",
+                jar.toString()));
     command.addAll(List.of(args));
     try {
       Path out = Files.createTempFile(home, "out", ".txt");
       Path err = Files.createTempFile(home, "err", ".txt");
-      ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
       builder.environment().keySet().removeIf(k -> k.startsWith("DEMLEARN_"));
       Process p = builder.start();
       if (!p.waitFor(5, TimeUnit.MINUTES)) {
         p.destroyForcibly();
-        throw new AssertionError("demlearn " + String.join(" ", args) + " did not finish within 5 minutes");
+        throw new AssertionError(
+            "demlearn " + String.join(" ", args) + " did not finish within 5 minutes");
       }
-      return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+      return new Result(
+          p.exitValue(),
+          Files.readString(out, StandardCharsets.UTF_8),
           Files.readString(err, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new AssertionError(e);

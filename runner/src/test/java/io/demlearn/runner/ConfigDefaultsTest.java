@@ -32,7 +32,8 @@ class ConfigDefaultsTest {
   @Test
   void codeDefaultsApplyWhenNothingElseIsGiven() {
     RunCommand run = parse(Map.of());
-    assertThat(run.experiment.agents).isNull(); // resolved by the settings: 50, or the partition file's count
+    assertThat(run.experiment.agents)
+        .isNull(); // resolved by the settings: 50, or the partition file's count
     assertThat(run.experiment.settings().agents()).isEqualTo(50);
     assertThat(run.experiment.settings().rounds()).isEqualTo(100);
     assertThat(run.experiment.settings().seed()).isEqualTo(1);
@@ -65,8 +66,15 @@ class ConfigDefaultsTest {
   @Test
   void theCommandLineOverridesEverything() throws IOException {
     Path f = file("agents=7\nseed=5\n");
-    RunCommand run = parse(Map.of("DEMLEARN_AGENTS", "9", "DEMLEARN_BOOTSTRAP_SERVERS", "env:9092"),
-        "--config", f.toString(), "--agents", "11", "--bootstrap-servers", "cli:9092");
+    RunCommand run =
+        parse(
+            Map.of("DEMLEARN_AGENTS", "9", "DEMLEARN_BOOTSTRAP_SERVERS", "env:9092"),
+            "--config",
+            f.toString(),
+            "--agents",
+            "11",
+            "--bootstrap-servers",
+            "cli:9092");
     assertThat(run.experiment.agents).isEqualTo(11);
     assertThat(run.experiment.seed).isEqualTo(5L);
     assertThat(run.connection.bootstrapServers).isEqualTo("cli:9092");
@@ -78,12 +86,17 @@ class ConfigDefaultsTest {
     java.io.PrintStream old = System.err;
     System.setErr(new java.io.PrintStream(err, true));
     try {
-      int rc = Main.execute(new String[] {"run", "--config", dir.resolve("nope.properties").toString()}, Map.of());
+      int rc =
+          Main.execute(
+              new String[] {"run", "--config", dir.resolve("nope.properties").toString()},
+              Map.of());
       assertThat(rc).isEqualTo(2);
     } finally {
       System.setErr(old);
     }
-    assertThat(err.toString()).contains("config file '" + dir.resolve("nope.properties") + "'").contains("does not exist");
+    assertThat(err.toString())
+        .contains("config file '" + dir.resolve("nope.properties") + "'")
+        .contains("does not exist");
   }
 
   @Test

@@ -31,8 +31,24 @@ class FaultsIT {
   private static final String CLUSTERER = "io.demlearn.clusterer.ClustererMain";
   private static final String WORKER = "io.demlearn.worker.AgentWorkerMain";
 
-  private static final String[] EXPERIMENT = {"--dataset", "synthetic", "--agents", "10", "--rounds", "16", "--seed",
-      "21", "--algorithm", "demlearn-p", "--amplify", "1.15", "--levels", "2", "--recluster-every", "3"};
+  private static final String[] EXPERIMENT = {
+    "--dataset",
+    "synthetic",
+    "--agents",
+    "10",
+    "--rounds",
+    "16",
+    "--seed",
+    "21",
+    "--algorithm",
+    "demlearn-p",
+    "--amplify",
+    "1.15",
+    "--levels",
+    "2",
+    "--recluster-every",
+    "3"
+  };
 
   @TempDir Path dir;
 
@@ -40,16 +56,33 @@ class FaultsIT {
   private final List<String> done = new ArrayList<>();
 
   @Test
-  void killedServicesAndABrokerRestartLoseNothingAndCountNothingTwice(LocalSchemaRegistry registry) throws Exception {
+  void killedServicesAndABrokerRestartLoseNothingAndCountNothingTwice(LocalSchemaRegistry registry)
+      throws Exception {
     Path data = dir.resolve("kafka");
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(data, false, 0, 0);
     String id = "faults-" + UUID.randomUUID().toString().substring(0, 8);
     Path out = dir.resolve("run");
     try {
       String bootstrap = broker.bootstrapServers();
-      List<String> args = new ArrayList<>(List.of("run", "--experiment", id, "--out", out.toString(),
-          "--bootstrap-servers", bootstrap, "--schema-registry-url", registry.url(), "--process-per-service",
-          "--workers", "2", "--restarts", "4", "--stall-timeout", "180"));
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "run",
+                  "--experiment",
+                  id,
+                  "--out",
+                  out.toString(),
+                  "--bootstrap-servers",
+                  bootstrap,
+                  "--schema-registry-url",
+                  registry.url(),
+                  "--process-per-service",
+                  "--workers",
+                  "2",
+                  "--restarts",
+                  "4",
+                  "--stall-timeout",
+                  "180"));
       args.addAll(List.of(EXPERIMENT));
       CompletableFuture<SimulateCommandTest.Result> run =
           CompletableFuture.supplyAsync(() -> SimulateCommandTest.run(args.toArray(new String[0])));
@@ -82,24 +115,43 @@ class FaultsIT {
       SimulateCommandTest.Result r = run.get(8, TimeUnit.MINUTES);
       System.out.println("faults injected: " + done + "\n" + r.out());
       assertThat(r.exitCode()).as(done + "\n" + r.out() + r.err()).isZero();
-      assertThat(r.out()).contains("was killed; starting it again").contains("exited with code 143; starting it again");
-      assertThat(Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-clusterer.log")))
-          .as("the clusterer's log").contains("clusterer stopped on SIGTERM");
-      assertThat(Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-aggregator.log")))
-          .as("the aggregator's log").contains("aggregator stopped on SIGTERM: its last transaction committed");
-      assertThat(Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-worker-1.log"))
-          + Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-worker-2.log")))
-          .as("the workers' logs").contains("agent-worker stopped on SIGTERM");
+      assertThat(r.out())
+          .contains("was killed; starting it again")
+          .contains("exited with code 143; starting it again");
+      assertThat(
+              Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-clusterer.log")))
+          .as("the clusterer's log")
+          .contains("clusterer stopped on SIGTERM");
+      assertThat(
+              Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-aggregator.log")))
+          .as("the aggregator's log")
+          .contains("aggregator stopped on SIGTERM: its last transaction committed");
+      assertThat(
+              Files.readString(DemlearnHome.dir().resolve("logs").resolve(id + "-worker-1.log"))
+                  + Files.readString(
+                      DemlearnHome.dir().resolve("logs").resolve(id + "-worker-2.log")))
+          .as("the workers' logs")
+          .contains("agent-worker stopped on SIGTERM");
 
       Path sim = dir.resolve("sim");
       List<String> simulate = new ArrayList<>(List.of("simulate", "--out", sim.toString()));
       simulate.addAll(List.of(EXPERIMENT));
       assertThat(SimulateCommandTest.run(simulate.toArray(new String[0])).exitCode()).isZero();
-      assertThat(RecordedRuns.metrics(out)).as(done.toString()).isEqualTo(RecordedRuns.metrics(sim));
-      RecordedRuns.assertSameGroupModels(RecordedRuns.recordedGroupModels(bootstrap, registry.url(), id),
+      assertThat(RecordedRuns.metrics(out))
+          .as(done.toString())
+          .isEqualTo(RecordedRuns.metrics(sim));
+      RecordedRuns.assertSameGroupModels(
+          RecordedRuns.recordedGroupModels(bootstrap, registry.url(), id),
           RecordedRuns.simulatorGroupModels(EXPERIMENT));
-      SimulateCommandTest.Result audit = SimulateCommandTest.run("audit", "--experiment", id, "--bootstrap-servers",
-          bootstrap, "--schema-registry-url", registry.url());
+      SimulateCommandTest.Result audit =
+          SimulateCommandTest.run(
+              "audit",
+              "--experiment",
+              id,
+              "--bootstrap-servers",
+              bootstrap,
+              "--schema-registry-url",
+              registry.url());
       assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
     } finally {
       broker.close();
@@ -107,7 +159,8 @@ class FaultsIT {
   }
 
   /** Waits until the run has written round {@code round}'s metrics, plus a random moment. */
-  private void afterRound(Path out, int round, CompletableFuture<SimulateCommandTest.Result> run) throws Exception {
+  private void afterRound(Path out, int round, CompletableFuture<SimulateCommandTest.Result> run)
+      throws Exception {
     try {
       RecordedRuns.waitForRound(out, round, run, java.time.Duration.ofMinutes(3));
     } catch (AssertionError e) {
@@ -119,22 +172,29 @@ class FaultsIT {
   /** The whole command line (ProcessHandle.Info cuts long ones short): /proc/PID/cmdline. */
   private static String commandLine(ProcessHandle p) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
+      return new String(
+          Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
           java.nio.charset.StandardCharsets.UTF_8);
     } catch (java.io.IOException e) {
       return ""; // it has ended
     }
   }
 
-  /** SIGKILL ({@code kill}) or SIGTERM to one of the run's processes of a service, chosen at random. */
+  /**
+   * SIGKILL ({@code kill}) or SIGTERM to one of the run's processes of a service, chosen at random.
+   */
   private ProcessHandle signal(String mainClass, boolean kill) {
-    List<ProcessHandle> found = ProcessHandle.current().descendants()
-        .filter(p -> p.isAlive() && commandLine(p).contains(mainClass)).toList();
+    List<ProcessHandle> found =
+        ProcessHandle.current()
+            .descendants()
+            .filter(p -> p.isAlive() && commandLine(p).contains(mainClass))
+            .toList();
     assertThat(found).as("live processes of " + mainClass + " after " + done).isNotEmpty();
     ProcessHandle victim = found.get(random.nextInt(found.size()));
     boolean sent = kill ? victim.destroyForcibly() : victim.destroy();
     assertThat(sent).isTrue();
-    done.add((kill ? "SIGKILL " : "SIGTERM ") + mainClass.substring(mainClass.lastIndexOf('.') + 1));
+    done.add(
+        (kill ? "SIGKILL " : "SIGTERM ") + mainClass.substring(mainClass.lastIndexOf('.') + 1));
     return victim;
   }
 }

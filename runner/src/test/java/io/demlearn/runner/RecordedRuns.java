@@ -1,7 +1,5 @@
 package io.demlearn.runner;
 
-import io.demlearn.pipeline.clients.ExperimentLog;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +8,7 @@ import io.demlearn.core.experiment.ExperimentData;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.sim.RoundState;
 import io.demlearn.core.sim.Simulator;
+import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
@@ -56,7 +55,8 @@ final class RecordedRuns {
    *
    * @throws AssertionError if the run ends or the time is up first
    */
-  static int waitForRound(Path out, int round, java.util.concurrent.Future<?> run, Duration timeout) throws Exception {
+  static int waitForRound(Path out, int round, java.util.concurrent.Future<?> run, Duration timeout)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     int written;
     while ((written = roundsWritten(out)) <= round) {
@@ -78,10 +78,15 @@ final class RecordedRuns {
     ExperimentSettings settings = options.settings();
     Map<String, float[]> expected = new TreeMap<>();
     try (Simulator sim = new Simulator(settings, ExperimentData.load(settings).agents())) {
-      RoundState last = sim.run(round -> {
-        int previous = round.metrics().round() - 1;
-        round.state().rawGroupModels().forEach((g, m) -> expected.put(previous + "/" + g, m));
-      });
+      RoundState last =
+          sim.run(
+              round -> {
+                int previous = round.metrics().round() - 1;
+                round
+                    .state()
+                    .rawGroupModels()
+                    .forEach((g, m) -> expected.put(previous + "/" + g, m));
+              });
       last.rawGroupModels().forEach((g, m) -> expected.put((settings.rounds() - 1) + "/" + g, m));
     }
     expected.keySet().removeIf(k -> k.startsWith("-1/"));
@@ -89,20 +94,25 @@ final class RecordedRuns {
   }
 
   /**
-   * The committed group models on an experiment's topic, keyed "round/group"; fails if one is
-   * there twice (it would have been counted twice).
+   * The committed group models on an experiment's topic, keyed "round/group"; fails if one is there
+   * twice (it would have been counted twice).
    */
-  static Map<String, float[]> recordedGroupModels(String bootstrapServers, String registryUrl, String id) {
+  static Map<String, float[]> recordedGroupModels(
+      String bootstrapServers, String registryUrl, String id) {
     Map<String, float[]> actual = new TreeMap<>();
     try (AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, registryUrl));
-        ExperimentLog log = new ExperimentLog(Map.of("bootstrap.servers", bootstrapServers), id, Duration.ofSeconds(30))) {
+        ExperimentLog log =
+            new ExperimentLog(
+                Map.of("bootstrap.servers", bootstrapServers), id, Duration.ofSeconds(30))) {
       var decoder = log.topics().groupModels().valueSerde(serdes).deserializer();
-      log.read(log.topics().groupModels(), r -> {
-        GroupModel g = decoder.deserializeOrNull(r);
-        String key = g.getRound() + "/" + g.getGroupId();
-        assertThat(actual).as("group model " + key + " written once").doesNotContainKey(key);
-        actual.put(key, ParameterVectors.toFloats(g.getParameters()));
-      });
+      log.read(
+          log.topics().groupModels(),
+          r -> {
+            GroupModel g = decoder.deserializeOrNull(r);
+            String key = g.getRound() + "/" + g.getGroupId();
+            assertThat(actual).as("group model " + key + " written once").doesNotContainKey(key);
+            actual.put(key, ParameterVectors.toFloats(g.getParameters()));
+          });
     }
     return actual;
   }

@@ -1,14 +1,13 @@
 package io.demlearn.runner;
 
-import io.demlearn.pipeline.clients.ExperimentLog;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.demlearn.pipeline.clients.ClientConfigs;
+import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
-import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
@@ -37,23 +36,50 @@ class ReplayAuditIT {
   @TempDir Path dir;
 
   @Test
-  void replayRebuildsTheRunsMetricsAndAuditChecksEveryGroupModel(LocalSchemaRegistry registry) throws Exception {
+  void replayRebuildsTheRunsMetricsAndAuditChecksEveryGroupModel(LocalSchemaRegistry registry)
+      throws Exception {
     Path data = dir.resolve("kafka");
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(data, false, 0, 0);
     try {
       String id = "replay-1";
-      SimulateCommandTest.Result run = SimulateCommandTest.run("run", "--experiment", id, "--out",
-          dir.resolve("run").toString(), "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url",
-          registry.url(), "--dataset", "synthetic", "--agents", "8", "--rounds", "4", "--seed", "11", "--algorithm",
-          "demlearn-p", "--amplify", "1.15", "--levels", "2", "--recluster-every", "2");
+      SimulateCommandTest.Result run =
+          SimulateCommandTest.run(
+              "run",
+              "--experiment",
+              id,
+              "--out",
+              dir.resolve("run").toString(),
+              "--bootstrap-servers",
+              broker.bootstrapServers(),
+              "--schema-registry-url",
+              registry.url(),
+              "--dataset",
+              "synthetic",
+              "--agents",
+              "8",
+              "--rounds",
+              "4",
+              "--seed",
+              "11",
+              "--algorithm",
+              "demlearn-p",
+              "--amplify",
+              "1.15",
+              "--levels",
+              "2",
+              "--recluster-every",
+              "2");
       assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
       String recorded = Files.readString(dir.resolve("run/metrics.jsonl"));
 
       SimulateCommandTest.Result replay = replay(broker, registry, id, "replay");
       assertThat(replay.exitCode()).as(replay.out() + replay.err()).isZero();
       assertThat(Files.readString(dir.resolve("replay/metrics.jsonl"))).isEqualTo(recorded);
-      assertThat(Files.readString(dir.resolve("replay/report.html"))).contains("<svg").contains("C-GEN");
-      assertThat(Files.readString(dir.resolve("replay/settings.json"))).contains("\"mode\" : \"replay\"");
+      assertThat(Files.readString(dir.resolve("replay/report.html")))
+          .contains("<svg")
+          .contains("C-GEN");
+      assertThat(Files.readString(dir.resolve("replay/settings.json")))
+          .contains("\"mode\" : \"replay\"");
 
       SimulateCommandTest.Result audit = audit(broker, registry, id);
       assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
@@ -66,15 +92,18 @@ class ReplayAuditIT {
       broker = EmbeddedKafkaBroker.start(data, false, port, controller);
       SimulateCommandTest.Result again = replay(broker, registry, id, "replay-after-restart");
       assertThat(again.exitCode()).as(again.out() + again.err()).isZero();
-      assertThat(Files.readString(dir.resolve("replay-after-restart/metrics.jsonl"))).isEqualTo(recorded);
+      assertThat(Files.readString(dir.resolve("replay-after-restart/metrics.jsonl")))
+          .isEqualTo(recorded);
       assertThat(audit(broker, registry, id).exitCode()).isZero();
 
       // a forged group model: a recorded one with one parameter changed
       long forgedAt = forge(broker, registry, id);
       SimulateCommandTest.Result caught = audit(broker, registry, id);
       assertThat(caught.exitCode()).as(caught.out() + caught.err()).isEqualTo(1);
-      assertThat(caught.err()).contains("audit failed: demlearn." + id + ".group-models partition 0 offset " + forgedAt)
-          .contains("group model of round 1").contains("parameter 17");
+      assertThat(caught.err())
+          .contains("audit failed: demlearn." + id + ".group-models partition 0 offset " + forgedAt)
+          .contains("group model of round 1")
+          .contains("parameter 17");
     } finally {
       broker.close();
     }
@@ -86,9 +115,12 @@ class ReplayAuditIT {
     try {
       SimulateCommandTest.Result r = replay(broker, registry, "no-such-experiment", "x");
       assertThat(r.exitCode()).isEqualTo(1);
-      assertThat(r.err()).contains("no experiment 'no-such-experiment'").doesNotContain("Exception");
+      assertThat(r.err())
+          .contains("no experiment 'no-such-experiment'")
+          .doesNotContain("Exception");
       assertThat(dir.resolve("x")).doesNotExist();
-      assertThat(audit(broker, registry, "no-such-experiment").err()).contains("no experiment 'no-such-experiment'");
+      assertThat(audit(broker, registry, "no-such-experiment").err())
+          .contains("no experiment 'no-such-experiment'");
     } finally {
       broker.close();
     }
@@ -96,44 +128,69 @@ class ReplayAuditIT {
 
   @Test
   void withoutAClusterReplaySaysWhereToLook() {
-    Cli.Result r = new Cli(dir).run("replay", "--experiment", "x", "--out", dir.resolve("x").toString());
+    Cli.Result r =
+        new Cli(dir).run("replay", "--experiment", "x", "--out", dir.resolve("x").toString());
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
     assertThat(r.err()).contains("--bootstrap-servers").contains("demlearn stack start");
   }
 
-  private SimulateCommandTest.Result replay(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String id,
-      String out) {
-    return SimulateCommandTest.run("replay", "--experiment", id, "--out", dir.resolve(out).toString(),
-        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url());
+  private SimulateCommandTest.Result replay(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String id, String out) {
+    return SimulateCommandTest.run(
+        "replay",
+        "--experiment",
+        id,
+        "--out",
+        dir.resolve(out).toString(),
+        "--bootstrap-servers",
+        broker.bootstrapServers(),
+        "--schema-registry-url",
+        registry.url());
   }
 
-  private static SimulateCommandTest.Result audit(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String id) {
-    return SimulateCommandTest.run("audit", "--experiment", id, "--bootstrap-servers", broker.bootstrapServers(),
-        "--schema-registry-url", registry.url());
+  private static SimulateCommandTest.Result audit(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String id) {
+    return SimulateCommandTest.run(
+        "audit",
+        "--experiment",
+        id,
+        "--bootstrap-servers",
+        broker.bootstrapServers(),
+        "--schema-registry-url",
+        registry.url());
   }
 
   /** Writes a copy of round 1's first group model with parameter 17 changed; returns its offset. */
-  private static long forge(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String id) throws Exception {
+  private static long forge(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String id)
+      throws Exception {
     Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
     ExperimentTopics topics = ExperimentTopics.of(id);
     try (AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, registry.url()));
         ExperimentLog log = new ExperimentLog(kafka, id, Duration.ofSeconds(30));
-        KafkaProducer<String, GroupModel> producer = new KafkaProducer<>(ClientConfigs.producer(kafka, "forger"),
-            topics.groupModels().keySerde().serializer(), topics.groupModels().valueSerde(serdes).serializer())) {
+        KafkaProducer<String, GroupModel> producer =
+            new KafkaProducer<>(
+                ClientConfigs.producer(kafka, "forger"),
+                topics.groupModels().keySerde().serializer(),
+                topics.groupModels().valueSerde(serdes).serializer())) {
       var decoder = topics.groupModels().valueSerde(serdes).deserializer();
       List<GroupModel> round1 = new ArrayList<>();
-      log.read(topics.groupModels(), r -> {
-        GroupModel g = decoder.deserializeOrNull(r);
-        if (g.getRound() == 1) {
-          round1.add(g);
-        }
-      });
+      log.read(
+          topics.groupModels(),
+          r -> {
+            GroupModel g = decoder.deserializeOrNull(r);
+            if (g.getRound() == 1) {
+              round1.add(g);
+            }
+          });
       GroupModel forged = GroupModel.newBuilder(round1.get(0)).build();
       float[] p = ParameterVectors.toFloats(forged.getParameters());
       p[17] += 1e-3f;
       forged.setParameters(ParameterVectors.of(forged.getParameters().getModelKind(), p));
-      RecordMetadata at = producer.send(new ProducerRecord<>(topics.groupModels().name(), 0, forged.getGroupId(),
-          forged)).get();
+      RecordMetadata at =
+          producer
+              .send(
+                  new ProducerRecord<>(topics.groupModels().name(), 0, forged.getGroupId(), forged))
+              .get();
       return at.offset();
     }
   }

@@ -28,7 +28,8 @@ class SimulateCommandTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
       int rc = Main.execute(args, Map.of());
-      return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Result(
+          rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);
@@ -38,22 +39,52 @@ class SimulateCommandTest {
   @Test
   void aSyntheticRunWritesMetricsAndSettings() throws Exception {
     Path out = dir.resolve("run");
-    Result r = run("simulate", "--dataset", "synthetic", "--agents", "8", "--rounds", "3", "--out", out.toString(),
-        "--experiment", "t1");
+    Result r =
+        run(
+            "simulate",
+            "--dataset",
+            "synthetic",
+            "--agents",
+            "8",
+            "--rounds",
+            "3",
+            "--out",
+            out.toString(),
+            "--experiment",
+            "t1");
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("synthetic data").contains("round   C-SPE").contains("median");
     List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
     assertThat(lines).hasSize(3);
-    assertThat(lines.get(2)).contains("\"round\":2").contains("\"cSpe\":").contains("\"cGen\":").contains("\"global\":")
-        .contains("\"gSpe\":[").contains("\"gGen\":[").contains("\"seconds\":");
+    assertThat(lines.get(2))
+        .contains("\"round\":2")
+        .contains("\"cSpe\":")
+        .contains("\"cGen\":")
+        .contains("\"global\":")
+        .contains("\"gSpe\":[")
+        .contains("\"gGen\":[")
+        .contains("\"seconds\":");
     String settings = Files.readString(out.resolve("settings.json"));
-    assertThat(settings).contains("\"seed\" : 1").contains("\"algorithm\" : \"demlearn-p\"").contains("\"finished\"");
+    assertThat(settings)
+        .contains("\"seed\" : 1")
+        .contains("\"algorithm\" : \"demlearn-p\"")
+        .contains("\"finished\"");
     // the build's version, as --version prints it
     assertThat(settings).contains("\"software\" : \"" + run("--version").out().strip() + "\"");
     assertThat(run("--version").out()).matches("demlearn \\d+\\.\\d+\\.\\d+\\S*\\s*");
     assertThat(out.resolve("metrics.jsonl.partial")).doesNotExist();
 
-    Result again = run("simulate", "--dataset", "synthetic", "--agents", "8", "--rounds", "3", "--out", out.toString());
+    Result again =
+        run(
+            "simulate",
+            "--dataset",
+            "synthetic",
+            "--agents",
+            "8",
+            "--rounds",
+            "3",
+            "--out",
+            out.toString());
     assertThat(again.exitCode()).isEqualTo(1);
     assertThat(again.err()).contains("already holds results").contains("--overwrite");
   }
@@ -61,10 +92,19 @@ class SimulateCommandTest {
   @Test
   void badInputIsNamedAndNothingIsWritten() throws Exception {
     Path out = dir.resolve("out");
-    Result missing = run("simulate", "--dataset", "fashion-mnist", "--data-dir", dir.resolve("nope").toString(),
-        "--out", out.toString());
+    Result missing =
+        run(
+            "simulate",
+            "--dataset",
+            "fashion-mnist",
+            "--data-dir",
+            dir.resolve("nope").toString(),
+            "--out",
+            out.toString());
     assertThat(missing.exitCode()).isEqualTo(1);
-    assertThat(missing.err()).contains("data directory " + dir.resolve("nope") + " does not exist").doesNotContain("\tat ");
+    assertThat(missing.err())
+        .contains("data directory " + dir.resolve("nope") + " does not exist")
+        .doesNotContain("\tat ");
 
     Path data = IdxFiles.dataset(Files.createDirectories(dir.resolve("data")), 40, 20, true, 1);
     Files.write(data.resolve("t10k-images-idx3-ubyte.gz"), new byte[] {1, 2, 3});
@@ -74,26 +114,64 @@ class SimulateCommandTest {
 
     Path good = IdxFiles.dataset(Files.createDirectories(dir.resolve("good")), 40, 20, true, 1);
     Path split = dir.resolve("split.json");
-    Files.writeString(split, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:99\"],\"test\":[\"t10k:0\"]}]}");
-    Result range = run("simulate", "--data-dir", good.toString(), "--partition-file", split.toString(), "--out", out.toString());
+    Files.writeString(
+        split, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:99\"],\"test\":[\"t10k:0\"]}]}");
+    Result range =
+        run(
+            "simulate",
+            "--data-dir",
+            good.toString(),
+            "--partition-file",
+            split.toString(),
+            "--out",
+            out.toString());
     assertThat(range.exitCode()).isEqualTo(1);
     assertThat(range.err()).contains("agent a0").contains("'train:99' is out of range");
 
-    Result ward = run("simulate", "--dataset", "synthetic", "--linkage", "ward", "--metric", "cosine", "--out", out.toString());
+    Result ward =
+        run(
+            "simulate",
+            "--dataset",
+            "synthetic",
+            "--linkage",
+            "ward",
+            "--metric",
+            "cosine",
+            "--out",
+            out.toString());
     assertThat(ward.exitCode()).isEqualTo(1);
     assertThat(ward.err()).contains("--linkage ward needs --metric euclidean");
 
-    Result bogus = run("simulate", "--dataset", "synthetic", "--algorithm", "fedsgd", "--out", out.toString());
+    Result bogus =
+        run("simulate", "--dataset", "synthetic", "--algorithm", "fedsgd", "--out", out.toString());
     assertThat(bogus.err()).contains("unknown algorithm 'fedsgd'");
 
-    Result nan = run("simulate", "--dataset", "synthetic", "--learning-rate", "NaN", "--out", out.toString());
+    Result nan =
+        run(
+            "simulate",
+            "--dataset",
+            "synthetic",
+            "--learning-rate",
+            "NaN",
+            "--out",
+            out.toString());
     assertThat(nan.exitCode()).isEqualTo(1);
     assertThat(nan.err()).contains("learning rate");
 
     Path fifty = dir.resolve("one.json");
-    Files.writeString(fifty, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"t10k:0\"]}]}");
-    Result tooMany = run("simulate", "--data-dir", good.toString(), "--partition-file", fifty.toString(), "--agents", "3",
-        "--out", out.toString());
+    Files.writeString(
+        fifty, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"t10k:0\"]}]}");
+    Result tooMany =
+        run(
+            "simulate",
+            "--data-dir",
+            good.toString(),
+            "--partition-file",
+            fifty.toString(),
+            "--agents",
+            "3",
+            "--out",
+            out.toString());
     assertThat(tooMany.exitCode()).isEqualTo(1);
     assertThat(tooMany.err()).contains("--agents 3 but partition file " + fifty + " has 1 agents");
 
@@ -103,10 +181,23 @@ class SimulateCommandTest {
   @Test
   void aDivergingRunStopsNamingTheAgent() {
     Path out = dir.resolve("diverged");
-    Result r = run("simulate", "--dataset", "synthetic", "--agents", "4", "--rounds", "5", "--learning-rate", "1e30",
-        "--out", out.toString());
+    Result r =
+        run(
+            "simulate",
+            "--dataset",
+            "synthetic",
+            "--agents",
+            "4",
+            "--rounds",
+            "5",
+            "--learning-rate",
+            "1e30",
+            "--out",
+            out.toString());
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).containsPattern("agent agent-00\\d's model holds").contains("--learning-rate")
+    assertThat(r.err())
+        .containsPattern("agent agent-00\\d's model holds")
+        .contains("--learning-rate")
         .contains("metrics.jsonl.partial");
     assertThat(out.resolve("metrics.jsonl")).doesNotExist();
   }
@@ -116,7 +207,17 @@ class SimulateCommandTest {
     Path in = dir.resolve("x.csv");
     Files.writeString(in, "f1,f2\n0,0\n0,1\n10,10\n10,12\n");
     Path z = dir.resolve("z.csv");
-    Result r = run("cluster", "--input", in.toString(), "--metric", "euclidean", "--linkage", "average", "--output", z.toString());
+    Result r =
+        run(
+            "cluster",
+            "--input",
+            in.toString(),
+            "--metric",
+            "euclidean",
+            "--linkage",
+            "average",
+            "--output",
+            z.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(Files.readAllLines(z)).hasSize(3);
     assertThat(Files.readAllLines(z).get(0)).isEqualTo("0,1,1.0,2");
@@ -134,7 +235,18 @@ class SimulateCommandTest {
     assertThat(run("cluster", "--input", in.toString(), "--output", z.toString()).err())
         .contains("line 2, column 2: 'x' is not a number");
     Files.writeString(in, "1,0\n0,1\n");
-    assertThat(run("cluster", "--input", in.toString(), "--linkage", "ward", "--metric", "cosine", "--output", z.toString()).err())
+    assertThat(
+            run(
+                    "cluster",
+                    "--input",
+                    in.toString(),
+                    "--linkage",
+                    "ward",
+                    "--metric",
+                    "cosine",
+                    "--output",
+                    z.toString())
+                .err())
         .contains("--linkage ward needs --metric euclidean");
   }
 }

@@ -1,10 +1,9 @@
 package io.demlearn.runner;
 
-import io.demlearn.pipeline.clients.ExperimentLog;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.demlearn.aggregator.AggregatorTopology;
+import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
 import io.demlearn.testkit.LocalKafkaExtension;
@@ -41,30 +40,59 @@ class SoakIT {
 
   @Test
   @Timeout(value = 6, unit = TimeUnit.MINUTES)
-  void twoHundredRoundsLeaveOnlyTheRetainedRoundsInTheAggregatorsState(EmbeddedKafkaBroker broker,
-      LocalSchemaRegistry registry) throws Exception {
+  void twoHundredRoundsLeaveOnlyTheRetainedRoundsInTheAggregatorsState(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws Exception {
     String id = "soak-" + UUID.randomUUID().toString().substring(0, 8);
-    SimulateCommandTest.Result r = SimulateCommandTest.run("run", "--experiment", id, "--out",
-        dir.resolve("run").toString(), "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url",
-        registry.url(), "--dataset", "synthetic", "--agents", Integer.toString(AGENTS), "--rounds",
-        Integer.toString(ROUNDS), "--seed", "51", "--algorithm", "demlearn-p", "--levels", "2", "--recluster-every", "1");
+    SimulateCommandTest.Result r =
+        SimulateCommandTest.run(
+            "run",
+            "--experiment",
+            id,
+            "--out",
+            dir.resolve("run").toString(),
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            registry.url(),
+            "--dataset",
+            "synthetic",
+            "--agents",
+            Integer.toString(AGENTS),
+            "--rounds",
+            Integer.toString(ROUNDS),
+            "--seed",
+            "51",
+            "--algorithm",
+            "demlearn-p",
+            "--levels",
+            "2",
+            "--recluster-every",
+            "1");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(Files.readAllLines(dir.resolve("run/metrics.jsonl"))).hasSize(ROUNDS);
 
     Map<String, Integer> live = new LinkedHashMap<>();
-    try (ExperimentLog log = new ExperimentLog(Map.of("bootstrap.servers", broker.bootstrapServers()), id,
-        Duration.ofSeconds(30))) {
-      for (String store : List.of(AggregatorTopology.PENDING_STORE, AggregatorTopology.DIGEST_STORE,
-          AggregatorTopology.PROGRESS_STORE, AggregatorTopology.HIERARCHY_STORE)) {
+    try (ExperimentLog log =
+        new ExperimentLog(
+            Map.of("bootstrap.servers", broker.bootstrapServers()), id, Duration.ofSeconds(30))) {
+      for (String store :
+          List.of(
+              AggregatorTopology.PENDING_STORE,
+              AggregatorTopology.DIGEST_STORE,
+              AggregatorTopology.PROGRESS_STORE,
+              AggregatorTopology.HIERARCHY_STORE)) {
         Map<String, Boolean> keys = new HashMap<>();
-        log.read(AggregatorTopology.applicationId(id) + "-" + store + "-changelog",
+        log.read(
+            AggregatorTopology.applicationId(id) + "-" + store + "-changelog",
             rec -> keys.put(rec.key(), rec.value() != null));
         live.put(store, (int) keys.values().stream().filter(v -> v).count());
       }
     }
-    System.out.println("live entries in the aggregator's stores after " + ROUNDS + " rounds: " + live);
+    System.out.println(
+        "live entries in the aggregator's stores after " + ROUNDS + " rounds: " + live);
     assertThat(live.get(AggregatorTopology.PENDING_STORE)).isZero();
-    assertThat(live.get(AggregatorTopology.DIGEST_STORE)).isBetween(1, AggregatorTopology.RETAINED_ROUNDS * AGENTS);
+    assertThat(live.get(AggregatorTopology.DIGEST_STORE))
+        .isBetween(1, AggregatorTopology.RETAINED_ROUNDS * AGENTS);
     assertThat(live.get(AggregatorTopology.PROGRESS_STORE)).isBetween(AGENTS, AGENTS + 2);
     assertThat(live.get(AggregatorTopology.HIERARCHY_STORE)).isBetween(1, 2);
   }

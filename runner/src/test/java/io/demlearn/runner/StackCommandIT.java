@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code demlearn stack start|status|stop} as a user runs them, with a run against the stack between. */
+/**
+ * {@code demlearn stack start|status|stop} as a user runs them, with a run against the stack
+ * between.
+ */
 @Tag("integration")
 class StackCommandIT {
   @TempDir Path home;
@@ -39,20 +42,35 @@ class StackCommandIT {
 
     Cli.Result status = cli.run("stack", "status");
     assertThat(status.exitCode()).as(status.toString()).isZero();
-    assertThat(status.out()).contains("broker:   running").contains("registry: running").contains(bootstrap);
+    assertThat(status.out())
+        .contains("broker:   running")
+        .contains("registry: running")
+        .contains(bootstrap);
 
     Cli.Result again = cli.run("stack", "start");
     assertThat(again.exitCode()).isZero();
     assertThat(again.out()).contains("already running").contains(bootstrap);
 
-    Cli.Result run = cli.run("check", "--agents", "4", "--experiment", "stack-it",
-        "--bootstrap-servers", bootstrap, "--schema-registry-url", registry);
+    Cli.Result run =
+        cli.run(
+            "check",
+            "--agents",
+            "4",
+            "--experiment",
+            "stack-it",
+            "--bootstrap-servers",
+            bootstrap,
+            "--schema-registry-url",
+            registry);
     assertThat(run.exitCode()).as(run.toString()).isZero();
     String ids = find(run.out(), "ids (\\[[0-9, ]+\\])");
 
     Cli.Result stop = cli.run("stack", "stop");
     assertThat(stop.exitCode()).as(stop.toString()).isZero();
-    assertThat(stop.out()).contains("stopping schema registry").contains("stopping Kafka broker").contains("stopped");
+    assertThat(stop.out())
+        .contains("stopping schema registry")
+        .contains("stopping Kafka broker")
+        .contains("stopped");
     Cli.Result stopped = cli.run("stack", "status");
     assertThat(stopped.exitCode()).isEqualTo(3);
     assertThat(stopped.out()).contains("broker:   stopped").contains("registry: stopped");
@@ -64,7 +82,8 @@ class StackCommandIT {
     // without addresses, a command uses the running stack
     Cli.Result rerun = cli.run("check", "--agents", "4", "--experiment", "stack-it");
     assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
-    assertThat(rerun.out()).contains("using the local stack (demlearn stack start): " + bootstrap)
+    assertThat(rerun.out())
+        .contains("using the local stack (demlearn stack start): " + bootstrap)
         .contains("0 created, 6 already there");
     assertThat(find(rerun.out(), "ids (\\[[0-9, ]+\\])")).isEqualTo(ids);
 

@@ -1,11 +1,10 @@
 package io.demlearn.runner;
 
-import io.demlearn.pipeline.clients.ExperimentLog;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
@@ -38,19 +37,44 @@ class StragglersIT {
   @TempDir Path dir;
 
   @Test
-  void aSlowAgentIsLeftOutOfClosedRoundsAndItsLateUpdatesAreRecorded(EmbeddedKafkaBroker broker,
-      LocalSchemaRegistry registry) throws Exception {
+  void aSlowAgentIsLeftOutOfClosedRoundsAndItsLateUpdatesAreRecorded(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws Exception {
     String id = "straggler-" + UUID.randomUUID().toString().substring(0, 8);
     Path out = dir.resolve("run");
     int rounds = 14;
-    SimulateCommandTest.Result r = SimulateCommandTest.run("run", "--experiment", id, "--out", out.toString(),
-        "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry.url(),
-        "--dataset", "synthetic", "--agents", "8", "--rounds", Integer.toString(rounds), "--seed", "41",
-        "--algorithm", "demlearn-p", "--levels", "2",
-        "--straggler-timeout", "0.3", "--quorum", "0.75", "--slow-agent", "agent-003=1.5");
+    SimulateCommandTest.Result r =
+        SimulateCommandTest.run(
+            "run",
+            "--experiment",
+            id,
+            "--out",
+            out.toString(),
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            registry.url(),
+            "--dataset",
+            "synthetic",
+            "--agents",
+            "8",
+            "--rounds",
+            Integer.toString(rounds),
+            "--seed",
+            "41",
+            "--algorithm",
+            "demlearn-p",
+            "--levels",
+            "2",
+            "--straggler-timeout",
+            "0.3",
+            "--quorum",
+            "0.75",
+            "--slow-agent",
+            "agent-003=1.5");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
 
-    // from round 1 on, the metrics show the groups without the straggler: the root averaged 7 agents
+    // from round 1 on, the metrics show the groups without the straggler: the root averaged 7
+    // agents
     List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
     assertThat(lines).hasSize(rounds);
     ObjectMapper json = new ObjectMapper();
@@ -60,14 +84,18 @@ class StragglersIT {
       members.forEach(n -> counts.add(n.asInt()));
       assertThat(counts).as(line).isNotEmpty().contains(7).allMatch(c -> c <= 7);
     }
-    assertThat(Files.readString(out.resolve("settings.json"))).contains("\"stragglerTimeoutSeconds\" : 0.3")
+    assertThat(Files.readString(out.resolve("settings.json")))
+        .contains("\"stragglerTimeoutSeconds\" : 0.3")
         .contains("\"quorum\" : 0.75");
 
     // the late updates are recorded, not averaged: LATE dead letters, all of agent-003
     List<DeadLetter> letters = new ArrayList<>();
     try (AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, registry.url()));
-        ExperimentLog log = new ExperimentLog(Map.of("bootstrap.servers", broker.bootstrapServers()), id,
-            Duration.ofSeconds(30))) {
+        ExperimentLog log =
+            new ExperimentLog(
+                Map.of("bootstrap.servers", broker.bootstrapServers()),
+                id,
+                Duration.ofSeconds(30))) {
       var decoder = log.topics().deadLetters().valueSerde(serdes).deserializer();
       log.read(log.topics().deadLetters(), rec -> letters.add(decoder.deserializeOrNull(rec)));
     }
@@ -81,8 +109,15 @@ class StragglersIT {
       assertThat(d.getDetail()).contains("not averaged");
     }
 
-    SimulateCommandTest.Result audit = SimulateCommandTest.run("audit", "--experiment", id, "--bootstrap-servers",
-        broker.bootstrapServers(), "--schema-registry-url", registry.url());
+    SimulateCommandTest.Result audit =
+        SimulateCommandTest.run(
+            "audit",
+            "--experiment",
+            id,
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            registry.url());
     assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
     assertThat(audit.out()).contains("late updates were recorded and not averaged");
   }

@@ -15,7 +15,8 @@ public final class ParameterVectors {
 
   /** A vector holding a copy of {@code values}. */
   public static ParameterVector of(ModelKind kind, float[] values) {
-    ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(values);
     return ParameterVector.newBuilder()
         .setModelKind(kind)

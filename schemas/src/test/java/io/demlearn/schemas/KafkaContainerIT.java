@@ -25,14 +25,13 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.KafkaContainer;
 
 /**
- * Produce and consume through a Kafka broker in a container (Testcontainers), where a Docker
- * engine exists; skipped (reported as skipped) where none does.
+ * Produce and consume through a Kafka broker in a container (Testcontainers), where a Docker engine
+ * exists; skipped (reported as skipped) where none does.
  */
 @Tag("integration")
 @Testcontainers(disabledWithoutDocker = true)
 class KafkaContainerIT {
-  @Container
-  static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.0.0");
+  @Container static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.0.0");
 
   @Test
   void modelUpdatesRoundTripThroughAContainerBroker() {
@@ -45,20 +44,36 @@ class KafkaContainerIT {
     }
     AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
     List<ModelUpdate> sent = new ArrayList<>();
-    var producerConfig = new java.util.HashMap<String, Object>(Map.of("bootstrap.servers", KAFKA.getBootstrapServers()));
+    var producerConfig =
+        new java.util.HashMap<String, Object>(
+            Map.of("bootstrap.servers", KAFKA.getBootstrapServers()));
     try (KafkaProducer<String, ModelUpdate> producer =
-        new KafkaProducer<>(producerConfig, updates.keySerde().serializer(), updates.valueSerde(serdes).serializer())) {
+        new KafkaProducer<>(
+            producerConfig,
+            updates.keySerde().serializer(),
+            updates.valueSerde(serdes).serializer())) {
       for (int a = 0; a < 5; a++) {
-        ModelUpdate u = SampleRecords.modelUpdate(experiment, "agent-" + a, 0, SampleRecords.randomFloats(7850, a));
+        ModelUpdate u =
+            SampleRecords.modelUpdate(
+                experiment, "agent-" + a, 0, SampleRecords.randomFloats(7850, a));
         sent.add(u);
         producer.send(new ProducerRecord<>(updates.name(), u.getAgentId(), u));
       }
     }
     List<ModelUpdate> got = new ArrayList<>();
-    Map<String, Object> consumerConfig = Map.of("bootstrap.servers", KAFKA.getBootstrapServers(),
-        "group.id", experiment, "auto.offset.reset", "earliest");
+    Map<String, Object> consumerConfig =
+        Map.of(
+            "bootstrap.servers",
+            KAFKA.getBootstrapServers(),
+            "group.id",
+            experiment,
+            "auto.offset.reset",
+            "earliest");
     try (KafkaConsumer<String, ModelUpdate> consumer =
-        new KafkaConsumer<>(consumerConfig, updates.keySerde().deserializer(), updates.valueSerde(serdes).deserializer())) {
+        new KafkaConsumer<>(
+            consumerConfig,
+            updates.keySerde().deserializer(),
+            updates.valueSerde(serdes).deserializer())) {
       consumer.subscribe(List.of(updates.name()));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (got.size() < sent.size() && System.nanoTime() < deadline) {

@@ -64,8 +64,11 @@ class KafkaRoundTripIT {
   private static <V extends SpecificRecord> List<V> readAll(
       EmbeddedKafkaBroker broker, AvroSerdes serdes, Topic<V> topic, int expected) {
     List<V> out = new ArrayList<>();
-    try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(
-        consumerConfig(broker), topic.keySerde().deserializer(), topic.valueSerde(serdes).deserializer())) {
+    try (KafkaConsumer<String, V> consumer =
+        new KafkaConsumer<>(
+            consumerConfig(broker),
+            topic.keySerde().deserializer(),
+            topic.valueSerde(serdes).deserializer())) {
       consumer.subscribe(List.of(topic.name()));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (out.size() < expected && System.nanoTime() < deadline) {
@@ -77,18 +80,24 @@ class KafkaRoundTripIT {
 
   @Test
   @SuppressWarnings("unchecked")
-  void everyRecordTypeRoundTripsThroughItsTopic(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
+  void everyRecordTypeRoundTripsThroughItsTopic(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
     ExperimentTopics topics = ExperimentTopics.of(experiment);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      new TopicAdmin(admin, Duration.ofSeconds(30)).ensure(topics.all().stream().map(Topic::spec).toList());
+      new TopicAdmin(admin, Duration.ofSeconds(30))
+          .ensure(topics.all().stream().map(Topic::spec).toList());
     }
     AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, registry.url()));
     List<SpecificRecord> samples = SampleRecords.all(experiment);
     for (Topic<? extends SpecificRecord> t : topics.all()) {
       Topic<SpecificRecord> topic = (Topic<SpecificRecord>) t;
-      SpecificRecord sample = samples.stream().filter(s -> s.getClass() == topic.valueType()).findFirst().orElseThrow();
-      try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(
-          producerConfig(broker), topic.keySerde().serializer(), topic.valueSerde(serdes).serializer())) {
+      SpecificRecord sample =
+          samples.stream().filter(s -> s.getClass() == topic.valueType()).findFirst().orElseThrow();
+      try (KafkaProducer<String, SpecificRecord> producer =
+          new KafkaProducer<>(
+              producerConfig(broker),
+              topic.keySerde().serializer(),
+              topic.valueSerde(serdes).serializer())) {
         producer.send(new ProducerRecord<>(topic.name(), "k", sample));
         producer.flush();
       }
@@ -97,25 +106,34 @@ class KafkaRoundTripIT {
   }
 
   @Test
-  void aBadPayloadOnATopicIsReportedWithItsPartitionAndOffset(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
+  void aBadPayloadOnATopicIsReportedWithItsPartitionAndOffset(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
     ExperimentTopics topics = new ExperimentTopics(experiment, 1, (short) 1, 16 * 1024 * 1024);
     Topic<ModelUpdate> updates = topics.modelUpdates();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
       new TopicAdmin(admin, Duration.ofSeconds(30)).ensure(List.of(updates.spec()));
     }
     AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, registry.url()));
-    ModelUpdate good = SampleRecords.modelUpdate(experiment, "agent-1", 0, SampleRecords.randomFloats(7850, 9));
-    try (KafkaProducer<String, ModelUpdate> producer = new KafkaProducer<>(
-            producerConfig(broker), new StringSerializer(), updates.valueSerde(serdes).serializer());
-        KafkaProducer<String, byte[]> raw = new KafkaProducer<>(
-            producerConfig(broker), new StringSerializer(), new ByteArraySerializer())) {
+    ModelUpdate good =
+        SampleRecords.modelUpdate(experiment, "agent-1", 0, SampleRecords.randomFloats(7850, 9));
+    try (KafkaProducer<String, ModelUpdate> producer =
+            new KafkaProducer<>(
+                producerConfig(broker),
+                new StringSerializer(),
+                updates.valueSerde(serdes).serializer());
+        KafkaProducer<String, byte[]> raw =
+            new KafkaProducer<>(
+                producerConfig(broker), new StringSerializer(), new ByteArraySerializer())) {
       producer.send(new ProducerRecord<>(updates.name(), "agent-1", good));
       producer.flush();
       raw.send(new ProducerRecord<>(updates.name(), "agent-2", "not avro".getBytes()));
       raw.flush();
     }
-    try (KafkaConsumer<String, ModelUpdate> consumer = new KafkaConsumer<>(
-        consumerConfig(broker), updates.keySerde().deserializer(), updates.valueSerde(serdes).deserializer())) {
+    try (KafkaConsumer<String, ModelUpdate> consumer =
+        new KafkaConsumer<>(
+            consumerConfig(broker),
+            updates.keySerde().deserializer(),
+            updates.valueSerde(serdes).deserializer())) {
       consumer.subscribe(List.of(updates.name()));
       List<ConsumerRecord<String, ModelUpdate>> got = new ArrayList<>();
       RecordDeserializationException failure = null;
@@ -131,10 +149,13 @@ class KafkaRoundTripIT {
       assertThat(failure).isNotNull();
       assertThat(failure.topicPartition().partition()).isZero();
       assertThat(failure.offset()).isEqualTo(1L);
-      assertThat(failure.getCause()).isInstanceOfSatisfying(PayloadException.class, e -> {
-        assertThat(e.reason()).isEqualTo(PayloadException.Reason.NOT_WIRE_FORMAT);
-        assertThat(e.topic()).isEqualTo(updates.name());
-      });
+      assertThat(failure.getCause())
+          .isInstanceOfSatisfying(
+              PayloadException.class,
+              e -> {
+                assertThat(e.reason()).isEqualTo(PayloadException.Reason.NOT_WIRE_FORMAT);
+                assertThat(e.topic()).isEqualTo(updates.name());
+              });
       assertThat(ParameterVectors.toFloats(got.get(0).value().getParameters()))
           .containsExactly(SampleRecords.randomFloats(7850, 9));
     }
@@ -156,10 +177,14 @@ class KafkaRoundTripIT {
       // the same experiment asked with another partition count and another record size limit
       ExperimentTopics other = new ExperimentTopics(experiment, 3, (short) -1, 4 * 1024 * 1024);
       assertThatThrownBy(() -> topicAdmin.ensure(List.of(other.modelUpdates().spec())))
-          .isInstanceOfSatisfying(io.demlearn.schemas.topics.TopicConflictException.class,
-              e -> assertThat(e.conflicts()).containsExactly(
-                  topics.modelUpdates().name() + ": max.message.bytes is 16777216, wanted 4194304",
-                  topics.modelUpdates().name() + ": partitions is 6, wanted 3"))
+          .isInstanceOfSatisfying(
+              io.demlearn.schemas.topics.TopicConflictException.class,
+              e ->
+                  assertThat(e.conflicts())
+                      .containsExactly(
+                          topics.modelUpdates().name()
+                              + ": max.message.bytes is 16777216, wanted 4194304",
+                          topics.modelUpdates().name() + ": partitions is 6, wanted 3"))
           .hasMessageContaining("another experiment id");
     }
   }

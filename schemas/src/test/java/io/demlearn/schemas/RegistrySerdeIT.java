@@ -46,33 +46,47 @@ class RegistrySerdeIT {
 
   @Test
   @SuppressWarnings("unchecked")
-  void everySchemaRoundTripsAndCarriesTheIdTheRegistryGave(LocalSchemaRegistry registry) throws Exception {
+  void everySchemaRoundTripsAndCarriesTheIdTheRegistryGave(LocalSchemaRegistry registry)
+      throws Exception {
     AvroSerdes serdes = serdes(registry);
     for (SpecificRecord record : SampleRecords.all(prefix)) {
       String topic = prefix + "." + record.getClass().getSimpleName();
-      AvroSerde<SpecificRecord> serde = serdes.valueSerde((Class<SpecificRecord>) record.getClass());
+      AvroSerde<SpecificRecord> serde =
+          serdes.valueSerde((Class<SpecificRecord>) record.getClass());
       byte[] bytes = serde.serializer().serialize(topic, record);
 
       // a fresh client, so that the id comes from the registry and not from our cache
-      SchemaRegistryClient fresh = SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, registry.url()));
+      SchemaRegistryClient fresh =
+          SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, registry.url()));
       int id = fresh.lookup(topic + "-value", record.getSchema());
       assertThat(bytes[0]).isZero();
       assertThat(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(id);
       // the registry's own answer for that id is the record's schema
-      String raw = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create(registry.url() + "/schemas/ids/" + id)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      assertThat(new Schema.Parser().parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(raw).get("schema").asText()))
+      String raw =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(registry.url() + "/schemas/ids/" + id)).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(
+              new Schema.Parser()
+                  .parse(
+                      new com.fasterxml.jackson.databind.ObjectMapper()
+                          .readTree(raw)
+                          .get("schema")
+                          .asText()))
           .isEqualTo(record.getSchema());
 
-      AvroSerde<SpecificRecord> reader = serdes(registry).valueSerde((Class<SpecificRecord>) record.getClass());
+      AvroSerde<SpecificRecord> reader =
+          serdes(registry).valueSerde((Class<SpecificRecord>) record.getClass());
       assertThat(reader.deserializer().deserialize(topic, bytes)).isEqualTo(record);
     }
   }
 
   @Test
   void aCompatibleChangeRegistersAndAnIncompatibleOneIsRefused(LocalSchemaRegistry registry) {
-    SchemaRegistryClient client = SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, registry.url()));
+    SchemaRegistryClient client =
+        SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, registry.url()));
     String subject = prefix + ".model-updates-value";
     Schema v1 = ModelUpdate.getClassSchema();
     int id1 = client.register(subject, v1);
@@ -100,15 +114,25 @@ class RegistrySerdeIT {
     }
     newer.put("clippedNorm", 3.5);
     byte[] bytes = frame(id2, withDefault, newer);
-    ModelUpdate read = serdes(registry).valueSerde(ModelUpdate.class).deserializer().deserialize(prefix + ".model-updates", bytes);
+    ModelUpdate read =
+        serdes(registry)
+            .valueSerde(ModelUpdate.class)
+            .deserializer()
+            .deserialize(prefix + ".model-updates", bytes);
     assertThat(read).isEqualTo(sample);
   }
 
   @Test
   void anUnknownSchemaIdIsRefusedByName(LocalSchemaRegistry registry) {
     byte[] payload = {0, 0x7f, 0, 0, 1, 2, 4};
-    assertThatThrownBy(() -> serdes(registry).valueSerde(ModelUpdate.class).deserializer().deserialize("t", payload))
-        .isInstanceOfSatisfying(PayloadException.class,
+    assertThatThrownBy(
+            () ->
+                serdes(registry)
+                    .valueSerde(ModelUpdate.class)
+                    .deserializer()
+                    .deserialize("t", payload))
+        .isInstanceOfSatisfying(
+            PayloadException.class,
             e -> assertThat(e.reason()).isEqualTo(PayloadException.Reason.UNKNOWN_SCHEMA_ID))
         .hasMessageContaining("schema id " + 0x7f000001)
         .hasMessageContaining(registry.url());
@@ -117,7 +141,8 @@ class RegistrySerdeIT {
   /** {@code base} with one more field, {@code clippedNorm}, with or without a default. */
   static Schema evolved(Schema base, boolean withDefault) {
     try {
-      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+      com.fasterxml.jackson.databind.ObjectMapper json =
+          new com.fasterxml.jackson.databind.ObjectMapper();
       com.fasterxml.jackson.databind.node.ObjectNode root =
           (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(base.toString());
       com.fasterxml.jackson.databind.node.ObjectNode field =

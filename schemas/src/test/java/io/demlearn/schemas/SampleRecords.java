@@ -56,7 +56,8 @@ public final class SampleRecords {
         .build();
   }
 
-  public static ModelUpdate modelUpdate(String experimentId, String agentId, int round, float[] params) {
+  public static ModelUpdate modelUpdate(
+      String experimentId, String agentId, int round, float[] params) {
     return ModelUpdate.newBuilder()
         .setExperimentId(experimentId)
         .setRound(round)
@@ -96,16 +97,36 @@ public final class SampleRecords {
         .setLinkage(
             List.of(
                 LinkageRow.newBuilder().setLeft(0).setRight(2).setDistance(0.5).setSize(2).build(),
-                LinkageRow.newBuilder().setLeft(1).setRight(3).setDistance(1.25).setSize(3).build()))
+                LinkageRow.newBuilder()
+                    .setLeft(1)
+                    .setRight(3)
+                    .setDistance(1.25)
+                    .setSize(3)
+                    .build()))
         .setGroups(
             List.of(
-                GroupNode.newBuilder().setGroupId("root").setLevel(4).setParentId(null)
-                    .setChildGroupIds(List.of("L3-0")).setAgentIds(List.of("agent-001")).build(),
-                GroupNode.newBuilder().setGroupId("L3-0").setLevel(3).setParentId("root")
-                    .setChildGroupIds(List.of()).setAgentIds(List.of("agent-000", "agent-002")).build()))
+                GroupNode.newBuilder()
+                    .setGroupId("root")
+                    .setLevel(4)
+                    .setParentId(null)
+                    .setChildGroupIds(List.of("L3-0"))
+                    .setAgentIds(List.of("agent-001"))
+                    .build(),
+                GroupNode.newBuilder()
+                    .setGroupId("L3-0")
+                    .setLevel(3)
+                    .setParentId("root")
+                    .setChildGroupIds(List.of())
+                    .setAgentIds(List.of("agent-000", "agent-002"))
+                    .build()))
         .setSettings(
-            ClusteringSettings.newBuilder().setDistanceMetric("euclidean").setLinkage("average")
-                .setLevels(3).setReclusterEvery(1).setFeatures("parameters").build())
+            ClusteringSettings.newBuilder()
+                .setDistanceMetric("euclidean")
+                .setLinkage("average")
+                .setLevels(3)
+                .setReclusterEvery(1)
+                .setFeatures("parameters")
+                .build())
         .setCreatedAtMs(1_764_000_000_789L)
         .build();
   }

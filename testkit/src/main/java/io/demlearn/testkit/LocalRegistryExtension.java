@@ -25,7 +25,11 @@ public final class LocalRegistryExtension extends PerJvmResource<LocalSchemaRegi
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return LocalSchemaRegistry.start(0, logDir.resolve("schema-registry-" + ProcessHandle.current().pid() + ".log"),
-        null, false, Duration.ofSeconds(120));
+    return LocalSchemaRegistry.start(
+        0,
+        logDir.resolve("schema-registry-" + ProcessHandle.current().pid() + ".log"),
+        null,
+        false,
+        Duration.ofSeconds(120));
   }
 }

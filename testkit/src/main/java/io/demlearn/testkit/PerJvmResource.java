@@ -7,8 +7,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Hands one instance of a resource to every test parameter of its type: started on first use, in
- * the root context's store, so that all the tests of a JVM share it, and closed (JUnit closes
- * what the store holds) when they end.
+ * the root context's store, so that all the tests of a JVM share it, and closed (JUnit closes what
+ * the store holds) when they end.
  */
 abstract class PerJvmResource<T extends AutoCloseable> implements ParameterResolver {
   private final Class<T> type;
@@ -26,7 +26,9 @@ abstract class PerJvmResource<T extends AutoCloseable> implements ParameterResol
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return context.getRoot().getStore(ExtensionContext.Namespace.create(getClass()))
+    return context
+        .getRoot()
+        .getStore(ExtensionContext.Namespace.create(getClass()))
         .computeIfAbsent(type.getName(), k -> start.get(), type);
   }
 }

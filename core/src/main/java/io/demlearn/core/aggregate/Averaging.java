@@ -19,7 +19,8 @@ public final class Averaging {
       throw new IllegalArgumentException("no members to average");
     }
     if (weights.length != members.size()) {
-      throw new IllegalArgumentException(members.size() + " members but " + weights.length + " weights");
+      throw new IllegalArgumentException(
+          members.size() + " members but " + weights.length + " weights");
     }
     int d = members.get(0).length;
     double[] acc = new double[d];
@@ -27,7 +28,8 @@ public final class Averaging {
     for (int m = 0; m < members.size(); m++) {
       float[] x = members.get(m);
       if (x.length != d) {
-        throw new IllegalArgumentException("member " + m + " has " + x.length + " parameters, member 0 has " + d);
+        throw new IllegalArgumentException(
+            "member " + m + " has " + x.length + " parameters, member 0 has " + d);
       }
       double w = weights[m];
       total += w;
@@ -49,7 +51,8 @@ public final class Averaging {
   /** {@code (1 - alpha) * own + alpha * parent}: DemLearn's top-down generalisation step. */
   public static float[] mix(float[] own, float[] parent, double alpha) {
     if (own.length != parent.length) {
-      throw new IllegalArgumentException("cannot mix vectors of " + own.length + " and " + parent.length);
+      throw new IllegalArgumentException(
+          "cannot mix vectors of " + own.length + " and " + parent.length);
     }
     float[] out = new float[own.length];
     double keep = 1 - alpha;

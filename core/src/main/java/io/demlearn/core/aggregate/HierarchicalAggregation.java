@@ -15,9 +15,9 @@ import java.util.Map;
  * Top-down, from the root, every sub-group becomes (1-alpha) g + alpha g'_parent and every agent
  * (1-alpha) w + alpha g'_parent; the root keeps its model.
  *
- * <p>A group's members are summed in a fixed order: its direct agents by index, then its
- * sub-groups in tree order ({@link #members}). Members that did not report are left out of the
- * sums (a straggler policy); with every member present the means are the paper's.
+ * <p>A group's members are summed in a fixed order: its direct agents by index, then its sub-groups
+ * in tree order ({@link #members}). Members that did not report are left out of the sums (a
+ * straggler policy); with every member present the means are the paper's.
  */
 public final class HierarchicalAggregation {
   private HierarchicalAggregation() {}
@@ -42,12 +42,13 @@ public final class HierarchicalAggregation {
   }
 
   /**
-   * The weight of a member in its group's mean: an agent's own; a sub-group's, the agents (or
-   * their samples) below it that were averaged in.
+   * The weight of a member in its group's mean: an agent's own; a sub-group's, the agents (or their
+   * samples) below it that were averaged in.
    *
    * @param agentModels the agents' models, null for an agent that did not report in time
    */
-  public static double weight(Member m, Hierarchy h, int[] trainSamples, Weighting weighting, List<float[]> agentModels) {
+  public static double weight(
+      Member m, Hierarchy h, int[] trainSamples, Weighting weighting, List<float[]> agentModels) {
     if (m.isAgent()) {
       return weighting.agentWeight(trainSamples[m.agent()]);
     }
@@ -65,8 +66,12 @@ public final class HierarchicalAggregation {
    * model is null did not report in time (a straggler policy closed the round without it): it is
    * left out, and so is a group none of whose members reported.
    */
-  public static Map<String, float[]> bottomUp(Hierarchy h, List<float[]> agentModels, int[] trainSamples,
-      Weighting weighting, double amplify) {
+  public static Map<String, float[]> bottomUp(
+      Hierarchy h,
+      List<float[]> agentModels,
+      int[] trainSamples,
+      Weighting weighting,
+      double amplify) {
     Map<String, float[]> out = new HashMap<>();
     for (Hierarchy.Group g : h.bottomUp()) {
       List<float[]> models = new ArrayList<>();
@@ -79,7 +84,10 @@ public final class HierarchicalAggregation {
         }
       }
       if (!models.isEmpty()) {
-        out.put(g.id(), Averaging.weightedMean(models, weights.stream().mapToDouble(Double::doubleValue).toArray(), amplify));
+        out.put(
+            g.id(),
+            Averaging.weightedMean(
+                models, weights.stream().mapToDouble(Double::doubleValue).toArray(), amplify));
       }
     }
     return out;
@@ -89,7 +97,8 @@ public final class HierarchicalAggregation {
   public record TopDown(Map<String, float[]> generalised, List<float[]> agents) {}
 
   /** Top-down: generalised group models (the root unchanged) and every agent's mixed model. */
-  public static TopDown topDown(Hierarchy h, Map<String, float[]> groupModels, List<float[]> agentModels, double alpha) {
+  public static TopDown topDown(
+      Hierarchy h, Map<String, float[]> groupModels, List<float[]> agentModels, double alpha) {
     Map<String, float[]> generalised = new LinkedHashMap<>();
     List<float[]> agents = new ArrayList<>(agentModels);
     for (Hierarchy.Group g : h.topDown()) {

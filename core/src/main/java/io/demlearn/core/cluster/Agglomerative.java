@@ -21,8 +21,10 @@ public final class Agglomerative {
    */
   public static Dendrogram cluster(float[][] x, Metric metric, Linkage linkage) {
     if (linkage == Linkage.WARD && metric != Metric.EUCLIDEAN) {
-      throw new IllegalArgumentException("Ward linkage needs the Euclidean metric (got " + metric.label()
-          + "): its merge distances are variances of Euclidean centroids");
+      throw new IllegalArgumentException(
+          "Ward linkage needs the Euclidean metric (got "
+              + metric.label()
+              + "): its merge distances are variances of Euclidean centroids");
     }
     return fromCondensed(PairwiseDistances.compute(x, metric), x.length, linkage);
   }
@@ -123,7 +125,8 @@ public final class Agglomerative {
       parent[ra] = label;
       parent[rb] = label;
       clusterSize[label] = clusterSize[ra] + clusterSize[rb];
-      merges.add(new Dendrogram.Merge(Math.min(ra, rb), Math.max(ra, rb), d[m], clusterSize[label]));
+      merges.add(
+          new Dendrogram.Merge(Math.min(ra, rb), Math.max(ra, rb), d[m], clusterSize[label]));
     }
     return new Dendrogram(n, merges);
   }

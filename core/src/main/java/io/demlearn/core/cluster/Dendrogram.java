@@ -5,15 +5,16 @@ import java.util.Locale;
 
 /**
  * A linkage matrix in scipy's format: n-1 merges of n leaves; merge i joins clusters {@code left}
- * and {@code right} (leaves are 0..n-1, the cluster made by merge i is n+i; left < right) at
- * {@code distance}, giving a cluster of {@code size} leaves. Merges are in increasing distance.
+ * and {@code right} (leaves are 0..n-1, the cluster made by merge i is n+i; left < right) at {@code
+ * distance}, giving a cluster of {@code size} leaves. Merges are in increasing distance.
  */
 public record Dendrogram(int leaves, List<Merge> merges) {
   public record Merge(int left, int right, double distance, int size) {}
 
   public Dendrogram {
     if (merges.size() != Math.max(0, leaves - 1)) {
-      throw new IllegalArgumentException(leaves + " leaves need " + (leaves - 1) + " merges, got " + merges.size());
+      throw new IllegalArgumentException(
+          leaves + " leaves need " + (leaves - 1) + " merges, got " + merges.size());
     }
     merges = List.copyOf(merges);
   }
@@ -22,8 +23,14 @@ public record Dendrogram(int leaves, List<Merge> merges) {
   public String toCsv() {
     StringBuilder sb = new StringBuilder();
     for (Merge m : merges) {
-      sb.append(m.left()).append(',').append(m.right()).append(',')
-          .append(Double.toString(m.distance()).toLowerCase(Locale.ROOT)).append(',').append(m.size()).append('\n');
+      sb.append(m.left())
+          .append(',')
+          .append(m.right())
+          .append(',')
+          .append(Double.toString(m.distance()).toLowerCase(Locale.ROOT))
+          .append(',')
+          .append(m.size())
+          .append('\n');
     }
     return sb.toString();
   }

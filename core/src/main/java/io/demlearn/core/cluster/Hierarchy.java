@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The tree of groups over agents 0..n-1: the root at level K+1, groups down to level 1; every
- * agent hangs under exactly one group. Built from a dendrogram as the authors' code builds it
+ * The tree of groups over agents 0..n-1: the root at level K+1, groups down to level 1; every agent
+ * hangs under exactly one group. Built from a dendrogram as the authors' code builds it
  * (docs/ALGORITHM.md): the root's children are the two clusters of the last merge, each node at
  * level L > 1 has the two clusters of its merge as children at level L-1, a level-1 node holds
- * every agent below its cluster, and a cluster that is a single agent hangs directly under the
- * node above it, whatever that node's level. Immutable.
+ * every agent below its cluster, and a cluster that is a single agent hangs directly under the node
+ * above it, whatever that node's level. Immutable.
  */
 public final class Hierarchy {
   /** The id of the root group. */
@@ -25,7 +25,12 @@ public final class Hierarchy {
    * @param childGroups ids of sub-groups, in tree order
    * @param members every agent below this group, ascending
    */
-  public record Group(String id, int level, String parentId, List<Integer> agents, List<String> childGroups,
+  public record Group(
+      String id,
+      int level,
+      String parentId,
+      List<Integer> agents,
+      List<String> childGroups,
       List<Integer> members) {
     public int agentCount() {
       return members.size();
@@ -129,7 +134,10 @@ public final class Hierarchy {
       }
       Collections.sort(direct);
       Collections.sort(members);
-      groups.put(id, new Group(id, level, parent, List.copyOf(direct), List.copyOf(children), List.copyOf(members)));
+      groups.put(
+          id,
+          new Group(
+              id, level, parent, List.copyOf(direct), List.copyOf(children), List.copyOf(members)));
       return members;
     }
 

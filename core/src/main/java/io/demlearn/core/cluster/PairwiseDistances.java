@@ -41,7 +41,8 @@ public final class PairwiseDistances {
       }
       for (int k = 0; k < d; k++) {
         if (!Float.isFinite(x[i][k])) {
-          throw new ClusteringInputException(i, "holds a non-finite value (" + x[i][k] + ") at position " + k);
+          throw new ClusteringInputException(
+              i, "holds a non-finite value (" + x[i][k] + ") at position " + k);
         }
       }
     }
@@ -66,7 +67,8 @@ public final class PairwiseDistances {
       for (int i = 0; i < n; i++) {
         norm[i] = Math.sqrt(gram[i * n + i]);
         if (norm[i] == 0) {
-          throw new ClusteringInputException(i, "is all zeros: its cosine distance to anything is undefined");
+          throw new ClusteringInputException(
+              i, "is all zeros: its cosine distance to anything is undefined");
         }
       }
       for (int i = 0; i < n; i++) {
@@ -79,7 +81,9 @@ public final class PairwiseDistances {
     return out;
   }
 
-  /** X X^T in double precision for the rows of x (centred on their mean if asked), row-major n x n. */
+  /**
+   * X X^T in double precision for the rows of x (centred on their mean if asked), row-major n x n.
+   */
   private static double[] gram(float[][] x, boolean centred) {
     int n = x.length;
     int d = x[0].length;
@@ -103,8 +107,11 @@ public final class PairwiseDistances {
         for (int r = 0; r < rows; r++) {
           System.arraycopy(x[from + r], 0, values, r * d, d);
         }
-        INDArray part = Nd4j.create(rows == block ? values : java.util.Arrays.copyOf(values, rows * d),
-            new long[] {rows, d}, DataType.FLOAT);
+        INDArray part =
+            Nd4j.create(
+                rows == block ? values : java.util.Arrays.copyOf(values, rows * d),
+                new long[] {rows, d},
+                DataType.FLOAT);
         a.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()).assign(part);
         part.close();
       }

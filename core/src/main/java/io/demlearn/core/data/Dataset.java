@@ -24,7 +24,8 @@ public record Dataset(float[] features, int[] labels, int dim) {
   /** These rows followed by {@code other}'s. */
   public Dataset concat(Dataset other) {
     if (other.dim != dim) {
-      throw new IllegalArgumentException("cannot concatenate datasets of dims " + dim + " and " + other.dim);
+      throw new IllegalArgumentException(
+          "cannot concatenate datasets of dims " + dim + " and " + other.dim);
     }
     float[] x = Arrays.copyOf(features, features.length + other.features.length);
     System.arraycopy(other.features, 0, x, features.length, other.features.length);
@@ -45,7 +46,8 @@ public record Dataset(float[] features, int[] labels, int dim) {
     int at = 0;
     for (Dataset p : parts) {
       if (p.dim != dim) {
-        throw new IllegalArgumentException("cannot concatenate datasets of dims " + dim + " and " + p.dim);
+        throw new IllegalArgumentException(
+            "cannot concatenate datasets of dims " + dim + " and " + p.dim);
       }
       System.arraycopy(p.features, 0, x, at * dim, p.features.length);
       System.arraycopy(p.labels, 0, y, at, p.size());

@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads IDX files (the MNIST format: a magic number whose third byte is the element type and
- * fourth the number of dimensions, big-endian int32 dimension sizes, then the data), gzipped or
- * not: gzip is recognised by its own magic bytes, whatever the file name.
+ * Reads IDX files (the MNIST format: a magic number whose third byte is the element type and fourth
+ * the number of dimensions, big-endian int32 dimension sizes, then the data), gzipped or not: gzip
+ * is recognised by its own magic bytes, whatever the file name.
  */
 public final class IdxReader {
   private static final int UNSIGNED_BYTE = 0x08;
@@ -80,14 +80,21 @@ public final class IdxReader {
     try {
       magic = in.readInt();
     } catch (EOFException e) {
-      throw new DataException("IDX file " + file + " is too short for its header (corrupt or empty)");
+      throw new DataException(
+          "IDX file " + file + " is too short for its header (corrupt or empty)");
     }
     int type = (magic >>> 8) & 0xff;
     int dims = magic & 0xff;
     if ((magic >>> 16) != 0 || type != UNSIGNED_BYTE || dims != expectedDims) {
-      throw new DataException(String.format(
-          "IDX file %s has a corrupt header: magic 0x%08x, expected 0x%08x (unsigned bytes, %d dimension%s)",
-          file, magic, (UNSIGNED_BYTE << 8) | expectedDims, expectedDims, expectedDims == 1 ? "" : "s"));
+      throw new DataException(
+          String.format(
+              "IDX file %s has a corrupt header: magic 0x%08x, expected 0x%08x (unsigned bytes, %d"
+                  + " dimension%s)",
+              file,
+              magic,
+              (UNSIGNED_BYTE << 8) | expectedDims,
+              expectedDims,
+              expectedDims == 1 ? "" : "s"));
     }
     int[] sizes = new int[dims];
     for (int i = 0; i < dims; i++) {
@@ -97,7 +104,8 @@ public final class IdxReader {
         throw new DataException("IDX file " + file + " ends inside its header");
       }
       if (sizes[i] < 0) {
-        throw new DataException("IDX file " + file + " has a corrupt header: dimension " + i + " is " + sizes[i]);
+        throw new DataException(
+            "IDX file " + file + " has a corrupt header: dimension " + i + " is " + sizes[i]);
       }
     }
     return sizes;
@@ -107,11 +115,16 @@ public final class IdxReader {
     try {
       in.readFully(into);
     } catch (EOFException e) {
-      throw new DataException("IDX file " + file + " is truncated: its header announces " + into.length
-          + " data bytes");
+      throw new DataException(
+          "IDX file "
+              + file
+              + " is truncated: its header announces "
+              + into.length
+              + " data bytes");
     }
     if (in.read() != -1) {
-      throw new DataException("IDX file " + file + " holds more data than its header announces (corrupt)");
+      throw new DataException(
+          "IDX file " + file + " holds more data than its header announces (corrupt)");
     }
   }
 }

@@ -23,7 +23,11 @@ public final class ImagePool {
   private final IdxReader.Images testImages;
   private final int[] testLabels;
 
-  private ImagePool(Path dir, IdxReader.Images trainImages, int[] trainLabels, IdxReader.Images testImages,
+  private ImagePool(
+      Path dir,
+      IdxReader.Images trainImages,
+      int[] trainLabels,
+      IdxReader.Images testImages,
       int[] testLabels) {
     this.dir = dir;
     this.trainImages = trainImages;
@@ -63,10 +67,14 @@ public final class ImagePool {
    */
   public static ImagePool load(Path dir) {
     if (!Files.isDirectory(dir)) {
-      throw new DataException("data directory " + dir + " does not exist"
-          + (dir.equals(DEBIAN_FASHION_MNIST)
-              ? " (install Debian's package dataset-fashion-mnist, give --data-dir, or use --dataset synthetic)"
-              : " (give --data-dir with the IDX files, or use --dataset synthetic)"));
+      throw new DataException(
+          "data directory "
+              + dir
+              + " does not exist"
+              + (dir.equals(DEBIAN_FASHION_MNIST)
+                  ? " (install Debian's package dataset-fashion-mnist, give --data-dir, or use"
+                      + " --dataset synthetic)"
+                  : " (give --data-dir with the IDX files, or use --dataset synthetic)"));
     }
     IdxReader.Images trainImages = IdxReader.readImages(find(dir, "train-images-idx3-ubyte"));
     int[] trainLabels = IdxReader.readLabels(find(dir, "train-labels-idx1-ubyte"));
@@ -75,8 +83,17 @@ public final class ImagePool {
     check(trainImages, trainLabels, dir, "train");
     check(testImages, testLabels, dir, "t10k");
     if (trainImages.rows() != testImages.rows() || trainImages.cols() != testImages.cols()) {
-      throw new DataException("data directory " + dir + ": train images are " + trainImages.rows() + "x"
-          + trainImages.cols() + " but t10k images are " + testImages.rows() + "x" + testImages.cols());
+      throw new DataException(
+          "data directory "
+              + dir
+              + ": train images are "
+              + trainImages.rows()
+              + "x"
+              + trainImages.cols()
+              + " but t10k images are "
+              + testImages.rows()
+              + "x"
+              + testImages.cols());
     }
     return new ImagePool(dir, trainImages, trainLabels, testImages, testLabels);
   }
@@ -90,7 +107,8 @@ public final class ImagePool {
   public static ImagePool synthetic(int trainCount, int testCount, int classes, long seed) {
     int rows = 28;
     int cols = 28;
-    java.util.SplittableRandom random = io.demlearn.core.Seeds.random(seed, "synthetic-prototypes", 0);
+    java.util.SplittableRandom random =
+        io.demlearn.core.Seeds.random(seed, "synthetic-prototypes", 0);
     double[][] prototypes = new double[classes][rows * cols];
     for (int c = 0; c < classes; c++) {
       for (int blob = 0; blob < 4; blob++) {
@@ -107,13 +125,14 @@ public final class ImagePool {
     }
     SyntheticSplit train = syntheticSplit(trainCount, "train", prototypes, rows, cols, seed);
     SyntheticSplit test = syntheticSplit(testCount, "t10k", prototypes, rows, cols, seed);
-    return new ImagePool(Path.of("synthetic"), train.images(), train.labels(), test.images(), test.labels());
+    return new ImagePool(
+        Path.of("synthetic"), train.images(), train.labels(), test.images(), test.labels());
   }
 
   private record SyntheticSplit(IdxReader.Images images, int[] labels) {}
 
-  private static SyntheticSplit syntheticSplit(int count, String split, double[][] prototypes, int rows, int cols,
-      long seed) {
+  private static SyntheticSplit syntheticSplit(
+      int count, String split, double[][] prototypes, int rows, int cols, long seed) {
     java.util.SplittableRandom r = io.demlearn.core.Seeds.random(seed, "synthetic-" + split, 0);
     int classes = prototypes.length;
     byte[] px = new byte[count * rows * cols];
@@ -137,13 +156,26 @@ public final class ImagePool {
 
   private static void check(IdxReader.Images images, int[] labels, Path dir, String split) {
     if (images.count() != labels.length) {
-      throw new DataException("data directory " + dir + ": " + split + " has " + images.count() + " images but "
-          + labels.length + " labels");
+      throw new DataException(
+          "data directory "
+              + dir
+              + ": "
+              + split
+              + " has "
+              + images.count()
+              + " images but "
+              + labels.length
+              + " labels");
     }
   }
 
   private static Path find(Path dir, String base) {
-    for (String name : List.of(base + ".gz", base, base.replace("-idx", ".idx") + ".gz", base.replace("-idx", ".idx"))) {
+    for (String name :
+        List.of(
+            base + ".gz",
+            base,
+            base.replace("-idx", ".idx") + ".gz",
+            base.replace("-idx", ".idx"))) {
       Path p = dir.resolve(name);
       if (Files.isRegularFile(p)) {
         return p;

@@ -10,19 +10,24 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * The non-IID split of the DemLearn paper's experiments (docs/ALGORITHM.md, "The data"). Agent u holds two
- * labels, u and u+1 (mod the number of classes). Per label it gets {@code basePerLabel} samples
- * plus {@code int(scale * share * N_l)}, where N_l is the number of samples of label l in the pool
- * and the shares are lognormal(0, sigma) draws, one per (label, agent, label slot), normalised to
- * sum to 1 over each label's draws; so each agent-label pair gets on average scale * N_l / (2 *
- * agents) extra samples, with a heavy tail. Samples of a label are dealt in pool order, the base
- * samples to every agent first; each agent's samples are then shuffled and split: the first
- * int(trainFraction * n) for training, the rest for testing.
+ * The non-IID split of the DemLearn paper's experiments (docs/ALGORITHM.md, "The data"). Agent u
+ * holds two labels, u and u+1 (mod the number of classes). Per label it gets {@code basePerLabel}
+ * samples plus {@code int(scale * share * N_l)}, where N_l is the number of samples of label l in
+ * the pool and the shares are lognormal(0, sigma) draws, one per (label, agent, label slot),
+ * normalised to sum to 1 over each label's draws; so each agent-label pair gets on average scale *
+ * N_l / (2 * agents) extra samples, with a heavy tail. Samples of a label are dealt in pool order,
+ * the base samples to every agent first; each agent's samples are then shuffled and split: the
+ * first int(trainFraction * n) for training, the rest for testing.
  *
  * @param scale 0.55 for Fashion-MNIST, 0.4 for MNIST
  */
 public record NonIidPartitioner(
-    int agents, int labelsPerAgent, int basePerLabel, double scale, double sigma, double trainFraction) {
+    int agents,
+    int labelsPerAgent,
+    int basePerLabel,
+    double scale,
+    double sigma,
+    double trainFraction) {
 
   public NonIidPartitioner {
     if (agents < 1) {
@@ -36,13 +41,19 @@ public record NonIidPartitioner(
     }
   }
 
-  /** The paper's settings: 2 labels per agent, 10 base samples per label, lognormal(0, 1), 80/20. */
+  /**
+   * The paper's settings: 2 labels per agent, 10 base samples per label, lognormal(0, 1), 80/20.
+   */
   public static NonIidPartitioner paper(int agents, double scale) {
     return new NonIidPartitioner(agents, 2, 10, scale, 1.0, 0.8);
   }
 
-  public Partition partition(String dataset, List<SampleRef> pool, java.util.function.ToIntFunction<SampleRef> label,
-      int classes, long seed) {
+  public Partition partition(
+      String dataset,
+      List<SampleRef> pool,
+      java.util.function.ToIntFunction<SampleRef> label,
+      int classes,
+      long seed) {
     List<Deque<SampleRef>> byLabel = new ArrayList<>();
     for (int c = 0; c < classes; c++) {
       byLabel.add(new ArrayDeque<>());
@@ -50,7 +61,8 @@ public record NonIidPartitioner(
     for (SampleRef ref : pool) {
       int l = label.applyAsInt(ref);
       if (l < 0 || l >= classes) {
-        throw new DataException("sample " + ref + " has label " + l + ", outside 0.." + (classes - 1));
+        throw new DataException(
+            "sample " + ref + " has label " + l + ", outside 0.." + (classes - 1));
       }
       byLabel.get(l).add(ref);
     }
@@ -85,9 +97,16 @@ public record NonIidPartitioner(
           int count = pass == 0 ? basePerLabel : (int) (scale * share[l][u][j] * available[l]);
           Deque<SampleRef> queue = byLabel.get(l);
           if (queue.size() < count) {
-            throw new DataException(String.format(Locale.ROOT,
-                "not enough samples of label %d to deal: agent %d needs %d more, %d left (pool of %d)",
-                l, u, count, queue.size(), available[l]));
+            throw new DataException(
+                String.format(
+                    Locale.ROOT,
+                    "not enough samples of label %d to deal: agent %d needs %d more, %d left (pool"
+                        + " of %d)",
+                    l,
+                    u,
+                    count,
+                    queue.size(),
+                    available[l]));
           }
           for (int k = 0; k < count; k++) {
             dealt.get(u).add(queue.poll());
@@ -114,7 +133,9 @@ public record NonIidPartitioner(
       for (int j = 0; j < labelsPerAgent; j++) {
         labels.add((u + j) % classes);
       }
-      plans.add(new Partition.AgentPlan(agentId(u), List.copyOf(labels), List.copyOf(train), List.copyOf(test)));
+      plans.add(
+          new Partition.AgentPlan(
+              agentId(u), List.copyOf(labels), List.copyOf(train), List.copyOf(test)));
     }
     return new Partition(dataset, List.copyOf(plans));
   }

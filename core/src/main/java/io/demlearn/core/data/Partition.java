@@ -10,7 +10,8 @@ import java.util.List;
  */
 public record Partition(String dataset, List<AgentPlan> agents) {
   /** One agent's share. */
-  public record AgentPlan(String id, List<Integer> labels, List<SampleRef> train, List<SampleRef> test) {}
+  public record AgentPlan(
+      String id, List<Integer> labels, List<SampleRef> train, List<SampleRef> test) {}
 
   /** Mean and std of the global z-score: (x/255 - mean) / (std + 0.001). */
   public record Normalisation(double mean, double std) {
@@ -33,7 +34,9 @@ public record Partition(String dataset, List<AgentPlan> agents) {
   public List<AgentData> materialise(ImagePool pool, Normalisation norm) {
     List<AgentData> out = new ArrayList<>();
     for (AgentPlan a : agents) {
-      out.add(new AgentData(a.id(), a.labels(), dataset(pool, a.train(), norm), dataset(pool, a.test(), norm)));
+      out.add(
+          new AgentData(
+              a.id(), a.labels(), dataset(pool, a.train(), norm), dataset(pool, a.test(), norm)));
     }
     return out;
   }

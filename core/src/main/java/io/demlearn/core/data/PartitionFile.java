@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * Reads a partition file such as {@code fmnist-50agents-seed1.json}: {@code {"dataset": ...,
- * "agents": [{"id", "labels", "train": ["train:6175", ...], "test": [...]}]}}, where each sample
- * is {@code train:i} or {@code t10k:i}, an index into the original IDX files. Every problem is
+ * "agents": [{"id", "labels", "train": ["train:6175", ...], "test": [...]}]}}, where each sample is
+ * {@code train:i} or {@code t10k:i}, an index into the original IDX files. Every problem is
  * reported with the file, the agent and the entry.
  */
 public final class PartitionFile {
@@ -41,8 +41,14 @@ public final class PartitionFile {
       List<SampleRef> train = refs(file, id, "train", a.get("train"), pool, used);
       List<SampleRef> test = refs(file, id, "test", a.get("test"), pool, used);
       if (train.isEmpty() || test.isEmpty()) {
-        throw new DataException("partition file " + file + ": agent " + id + " has no " + (train.isEmpty() ? "train" : "test")
-            + " samples");
+        throw new DataException(
+            "partition file "
+                + file
+                + ": agent "
+                + id
+                + " has no "
+                + (train.isEmpty() ? "train" : "test")
+                + " samples");
       }
       plans.add(new Partition.AgentPlan(id, List.copyOf(labels), train, test));
     }
@@ -66,7 +72,8 @@ public final class PartitionFile {
     try {
       return new ObjectMapper().readTree(file.toFile());
     } catch (IOException e) {
-      throw new DataException("partition file " + file + " is not valid JSON: " + e.getMessage(), e);
+      throw new DataException(
+          "partition file " + file + " is not valid JSON: " + e.getMessage(), e);
     }
   }
 
@@ -86,20 +93,24 @@ public final class PartitionFile {
     return idNode.asText();
   }
 
-  private static List<SampleRef> refs(Path file, String agent, String field, JsonNode node, ImagePool pool,
-      Set<String> used) {
+  private static List<SampleRef> refs(
+      Path file, String agent, String field, JsonNode node, ImagePool pool, Set<String> used) {
     if (node == null || !node.isArray()) {
-      throw new DataException("partition file " + file + ": agent " + agent + " has no \"" + field + "\" array");
+      throw new DataException(
+          "partition file " + file + ": agent " + agent + " has no \"" + field + "\" array");
     }
     List<SampleRef> out = new ArrayList<>(node.size());
     for (JsonNode entry : node) {
       String text = entry.asText();
       int colon = text.indexOf(':');
-      Split split = colon < 0 ? null : switch (text.substring(0, colon)) {
-        case "train" -> Split.TRAIN;
-        case "t10k" -> Split.T10K;
-        default -> null;
-      };
+      Split split =
+          colon < 0
+              ? null
+              : switch (text.substring(0, colon)) {
+                case "train" -> Split.TRAIN;
+                case "t10k" -> Split.T10K;
+                default -> null;
+              };
       int index;
       try {
         index = split == null ? -1 : Integer.parseInt(text.substring(colon + 1));
@@ -107,16 +118,46 @@ public final class PartitionFile {
         index = -1;
       }
       if (split == null || index < 0) {
-        throw new DataException("partition file " + file + ": agent " + agent + ", " + field + " entry '" + text
-            + "' is not train:<index> or t10k:<index>");
+        throw new DataException(
+            "partition file "
+                + file
+                + ": agent "
+                + agent
+                + ", "
+                + field
+                + " entry '"
+                + text
+                + "' is not train:<index> or t10k:<index>");
       }
       if (index >= pool.size(split)) {
-        throw new DataException("partition file " + file + ": agent " + agent + ", " + field + " entry '" + text
-            + "' is out of range: " + pool.dir() + " has " + pool.size(split) + " " + split.prefix() + " images");
+        throw new DataException(
+            "partition file "
+                + file
+                + ": agent "
+                + agent
+                + ", "
+                + field
+                + " entry '"
+                + text
+                + "' is out of range: "
+                + pool.dir()
+                + " has "
+                + pool.size(split)
+                + " "
+                + split.prefix()
+                + " images");
       }
       if (!used.add(text)) {
-        throw new DataException("partition file " + file + ": sample '" + text + "' is dealt twice (again to agent "
-            + agent + ", " + field + ")");
+        throw new DataException(
+            "partition file "
+                + file
+                + ": sample '"
+                + text
+                + "' is dealt twice (again to agent "
+                + agent
+                + ", "
+                + field
+                + ")");
       }
       out.add(new SampleRef(split, index));
     }

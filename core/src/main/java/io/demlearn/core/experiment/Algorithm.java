@@ -10,7 +10,9 @@ public enum Algorithm {
   DEMLEARN_P("demlearn-p"),
   /** FedAvg: one sample-weighted global model that every agent takes. */
   FEDAVG("fedavg"),
-  /** FedProx: FedAvg with a proximal pull toward the global model (the authors' code uses mu 0.5). */
+  /**
+   * FedProx: FedAvg with a proximal pull toward the global model (the authors' code uses mu 0.5).
+   */
   FEDPROX("fedprox"),
   /** Every agent trains on its own data only. */
   LOCAL("local"),
@@ -37,8 +39,10 @@ public enum Algorithm {
     if (t.equals("centralized")) {
       return CENTRALISED;
     }
-    throw new IllegalArgumentException("unknown algorithm '" + text
-        + "': use demlearn, demlearn-p, fedavg, fedprox, local or centralised");
+    throw new IllegalArgumentException(
+        "unknown algorithm '"
+            + text
+            + "': use demlearn, demlearn-p, fedavg, fedprox, local or centralised");
   }
 
   /** Whether mu may be non-zero. */

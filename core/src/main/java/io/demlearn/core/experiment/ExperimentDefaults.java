@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * Every default of an experiment, in one place: the authors' settings (Setting.py and
- * serverbase_dem.py of their code), per algorithm and per data set where they differ. The
- * command line shows these in its help and {@link ExperimentSettings.Builder} fills them in.
+ * serverbase_dem.py of their code), per algorithm and per data set where they differ. The command
+ * line shows these in its help and {@link ExperimentSettings.Builder} fills them in.
  */
 public final class ExperimentDefaults {
   public static final int AGENTS = 50;
@@ -23,11 +23,13 @@ public final class ExperimentDefaults {
   public static final int LOCAL_EPOCHS = 2;
   public static final int LEVELS = 3;
   public static final int RECLUSTER_EVERY = 1;
+
   /** Amplify is off unless asked for; the authors' code uses 1.15 in rounds 0-4. */
   public static final double AMPLIFY = 1.0;
 
   public static final int AMPLIFY_ROUNDS = 5;
   public static final double MU_DEMLEARN_P = 0.002;
+
   /** The authors' code uses this for FedProx. */
   public static final double MU_FEDPROX = 0.5;
 
@@ -54,7 +56,9 @@ public final class ExperimentDefaults {
 
   /** How group means weigh their members: FedAvg and FedProx by samples, the others by agents. */
   public static Weighting weighting(Algorithm algorithm) {
-    return algorithm == Algorithm.FEDAVG || algorithm == Algorithm.FEDPROX ? Weighting.SAMPLES : Weighting.AGENTS;
+    return algorithm == Algorithm.FEDAVG || algorithm == Algorithm.FEDPROX
+        ? Weighting.SAMPLES
+        : Weighting.AGENTS;
   }
 
   /** The top-down mixing weight: 0.6 for MNIST, 0.7 for the others. */
@@ -62,7 +66,10 @@ public final class ExperimentDefaults {
     return dataset.equals("mnist") ? ALPHA_MNIST : ALPHA;
   }
 
-  /** The partitioner's share of each label dealt beyond the base samples: 0.4 for MNIST, 0.55 for the others. */
+  /**
+   * The partitioner's share of each label dealt beyond the base samples: 0.4 for MNIST, 0.55 for
+   * the others.
+   */
   public static double partitionScale(String dataset) {
     return dataset.equals("mnist") ? 0.4 : 0.55;
   }
@@ -73,7 +80,9 @@ public final class ExperimentDefaults {
    * synthetic set, which needs nothing installed.
    */
   public static String dataset(Path dataDir, Path partitionFile) {
-    if (dataDir != null || partitionFile != null || Files.isDirectory(ImagePool.DEBIAN_FASHION_MNIST)) {
+    if (dataDir != null
+        || partitionFile != null
+        || Files.isDirectory(ImagePool.DEBIAN_FASHION_MNIST)) {
       return "fashion-mnist";
     }
     return "synthetic";

@@ -51,13 +51,23 @@ public final class ExperimentSettings {
     this.model = b.model != null ? b.model : ExperimentDefaults.MODEL;
     this.dataDir = b.dataDir;
     this.partitionFile = b.partitionFile;
-    this.dataset = b.dataset != null ? b.dataset : ExperimentDefaults.dataset(dataDir, partitionFile);
-    require(ExperimentDefaults.DATASETS.contains(dataset),
-        "unknown --dataset '" + dataset + "': use " + String.join(", ", ExperimentDefaults.DATASETS));
-    require(!(dataset.equals("synthetic") && partitionFile != null),
+    this.dataset =
+        b.dataset != null ? b.dataset : ExperimentDefaults.dataset(dataDir, partitionFile);
+    require(
+        ExperimentDefaults.DATASETS.contains(dataset),
+        "unknown --dataset '"
+            + dataset
+            + "': use "
+            + String.join(", ", ExperimentDefaults.DATASETS));
+    require(
+        !(dataset.equals("synthetic") && partitionFile != null),
         "--partition-file indexes IDX files; it cannot go with --dataset synthetic");
-    this.agents = b.agents != null ? b.agents
-        : partitionFile != null ? PartitionFile.agentIds(partitionFile).size() : ExperimentDefaults.AGENTS;
+    this.agents =
+        b.agents != null
+            ? b.agents
+            : partitionFile != null
+                ? PartitionFile.agentIds(partitionFile).size()
+                : ExperimentDefaults.AGENTS;
     this.rounds = b.rounds != null ? b.rounds : ExperimentDefaults.ROUNDS;
     this.seed = b.seed != null ? b.seed : ExperimentDefaults.SEED;
     this.learningRate = b.learningRate != null ? b.learningRate : ExperimentDefaults.LEARNING_RATE;
@@ -66,9 +76,11 @@ public final class ExperimentSettings {
     this.mu = b.mu != null ? b.mu : ExperimentDefaults.mu(algorithm);
     this.alpha = b.alpha != null ? b.alpha : ExperimentDefaults.alpha(dataset);
     this.levels = b.levels != null ? b.levels : ExperimentDefaults.LEVELS;
-    this.reclusterEvery = b.reclusterEvery != null ? b.reclusterEvery : ExperimentDefaults.RECLUSTER_EVERY;
+    this.reclusterEvery =
+        b.reclusterEvery != null ? b.reclusterEvery : ExperimentDefaults.RECLUSTER_EVERY;
     this.amplify = b.amplify != null ? b.amplify : ExperimentDefaults.AMPLIFY;
-    this.amplifyRounds = b.amplifyRounds != null ? b.amplifyRounds : ExperimentDefaults.AMPLIFY_ROUNDS;
+    this.amplifyRounds =
+        b.amplifyRounds != null ? b.amplifyRounds : ExperimentDefaults.AMPLIFY_ROUNDS;
     this.metric = b.metric != null ? b.metric : ExperimentDefaults.METRIC;
     this.linkage = b.linkage != null ? b.linkage : ExperimentDefaults.LINKAGE;
     this.weighting = b.weighting != null ? b.weighting : ExperimentDefaults.weighting(algorithm);
@@ -86,9 +98,15 @@ public final class ExperimentSettings {
     require(amplifyRounds >= 0, "--amplify-rounds must be >= 0, got " + amplifyRounds);
     require(threads >= 1, "--threads must be >= 1, got " + threads);
     require(mu >= 0 && Double.isFinite(mu), "--mu must be >= 0, got " + mu);
-    require(mu == 0 || algorithm.proximal(), "--mu " + mu + " has no effect with --algorithm " + algorithm.label()
-        + (algorithm == Algorithm.DEMLEARN ? " (use demlearn-p for a proximal term)"
-            : algorithm == Algorithm.FEDAVG ? " (use fedprox for a proximal term)" : ""));
+    require(
+        mu == 0 || algorithm.proximal(),
+        "--mu "
+            + mu
+            + " has no effect with --algorithm "
+            + algorithm.label()
+            + (algorithm == Algorithm.DEMLEARN
+                ? " (use demlearn-p for a proximal term)"
+                : algorithm == Algorithm.FEDAVG ? " (use fedprox for a proximal term)" : ""));
     ClusteringPolicy.check(metric, linkage);
     training();
   }
@@ -106,11 +124,28 @@ public final class ExperimentSettings {
 
   /** A builder holding these settings, to change some of them. */
   public Builder toBuilder() {
-    return new Builder().algorithm(algorithm).model(model).dataset(dataset).dataDir(dataDir)
-        .partitionFile(partitionFile).agents(agents).rounds(rounds).seed(seed).learningRate(learningRate)
-        .batchSize(batchSize).localEpochs(localEpochs).mu(mu).alpha(alpha).levels(levels)
-        .reclusterEvery(reclusterEvery).amplify(amplify).amplifyRounds(amplifyRounds).metric(metric)
-        .linkage(linkage).weighting(weighting).threads(threads);
+    return new Builder()
+        .algorithm(algorithm)
+        .model(model)
+        .dataset(dataset)
+        .dataDir(dataDir)
+        .partitionFile(partitionFile)
+        .agents(agents)
+        .rounds(rounds)
+        .seed(seed)
+        .learningRate(learningRate)
+        .batchSize(batchSize)
+        .localEpochs(localEpochs)
+        .mu(mu)
+        .alpha(alpha)
+        .levels(levels)
+        .reclusterEvery(reclusterEvery)
+        .amplify(amplify)
+        .amplifyRounds(amplifyRounds)
+        .metric(metric)
+        .linkage(linkage)
+        .weighting(weighting)
+        .threads(threads);
   }
 
   public Algorithm algorithm() {
@@ -209,8 +244,15 @@ public final class ExperimentSettings {
   /** The strategy this algorithm runs. */
   public Strategy strategy() {
     return switch (algorithm) {
-      case DEMLEARN, DEMLEARN_P -> new DemLearnStrategy(new ClusteringPolicy(metric, linkage), levels, reclusterEvery,
-          alpha, amplify, amplifyRounds, weighting);
+      case DEMLEARN, DEMLEARN_P ->
+          new DemLearnStrategy(
+              new ClusteringPolicy(metric, linkage),
+              levels,
+              reclusterEvery,
+              alpha,
+              amplify,
+              amplifyRounds,
+              weighting);
       case FEDAVG, FEDPROX -> new FedAvgStrategy(weighting);
       case LOCAL -> new LocalStrategy();
       case CENTRALISED -> new CentralisedStrategy();
@@ -298,7 +340,10 @@ public final class ExperimentSettings {
       return this;
     }
 
-    /** fashion-mnist, mnist or synthetic; by default fashion-mnist where its files are, else synthetic. */
+    /**
+     * fashion-mnist, mnist or synthetic; by default fashion-mnist where its files are, else
+     * synthetic.
+     */
     public Builder dataset(String value) {
       dataset = value;
       return this;

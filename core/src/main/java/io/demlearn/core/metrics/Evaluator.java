@@ -25,10 +25,13 @@ public final class Evaluator {
   private final int[] count;
   private final ExecutorService pool;
   private final int threads;
+
   /** Each thread keeps the union test set in the tensor library's memory. */
   private final ThreadLocal<Model.Predictor> predictor;
 
-  /** @param pool threads for predicting many models, or null to predict on the caller's thread */
+  /**
+   * @param pool threads for predicting many models, or null to predict on the caller's thread
+   */
   public Evaluator(Model model, List<AgentData> agents, ExecutorService pool, int threads) {
     this.model = model;
     List<Dataset> tests = agents.stream().map(AgentData::test).toList();
@@ -47,7 +50,8 @@ public final class Evaluator {
   }
 
   /** Group metrics of a round: per level, and Global. */
-  public record GroupScores(List<Double> gSpe, List<Double> gGen, Map<String, Integer> members, Double global) {
+  public record GroupScores(
+      List<Double> gSpe, List<Double> gGen, Map<String, Integer> members, Double global) {
     public static final GroupScores NONE = new GroupScores(List.of(), List.of(), Map.of(), null);
   }
 
@@ -59,13 +63,19 @@ public final class Evaluator {
    * @param groupModels group models by id (as evaluated: DemLearn's generalised ones)
    * @param global the root model for the Global metric, or null
    */
-  public RoundMetrics evaluate(int round, int hierarchyVersion, List<float[]> agentModels, Hierarchy tree,
-      Map<String, float[]> groupModels, float[] global) {
+  public RoundMetrics evaluate(
+      int round,
+      int hierarchyVersion,
+      List<float[]> agentModels,
+      Hierarchy tree,
+      Map<String, float[]> groupModels,
+      float[] global) {
     return combine(round, hierarchyVersion, scores(agentModels), groups(tree, groupModels, global));
   }
 
   /** Metrics from the agents' scores and the groups'. */
-  public static RoundMetrics combine(int round, int hierarchyVersion, List<AgentScore> scores, GroupScores groups) {
+  public static RoundMetrics combine(
+      int round, int hierarchyVersion, List<AgentScore> scores, GroupScores groups) {
     long ownCorrect = 0;
     long ownTotal = 0;
     double genSum = 0;
@@ -74,8 +84,15 @@ public final class Evaluator {
       ownTotal += s.ownTotal();
       genSum += s.allCorrect() / (double) s.allTotal();
     }
-    return new RoundMetrics(round, hierarchyVersion, ownCorrect / (double) ownTotal, genSum / scores.size(),
-        groups.global(), groups.gSpe(), groups.gGen(), groups.members());
+    return new RoundMetrics(
+        round,
+        hierarchyVersion,
+        ownCorrect / (double) ownTotal,
+        genSum / scores.size(),
+        groups.global(),
+        groups.gSpe(),
+        groups.gGen(),
+        groups.members());
   }
 
   /** One agent's score with {@code params}. */
@@ -84,8 +101,11 @@ public final class Evaluator {
   }
 
   private AgentScore score(int agent, int[] predictions) {
-    return new AgentScore(correct(predictions, offset[agent], offset[agent] + count[agent]), count[agent],
-        correct(predictions, 0, union.size()), union.size());
+    return new AgentScore(
+        correct(predictions, offset[agent], offset[agent] + count[agent]),
+        count[agent],
+        correct(predictions, 0, union.size()),
+        union.size());
   }
 
   /** Every agent's score (a model shared by several agents is predicted once). */
@@ -93,10 +113,12 @@ public final class Evaluator {
     Map<float[], Integer> index = new IdentityHashMap<>();
     List<float[]> distinct = new ArrayList<>();
     for (float[] m : agentModels) {
-      index.computeIfAbsent(m, k -> {
-        distinct.add(k);
-        return distinct.size() - 1;
-      });
+      index.computeIfAbsent(
+          m,
+          k -> {
+            distinct.add(k);
+            return distinct.size() - 1;
+          });
     }
     int[][] predictions = predictAll(distinct);
     List<AgentScore> out = new ArrayList<>(agentModels.size());
@@ -109,7 +131,9 @@ public final class Evaluator {
   /** Group metrics: each group model on its members' test data and on all; Global: the root. */
   public GroupScores groups(Hierarchy tree, Map<String, float[]> groupModels, float[] global) {
     if (tree == null || groupModels.isEmpty()) {
-      return global == null ? GroupScores.NONE : new GroupScores(List.of(), List.of(), Map.of(), accuracy(global));
+      return global == null
+          ? GroupScores.NONE
+          : new GroupScores(List.of(), List.of(), Map.of(), accuracy(global));
     }
     Map<float[], Integer> index = new IdentityHashMap<>();
     List<float[]> distinct = new ArrayList<>();
@@ -118,16 +142,20 @@ public final class Evaluator {
       if (m == null) {
         throw new IllegalArgumentException("no model for group " + g.id());
       }
-      index.computeIfAbsent(m, k -> {
-        distinct.add(k);
-        return distinct.size() - 1;
-      });
+      index.computeIfAbsent(
+          m,
+          k -> {
+            distinct.add(k);
+            return distinct.size() - 1;
+          });
     }
     if (global != null) {
-      index.computeIfAbsent(global, k -> {
-        distinct.add(k);
-        return distinct.size() - 1;
-      });
+      index.computeIfAbsent(
+          global,
+          k -> {
+            distinct.add(k);
+            return distinct.size() - 1;
+          });
     }
     int[][] predictions = predictAll(distinct);
     List<Double> gSpe = new ArrayList<>();
@@ -153,8 +181,10 @@ public final class Evaluator {
       gSpe.add(weight > 0 ? spe / weight : null);
       gGen.add(weight > 0 ? gen / weight : null);
     }
-    Double globalAccuracy = global == null ? null
-        : correct(predictions[index.get(global)], 0, union.size()) / (double) union.size();
+    Double globalAccuracy =
+        global == null
+            ? null
+            : correct(predictions[index.get(global)], 0, union.size()) / (double) union.size();
     return new GroupScores(gSpe, gGen, members, globalAccuracy);
   }
 

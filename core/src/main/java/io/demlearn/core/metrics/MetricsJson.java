@@ -3,19 +3,19 @@ package io.demlearn.core.metrics;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.demlearn.core.metrics.RoundMetrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One line of {@code metrics.jsonl}: the round's metrics, then its timings. Every field but
- * {@code seconds} and {@code timings} follows from the settings and the seed alone, so two runs
- * with the same settings write the same lines apart from those two. Maps are written in key order,
- * so that a line rebuilt from the log ({@code demlearn replay}) is the line written live.
+ * One line of {@code metrics.jsonl}: the round's metrics, then its timings. Every field but {@code
+ * seconds} and {@code timings} follows from the settings and the seed alone, so two runs with the
+ * same settings write the same lines apart from those two. Maps are written in key order, so that a
+ * line rebuilt from the log ({@code demlearn replay}) is the line written live.
  */
 public final class MetricsJson {
-  private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
   private MetricsJson() {}
 

@@ -14,5 +14,12 @@ import java.util.Map;
  * @param gGen per level: group models on all test data, weighted likewise
  * @param groupMembers agents averaged into each group
  */
-public record RoundMetrics(int round, int hierarchyVersion, double cSpe, double cGen, Double global,
-    List<Double> gSpe, List<Double> gGen, Map<String, Integer> groupMembers) {}
+public record RoundMetrics(
+    int round,
+    int hierarchyVersion,
+    double cSpe,
+    double cGen,
+    Double global,
+    List<Double> gSpe,
+    List<Double> gGen,
+    Map<String, Integer> groupMembers) {}

@@ -2,10 +2,8 @@ package io.demlearn.core.model;
 
 import io.demlearn.core.Seeds;
 import io.demlearn.core.data.Dataset;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.autodiff.loss.LossReduce;
@@ -25,8 +23,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The authors' CNN for 28x28 images (their Net_DemAI): conv 1->32 5x5 pad 2, ReLU, max-pool 2,
  * dropout 0.4, conv 32->32 5x5 pad 2, ReLU, max-pool 2, dropout 0.4, FC 1568->512, ReLU, FC
  * 512->10; 834,922 parameters in PyTorch's order and layouts (conv weights [out, in, kh, kw], FC
- * weights [out, in]; the graph keeps conv weights as [kh, kw, in, out] and converts on load). Built with SameDiff for automatic differentiation. Dropout masks are drawn
- * from the agent's own random stream and fed to the graph, so training is reproducible.
+ * weights [out, in]; the graph keeps conv weights as [kh, kw, in, out] and converts on load). Built
+ * with SameDiff for automatic differentiation. Dropout masks are drawn from the agent's own random
+ * stream and fed to the graph, so training is reproducible.
  */
 public final class ConvNet implements Model {
   static final int C = 32;
@@ -35,7 +34,8 @@ public final class ConvNet implements Model {
   static final double DROPOUT = 0.4;
   private static final String[] NAMES = {"w1", "b1", "w2", "b2", "w3", "b3", "w4", "b4"};
   private static final long[][] SHAPES = {
-      {C, 1, 5, 5}, {C}, {C, C, 5, 5}, {C}, {FC, C * 7 * 7}, {FC}, {CLASSES, FC}, {CLASSES}};
+    {C, 1, 5, 5}, {C}, {C, C, 5, 5}, {C}, {FC, C * 7 * 7}, {FC}, {CLASSES, FC}, {CLASSES}
+  };
   private static final int[] FAN_IN = {25, 25, C * 25, C * 25, C * 49, C * 49, FC, FC};
   private static final int[] OFFSET = new int[NAMES.length + 1];
 
@@ -71,7 +71,10 @@ public final class ConvNet implements Model {
     return p;
   }
 
-  /** Conv weights live in the graph as [kh, kw, in, out] (ND4J's native layout; its backprop needs it). */
+  /**
+   * Conv weights live in the graph as [kh, kw, in, out] (ND4J's native layout; its backprop needs
+   * it).
+   */
   static long[] graphShape(int i) {
     long[] s = SHAPES[i];
     return s.length == 4 ? new long[] {s[2], s[3], s[1], s[0]} : s;
@@ -101,10 +104,34 @@ public final class ConvNet implements Model {
       for (int i = 0; i < NAMES.length; i++) {
         v[i] = sd.var(NAMES[i], Nd4j.zeros(DataType.FLOAT, graphShape(i)));
       }
-      Conv2DConfig conv = Conv2DConfig.builder().kH(5).kW(5).sH(1).sW(1).pH(2).pW(2).dH(1).dW(1)
-          .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW).weightsFormat(WeightsFormat.YXIO).build();
-      Pooling2DConfig pool = Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2).pH(0).pW(0).dH(1).dW(1)
-          .type(Pooling2D.Pooling2DType.MAX).paddingMode(PaddingMode.VALID).isNHWC(false).build();
+      Conv2DConfig conv =
+          Conv2DConfig.builder()
+              .kH(5)
+              .kW(5)
+              .sH(1)
+              .sW(1)
+              .pH(2)
+              .pW(2)
+              .dH(1)
+              .dW(1)
+              .paddingMode(PaddingMode.VALID)
+              .dataFormat(Conv2DConfig.NCHW)
+              .weightsFormat(WeightsFormat.YXIO)
+              .build();
+      Pooling2DConfig pool =
+          Pooling2DConfig.builder()
+              .kH(2)
+              .kW(2)
+              .sH(2)
+              .sW(2)
+              .pH(0)
+              .pW(0)
+              .dH(1)
+              .dW(1)
+              .type(Pooling2D.Pooling2DType.MAX)
+              .paddingMode(PaddingMode.VALID)
+              .isNHWC(false)
+              .build();
       SDVariable h = sd.nn().relu(sd.cnn().conv2d(x, v[0], v[1], conv), 0);
       h = sd.cnn().maxPooling2d(h, pool).mul(m1);
       h = sd.nn().relu(sd.cnn().conv2d(h, v[2], v[3], conv), 0);
@@ -114,14 +141,18 @@ public final class ConvNet implements Model {
       h = sd.nn().relu(h.mmul(null, v[4], transposeB).add(v[5]), 0);
       SDVariable logits = h.mmul(null, v[6], transposeB).add(v[7]);
       logits.rename("logits");
-      sd.loss().softmaxCrossEntropy("loss", y, logits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
+      sd.loss()
+          .softmaxCrossEntropy(
+              "loss", y, logits, null, LossReduce.MEAN_BY_NONZERO_WEIGHT_COUNT, 0.0);
       sd.setLossVariables("loss");
     }
 
     void load(float[] p) {
       for (int i = 0; i < NAMES.length; i++) {
         // assign in place: the graph (and its gradient function) keep their own arrays
-        sd.getVariable(NAMES[i]).getArr().assign(toGraph(i, Arrays.copyOfRange(p, OFFSET[i], OFFSET[i + 1])));
+        sd.getVariable(NAMES[i])
+            .getArr()
+            .assign(toGraph(i, Arrays.copyOfRange(p, OFFSET[i], OFFSET[i + 1])));
       }
     }
 
@@ -156,19 +187,27 @@ public final class ConvNet implements Model {
     }
 
     static INDArray images(float[] features, int from, int n) {
-      return Nd4j.create(Arrays.copyOfRange(features, from * 784, (from + n) * 784), new long[] {n, 1, 28, 28},
+      return Nd4j.create(
+          Arrays.copyOfRange(features, from * 784, (from + n) * 784),
+          new long[] {n, 1, 28, 28},
           DataType.FLOAT);
     }
 
     @Override
-    public void train(float[] params, Dataset data, float[] reference, TrainingSettings s, SplittableRandom random) {
+    public void train(
+        float[] params,
+        Dataset data,
+        float[] reference,
+        TrainingSettings s,
+        SplittableRandom random) {
       load(params);
       boolean prox = reference != null && s.mu() > 0;
       INDArray[] scaledRef = new INDArray[NAMES.length]; // lr * mu * reference
       if (prox) {
         for (int i = 0; i < NAMES.length; i++) {
-          scaledRef[i] = toGraph(i, Arrays.copyOfRange(reference, OFFSET[i], OFFSET[i + 1]))
-              .muli(s.learningRate() * s.mu());
+          scaledRef[i] =
+              toGraph(i, Arrays.copyOfRange(reference, OFFSET[i], OFFSET[i + 1]))
+                  .muli(s.learningRate() * s.mu());
         }
       }
       int n = data.size();
@@ -186,19 +225,26 @@ public final class ConvNet implements Model {
         }
         for (int from = 0; from < n; from += s.batchSize()) {
           int b = Math.min(s.batchSize(), n - from);
-          Map<String, INDArray> batch = feed(images(xs, from, b),
-              DenseNetwork.oneHot(Arrays.copyOfRange(labels, from, from + b), CLASSES, DataType.FLOAT), b, random);
+          Map<String, INDArray> batch =
+              feed(
+                  images(xs, from, b),
+                  DenseNetwork.oneHot(
+                      Arrays.copyOfRange(labels, from, from + b), CLASSES, DataType.FLOAT),
+                  b,
+                  random);
           Map<String, INDArray> grads = sd.calculateGradients(batch, NAMES);
           for (int i = 0; i < NAMES.length; i++) {
             INDArray w = sd.getVariable(NAMES[i]).getArr();
             INDArray g = grads.get(NAMES[i]);
             if (prox) {
-              // w - lr * (g + mu * (w - ref)) = (1 - lr * mu) * w + lr * mu * ref - lr * g, in place
+              // w - lr * (g + mu * (w - ref)) = (1 - lr * mu) * w + lr * mu * ref - lr * g, in
+              // place
               w.muli(1 - s.learningRate() * s.mu()).addi(scaledRef[i]);
             }
             w.subi(g.muli(s.learningRate()));
           }
-          // native memory goes back now, not when the garbage collector gets to these arrays (with a
+          // native memory goes back now, not when the garbage collector gets to these arrays (with
+          // a
           // large heap that was gigabytes per round: 835k floats of gradients per batch)
           release(grads);
           release(batch);
@@ -211,11 +257,14 @@ public final class ConvNet implements Model {
     }
 
     static void release(Map<String, INDArray> arrays) {
-      arrays.values().forEach(a -> {
-        if (a.closeable()) {
-          a.close();
-        }
-      });
+      arrays
+          .values()
+          .forEach(
+              a -> {
+                if (a.closeable()) {
+                  a.close();
+                }
+              });
     }
 
     int[] predict(Dataset data) {
@@ -250,7 +299,8 @@ public final class ConvNet implements Model {
       @Override
       public int[] predict(float[] p) {
         if (p.length != dimension()) {
-          throw new IllegalArgumentException("cnn parameters have " + dimension() + " values, got " + p.length);
+          throw new IllegalArgumentException(
+              "cnn parameters have " + dimension() + " values, got " + p.length);
         }
         g.load(p);
         return g.predict(data);

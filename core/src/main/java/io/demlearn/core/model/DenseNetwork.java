@@ -12,11 +12,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Fully connected networks with ReLU between layers and a softmax cross-entropy output:
- * multinomial logistic regression is the one-layer case (784 -> 10), the MLP the two-layer one
- * (784 -> 100 -> 10). Parameters: for each layer its weight [out x in] row-major, then its bias
- * [out], as PyTorch's nn.Linear stores them. All arithmetic is float32 ND4J (BLAS gemm into
- * preallocated arrays); the trainer's working memory is allocated once per trainer.
+ * Fully connected networks with ReLU between layers and a softmax cross-entropy output: multinomial
+ * logistic regression is the one-layer case (784 -> 10), the MLP the two-layer one (784 -> 100 ->
+ * 10). Parameters: for each layer its weight [out x in] row-major, then its bias [out], as
+ * PyTorch's nn.Linear stores them. All arithmetic is float32 ND4J (BLAS gemm into preallocated
+ * arrays); the trainer's working memory is allocated once per trainer.
  */
 public class DenseNetwork implements Model {
   private final ModelKind kind;
@@ -26,7 +26,9 @@ public class DenseNetwork implements Model {
   private final int dimension;
   private final DataType precision;
 
-  /** @param sizes layer widths from input to output, e.g. {784, 10} */
+  /**
+   * @param sizes layer widths from input to output, e.g. {784, 10}
+   */
   DenseNetwork(ModelKind kind, DataType precision, int... sizes) {
     if (sizes.length < 2) {
       throw new IllegalArgumentException("a network needs an input and an output size");
@@ -91,7 +93,9 @@ public class DenseNetwork implements Model {
   public double lossAndGradient(float[] params, Dataset batch, float[] gradient) {
     try (DenseTrainer t = new DenseTrainer()) {
       t.load(params);
-      INDArray x = Nd4j.create(batch.features(), new long[] {batch.size(), inputs()}, DataType.FLOAT).castTo(precision);
+      INDArray x =
+          Nd4j.create(batch.features(), new long[] {batch.size(), inputs()}, DataType.FLOAT)
+              .castTo(precision);
       INDArray y = oneHot(batch.labels(), classes(), precision);
       double loss = t.gradient(x, y, batch.size(), true);
       float[] g = t.grad.castTo(DataType.FLOAT).toFloatVector();
@@ -104,7 +108,11 @@ public class DenseNetwork implements Model {
   public Predictor predictor(Dataset data) {
     int n = data.size();
     int c = classes();
-    INDArray x = n == 0 ? null : Nd4j.create(data.features(), new long[] {n, inputs()}, DataType.FLOAT).castTo(precision);
+    INDArray x =
+        n == 0
+            ? null
+            : Nd4j.create(data.features(), new long[] {n, inputs()}, DataType.FLOAT)
+                .castTo(precision);
     DenseTrainer t = new DenseTrainer();
     return new Predictor() {
       @Override
@@ -131,11 +139,14 @@ public class DenseNetwork implements Model {
 
   private void checkLength(float[] p) {
     if (p.length != dimension) {
-      throw new IllegalArgumentException(kind.label() + " parameters have " + dimension + " values, got " + p.length);
+      throw new IllegalArgumentException(
+          kind.label() + " parameters have " + dimension + " values, got " + p.length);
     }
   }
 
-  /** Index of the largest of {@code width} values at {@code offset} in each row (first one on ties). */
+  /**
+   * Index of the largest of {@code width} values at {@code offset} in each row (first one on ties).
+   */
   static int[] argmaxBlocks(float[] z, int rows, int stride, int offset, int width) {
     int[] out = new int[rows];
     for (int i = 0; i < rows; i++) {
@@ -170,8 +181,10 @@ public class DenseNetwork implements Model {
     private final INDArray[] b = new INDArray[layers()];
     private final INDArray[] gw = new INDArray[layers()];
     private final INDArray[] gb = new INDArray[layers()];
+
     /** activations[l]: input of layer l (l >= 1), rows = capacity. */
     private INDArray[] activations = new INDArray[layers() + 1];
+
     private INDArray[] deltas = new INDArray[layers() + 1];
     private INDArray ones;
     private int capacity;
@@ -186,7 +199,8 @@ public class DenseNetwork implements Model {
     }
 
     private INDArray view(INDArray flat, int offset, int rows, int cols) {
-      return flat.get(NDArrayIndex.interval(offset, offset + (long) rows * cols)).reshape('c', rows, cols);
+      return flat.get(NDArrayIndex.interval(offset, offset + (long) rows * cols))
+          .reshape('c', rows, cols);
     }
 
     private void ensureCapacity(int rows) {
@@ -230,7 +244,9 @@ public class DenseNetwork implements Model {
       return input;
     }
 
-    /** Gradient of the mean cross-entropy over the n rows of x into {@link #grad}; loss if asked. */
+    /**
+     * Gradient of the mean cross-entropy over the n rows of x into {@link #grad}; loss if asked.
+     */
     double gradient(INDArray x, INDArray yOneHot, int n, boolean wantLoss) {
       INDArray logits = forward(x, n);
       Transforms.softmax(logits, false);
@@ -256,7 +272,8 @@ public class DenseNetwork implements Model {
     }
 
     @Override
-    public void train(float[] p, Dataset data, float[] ref, TrainingSettings s, SplittableRandom random) {
+    public void train(
+        float[] p, Dataset data, float[] ref, TrainingSettings s, SplittableRandom random) {
       load(p);
       boolean prox = ref != null && s.mu() > 0;
       if (prox) {

@@ -36,8 +36,8 @@ public interface Model {
   }
 
   /**
-   * A predictor for one data set, holding it in the tensor library's memory for repeated use by
-   * one thread. A model's predictions are the same whichever predictor makes them.
+   * A predictor for one data set, holding it in the tensor library's memory for repeated use by one
+   * thread. A model's predictions are the same whichever predictor makes them.
    */
   Predictor predictor(Dataset data);
 
@@ -49,7 +49,10 @@ public interface Model {
     void close();
   }
 
-  /** Mean cross-entropy loss of {@code params} on {@code batch}, and its gradient into {@code gradient}. */
+  /**
+   * Mean cross-entropy loss of {@code params} on {@code batch}, and its gradient into {@code
+   * gradient}.
+   */
   double lossAndGradient(float[] params, Dataset batch, float[] gradient);
 
   /** Makes a model of this kind. */

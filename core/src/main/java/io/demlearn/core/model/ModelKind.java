@@ -15,7 +15,9 @@ public enum ModelKind {
     return Labels.parse(ModelKind.class, text, "model");
   }
 
-  /** Number of parameters, without building the model (checks of incoming vectors need only this). */
+  /**
+   * Number of parameters, without building the model (checks of incoming vectors need only this).
+   */
   public int dimension() {
     return switch (this) {
       case MLR -> 784 * 10 + 10;

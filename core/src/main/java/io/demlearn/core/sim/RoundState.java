@@ -1,9 +1,8 @@
 package io.demlearn.core.sim;
 
+import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.strategy.AgentStart;
 import io.demlearn.core.strategy.HierarchyVersion;
-
-import io.demlearn.core.cluster.Hierarchy;
 import java.util.List;
 import java.util.Map;
 
@@ -16,8 +15,12 @@ import java.util.Map;
  * @param global the root model, for the Global metric, or null
  * @param agents per agent, where it stands at the start of the next round
  */
-public record RoundState(HierarchyVersion hierarchy, Map<String, float[]> rawGroupModels,
-    Map<String, float[]> groupModels, float[] global, List<AgentStart> agents) {
+public record RoundState(
+    HierarchyVersion hierarchy,
+    Map<String, float[]> rawGroupModels,
+    Map<String, float[]> groupModels,
+    float[] global,
+    List<AgentStart> agents) {
 
   public Hierarchy tree() {
     return hierarchy == null ? null : hierarchy.tree();

@@ -1,19 +1,18 @@
 package io.demlearn.core.sim;
 
-import io.demlearn.core.experiment.ExperimentSettings;
-import io.demlearn.core.strategy.AgentStart;
-import io.demlearn.core.strategy.HierarchyVersion;
-import io.demlearn.core.strategy.Strategy;
-
 import io.demlearn.core.Seeds;
 import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.data.AgentData;
 import io.demlearn.core.data.Dataset;
+import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.model.Model;
 import io.demlearn.core.model.TrainingPool;
 import io.demlearn.core.model.TrainingSettings;
+import io.demlearn.core.strategy.AgentStart;
+import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.core.strategy.Strategy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +37,8 @@ public final class Simulator implements AutoCloseable {
   private final int[] trainSamples;
 
   /** What one round produced. */
-  public record Round(RoundMetrics metrics, RoundState state, double seconds, Map<String, Double> timings) {}
+  public record Round(
+      RoundMetrics metrics, RoundState state, double seconds, Map<String, Double> timings) {}
 
   /** Called after every round. */
   public interface Listener {
@@ -47,7 +47,8 @@ public final class Simulator implements AutoCloseable {
 
   public Simulator(ExperimentSettings settings, List<AgentData> agents) {
     if (agents.size() != settings.agents()) {
-      throw new IllegalArgumentException(settings.agents() + " agents configured, data for " + agents.size());
+      throw new IllegalArgumentException(
+          settings.agents() + " agents configured, data for " + agents.size());
     }
     this.settings = settings;
     this.agents = List.copyOf(agents);
@@ -81,8 +82,13 @@ public final class Simulator implements AutoCloseable {
   public RoundState run(Listener listener) {
     float[] init = initialModel();
     Map<String, float[]> groups = strategy.initialGroups(init);
-    RoundState state = new RoundState(strategy.initialHierarchy(agents.size()), groups, groups,
-        groups.get(Hierarchy.ROOT), java.util.Collections.nCopies(agents.size(), strategy.initial(init)));
+    RoundState state =
+        new RoundState(
+            strategy.initialHierarchy(agents.size()),
+            groups,
+            groups,
+            groups.get(Hierarchy.ROOT),
+            java.util.Collections.nCopies(agents.size(), strategy.initial(init)));
     for (int round = 0; round < settings.rounds(); round++) {
       state = round(round, state, listener);
     }
@@ -92,19 +98,30 @@ public final class Simulator implements AutoCloseable {
   /** Runs one round from {@code state}: evaluate, train, cluster, aggregate, generalise. */
   public RoundState round(int round, RoundState state, Listener listener) {
     long t0 = System.nanoTime();
-    RoundMetrics metrics = evaluator.evaluate(round, state.hierarchyVersion(), state.evalModels(), state.tree(),
-        state.groupModels(), state.global());
+    RoundMetrics metrics =
+        evaluator.evaluate(
+            round,
+            state.hierarchyVersion(),
+            state.evalModels(),
+            state.tree(),
+            state.groupModels(),
+            state.global());
     long t1 = System.nanoTime();
-    List<float[]> trained = strategy.federated() ? trainAgents(round, state) : trainCentral(round, state);
+    List<float[]> trained =
+        strategy.federated() ? trainAgents(round, state) : trainCentral(round, state);
     checkFinite(round, trained);
     long t2 = System.nanoTime();
     HierarchyVersion hierarchy = strategy.hierarchy(round, trained, state.hierarchy());
     long t3 = System.nanoTime();
-    Map<String, float[]> raw = hierarchy == null ? Map.of() : strategy.aggregate(round, hierarchy, trained, trainSamples);
-    Map<String, float[]> generalised = hierarchy == null ? Map.of() : strategy.generalise(hierarchy.tree(), raw, null);
+    Map<String, float[]> raw =
+        hierarchy == null ? Map.of() : strategy.aggregate(round, hierarchy, trained, trainSamples);
+    Map<String, float[]> generalised =
+        hierarchy == null ? Map.of() : strategy.generalise(hierarchy.tree(), raw, null);
     List<AgentStart> next = new ArrayList<>(trained.size());
     for (int a = 0; a < trained.size(); a++) {
-      next.add(strategy.next(a, trained.get(a), hierarchy == null ? null : hierarchy.tree(), generalised));
+      next.add(
+          strategy.next(
+              a, trained.get(a), hierarchy == null ? null : hierarchy.tree(), generalised));
     }
     long t4 = System.nanoTime();
     Map<String, Double> timings = new LinkedHashMap<>();
@@ -122,9 +139,18 @@ public final class Simulator implements AutoCloseable {
       float[] p = trained.get(a);
       for (int k = 0; k < p.length; k++) {
         if (!Float.isFinite(p[k])) {
-          throw new DivergedException("agent " + agents.get(a).id() + "'s model holds " + p[k] + " (parameter " + k
-              + ") after round " + round + "'s local training: training diverged; try a smaller --learning-rate (now "
-              + settings.learningRate() + ")");
+          throw new DivergedException(
+              "agent "
+                  + agents.get(a).id()
+                  + "'s model holds "
+                  + p[k]
+                  + " (parameter "
+                  + k
+                  + ") after round "
+                  + round
+                  + "'s local training: training diverged; try a smaller --learning-rate (now "
+                  + settings.learningRate()
+                  + ")");
         }
       }
     }
@@ -144,13 +170,23 @@ public final class Simulator implements AutoCloseable {
     List<Future<float[]>> futures = new ArrayList<>();
     for (int a = 0; a < agents.size(); a++) {
       int agent = a;
-      futures.add(trainingPool.executor().submit(() -> {
-        AgentStart start = state.agents().get(agent);
-        float[] params = start.startModel().clone();
-        trainingPool.trainer().train(params, agents.get(agent).train(), start.proxTarget(), training,
-            trainingStream(settings.seed(), agent, round));
-        return params;
-      }));
+      futures.add(
+          trainingPool
+              .executor()
+              .submit(
+                  () -> {
+                    AgentStart start = state.agents().get(agent);
+                    float[] params = start.startModel().clone();
+                    trainingPool
+                        .trainer()
+                        .train(
+                            params,
+                            agents.get(agent).train(),
+                            start.proxTarget(),
+                            training,
+                            trainingStream(settings.seed(), agent, round));
+                    return params;
+                  }));
     }
     return collect(futures);
   }
@@ -158,10 +194,21 @@ public final class Simulator implements AutoCloseable {
   private List<float[]> trainCentral(int round, RoundState state) {
     Dataset all = Dataset.concat(agents.stream().map(AgentData::train).toList());
     float[] params = state.startModels().get(0).clone();
-    Future<float[]> f = trainingPool.executor().submit(() -> {
-      trainingPool.trainer().train(params, all, null, settings.training(), Seeds.random(settings.seed(), "central-sgd", round));
-      return params;
-    });
+    Future<float[]> f =
+        trainingPool
+            .executor()
+            .submit(
+                () -> {
+                  trainingPool
+                      .trainer()
+                      .train(
+                          params,
+                          all,
+                          null,
+                          settings.training(),
+                          Seeds.random(settings.seed(), "central-sgd", round));
+                  return params;
+                });
     List<float[]> one = collect(List.of(f));
     List<float[]> out = new ArrayList<>();
     for (int a = 0; a < agents.size(); a++) {

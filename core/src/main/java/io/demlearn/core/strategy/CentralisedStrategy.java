@@ -11,13 +11,14 @@ import java.util.Map;
 public record CentralisedStrategy() implements GlobalModelStrategy {
   /** The agents' "trained" models are all the one central model. */
   @Override
-  public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained,
-      int[] trainSamples) {
+  public Map<String, float[]> aggregate(
+      int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
     return Map.of(Hierarchy.ROOT, trained.get(0));
   }
 
   @Override
-  public AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
+  public AgentStart next(
+      int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
     return new AgentStart(trained, trained, null);
   }
 

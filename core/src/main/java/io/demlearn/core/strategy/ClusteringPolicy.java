@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * How agents are clustered: agglomerative clustering of their full flattened parameters (the
- * authors' "weight" features) with a distance and a linkage; the authors use Euclidean distance
- * and average linkage.
+ * authors' "weight" features) with a distance and a linkage; the authors use Euclidean distance and
+ * average linkage.
  */
 public record ClusteringPolicy(Metric metric, Linkage linkage) {
   public ClusteringPolicy {
@@ -23,7 +23,8 @@ public record ClusteringPolicy(Metric metric, Linkage linkage) {
    */
   public static void check(Metric metric, Linkage linkage) {
     if (linkage == Linkage.WARD && metric != Metric.EUCLIDEAN) {
-      throw new IllegalArgumentException("--linkage ward needs --metric euclidean (got --metric " + metric.label() + ")");
+      throw new IllegalArgumentException(
+          "--linkage ward needs --metric euclidean (got --metric " + metric.label() + ")");
     }
   }
 

@@ -1,7 +1,5 @@
 package io.demlearn.core.strategy;
 
-import io.demlearn.core.experiment.Algorithm;
-
 import io.demlearn.core.aggregate.Averaging;
 import io.demlearn.core.aggregate.HierarchicalAggregation;
 import io.demlearn.core.aggregate.Weighting;
@@ -15,17 +13,24 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * DemLearn and DemLearn-P (Nguyen et al., Algorithm 1), as the authors' code runs it: every
- * {@code reclusterEvery} rounds the trained agent models are clustered and the tree is rebuilt,
- * and group models are built bottom-up ("hard" update, with Amplify in the first rounds where
- * enabled); in other rounds the tree is kept and group models are plain means. The top-down pass
- * generalises the group models (g'_k = (1-alpha) g_k + alpha g'_parent, the root unchanged) and
- * mixes every agent with its parent (w = (1-alpha) w + alpha g'_parent). Each agent is next
- * evaluated with, and trains from, its mixed model; its proximal target is its parent's
- * generalised model (mu decides whether it pulls).
+ * DemLearn and DemLearn-P (Nguyen et al., Algorithm 1), as the authors' code runs it: every {@code
+ * reclusterEvery} rounds the trained agent models are clustered and the tree is rebuilt, and group
+ * models are built bottom-up ("hard" update, with Amplify in the first rounds where enabled); in
+ * other rounds the tree is kept and group models are plain means. The top-down pass generalises the
+ * group models (g'_k = (1-alpha) g_k + alpha g'_parent, the root unchanged) and mixes every agent
+ * with its parent (w = (1-alpha) w + alpha g'_parent). Each agent is next evaluated with, and
+ * trains from, its mixed model; its proximal target is its parent's generalised model (mu decides
+ * whether it pulls).
  */
-public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int reclusterEvery, double alpha,
-    double amplify, int amplifyRounds, Weighting weighting) implements Strategy {
+public record DemLearnStrategy(
+    ClusteringPolicy clustering,
+    int levels,
+    int reclusterEvery,
+    double alpha,
+    double amplify,
+    int amplifyRounds,
+    Weighting weighting)
+    implements Strategy {
 
   @Override
   public HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous) {
@@ -33,8 +38,11 @@ public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int recl
       return previous;
     }
     Dendrogram dendrogram = clustering.cluster(trained);
-    return new HierarchyVersion(Hierarchy.fromDendrogram(dendrogram, levels), dendrogram,
-        previous == null ? 0 : previous.version() + 1, round);
+    return new HierarchyVersion(
+        Hierarchy.fromDendrogram(dendrogram, levels),
+        dendrogram,
+        previous == null ? 0 : previous.version() + 1,
+        round);
   }
 
   /** Amplify applies when the tree was rebuilt ("hard" update) in the first rounds. */
@@ -49,12 +57,15 @@ public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int recl
   }
 
   @Override
-  public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
-    return HierarchicalAggregation.bottomUp(hierarchy.tree(), trained, trainSamples, weighting, amplifyIn(round, hierarchy));
+  public Map<String, float[]> aggregate(
+      int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
+    return HierarchicalAggregation.bottomUp(
+        hierarchy.tree(), trained, trainSamples, weighting, amplifyIn(round, hierarchy));
   }
 
   @Override
-  public Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
+  public Map<String, float[]> generalise(
+      Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
     Set<String> needed = null;
     if (wanted != null) {
       needed = new HashSet<>();
@@ -86,7 +97,8 @@ public record DemLearnStrategy(ClusteringPolicy clustering, int levels, int recl
   }
 
   @Override
-  public AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
+  public AgentStart next(
+      int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
     float[] parent = generalised.get(tree.parentOf(agent));
     float[] mixed = Averaging.mix(trained, parent, alpha);
     return new AgentStart(mixed, mixed, parent);

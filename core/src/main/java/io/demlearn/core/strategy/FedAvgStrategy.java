@@ -14,13 +14,15 @@ import java.util.Map;
  */
 public record FedAvgStrategy(Weighting weighting) implements GlobalModelStrategy {
   @Override
-  public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained,
-      int[] trainSamples) {
-    return HierarchicalAggregation.bottomUp(hierarchy.tree(), trained, trainSamples, weighting, 1.0);
+  public Map<String, float[]> aggregate(
+      int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
+    return HierarchicalAggregation.bottomUp(
+        hierarchy.tree(), trained, trainSamples, weighting, 1.0);
   }
 
   @Override
-  public AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
+  public AgentStart next(
+      int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
     float[] global = generalised.get(Hierarchy.ROOT);
     return new AgentStart(trained, global, global);
   }

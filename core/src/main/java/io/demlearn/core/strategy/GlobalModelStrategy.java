@@ -27,7 +27,8 @@ interface GlobalModelStrategy extends Strategy {
   }
 
   @Override
-  default Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
+  default Map<String, float[]> generalise(
+      Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
     return Map.of(Hierarchy.ROOT, raw.get(Hierarchy.ROOT));
   }
 }

@@ -8,7 +8,8 @@ import io.demlearn.core.cluster.Hierarchy;
  * its version number and the first round it aggregates. It is rebuilt in round r when {@code
  * effectiveFromRound == r}.
  */
-public record HierarchyVersion(Hierarchy tree, Dendrogram dendrogram, int version, int effectiveFromRound) {
+public record HierarchyVersion(
+    Hierarchy tree, Dendrogram dendrogram, int version, int effectiveFromRound) {
   public boolean rebuiltIn(int round) {
     return effectiveFromRound == round;
   }

@@ -13,17 +13,20 @@ public record LocalStrategy() implements Strategy {
   }
 
   @Override
-  public Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
+  public Map<String, float[]> aggregate(
+      int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples) {
     return Map.of();
   }
 
   @Override
-  public Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
+  public Map<String, float[]> generalise(
+      Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted) {
     return Map.of();
   }
 
   @Override
-  public AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
+  public AgentStart next(
+      int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised) {
     return new AgentStart(trained, trained, null);
   }
 }

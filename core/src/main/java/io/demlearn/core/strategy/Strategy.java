@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One federated learning algorithm, split along the services that run it, so that the simulator
- * and the streaming pipeline compute every number with the same code: the clusterer decides the
- * {@link #hierarchy}, the aggregator computes raw group models ({@link #aggregate}), and each agent
- * works out its next start from its trained model and the group models on its path ({@link
- * #generalise}, {@link #next}). Implementations are immutable.
+ * One federated learning algorithm, split along the services that run it, so that the simulator and
+ * the streaming pipeline compute every number with the same code: the clusterer decides the {@link
+ * #hierarchy}, the aggregator computes raw group models ({@link #aggregate}), and each agent works
+ * out its next start from its trained model and the group models on its path ({@link #generalise},
+ * {@link #next}). Implementations are immutable.
  */
 public interface Strategy {
   /**
@@ -27,7 +27,8 @@ public interface Strategy {
    * @param trained per agent, its trained model, or null if it did not report in time (then it is
    *     left out, and so is a group with no member that reported)
    */
-  Map<String, float[]> aggregate(int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples);
+  Map<String, float[]> aggregate(
+      int round, HierarchyVersion hierarchy, List<float[]> trained, int[] trainSamples);
 
   /**
    * Group models as agents and the metrics use them (DemLearn: generalised top-down, the root as
@@ -36,9 +37,13 @@ public interface Strategy {
    *
    * @param wanted the groups needed (with their ancestors), or null for all
    */
-  Map<String, float[]> generalise(Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted);
+  Map<String, float[]> generalise(
+      Hierarchy tree, Map<String, float[]> raw, Collection<String> wanted);
 
-  /** An agent's next start, from the model it trained and the generalised models (at least its parent's). */
+  /**
+   * An agent's next start, from the model it trained and the generalised models (at least its
+   * parent's).
+   */
   AgentStart next(int agent, float[] trained, Hierarchy tree, Map<String, float[]> generalised);
 
   /** Before round 0: the common initial model for everything. */
@@ -74,7 +79,8 @@ public interface Strategy {
    * take effect from), or null if it is not known yet: the one that takes effect in that round if
    * the hierarchy is rebuilt then, else the latest earlier one.
    */
-  default HierarchyVersion versionFor(int round, java.util.NavigableMap<Integer, HierarchyVersion> byEffectiveRound) {
+  default HierarchyVersion versionFor(
+      int round, java.util.NavigableMap<Integer, HierarchyVersion> byEffectiveRound) {
     if (rebuildsIn(round)) {
       return byEffectiveRound.get(round);
     }

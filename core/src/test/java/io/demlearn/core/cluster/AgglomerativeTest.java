@@ -7,12 +7,14 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
-/** The nearest-neighbour chain against a brute-force O(n^3) clustering built from the definitions. */
+/**
+ * The nearest-neighbour chain against a brute-force O(n^3) clustering built from the definitions.
+ */
 class AgglomerativeTest {
 
   static List<Arguments> cases() {
@@ -47,7 +49,8 @@ class AgglomerativeTest {
     for (int i = 0; i < n - 1; i++) {
       Dendrogram.Merge m = fast.merges().get(i);
       double[] e = slow.get(i);
-      assertThat(new int[] {m.left(), m.right(), m.size()}).as("merge %d", i)
+      assertThat(new int[] {m.left(), m.right(), m.size()})
+          .as("merge %d", i)
           .containsExactly((int) e[0], (int) e[1], (int) e[3]);
       assertThat(m.distance()).as("distance of merge %d", i).isCloseTo(e[2], within(1e-6));
     }
@@ -85,20 +88,35 @@ class AgglomerativeTest {
 
   @Test
   void badInputIsNamed() {
-    assertThatThrownBy(() -> Agglomerative.cluster(new float[][] {{1, 2}, {3, 4}}, Metric.COSINE, Linkage.WARD))
+    assertThatThrownBy(
+            () ->
+                Agglomerative.cluster(new float[][] {{1, 2}, {3, 4}}, Metric.COSINE, Linkage.WARD))
         .hasMessageContaining("Ward linkage needs the Euclidean metric");
-    assertThatThrownBy(() -> Agglomerative.cluster(new float[][] {{1, 2}, {3, Float.NaN}}, Metric.EUCLIDEAN, Linkage.AVERAGE))
-        .isInstanceOfSatisfying(ClusteringInputException.class, e -> assertThat(e.row()).isEqualTo(1))
+    assertThatThrownBy(
+            () ->
+                Agglomerative.cluster(
+                    new float[][] {{1, 2}, {3, Float.NaN}}, Metric.EUCLIDEAN, Linkage.AVERAGE))
+        .isInstanceOfSatisfying(
+            ClusteringInputException.class, e -> assertThat(e.row()).isEqualTo(1))
         .hasMessageContaining("non-finite");
-    assertThatThrownBy(() -> Agglomerative.cluster(new float[][] {{1, 2}, {3}}, Metric.EUCLIDEAN, Linkage.AVERAGE))
+    assertThatThrownBy(
+            () ->
+                Agglomerative.cluster(
+                    new float[][] {{1, 2}, {3}}, Metric.EUCLIDEAN, Linkage.AVERAGE))
         .hasMessageContaining("row 1 has 1 values");
-    assertThatThrownBy(() -> Agglomerative.cluster(new float[][] {{0, 0}, {3, 1}}, Metric.COSINE, Linkage.AVERAGE))
+    assertThatThrownBy(
+            () ->
+                Agglomerative.cluster(
+                    new float[][] {{0, 0}, {3, 1}}, Metric.COSINE, Linkage.AVERAGE))
         .hasMessageContaining("row 0 is all zeros");
   }
 
   @Test
   void oneAgentHasNoMerges() {
-    assertThat(Agglomerative.cluster(new float[][] {{1, 2}}, Metric.EUCLIDEAN, Linkage.AVERAGE).merges()).isEmpty();
+    assertThat(
+            Agglomerative.cluster(new float[][] {{1, 2}}, Metric.EUCLIDEAN, Linkage.AVERAGE)
+                .merges())
+        .isEmpty();
   }
 
   /** Greedy clustering straight from the linkage definitions: O(n^3), for checking only. */
@@ -154,42 +172,47 @@ class AgglomerativeTest {
       return 1 - dot / Math.sqrt(na * nb);
     }
 
-    static double clusterDistance(float[][] x, List<Integer> a, List<Integer> b, Metric metric, Linkage linkage) {
+    static double clusterDistance(
+        float[][] x, List<Integer> a, List<Integer> b, Metric metric, Linkage linkage) {
       switch (linkage) {
-        case WARD: {
-          int d = x[0].length;
-          double[] ca = new double[d];
-          double[] cb = new double[d];
-          for (int i : a) {
-            for (int k = 0; k < d; k++) {
-              ca[k] += x[i][k] / (double) a.size();
+        case WARD:
+          {
+            int d = x[0].length;
+            double[] ca = new double[d];
+            double[] cb = new double[d];
+            for (int i : a) {
+              for (int k = 0; k < d; k++) {
+                ca[k] += x[i][k] / (double) a.size();
+              }
             }
-          }
-          for (int j : b) {
-            for (int k = 0; k < d; k++) {
-              cb[k] += x[j][k] / (double) b.size();
-            }
-          }
-          double s = 0;
-          for (int k = 0; k < d; k++) {
-            s += (ca[k] - cb[k]) * (ca[k] - cb[k]);
-          }
-          return Math.sqrt(2.0 * a.size() * b.size() / (a.size() + b.size())) * Math.sqrt(s);
-        }
-        default: {
-          double min = Double.POSITIVE_INFINITY;
-          double max = 0;
-          double sum = 0;
-          for (int i : a) {
             for (int j : b) {
-              double dij = point(x[i], x[j], metric);
-              min = Math.min(min, dij);
-              max = Math.max(max, dij);
-              sum += dij;
+              for (int k = 0; k < d; k++) {
+                cb[k] += x[j][k] / (double) b.size();
+              }
             }
+            double s = 0;
+            for (int k = 0; k < d; k++) {
+              s += (ca[k] - cb[k]) * (ca[k] - cb[k]);
+            }
+            return Math.sqrt(2.0 * a.size() * b.size() / (a.size() + b.size())) * Math.sqrt(s);
           }
-          return linkage == Linkage.SINGLE ? min : linkage == Linkage.COMPLETE ? max : sum / (a.size() * b.size());
-        }
+        default:
+          {
+            double min = Double.POSITIVE_INFINITY;
+            double max = 0;
+            double sum = 0;
+            for (int i : a) {
+              for (int j : b) {
+                double dij = point(x[i], x[j], metric);
+                min = Math.min(min, dij);
+                max = Math.max(max, dij);
+                sum += dij;
+              }
+            }
+            return linkage == Linkage.SINGLE
+                ? min
+                : linkage == Linkage.COMPLETE ? max : sum / (a.size() * b.size());
+          }
       }
     }
   }

@@ -13,12 +13,15 @@ class HierarchyTest {
   @Test
   void rootsChildrenAreTheLastMergesClustersAndLevel1HoldsAllLeavesBelow() {
     // 6 agents: ((0,1),(2,3)) and (4,5); K = 2
-    Dendrogram d = new Dendrogram(6, List.of(
-        new Dendrogram.Merge(0, 1, 1, 2),    // 6
-        new Dendrogram.Merge(2, 3, 1.5, 2),  // 7
-        new Dendrogram.Merge(4, 5, 2, 2),    // 8
-        new Dendrogram.Merge(6, 7, 3, 4),    // 9
-        new Dendrogram.Merge(8, 9, 4, 6)));  // 10
+    Dendrogram d =
+        new Dendrogram(
+            6,
+            List.of(
+                new Dendrogram.Merge(0, 1, 1, 2), // 6
+                new Dendrogram.Merge(2, 3, 1.5, 2), // 7
+                new Dendrogram.Merge(4, 5, 2, 2), // 8
+                new Dendrogram.Merge(6, 7, 3, 4), // 9
+                new Dendrogram.Merge(8, 9, 4, 6))); // 10
     Hierarchy h = Hierarchy.fromDendrogram(d, 2);
     assertThat(h.topLevel()).isEqualTo(3);
     assertThat(h.root().childGroups()).containsExactly("L2-c8", "L2-c9");
@@ -26,7 +29,8 @@ class HierarchyTest {
     Hierarchy.Group c9 = h.group("L2-c9");
     assertThat(c9.childGroups()).containsExactly("L1-c6", "L1-c7");
     assertThat(h.group("L1-c6").agents()).containsExactly(0, 1);
-    assertThat(h.group("L2-c8").agents()).containsExactly(4, 5); // level 2 over two leaves: they hang there
+    assertThat(h.group("L2-c8").agents())
+        .containsExactly(4, 5); // level 2 over two leaves: they hang there
     assertThat(h.parentOf(4)).isEqualTo("L2-c8");
     assertThat(h.parentOf(2)).isEqualTo("L1-c7");
     assertThat(h.atLevel(1)).extracting(Hierarchy.Group::id).containsExactly("L1-c6", "L1-c7");
@@ -34,8 +38,13 @@ class HierarchyTest {
 
   @Test
   void withOneLevelTheRootsChildrenHoldEveryAgentBelowThem() {
-    Dendrogram d = new Dendrogram(4, List.of(
-        new Dendrogram.Merge(0, 1, 1, 2), new Dendrogram.Merge(2, 4, 2, 3), new Dendrogram.Merge(3, 5, 3, 4)));
+    Dendrogram d =
+        new Dendrogram(
+            4,
+            List.of(
+                new Dendrogram.Merge(0, 1, 1, 2),
+                new Dendrogram.Merge(2, 4, 2, 3),
+                new Dendrogram.Merge(3, 5, 3, 4)));
     Hierarchy h = Hierarchy.fromDendrogram(d, 1);
     assertThat(h.root().agents()).containsExactly(3);
     assertThat(h.group("L1-c5").agents()).containsExactly(0, 1, 2);
@@ -53,7 +62,9 @@ class HierarchyTest {
         }
       }
       int levels = 1 + random.nextInt(4);
-      Hierarchy h = Hierarchy.fromDendrogram(Agglomerative.cluster(x, Metric.EUCLIDEAN, Linkage.AVERAGE), levels);
+      Hierarchy h =
+          Hierarchy.fromDendrogram(
+              Agglomerative.cluster(x, Metric.EUCLIDEAN, Linkage.AVERAGE), levels);
       assertThat(h.root().members()).hasSize(n);
       Set<Integer> seen = new HashSet<>();
       for (Hierarchy.Group g : h.topDown()) {

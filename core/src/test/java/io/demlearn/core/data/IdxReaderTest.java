@@ -41,11 +41,15 @@ class IdxReaderTest {
     byte[] content = IdxFiles.images(1, 2, 2, new byte[4]);
     content[2] = 0x0d; // float elements, not unsigned bytes
     IdxFiles.write(f, content, false);
-    assertThatThrownBy(() -> IdxReader.readImages(f)).isInstanceOf(DataException.class)
-        .hasMessageContaining(f.toString()).hasMessageContaining("corrupt header").hasMessageContaining("0x00000d03");
+    assertThatThrownBy(() -> IdxReader.readImages(f))
+        .isInstanceOf(DataException.class)
+        .hasMessageContaining(f.toString())
+        .hasMessageContaining("corrupt header")
+        .hasMessageContaining("0x00000d03");
     Path labelsAsImages = dir.resolve("labels-idx1");
     IdxFiles.write(labelsAsImages, IdxFiles.labels(new int[] {1, 2}), false);
-    assertThatThrownBy(() -> IdxReader.readImages(labelsAsImages)).hasMessageContaining("3 dimensions");
+    assertThatThrownBy(() -> IdxReader.readImages(labelsAsImages))
+        .hasMessageContaining("3 dimensions");
   }
 
   @Test
@@ -53,7 +57,9 @@ class IdxReaderTest {
     byte[] whole = IdxFiles.images(2, 2, 2, new byte[8]);
     Path cut = dir.resolve("cut");
     IdxFiles.write(cut, Arrays.copyOf(whole, whole.length - 3), true);
-    assertThatThrownBy(() -> IdxReader.readImages(cut)).hasMessageContaining(cut.toString()).hasMessageContaining("truncated");
+    assertThatThrownBy(() -> IdxReader.readImages(cut))
+        .hasMessageContaining(cut.toString())
+        .hasMessageContaining("truncated");
     Path header = dir.resolve("header-only");
     IdxFiles.write(header, Arrays.copyOf(whole, 6), false);
     assertThatThrownBy(() -> IdxReader.readImages(header)).hasMessageContaining("header");
@@ -67,11 +73,13 @@ class IdxReaderTest {
 
   @Test
   void aMissingFileOrDirectoryIsNamed() throws Exception {
-    assertThatThrownBy(() -> IdxReader.readLabels(dir.resolve("nope"))).hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> IdxReader.readLabels(dir.resolve("nope")))
+        .hasMessageContaining("does not exist");
     assertThatThrownBy(() -> ImagePool.load(dir.resolve("no-such-dir")))
         .hasMessageContaining("data directory " + dir.resolve("no-such-dir") + " does not exist");
     Files.createDirectories(dir.resolve("empty-dir"));
-    assertThatThrownBy(() -> ImagePool.load(dir.resolve("empty-dir"))).hasMessageContaining("has no train-images-idx3-ubyte");
+    assertThatThrownBy(() -> ImagePool.load(dir.resolve("empty-dir")))
+        .hasMessageContaining("has no train-images-idx3-ubyte");
   }
 
   @Test
@@ -82,6 +90,7 @@ class IdxReaderTest {
     assertThat(pool.size(ImagePool.Split.T10K)).isEqualTo(20);
     assertThat(pool.label(new ImagePool.SampleRef(ImagePool.Split.T10K, 13))).isEqualTo(3);
     IdxFiles.write(dir.resolve("t10k-labels-idx1-ubyte.gz"), IdxFiles.labels(new int[5]), true);
-    assertThatThrownBy(() -> ImagePool.load(dir)).hasMessageContaining("t10k has 20 images but 5 labels");
+    assertThatThrownBy(() -> ImagePool.load(dir))
+        .hasMessageContaining("t10k has 20 images but 5 labels");
   }
 }

@@ -23,7 +23,8 @@ class PartitionTest {
     ImagePool pool = ImagePool.synthetic(20000, 1000, 10, 3);
     List<SampleRef> dealing = pool.dealingPool(0);
     int agents = 50;
-    Partition p = NonIidPartitioner.paper(agents, 0.55).partition("synthetic", dealing, pool::label, 10, 7);
+    Partition p =
+        NonIidPartitioner.paper(agents, 0.55).partition("synthetic", dealing, pool::label, 10, 7);
     assertThat(p.agents()).hasSize(agents);
     Set<SampleRef> seen = new HashSet<>();
     Map<Integer, Integer> perLabel = new HashMap<>();
@@ -46,7 +47,8 @@ class PartitionTest {
         perLabel.merge(e.getKey(), e.getValue(), Integer::sum);
       }
     }
-    // extras: 0.55 * N_l spread over the 100 (agent, slot) shares of each label, of which each label's
+    // extras: 0.55 * N_l spread over the 100 (agent, slot) shares of each label, of which each
+    // label's
     // 10 agents use 10: on average 0.55 * N_l / 10 per label, i.e. 0.055 of the pool in all
     double expected = 0.55 * dealing.size() / 10;
     assertThat((double) extra).isBetween(0.5 * expected, 1.5 * expected);
@@ -66,8 +68,12 @@ class PartitionTest {
   @Test
   void runningOutOfALabelIsNamed() {
     ImagePool pool = ImagePool.synthetic(100, 10, 10, 3);
-    assertThatThrownBy(() -> NonIidPartitioner.paper(50, 0.55).partition("s", pool.dealingPool(0), pool::label, 10, 1))
-        .isInstanceOf(DataException.class).hasMessageContaining("not enough samples of label");
+    assertThatThrownBy(
+            () ->
+                NonIidPartitioner.paper(50, 0.55)
+                    .partition("s", pool.dealingPool(0), pool::label, 10, 1))
+        .isInstanceOf(DataException.class)
+        .hasMessageContaining("not enough samples of label");
   }
 
   @Test
@@ -76,7 +82,12 @@ class PartitionTest {
     ImagePool pool = ImagePool.load(dir);
     List<SampleRef> refs = pool.dealingPool(0);
     double[] ms = pool.meanAndStd(refs);
-    Partition p = new Partition("t", List.of(new Partition.AgentPlan("a", List.of(), refs.subList(0, 30), refs.subList(30, 40))));
+    Partition p =
+        new Partition(
+            "t",
+            List.of(
+                new Partition.AgentPlan(
+                    "a", List.of(), refs.subList(0, 30), refs.subList(30, 40))));
     List<AgentData> data = p.materialise(pool, new Partition.Normalisation(ms[0], ms[1]));
     double sum = 0;
     double sq = 0;
@@ -90,7 +101,8 @@ class PartitionTest {
       }
     }
     assertThat(sum / n).isCloseTo(0, org.assertj.core.api.Assertions.within(1e-5));
-    assertThat(Math.sqrt(sq / n)).isCloseTo(ms[1] / (ms[1] + 0.001), org.assertj.core.api.Assertions.within(1e-4));
+    assertThat(Math.sqrt(sq / n))
+        .isCloseTo(ms[1] / (ms[1] + 0.001), org.assertj.core.api.Assertions.within(1e-4));
   }
 
   @Test
@@ -98,30 +110,48 @@ class PartitionTest {
     IdxFiles.dataset(dir, 40, 20, true, 1);
     ImagePool pool = ImagePool.load(dir);
     Path file = dir.resolve("split.json");
-    Files.writeString(file, "{\"dataset\":\"t\",\"agents\":[{\"id\":\"a0\",\"labels\":[0,1],\"train\":[\"train:0\",\"train:1\"],"
-        + "\"test\":[\"t10k:3\"]},{\"id\":\"a1\",\"train\":[\"train:2\"],\"test\":[\"t10k:4\"]}]}");
+    Files.writeString(
+        file,
+        "{\"dataset\":\"t\",\"agents\":[{\"id\":\"a0\",\"labels\":[0,1],\"train\":[\"train:0\",\"train:1\"],"
+            + "\"test\":[\"t10k:3\"]},{\"id\":\"a1\",\"train\":[\"train:2\"],\"test\":[\"t10k:4\"]}]}");
     Partition p = PartitionFile.read(file, pool);
     assertThat(p.agents()).extracting(Partition.AgentPlan::id).containsExactly("a0", "a1");
     assertThat(p.agents().get(0).test()).containsExactly(new SampleRef(ImagePool.Split.T10K, 3));
 
-    Files.writeString(file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:40\"],\"test\":[\"t10k:0\"]}]}");
-    assertThatThrownBy(() -> PartitionFile.read(file, pool)).isInstanceOf(DataException.class)
-        .hasMessageContaining(file.toString()).hasMessageContaining("agent a0")
-        .hasMessageContaining("'train:40' is out of range").hasMessageContaining("40 train images");
-    Files.writeString(file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"valid:1\"],\"test\":[\"t10k:0\"]}]}");
-    assertThatThrownBy(() -> PartitionFile.read(file, pool)).hasMessageContaining("'valid:1' is not train:<index> or t10k:<index>");
-    Files.writeString(file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"t10k:0\"]},"
-        + "{\"id\":\"a0\",\"train\":[\"train:2\"],\"test\":[\"t10k:1\"]}]}");
-    assertThatThrownBy(() -> PartitionFile.read(file, pool)).hasMessageContaining("agent id a0 appears twice");
-    Files.writeString(file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"train:1\"]}]}");
-    assertThatThrownBy(() -> PartitionFile.read(file, pool)).hasMessageContaining("'train:1' is dealt twice");
+    Files.writeString(
+        file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:40\"],\"test\":[\"t10k:0\"]}]}");
+    assertThatThrownBy(() -> PartitionFile.read(file, pool))
+        .isInstanceOf(DataException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("agent a0")
+        .hasMessageContaining("'train:40' is out of range")
+        .hasMessageContaining("40 train images");
+    Files.writeString(
+        file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"valid:1\"],\"test\":[\"t10k:0\"]}]}");
+    assertThatThrownBy(() -> PartitionFile.read(file, pool))
+        .hasMessageContaining("'valid:1' is not train:<index> or t10k:<index>");
+    Files.writeString(
+        file,
+        "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"t10k:0\"]},"
+            + "{\"id\":\"a0\",\"train\":[\"train:2\"],\"test\":[\"t10k:1\"]}]}");
+    assertThatThrownBy(() -> PartitionFile.read(file, pool))
+        .hasMessageContaining("agent id a0 appears twice");
+    Files.writeString(
+        file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"train:1\"]}]}");
+    assertThatThrownBy(() -> PartitionFile.read(file, pool))
+        .hasMessageContaining("'train:1' is dealt twice");
     Files.writeString(file, "{\"agents\":[{\"train\":[\"train:1\"],\"test\":[\"t10k:1\"]}]}");
-    assertThatThrownBy(() -> PartitionFile.read(file, pool)).hasMessageContaining("agent #0 has no \"id\"");
+    assertThatThrownBy(() -> PartitionFile.read(file, pool))
+        .hasMessageContaining("agent #0 has no \"id\"");
     Files.writeString(file, "{\"agents\": [");
-    assertThatThrownBy(() -> PartitionFile.read(file, pool)).hasMessageContaining("is not valid JSON");
-    assertThatThrownBy(() -> PartitionFile.read(dir.resolve("none.json"), pool)).hasMessageContaining("does not exist");
-    Files.writeString(file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"t10k:1\"]}]}");
-    assertThatThrownBy(() -> PartitionFile.read(file, pool).firstAgents(2)).hasMessageContaining("asked for 2 agents but the partition has 1");
+    assertThatThrownBy(() -> PartitionFile.read(file, pool))
+        .hasMessageContaining("is not valid JSON");
+    assertThatThrownBy(() -> PartitionFile.read(dir.resolve("none.json"), pool))
+        .hasMessageContaining("does not exist");
+    Files.writeString(
+        file, "{\"agents\":[{\"id\":\"a0\",\"train\":[\"train:1\"],\"test\":[\"t10k:1\"]}]}");
+    assertThatThrownBy(() -> PartitionFile.read(file, pool).firstAgents(2))
+        .hasMessageContaining("asked for 2 agents but the partition has 1");
   }
 
   private static <T> List<T> concat(List<T> a, List<T> b) {

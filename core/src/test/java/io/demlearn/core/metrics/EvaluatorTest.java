@@ -18,7 +18,10 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The metrics' definitions (pooled C-SPE, mean C-GEN, agent-weighted group levels) on scripted predictions. */
+/**
+ * The metrics' definitions (pooled C-SPE, mean C-GEN, agent-weighted group levels) on scripted
+ * predictions.
+ */
 class EvaluatorTest {
   private final ExecutorService pool = Executors.newFixedThreadPool(2);
 
@@ -85,10 +88,11 @@ class EvaluatorTest {
   }
 
   // three agents with 2, 4 and 3 test rows: union rows 0-1, 2-5, 6-8
-  final List<AgentData> agents = List.of(
-      new AgentData("a0", List.of(), test(1), test(2)),
-      new AgentData("a1", List.of(), test(1), test(4)),
-      new AgentData("a2", List.of(), test(1), test(3)));
+  final List<AgentData> agents =
+      List.of(
+          new AgentData("a0", List.of(), test(1), test(2)),
+          new AgentData("a1", List.of(), test(1), test(4)),
+          new AgentData("a2", List.of(), test(1), test(3)));
 
   @Test
   void clientMetricsArePooledSpecialisationAndMeanGeneralisation() {
@@ -106,13 +110,22 @@ class EvaluatorTest {
   @Test
   void groupLevelsAreWeightedByAgentCount() {
     // (a0, a1) merge first; a2 hangs under the root; K = 1: root at level 2, L1-c3 holds a0 and a1
-    Hierarchy tree = Hierarchy.fromDendrogram(new Dendrogram(3, List.of(
-        new Dendrogram.Merge(0, 1, 1, 2), new Dendrogram.Merge(2, 3, 2, 3))), 1);
-    float[] group = rightOn(0, 1, 2, 6);     // members' rows 0-5: 3/6 right; all: 4/9
-    float[] root = rightOn(0, 6, 7);         // all rows: 3/9
+    Hierarchy tree =
+        Hierarchy.fromDendrogram(
+            new Dendrogram(
+                3, List.of(new Dendrogram.Merge(0, 1, 1, 2), new Dendrogram.Merge(2, 3, 2, 3))),
+            1);
+    float[] group = rightOn(0, 1, 2, 6); // members' rows 0-5: 3/6 right; all: 4/9
+    float[] root = rightOn(0, 6, 7); // all rows: 3/9
     Evaluator e = new Evaluator(new Scripted(), agents, pool, 2);
-    RoundMetrics m = e.evaluate(1, 0, List.of(rightOn(), rightOn(), rightOn()), tree,
-        Map.of("L1-c3", group, "root", root), root);
+    RoundMetrics m =
+        e.evaluate(
+            1,
+            0,
+            List.of(rightOn(), rightOn(), rightOn()),
+            tree,
+            Map.of("L1-c3", group, "root", root),
+            root);
     assertThat(m.gSpe()).containsExactly(3 / 6.0, 3 / 9.0);
     assertThat(m.gGen().get(0)).isCloseTo(4 / 9.0, within(1e-12));
     assertThat(m.gGen().get(1)).isCloseTo(3 / 9.0, within(1e-12));

@@ -44,7 +44,9 @@ class GradientCheckTest {
       double numeric = (up - down) / ((double) (keep + h) - (keep - h));
       double err = Math.abs(numeric - g[i]) / Math.max(1e-3, Math.abs(numeric) + Math.abs(g[i]));
       worst = Math.max(worst, err);
-      assertThat(err).as("parameter %d: analytic %s, numeric %s", i, g[i], numeric).isLessThan(1e-4);
+      assertThat(err)
+          .as("parameter %d: analytic %s, numeric %s", i, g[i], numeric)
+          .isLessThan(1e-4);
     }
     assertThat(worst).isLessThan(1e-4);
   }
@@ -89,9 +91,12 @@ class GradientCheckTest {
         up[i] = (float) (p[i] + h * dir[i]);
         down[i] = (float) (p[i] - h * dir[i]);
       }
-      double numeric = (m.lossAndGradient(up, batch, scratch) - m.lossAndGradient(down, batch, scratch)) / (2 * h);
+      double numeric =
+          (m.lossAndGradient(up, batch, scratch) - m.lossAndGradient(down, batch, scratch))
+              / (2 * h);
       assertThat(Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(analytic)))
-          .as("direction %d: analytic %s, numeric %s", probe, analytic, numeric).isLessThan(0.03);
+          .as("direction %d: analytic %s, numeric %s", probe, analytic, numeric)
+          .isLessThan(0.03);
     }
   }
 

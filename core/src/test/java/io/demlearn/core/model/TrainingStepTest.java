@@ -68,15 +68,19 @@ class TrainingStepTest {
 
   @Test
   void denseModelsStepAlongTheirGradient() {
-    for (Model m : new Model[] {new LogisticRegression(DataType.FLOAT), new Perceptron(100, DataType.FLOAT)}) {
+    for (Model m :
+        new Model[] {new LogisticRegression(DataType.FLOAT), new Perceptron(100, DataType.FLOAT)}) {
       Dataset data = GradientCheckTest.randomBatch(6, 784, 10, 4);
       float[] p = random(m, 7);
       float[] g = new float[p.length];
       m.lossAndGradient(p, data, g);
       float[] stepped = step(m, p, data, null, 0);
       for (int i = 0; i < p.length; i++) {
-        assertThat((double) stepped[i]).as("%s parameter %d", m.kind(), i).isCloseTo(p[i] - LR * g[i],
-            org.assertj.core.data.Offset.offset(1e-5 + 1e-4 * Math.abs(LR * g[i])));
+        assertThat((double) stepped[i])
+            .as("%s parameter %d", m.kind(), i)
+            .isCloseTo(
+                p[i] - LR * g[i],
+                org.assertj.core.data.Offset.offset(1e-5 + 1e-4 * Math.abs(LR * g[i])));
       }
     }
   }

@@ -1,11 +1,5 @@
 package io.demlearn.core.sim;
 
-import io.demlearn.core.experiment.Algorithm;
-import io.demlearn.core.experiment.ExperimentData;
-import io.demlearn.core.experiment.ExperimentDefaults;
-import io.demlearn.core.experiment.ExperimentSettings;
-import io.demlearn.core.metrics.MetricsJson;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,18 +8,35 @@ import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
 import io.demlearn.core.data.AgentData;
+import io.demlearn.core.experiment.Algorithm;
+import io.demlearn.core.experiment.ExperimentData;
+import io.demlearn.core.experiment.ExperimentDefaults;
+import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.metrics.MetricsJson;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SimulatorTest {
-  static ExperimentSettings settings(Algorithm algorithm, int agents, int rounds, int threads, double amplify) {
-    return synthetic().algorithm(algorithm).agents(agents).rounds(rounds).threads(threads).amplify(amplify).build();
+  static ExperimentSettings settings(
+      Algorithm algorithm, int agents, int rounds, int threads, double amplify) {
+    return synthetic()
+        .algorithm(algorithm)
+        .agents(agents)
+        .rounds(rounds)
+        .threads(threads)
+        .amplify(amplify)
+        .build();
   }
 
   /** Five agents of the synthetic data set, seed 5, two rounds. */
   static ExperimentSettings.Builder synthetic() {
-    return ExperimentSettings.builder().dataset("synthetic").seed(5L).agents(5).rounds(2).threads(1);
+    return ExperimentSettings.builder()
+        .dataset("synthetic")
+        .seed(5L)
+        .agents(5)
+        .rounds(2)
+        .threads(1);
   }
 
   static List<String> run(ExperimentSettings s) {
@@ -68,7 +79,8 @@ class SimulatorTest {
       assertThat(last.global()).containsExactly(expected);
       assertThat(last.startModels()).allSatisfy(m -> assertThat(m).isSameAs(last.global()));
       assertThat(last.evalModels().get(0)).isNotEqualTo(last.global());
-      assertThat(rounds.get(0).metrics().global()).isNotNull(); // the initial global model is evaluated
+      assertThat(rounds.get(0).metrics().global())
+          .isNotNull(); // the initial global model is evaluated
     }
   }
 
@@ -81,15 +93,24 @@ class SimulatorTest {
 
   @Test
   void impossibleSettingsAreRefusedByName() {
-    assertThatThrownBy(() -> synthetic().algorithm(Algorithm.DEMLEARN).metric(Metric.COSINE).linkage(Linkage.WARD).build())
+    assertThatThrownBy(
+            () ->
+                synthetic()
+                    .algorithm(Algorithm.DEMLEARN)
+                    .metric(Metric.COSINE)
+                    .linkage(Linkage.WARD)
+                    .build())
         .hasMessageContaining("--linkage ward needs --metric euclidean");
     assertThatThrownBy(() -> synthetic().algorithm(Algorithm.DEMLEARN).mu(0.1).build())
-        .hasMessageContaining("--mu 0.1 has no effect with --algorithm demlearn").hasMessageContaining("demlearn-p");
+        .hasMessageContaining("--mu 0.1 has no effect with --algorithm demlearn")
+        .hasMessageContaining("demlearn-p");
     assertThatThrownBy(() -> synthetic().algorithm(Algorithm.FEDAVG).dataset("cifar").build())
         .hasMessageContaining("unknown --dataset 'cifar'");
     assertThatThrownBy(() -> synthetic().partitionFile(java.nio.file.Path.of("p.json")).build())
-        .hasMessageContaining("--partition-file").hasMessageContaining("synthetic");
-    assertThatThrownBy(() -> synthetic().learningRate(-1.0).build()).hasMessageContaining("learning rate");
+        .hasMessageContaining("--partition-file")
+        .hasMessageContaining("synthetic");
+    assertThatThrownBy(() -> synthetic().learningRate(-1.0).build())
+        .hasMessageContaining("learning rate");
   }
 
   @Test
@@ -105,9 +126,11 @@ class SimulatorTest {
     assertThat(synthetic().algorithm(Algorithm.DEMLEARN).build().mu()).isZero();
     assertThat(synthetic().dataset("mnist").build().alpha()).isEqualTo(0.6);
     // an explicit value wins over the default, and null means the default
-    assertThat(synthetic().algorithm(Algorithm.FEDAVG).weighting(Weighting.AGENTS).build().weighting())
+    assertThat(
+            synthetic().algorithm(Algorithm.FEDAVG).weighting(Weighting.AGENTS).build().weighting())
         .isEqualTo(Weighting.AGENTS);
-    assertThat(synthetic().alpha(null).rounds(null).build().rounds()).isEqualTo(ExperimentDefaults.ROUNDS);
+    assertThat(synthetic().alpha(null).rounds(null).build().rounds())
+        .isEqualTo(ExperimentDefaults.ROUNDS);
     // a copy changed in one setting keeps the others
     ExperimentSettings changed = demlearnP.toBuilder().rounds(7).build();
     assertThat(changed.rounds()).isEqualTo(7);

@@ -45,7 +45,8 @@ public final class IdxFiles {
   }
 
   public static void write(Path file, byte[] content, boolean gzip) {
-    try (OutputStream out = gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+    try (OutputStream out =
+        gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
       out.write(content);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

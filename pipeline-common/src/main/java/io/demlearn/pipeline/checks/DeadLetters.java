@@ -18,13 +18,26 @@ public final class DeadLetters {
    * @param value its value bytes, or null
    * @param detectedBy the service that refused it
    */
-  public static DeadLetter of(String experimentId, SourceRecord source, DeadLetterReason reason, String detail, byte[] key,
-      byte[] value, String detectedBy) {
+  public static DeadLetter of(
+      String experimentId,
+      SourceRecord source,
+      DeadLetterReason reason,
+      String detail,
+      byte[] key,
+      byte[] value,
+      String detectedBy) {
     return DeadLetter.newBuilder()
-        .setExperimentId(experimentId).setSourceTopic(source.getTopic()).setSourcePartition(source.getPartition())
-        .setSourceOffset(source.getOffset()).setReason(reason).setDetail(detail)
-        .setKey(key == null ? null : ByteBuffer.wrap(key)).setValue(value == null ? null : ByteBuffer.wrap(value))
-        .setRecordTimestampMs(source.getTimestampMs()).setDetectedBy(detectedBy).setDetectedAtMs(System.currentTimeMillis())
+        .setExperimentId(experimentId)
+        .setSourceTopic(source.getTopic())
+        .setSourcePartition(source.getPartition())
+        .setSourceOffset(source.getOffset())
+        .setReason(reason)
+        .setDetail(detail)
+        .setKey(key == null ? null : ByteBuffer.wrap(key))
+        .setValue(value == null ? null : ByteBuffer.wrap(value))
+        .setRecordTimestampMs(source.getTimestampMs())
+        .setDetectedBy(detectedBy)
+        .setDetectedAtMs(System.currentTimeMillis())
         .build();
   }
 
@@ -35,7 +48,14 @@ public final class DeadLetters {
 
   /** One line for logs: reason, where, why. */
   public static String describe(DeadLetter d) {
-    return d.getReason() + " at " + d.getSourceTopic() + "/" + d.getSourcePartition() + "@" + d.getSourceOffset() + ": "
+    return d.getReason()
+        + " at "
+        + d.getSourceTopic()
+        + "/"
+        + d.getSourcePartition()
+        + "@"
+        + d.getSourceOffset()
+        + ": "
         + d.getDetail();
   }
 }

@@ -1,11 +1,11 @@
 package io.demlearn.pipeline.checks;
 
 import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.LinkageRow;
-import io.demlearn.pipeline.records.Experiment;
-import io.demlearn.pipeline.records.Hierarchies;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,10 +13,11 @@ import java.util.Objects;
 /**
  * What makes a decoded hierarchy version usable, one rule set for every service that reads them
  * (the aggregator refuses the others onto {@code dead-letters}; the others skip them): the
- * experiment's id and agents in the experiment's order, an effective round within the
- * experiment, at most the experiment's levels, a linkage matrix whose rows each merge two existing
- * clusters not merged before into one of their joint size, and groups that follow from it. Among usable versions, the first one read for an effective round counts
- * ({@link #conflicts}): the clusterer, restarted, writes the same version again, which is fine.
+ * experiment's id and agents in the experiment's order, an effective round within the experiment,
+ * at most the experiment's levels, a linkage matrix whose rows each merge two existing clusters not
+ * merged before into one of their joint size, and groups that follow from it. Among usable
+ * versions, the first one read for an effective round counts ({@link #conflicts}): the clusterer,
+ * restarted, writes the same version again, which is fine.
  */
 public final class HierarchyChecks {
   /** A usable version, or why the record is not one. */
@@ -26,22 +27,49 @@ public final class HierarchyChecks {
 
   public static Checked check(Experiment experiment, HierarchyAssignment h) {
     if (!experiment.id().equals(h.getExperimentId())) {
-      return refused(DeadLetterReason.WRONG_EXPERIMENT, "hierarchy version " + h.getVersion() + " of experiment '"
-          + h.getExperimentId() + "' on the topics of experiment '" + experiment.id() + "'");
+      return refused(
+          DeadLetterReason.WRONG_EXPERIMENT,
+          "hierarchy version "
+              + h.getVersion()
+              + " of experiment '"
+              + h.getExperimentId()
+              + "' on the topics of experiment '"
+              + experiment.id()
+              + "'");
     }
     if (!h.getAgentIds().equals(experiment.agentIds())) {
-      return refused(DeadLetterReason.UNKNOWN_MEMBER, "hierarchy version " + h.getVersion() + " names "
-          + h.getAgentIds().size() + " agents that are not the experiment's " + experiment.agentIds().size()
-          + " agents in their order");
+      return refused(
+          DeadLetterReason.UNKNOWN_MEMBER,
+          "hierarchy version "
+              + h.getVersion()
+              + " names "
+              + h.getAgentIds().size()
+              + " agents that are not the experiment's "
+              + experiment.agentIds().size()
+              + " agents in their order");
     }
     int rounds = experiment.settings().rounds();
     if (h.getEffectiveFromRound() < 0 || h.getEffectiveFromRound() > rounds) {
-      return refused(DeadLetterReason.ROUND_OUT_OF_RANGE, "hierarchy version " + h.getVersion() + " takes effect in round "
-          + h.getEffectiveFromRound() + ", outside 0.." + rounds + " (the experiment's rounds and the one after)");
+      return refused(
+          DeadLetterReason.ROUND_OUT_OF_RANGE,
+          "hierarchy version "
+              + h.getVersion()
+              + " takes effect in round "
+              + h.getEffectiveFromRound()
+              + ", outside 0.."
+              + rounds
+              + " (the experiment's rounds and the one after)");
     }
     if (h.getVersion() < 0 || h.getLevels() < 0 || h.getLevels() > experiment.settings().levels()) {
-      return refused(DeadLetterReason.INVALID_HIERARCHY, "hierarchy version " + h.getVersion() + " with "
-          + h.getLevels() + " levels (the experiment has " + experiment.settings().levels() + ")");
+      return refused(
+          DeadLetterReason.INVALID_HIERARCHY,
+          "hierarchy version "
+              + h.getVersion()
+              + " with "
+              + h.getLevels()
+              + " levels (the experiment has "
+              + experiment.settings().levels()
+              + ")");
     }
     int n = h.getAgentIds().size();
     List<LinkageRow> linkage = h.getLinkage();
@@ -54,11 +82,30 @@ public final class HierarchyChecks {
       int left = row.getLeft();
       int right = row.getRight();
       int existing = n + i; // clusters 0..n+i-1 exist before row i
-      if (left < 0 || right < 0 || left >= existing || right >= existing || left == right || merged[left]
-          || merged[right] || !(row.getDistance() >= 0) || row.getSize() != size[left] + size[right]) {
-        return refused(DeadLetterReason.INVALID_HIERARCHY, "hierarchy version " + h.getVersion() + ": linkage row " + i
-            + " [" + left + ", " + right + ", " + row.getDistance() + ", " + row.getSize()
-            + "] does not merge two existing, unmerged clusters into one of their joint size");
+      if (left < 0
+          || right < 0
+          || left >= existing
+          || right >= existing
+          || left == right
+          || merged[left]
+          || merged[right]
+          || !(row.getDistance() >= 0)
+          || row.getSize() != size[left] + size[right]) {
+        return refused(
+            DeadLetterReason.INVALID_HIERARCHY,
+            "hierarchy version "
+                + h.getVersion()
+                + ": linkage row "
+                + i
+                + " ["
+                + left
+                + ", "
+                + right
+                + ", "
+                + row.getDistance()
+                + ", "
+                + row.getSize()
+                + "] does not merge two existing, unmerged clusters into one of their joint size");
       }
       merged[left] = true;
       merged[right] = true;
@@ -67,7 +114,9 @@ public final class HierarchyChecks {
     try {
       return new Checked(Hierarchies.fromRecord(h), null);
     } catch (RuntimeException e) {
-      return refused(DeadLetterReason.INVALID_HIERARCHY, "hierarchy version " + h.getVersion() + ": " + e.getMessage());
+      return refused(
+          DeadLetterReason.INVALID_HIERARCHY,
+          "hierarchy version " + h.getVersion() + ": " + e.getMessage());
     }
   }
 
@@ -76,9 +125,10 @@ public final class HierarchyChecks {
    * none known). The first one counts.
    */
   public static boolean conflicts(HierarchyVersion known, HierarchyVersion incoming) {
-    return known != null && (known.version() != incoming.version()
-        || !Objects.equals(known.dendrogram(), incoming.dendrogram())
-        || !known.tree().topDown().equals(incoming.tree().topDown()));
+    return known != null
+        && (known.version() != incoming.version()
+            || !Objects.equals(known.dendrogram(), incoming.dendrogram())
+            || !known.tree().topDown().equals(incoming.tree().topDown()));
   }
 
   /**
@@ -87,7 +137,8 @@ public final class HierarchyChecks {
    *
    * @param known the versions read so far, by effective round
    */
-  public static HierarchyVersion usable(Experiment experiment, HierarchyAssignment h, Map<Integer, HierarchyVersion> known) {
+  public static HierarchyVersion usable(
+      Experiment experiment, HierarchyAssignment h, Map<Integer, HierarchyVersion> known) {
     HierarchyVersion hv = h == null ? null : check(experiment, h).version();
     return hv == null || conflicts(known.get(hv.effectiveFromRound()), hv) ? null : hv;
   }

@@ -1,10 +1,10 @@
 package io.demlearn.pipeline.checks;
 
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.ExperimentSpecs;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.ParameterVector;
-import io.demlearn.pipeline.records.Experiment;
-import io.demlearn.pipeline.records.ExperimentSpecs;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -22,8 +22,8 @@ import java.util.Set;
  *       rounds)}, an agent of the experiment, at least one training sample, the experiment's model
  *       kind and dimension, finite parameters, a Euclidean norm within the policy's bound;
  *   <li>in an agent's sequence ({@link #followsOn}): an agent reports its rounds in order, so an
- *       update counts only if its round is the one after the agent's last counted update. A
- *       second update for a round already counted, or one that skips rounds, is not used.
+ *       update counts only if its round is the one after the agent's last counted update. A second
+ *       update for a round already counted, or one that skips rounds, is not used.
  * </ul>
  */
 public final class UpdateChecks {
@@ -45,37 +45,62 @@ public final class UpdateChecks {
   /**
    * Null if the update passes every check on its own, else the first it fails.
    *
-   * @param key the record's key, which must be the update's agent id (it decides the partition,
-   *     and so the order in which an agent's updates are read)
+   * @param key the record's key, which must be the update's agent id (it decides the partition, and
+   *     so the order in which an agent's updates are read)
    */
   public Refusal check(String key, ModelUpdate u) {
     if (!experiment.id().equals(u.getExperimentId())) {
-      return new Refusal(DeadLetterReason.WRONG_EXPERIMENT,
-          "an update of experiment '" + u.getExperimentId() + "' on the topics of experiment '" + experiment.id() + "'");
+      return new Refusal(
+          DeadLetterReason.WRONG_EXPERIMENT,
+          "an update of experiment '"
+              + u.getExperimentId()
+              + "' on the topics of experiment '"
+              + experiment.id()
+              + "'");
     }
     if (!u.getAgentId().equals(key)) {
-      return new Refusal(DeadLetterReason.KEY_MISMATCH, "key '" + key + "' is not the update's agent id '" + u.getAgentId() + "'");
+      return new Refusal(
+          DeadLetterReason.KEY_MISMATCH,
+          "key '" + key + "' is not the update's agent id '" + u.getAgentId() + "'");
     }
     int rounds = experiment.settings().rounds();
     if (u.getRound() < 0 || u.getRound() >= rounds) {
-      return new Refusal(DeadLetterReason.ROUND_OUT_OF_RANGE,
+      return new Refusal(
+          DeadLetterReason.ROUND_OUT_OF_RANGE,
           "round " + u.getRound() + " is outside the experiment's rounds 0.." + (rounds - 1));
     }
     if (!agents.contains(u.getAgentId())) {
-      return new Refusal(DeadLetterReason.UNKNOWN_MEMBER,
-          "agent '" + u.getAgentId() + "' is not one of the experiment's " + agents.size() + " agents");
+      return new Refusal(
+          DeadLetterReason.UNKNOWN_MEMBER,
+          "agent '"
+              + u.getAgentId()
+              + "' is not one of the experiment's "
+              + agents.size()
+              + " agents");
     }
     if (u.getTrainSamples() < 1) {
-      return new Refusal(DeadLetterReason.INVALID_SAMPLES, u.getTrainSamples() + " training samples: an update is trained on"
-          + " at least one (the number weighs it in sample-weighted averages)");
+      return new Refusal(
+          DeadLetterReason.INVALID_SAMPLES,
+          u.getTrainSamples()
+              + " training samples: an update is trained on"
+              + " at least one (the number weighs it in sample-weighted averages)");
     }
     ParameterVector p = u.getParameters();
     if (p.getModelKind() != kind || p.getDimension() != dimension) {
-      return new Refusal(DeadLetterReason.VECTOR_MISMATCH, "parameters of a " + p.getModelKind() + " with "
-          + p.getDimension() + " values; the experiment's " + kind + " has " + dimension);
+      return new Refusal(
+          DeadLetterReason.VECTOR_MISMATCH,
+          "parameters of a "
+              + p.getModelKind()
+              + " with "
+              + p.getDimension()
+              + " values; the experiment's "
+              + kind
+              + " has "
+              + dimension);
     }
     if (p.getValues().remaining() != 4 * dimension) {
-      return new Refusal(DeadLetterReason.VECTOR_MISMATCH,
+      return new Refusal(
+          DeadLetterReason.VECTOR_MISMATCH,
           p.getValues().remaining() + " parameter bytes for " + dimension + " float32 values");
     }
     FloatBuffer values = p.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
@@ -89,24 +114,29 @@ public final class UpdateChecks {
     }
     double norm = Math.sqrt(sumOfSquares);
     if (norm > experiment.policy().getMaxUpdateNorm()) {
-      return new Refusal(DeadLetterReason.NORM_BOUND, String.format(Locale.ROOT,
-          "parameter norm %.6g exceeds the bound %.6g (--max-update-norm)", norm, experiment.policy().getMaxUpdateNorm()));
+      return new Refusal(
+          DeadLetterReason.NORM_BOUND,
+          String.format(
+              Locale.ROOT,
+              "parameter norm %.6g exceeds the bound %.6g (--max-update-norm)",
+              norm,
+              experiment.policy().getMaxUpdateNorm()));
     }
     return null;
   }
 
   /**
-   * Whether an update for {@code round} continues an agent whose last counted update was for
-   * {@code lastRound} (-1: none yet).
+   * Whether an update for {@code round} continues an agent whose last counted update was for {@code
+   * lastRound} (-1: none yet).
    */
   public static boolean followsOn(int lastRound, int round) {
     return round == lastRound + 1;
   }
 
   /**
-   * A digest of an update's content, the time it was produced aside: two updates of an agent for
-   * a round with the same digest are one update sent twice (it counts once); different digests
-   * are a conflict.
+   * A digest of an update's content, the time it was produced aside: two updates of an agent for a
+   * round with the same digest are one update sent twice (it counts once); different digests are a
+   * conflict.
    */
   public static byte[] digest(ModelUpdate u) {
     java.security.MessageDigest md;
@@ -116,7 +146,9 @@ public final class UpdateChecks {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
     ByteBuffer head = ByteBuffer.allocate(16);
-    head.putInt(u.getRound()).putInt(u.getHierarchyVersion()).putInt(u.getTrainSamples())
+    head.putInt(u.getRound())
+        .putInt(u.getHierarchyVersion())
+        .putInt(u.getTrainSamples())
         .putInt(u.getParameters().getDimension());
     md.update(head.array());
     md.update(u.getAgentId().getBytes(java.nio.charset.StandardCharsets.UTF_8));

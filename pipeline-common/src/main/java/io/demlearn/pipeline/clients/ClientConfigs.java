@@ -32,8 +32,11 @@ public final class ClientConfigs {
     return p;
   }
 
-  /** A consumer reading committed records only, from the earliest, without committing on its own. */
-  public static Map<String, Object> consumer(Map<String, Object> client, String clientId, String groupId) {
+  /**
+   * A consumer reading committed records only, from the earliest, without committing on its own.
+   */
+  public static Map<String, Object> consumer(
+      Map<String, Object> client, String clientId, String groupId) {
     Map<String, Object> c = new HashMap<>(client);
     c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     if (groupId != null) {
@@ -46,20 +49,22 @@ public final class ClientConfigs {
     // reading a topic that does not exist (a mistyped experiment id) must not create it
     c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    c.put(
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+        ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 4 * ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     return c;
   }
 
   /**
-   * A consumer of an experiment's group models that reads them as soon as they are written,
-   * before the aggregator's transaction commits: each is a deterministic function of the round's
-   * updates, so one from an aborted transaction equals the one written again, and nothing read
-   * early can differ from what commits. Not so under a straggler policy, where which updates a
-   * round averages depends on timing: then it reads committed group models only.
+   * A consumer of an experiment's group models that reads them as soon as they are written, before
+   * the aggregator's transaction commits: each is a deterministic function of the round's updates,
+   * so one from an aborted transaction equals the one written again, and nothing read early can
+   * differ from what commits. Not so under a straggler policy, where which updates a round averages
+   * depends on timing: then it reads committed group models only.
    */
-  public static Map<String, Object> groupModelConsumer(Map<String, Object> client, String clientId,
-      Experiment experiment) {
+  public static Map<String, Object> groupModelConsumer(
+      Map<String, Object> client, String clientId, Experiment experiment) {
     Map<String, Object> c = consumer(client, clientId, null);
     if (!experiment.closesEarly()) {
       c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");

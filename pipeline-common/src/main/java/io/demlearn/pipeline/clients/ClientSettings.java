@@ -12,8 +12,8 @@ import java.util.Properties;
 
 /**
  * Where a process finds the Kafka cluster and the schema registry, and how it authenticates: the
- * settings every Kafka client gets and those of the registry client. A client-config file
- * ({@code --client-config}) is split between the two: keys {@code schema.registry.*} and {@code
+ * settings every Kafka client gets and those of the registry client. A client-config file ({@code
+ * --client-config}) is split between the two: keys {@code schema.registry.*} and {@code
  * basic.auth.*} go to the registry client, every other key to every Kafka client untouched.
  */
 public record ClientSettings(Map<String, Object> kafka, Map<String, Object> registry) {
@@ -32,13 +32,15 @@ public record ClientSettings(Map<String, Object> kafka, Map<String, Object> regi
     Map<String, Object> registry = new HashMap<>();
     if (file != null) {
       if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException("client config file '" + file + "' (--client-config) does not exist");
+        throw new IllegalArgumentException(
+            "client config file '" + file + "' (--client-config) does not exist");
       }
       Properties props = new Properties();
       try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         props.load(in);
       } catch (IOException | IllegalArgumentException e) {
-        throw new IllegalArgumentException("cannot read client config file '" + file + "': " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot read client config file '" + file + "': " + e.getMessage(), e);
       }
       for (String key : props.stringPropertyNames()) {
         boolean forRegistry = key.startsWith("schema.registry.") || key.startsWith("basic.auth.");

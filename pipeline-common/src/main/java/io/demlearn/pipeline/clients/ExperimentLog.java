@@ -20,8 +20,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * An experiment's topics read as a finished log: each topic from its beginning to the end it has
- * when the read starts, committed records only, partition by partition in offset order. No
- * consumer group, nothing committed: reading changes nothing on the cluster.
+ * when the read starts, committed records only, partition by partition in offset order. No consumer
+ * group, nothing committed: reading changes nothing on the cluster.
  */
 public final class ExperimentLog implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(500);
@@ -39,8 +39,11 @@ public final class ExperimentLog implements AutoCloseable {
     this.experimentId = experimentId;
     this.topics = ExperimentTopics.of(experimentId);
     this.timeout = timeout;
-    this.consumer = new KafkaConsumer<>(ClientConfigs.consumer(kafka, "demlearn-log-" + experimentId, null),
-        new StringDeserializer(), new ByteArrayDeserializer());
+    this.consumer =
+        new KafkaConsumer<>(
+            ClientConfigs.consumer(kafka, "demlearn-log-" + experimentId, null),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
   }
 
   /** The experiment's topics, named by its id (with the default partition count). */
@@ -65,13 +68,22 @@ public final class ExperimentLog implements AutoCloseable {
    */
   public ExperimentSpec spec(AvroSerdes serdes) {
     if (partitions(topics.experiments()).isEmpty()) {
-      throw new LogException("no experiment '" + experimentId + "' on this cluster: topic " + topics.experiments().name()
-          + " does not exist (list the experiments with kafka-topics --list: their topics are demlearn.<id>.*)");
+      throw new LogException(
+          "no experiment '"
+              + experimentId
+              + "' on this cluster: topic "
+              + topics.experiments().name()
+              + " does not exist (list the experiments with kafka-topics --list: their topics are"
+              + " demlearn.<id>.*)");
     }
     ExperimentSpec spec = readSpec(serdes);
     if (spec == null) {
-      throw new LogException("topic " + topics.experiments().name() + " holds no readable spec of experiment '"
-          + experimentId + "'");
+      throw new LogException(
+          "topic "
+              + topics.experiments().name()
+              + " holds no readable spec of experiment '"
+              + experimentId
+              + "'");
     }
     return spec;
   }
@@ -90,14 +102,21 @@ public final class ExperimentLog implements AutoCloseable {
         return experimentOf(spec, threads);
       }
       if (System.nanoTime() > deadline) {
-        throw new LogException("no spec of experiment " + experimentId + " on " + topics.experiments().name()
-            + " within " + wait.toSeconds() + " s: is the experiment created (demlearn run) and the broker the right one?");
+        throw new LogException(
+            "no spec of experiment "
+                + experimentId
+                + " on "
+                + topics.experiments().name()
+                + " within "
+                + wait.toSeconds()
+                + " s: is the experiment created (demlearn run) and the broker the right one?");
       }
       try {
         Thread.sleep(500);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new LogException("interrupted while waiting for the spec of experiment " + experimentId);
+        throw new LogException(
+            "interrupted while waiting for the spec of experiment " + experimentId);
       }
     }
   }
@@ -105,11 +124,13 @@ public final class ExperimentLog implements AutoCloseable {
   private ExperimentSpec readSpec(AvroSerdes serdes) {
     var decoder = topics.experiments().valueSerde(serdes).deserializer();
     ExperimentSpec[] found = new ExperimentSpec[1];
-    read(topics.experiments(), r -> {
-      if (found[0] == null && experimentId.equals(r.key())) {
-        found[0] = decoder.deserializeOrNull(r);
-      }
-    });
+    read(
+        topics.experiments(),
+        r -> {
+          if (found[0] == null && experimentId.equals(r.key())) {
+            found[0] = decoder.deserializeOrNull(r);
+          }
+        });
     return found[0];
   }
 
@@ -123,7 +144,8 @@ public final class ExperimentLog implements AutoCloseable {
     try {
       return ExperimentSpecs.fromSpec(spec, threads);
     } catch (IllegalArgumentException e) {
-      throw new LogException("the spec of experiment " + experimentId + " cannot be used: " + e.getMessage());
+      throw new LogException(
+          "the spec of experiment " + experimentId + " cannot be used: " + e.getMessage());
     }
   }
 
@@ -133,8 +155,8 @@ public final class ExperimentLog implements AutoCloseable {
   }
 
   /**
-   * Hands every committed record of a topic to {@code each}, partition 0 first, in offset order,
-   * up to the end offsets all its partitions have when the call starts.
+   * Hands every committed record of a topic to {@code each}, partition 0 first, in offset order, up
+   * to the end offsets all its partitions have when the call starts.
    *
    * @throws LogException if the records cannot be read within the timeout
    */
@@ -155,10 +177,13 @@ public final class ExperimentLog implements AutoCloseable {
   }
 
   /**
-   * Hands the records of one partition at the given offsets to {@code each} (those that are
-   * there), reading from the first offset to the last.
+   * Hands the records of one partition at the given offsets to {@code each} (those that are there),
+   * reading from the first offset to the last.
    */
-  public void readAt(Topic<?> topic, int partition, NavigableSet<Long> offsets,
+  public void readAt(
+      Topic<?> topic,
+      int partition,
+      NavigableSet<Long> offsets,
       Consumer<ConsumerRecord<String, byte[]>> each) {
     if (offsets.isEmpty()) {
       return;
@@ -166,17 +191,36 @@ public final class ExperimentLog implements AutoCloseable {
     TopicPartition tp = new TopicPartition(topic.name(), partition);
     consumer.assign(List.of(tp));
     consumer.seek(tp, offsets.first());
-    drain(tp, Math.min(offsets.last() + 1, consumer.endOffsets(List.of(tp), timeout).get(tp)), offsets::contains, each);
+    drain(
+        tp,
+        Math.min(offsets.last() + 1, consumer.endOffsets(List.of(tp), timeout).get(tp)),
+        offsets::contains,
+        each);
   }
 
-  /** Polls the assigned partition from its position up to {@code end}, handing on the records wanted. */
-  private void drain(TopicPartition tp, long end, LongPredicate wanted, Consumer<ConsumerRecord<String, byte[]>> each) {
+  /**
+   * Polls the assigned partition from its position up to {@code end}, handing on the records
+   * wanted.
+   */
+  private void drain(
+      TopicPartition tp,
+      long end,
+      LongPredicate wanted,
+      Consumer<ConsumerRecord<String, byte[]>> each) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (consumer.position(tp, timeout) < end) {
       var records = consumer.poll(POLL);
       if (records.isEmpty() && System.nanoTime() > deadline) {
-        throw new LogException("reading " + tp + " stalled at offset " + consumer.position(tp) + " of " + end + " for "
-            + timeout.toSeconds() + " s");
+        throw new LogException(
+            "reading "
+                + tp
+                + " stalled at offset "
+                + consumer.position(tp)
+                + " of "
+                + end
+                + " for "
+                + timeout.toSeconds()
+                + " s");
       }
       for (ConsumerRecord<String, byte[]> r : records) {
         if (r.offset() < end && wanted.test(r.offset())) {

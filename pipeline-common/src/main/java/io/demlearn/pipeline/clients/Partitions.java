@@ -41,7 +41,9 @@ public final class Partitions {
     return parts;
   }
 
-  /** Whether the consumer's position in every partition of {@code end} has reached its end offset. */
+  /**
+   * Whether the consumer's position in every partition of {@code end} has reached its end offset.
+   */
   public static boolean reached(Consumer<?, ?> consumer, Map<TopicPartition, Long> end) {
     for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
       if (consumer.position(e.getKey()) < e.getValue()) {

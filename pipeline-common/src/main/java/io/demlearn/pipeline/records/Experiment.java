@@ -12,12 +12,18 @@ import java.util.Map;
  * seed, every number follows from them), its agents in index order, and the pipeline's policy for
  * what it refuses and when a round closes without every member. Every service starts from it.
  */
-public record Experiment(String id, ExperimentSettings settings, List<String> agentIds, PipelinePolicy policy) {
+public record Experiment(
+    String id, ExperimentSettings settings, List<String> agentIds, PipelinePolicy policy) {
   public Experiment {
     agentIds = List.copyOf(agentIds);
     if (agentIds.size() != settings.agents()) {
-      throw new IllegalArgumentException("experiment " + id + " names " + agentIds.size() + " agents but its settings have "
-          + settings.agents());
+      throw new IllegalArgumentException(
+          "experiment "
+              + id
+              + " names "
+              + agentIds.size()
+              + " agents but its settings have "
+              + settings.agents());
     }
     if (new HashSet<>(agentIds).size() != agentIds.size()) {
       throw new IllegalArgumentException("experiment " + id + " names an agent twice");
@@ -30,20 +36,29 @@ public record Experiment(String id, ExperimentSettings settings, List<String> ag
     return PipelinePolicy.newBuilder().build();
   }
 
-  /** A policy, checked: {@code --max-update-norm}, {@code --straggler-timeout}, {@code --quorum}. */
-  public static PipelinePolicy policy(double maxUpdateNorm, long stragglerTimeoutMs, double quorum) {
-    PipelinePolicy p = PipelinePolicy.newBuilder().setMaxUpdateNorm(maxUpdateNorm).setStragglerTimeoutMs(stragglerTimeoutMs)
-        .setQuorum(quorum).build();
+  /**
+   * A policy, checked: {@code --max-update-norm}, {@code --straggler-timeout}, {@code --quorum}.
+   */
+  public static PipelinePolicy policy(
+      double maxUpdateNorm, long stragglerTimeoutMs, double quorum) {
+    PipelinePolicy p =
+        PipelinePolicy.newBuilder()
+            .setMaxUpdateNorm(maxUpdateNorm)
+            .setStragglerTimeoutMs(stragglerTimeoutMs)
+            .setQuorum(quorum)
+            .build();
     checkPolicy(p);
     return p;
   }
 
   private static void checkPolicy(PipelinePolicy p) {
     if (!(p.getMaxUpdateNorm() > 0)) {
-      throw new IllegalArgumentException("--max-update-norm must be positive, got " + p.getMaxUpdateNorm());
+      throw new IllegalArgumentException(
+          "--max-update-norm must be positive, got " + p.getMaxUpdateNorm());
     }
     if (p.getStragglerTimeoutMs() < 0) {
-      throw new IllegalArgumentException("--straggler-timeout must be >= 0, got " + p.getStragglerTimeoutMs() / 1000.0 + " s");
+      throw new IllegalArgumentException(
+          "--straggler-timeout must be >= 0, got " + p.getStragglerTimeoutMs() / 1000.0 + " s");
     }
     if (!(p.getQuorum() > 0 && p.getQuorum() <= 1)) {
       throw new IllegalArgumentException("--quorum must be in (0, 1], got " + p.getQuorum());
@@ -64,7 +79,10 @@ public record Experiment(String id, ExperimentSettings settings, List<String> ag
     return policy.getStragglerTimeoutMs() > 0;
   }
 
-  /** The agents that must have reported for a round to close early: the quorum of {@code members}, at least one. */
+  /**
+   * The agents that must have reported for a round to close early: the quorum of {@code members},
+   * at least one.
+   */
   public int quorumOf(int members) {
     return Math.max(1, (int) Math.ceil(policy.getQuorum() * members - 1e-9));
   }

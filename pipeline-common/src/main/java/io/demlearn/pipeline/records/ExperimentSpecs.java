@@ -22,7 +22,8 @@ public final class ExperimentSpecs {
 
   public static io.demlearn.core.model.ModelKind fromAvro(ModelKind kind) {
     if (kind == ModelKind.UNKNOWN) {
-      throw new IllegalArgumentException("model kind UNKNOWN: the record was written by a newer version");
+      throw new IllegalArgumentException(
+          "model kind UNKNOWN: the record was written by a newer version");
     }
     return io.demlearn.core.model.ModelKind.valueOf(kind.name());
   }
@@ -32,7 +33,8 @@ public final class ExperimentSpecs {
    *
    * @param provenance the machine and software creating it ({@code Provenance.withNumerics()})
    */
-  public static ExperimentSpec toSpec(Experiment e, long createdAtMs, Map<String, String> provenance) {
+  public static ExperimentSpec toSpec(
+      Experiment e, long createdAtMs, Map<String, String> provenance) {
     ExperimentSettings s = e.settings();
     Map<String, String> extra = new HashMap<>();
     extra.put("amplify-rounds", Integer.toString(s.amplifyRounds()));
@@ -40,15 +42,31 @@ public final class ExperimentSpecs {
       extra.put("data-dir", s.dataDir().toAbsolutePath().toString());
     }
     return ExperimentSpec.newBuilder()
-        .setExperimentId(e.id()).setCreatedAtMs(createdAtMs)
-        .setAlgorithm(s.algorithm().label()).setModelKind(toAvro(s.model())).setDataset(s.dataset())
-        .setPartitionFile(s.partitionFile() == null ? null : s.partitionFile().toAbsolutePath().toString())
-        .setAgents(s.agents()).setRounds(s.rounds()).setSeed(s.seed())
-        .setLearningRate(s.learningRate()).setBatchSize(s.batchSize()).setLocalEpochs(s.localEpochs())
-        .setMu(s.mu()).setAlpha(s.alpha()).setLevels(s.levels()).setReclusterEvery(s.reclusterEvery())
-        .setAmplify(s.amplify()).setDistanceMetric(s.metric().label()).setLinkage(s.linkage().label())
-        .setWeighting(s.weighting().label()).setAgentIds(List.copyOf(e.agentIds())).setPipeline(e.policy())
-        .setExtra(extra).setProvenance(Map.copyOf(provenance))
+        .setExperimentId(e.id())
+        .setCreatedAtMs(createdAtMs)
+        .setAlgorithm(s.algorithm().label())
+        .setModelKind(toAvro(s.model()))
+        .setDataset(s.dataset())
+        .setPartitionFile(
+            s.partitionFile() == null ? null : s.partitionFile().toAbsolutePath().toString())
+        .setAgents(s.agents())
+        .setRounds(s.rounds())
+        .setSeed(s.seed())
+        .setLearningRate(s.learningRate())
+        .setBatchSize(s.batchSize())
+        .setLocalEpochs(s.localEpochs())
+        .setMu(s.mu())
+        .setAlpha(s.alpha())
+        .setLevels(s.levels())
+        .setReclusterEvery(s.reclusterEvery())
+        .setAmplify(s.amplify())
+        .setDistanceMetric(s.metric().label())
+        .setLinkage(s.linkage().label())
+        .setWeighting(s.weighting().label())
+        .setAgentIds(List.copyOf(e.agentIds()))
+        .setPipeline(e.policy())
+        .setExtra(extra)
+        .setProvenance(Map.copyOf(provenance))
         .build();
   }
 
@@ -59,11 +77,14 @@ public final class ExperimentSpecs {
    */
   public static Experiment fromSpec(ExperimentSpec spec, int threads) {
     if (spec.getAgentIds().isEmpty()) {
-      throw new IllegalArgumentException("the spec of experiment " + spec.getExperimentId()
-          + " names no agents: it was written by an earlier version of demlearn; run the experiment again");
+      throw new IllegalArgumentException(
+          "the spec of experiment "
+              + spec.getExperimentId()
+              + " names no agents: it was written by an earlier version of demlearn; run the"
+              + " experiment again");
     }
-    return new Experiment(spec.getExperimentId(), settingsOf(spec, threads), spec.getAgentIds(),
-        spec.getPipeline());
+    return new Experiment(
+        spec.getExperimentId(), settingsOf(spec, threads), spec.getAgentIds(), spec.getPipeline());
   }
 
   private static ExperimentSettings settingsOf(ExperimentSpec spec, int threads) {
@@ -71,15 +92,27 @@ public final class ExperimentSpecs {
     String dataDir = extra.get("data-dir");
     String amplifyRounds = extra.get("amplify-rounds");
     return ExperimentSettings.builder()
-        .algorithm(Algorithm.parse(spec.getAlgorithm())).model(fromAvro(spec.getModelKind()))
-        .dataset(spec.getDataset()).dataDir(dataDir == null ? null : Path.of(dataDir))
+        .algorithm(Algorithm.parse(spec.getAlgorithm()))
+        .model(fromAvro(spec.getModelKind()))
+        .dataset(spec.getDataset())
+        .dataDir(dataDir == null ? null : Path.of(dataDir))
         .partitionFile(spec.getPartitionFile() == null ? null : Path.of(spec.getPartitionFile()))
-        .agents(spec.getAgents()).rounds(spec.getRounds()).seed(spec.getSeed())
-        .learningRate(spec.getLearningRate()).batchSize(spec.getBatchSize()).localEpochs(spec.getLocalEpochs())
-        .mu(spec.getMu()).alpha(spec.getAlpha()).levels(spec.getLevels()).reclusterEvery(spec.getReclusterEvery())
-        .amplify(spec.getAmplify()).amplifyRounds(amplifyRounds == null ? null : Integer.valueOf(amplifyRounds))
-        .metric(Metric.parse(spec.getDistanceMetric())).linkage(Linkage.parse(spec.getLinkage()))
-        .weighting(Weighting.parse(spec.getWeighting())).threads(threads)
+        .agents(spec.getAgents())
+        .rounds(spec.getRounds())
+        .seed(spec.getSeed())
+        .learningRate(spec.getLearningRate())
+        .batchSize(spec.getBatchSize())
+        .localEpochs(spec.getLocalEpochs())
+        .mu(spec.getMu())
+        .alpha(spec.getAlpha())
+        .levels(spec.getLevels())
+        .reclusterEvery(spec.getReclusterEvery())
+        .amplify(spec.getAmplify())
+        .amplifyRounds(amplifyRounds == null ? null : Integer.valueOf(amplifyRounds))
+        .metric(Metric.parse(spec.getDistanceMetric()))
+        .linkage(Linkage.parse(spec.getLinkage()))
+        .weighting(Weighting.parse(spec.getWeighting()))
+        .threads(threads)
         .build();
   }
 }

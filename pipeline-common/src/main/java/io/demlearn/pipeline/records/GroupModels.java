@@ -21,14 +21,19 @@ public final class GroupModels {
   private GroupModels() {}
 
   /**
-   * The group models of one round, bottom-up from the updates present, top-down in the
-   * hierarchy's order; a group none of whose members reported has none.
+   * The group models of one round, bottom-up from the updates present, top-down in the hierarchy's
+   * order; a group none of whose members reported has none.
    *
    * @param agentIds the hierarchy's agents in leaf order
    * @param updates per agent in {@code agentIds}' order, its counted update, or null if absent
    */
-  public static List<GroupModel> of(Experiment experiment, int round, HierarchyVersion hv, List<String> agentIds,
-      List<ModelUpdate> updates, long producedAtMs) {
+  public static List<GroupModel> of(
+      Experiment experiment,
+      int round,
+      HierarchyVersion hv,
+      List<String> agentIds,
+      List<ModelUpdate> updates,
+      long producedAtMs) {
     Strategy strategy = experiment.settings().strategy();
     List<float[]> trained = new ArrayList<>(updates.size());
     int[] samples = new int[updates.size()];
@@ -66,14 +71,24 @@ public final class GroupModels {
           evaluations.put(agentIds.get(a), updates.get(a).getEvaluation());
         }
       }
-      out.add(GroupModel.newBuilder()
-          .setExperimentId(experiment.id()).setRound(round).setHierarchyVersion(hv.version())
-          .setGroupId(g.id()).setLevel(g.level()).setMemberIds(members).setExpectedMembers(expected.size())
-          .setAgentCount(agentCount).setSampleCount(sampleCount).setAmplify(amplify)
-          .setParameters(ParameterVectors.of(ExperimentSpecs.toAvro(experiment.settings().model()), model))
-          .setMemberEvaluations(evaluations).setGroupsInRound(groups.size())
-          .setProducedAtMs(producedAtMs)
-          .build());
+      out.add(
+          GroupModel.newBuilder()
+              .setExperimentId(experiment.id())
+              .setRound(round)
+              .setHierarchyVersion(hv.version())
+              .setGroupId(g.id())
+              .setLevel(g.level())
+              .setMemberIds(members)
+              .setExpectedMembers(expected.size())
+              .setAgentCount(agentCount)
+              .setSampleCount(sampleCount)
+              .setAmplify(amplify)
+              .setParameters(
+                  ParameterVectors.of(ExperimentSpecs.toAvro(experiment.settings().model()), model))
+              .setMemberEvaluations(evaluations)
+              .setGroupsInRound(groups.size())
+              .setProducedAtMs(producedAtMs)
+              .build());
     }
     return out;
   }

@@ -12,36 +12,61 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A hierarchy version as the {@code hierarchy-assignments} topic carries it: the linkage matrix
- * it was cut from and the settings that made it (from which it is rebuilt exactly), and its groups
+ * A hierarchy version as the {@code hierarchy-assignments} topic carries it: the linkage matrix it
+ * was cut from and the settings that made it (from which it is rebuilt exactly), and its groups
  * spelled out for readers in other languages.
  */
 public final class Hierarchies {
   private Hierarchies() {}
 
-  public static HierarchyAssignment toRecord(String experimentId, HierarchyVersion hv, List<String> agentIds,
-      ExperimentSettings settings, long createdAtMs) {
+  public static HierarchyAssignment toRecord(
+      String experimentId,
+      HierarchyVersion hv,
+      List<String> agentIds,
+      ExperimentSettings settings,
+      long createdAtMs) {
     List<LinkageRow> linkage = new ArrayList<>();
     if (hv.dendrogram() != null) {
       for (Dendrogram.Merge m : hv.dendrogram().merges()) {
-        linkage.add(LinkageRow.newBuilder().setLeft(m.left()).setRight(m.right()).setDistance(m.distance())
-            .setSize(m.size()).build());
+        linkage.add(
+            LinkageRow.newBuilder()
+                .setLeft(m.left())
+                .setRight(m.right())
+                .setDistance(m.distance())
+                .setSize(m.size())
+                .build());
       }
     }
     List<GroupNode> groups = new ArrayList<>();
     for (Hierarchy.Group g : hv.tree().topDown()) {
       List<String> agents = new ArrayList<>();
       g.agents().forEach(a -> agents.add(agentIds.get(a)));
-      groups.add(GroupNode.newBuilder().setGroupId(g.id()).setLevel(g.level()).setParentId(g.parentId())
-          .setChildGroupIds(g.childGroups()).setAgentIds(agents).build());
+      groups.add(
+          GroupNode.newBuilder()
+              .setGroupId(g.id())
+              .setLevel(g.level())
+              .setParentId(g.parentId())
+              .setChildGroupIds(g.childGroups())
+              .setAgentIds(agents)
+              .build());
     }
     return HierarchyAssignment.newBuilder()
-        .setExperimentId(experimentId).setVersion(hv.version()).setEffectiveFromRound(hv.effectiveFromRound())
+        .setExperimentId(experimentId)
+        .setVersion(hv.version())
+        .setEffectiveFromRound(hv.effectiveFromRound())
         .setClusteredAtRound(hv.dendrogram() == null ? -1 : hv.effectiveFromRound())
-        .setLevels(hv.tree().topLevel() - 1).setAgentIds(agentIds).setLinkage(linkage).setGroups(groups)
-        .setSettings(ClusteringSettings.newBuilder().setDistanceMetric(settings.metric().label())
-            .setLinkage(settings.linkage().label()).setLevels(settings.levels())
-            .setReclusterEvery(settings.reclusterEvery()).setFeatures("parameters").build())
+        .setLevels(hv.tree().topLevel() - 1)
+        .setAgentIds(agentIds)
+        .setLinkage(linkage)
+        .setGroups(groups)
+        .setSettings(
+            ClusteringSettings.newBuilder()
+                .setDistanceMetric(settings.metric().label())
+                .setLinkage(settings.linkage().label())
+                .setLevels(settings.levels())
+                .setReclusterEvery(settings.reclusterEvery())
+                .setFeatures("parameters")
+                .build())
         .setCreatedAtMs(createdAtMs)
         .build();
   }
@@ -68,8 +93,14 @@ public final class Hierarchies {
     List<String> recorded = a.getGroups().stream().map(GroupNode::getGroupId).toList();
     List<String> rebuilt = tree.topDown().stream().map(Hierarchy.Group::id).toList();
     if (!recorded.equals(rebuilt)) {
-      throw new IllegalArgumentException("hierarchy version " + a.getVersion() + ": its groups " + recorded
-          + " do not follow from its linkage matrix (" + rebuilt + ")");
+      throw new IllegalArgumentException(
+          "hierarchy version "
+              + a.getVersion()
+              + ": its groups "
+              + recorded
+              + " do not follow from its linkage matrix ("
+              + rebuilt
+              + ")");
     }
     return new HierarchyVersion(tree, dendrogram, a.getVersion(), a.getEffectiveFromRound());
   }

@@ -4,9 +4,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A service that runs one loop on the thread that calls {@link #run} until {@link #close} is
- * called from another thread; close wakes the loop and waits (up to 30 s) until it has closed its
- * Kafka clients, so that nothing outlives what the service depends on.
+ * A service that runs one loop on the thread that calls {@link #run} until {@link #close} is called
+ * from another thread; close wakes the loop and waits (up to 30 s) until it has closed its Kafka
+ * clients, so that nothing outlives what the service depends on.
  */
 public abstract class LoopService implements Runnable, AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);

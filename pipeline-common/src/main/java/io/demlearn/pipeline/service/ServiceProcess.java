@@ -16,18 +16,20 @@ import java.util.function.ToIntFunction;
 
 /**
  * What every service process starts from: its command line ({@code --experiment ID
- * --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]} and the
- * service's own options; with {@code --parent-pid} it stops when that process ends), the
- * experiment as its spec on the {@code experiments} topic describes it, the experiment's topics as
- * they exist, and a SIGTERM hook that closes the service cleanly.
+ * --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]} and the service's
+ * own options; with {@code --parent-pid} it stops when that process ends), the experiment as its
+ * spec on the {@code experiments} topic describes it, the experiment's topics as they exist, and a
+ * SIGTERM hook that closes the service cleanly.
  *
  * <p>It never ends the process itself: a service's {@code main} calls {@link #launch}, which
  * returns the exit code for {@code main} to exit with: 0 after a clean stop, 1 when the service
  * failed or cannot start (the problem printed), 2 for a wrong command line (with the usage).
  */
 public final class ServiceProcess {
-  private static final List<String> REQUIRED = List.of("experiment", "bootstrap-servers", "schema-registry-url");
+  private static final List<String> REQUIRED =
+      List.of("experiment", "bootstrap-servers", "schema-registry-url");
   private static final List<String> OPTIONAL = List.of("client-config", "parent-pid");
+
   /** How long a service waits for its experiment's spec to appear. */
   private static final Duration SPEC_WAIT = Duration.ofSeconds(60);
 
@@ -65,9 +67,14 @@ public final class ServiceProcess {
    *
    * @param mainClass the main class's simple name, for the usage line
    * @param own the service's own options ({@code --name VALUE}), with their usage text
-   * @param body starts the service (usually ending with {@link #runUntilStopped}) and returns the exit code
+   * @param body starts the service (usually ending with {@link #runUntilStopped}) and returns the
+   *     exit code
    */
-  public static int launch(String mainClass, String[] args, Map<String, String> own, ToIntFunction<ServiceProcess> body) {
+  public static int launch(
+      String mainClass,
+      String[] args,
+      Map<String, String> own,
+      ToIntFunction<ServiceProcess> body) {
     try {
       return body.applyAsInt(parse(mainClass, args, own));
     } catch (StartFailure e) {
@@ -81,15 +88,22 @@ public final class ServiceProcess {
   }
 
   static ServiceProcess parse(String mainClass, String[] args, Map<String, String> own) {
-    StringBuilder usage = new StringBuilder("usage: " + mainClass
-        + " --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]"
-        + " [--parent-pid PID]");
-    own.forEach((option, text) -> usage.append(" [--").append(option).append(' ').append(text).append(']'));
+    StringBuilder usage =
+        new StringBuilder(
+            "usage: "
+                + mainClass
+                + " --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL"
+                + " [--client-config FILE] [--parent-pid PID]");
+    own.forEach(
+        (option, text) -> usage.append(" [--").append(option).append(' ').append(text).append(']'));
     Map<String, String> options = new LinkedHashMap<>();
     ServiceProcess p = new ServiceProcess(mainClass, usage.toString(), options);
     for (int i = 0; i < args.length; i += 2) {
       String option = args[i].startsWith("--") ? args[i].substring(2) : null;
-      if (option == null || (!REQUIRED.contains(option) && !OPTIONAL.contains(option) && !own.containsKey(option))) {
+      if (option == null
+          || (!REQUIRED.contains(option)
+              && !OPTIONAL.contains(option)
+              && !own.containsKey(option))) {
         throw p.usageError("unexpected argument " + args[i]);
       }
       if (i + 1 >= args.length) {
@@ -106,8 +120,9 @@ public final class ServiceProcess {
     }
     try {
       String file = options.get("client-config");
-      p.clients = ClientSettings.load(file == null ? null : Path.of(file))
-          .at(options.get("bootstrap-servers"), options.get("schema-registry-url"));
+      p.clients =
+          ClientSettings.load(file == null ? null : Path.of(file))
+              .at(options.get("bootstrap-servers"), options.get("schema-registry-url"));
     } catch (IllegalArgumentException e) {
       throw p.usageError(e.getMessage());
     }
@@ -124,16 +139,22 @@ public final class ServiceProcess {
   private void watchParent(long pid) {
     Optional<ProcessHandle> parent = ProcessHandle.of(pid);
     if (parent.isEmpty()) {
-      throw new StartFailure(0, name + ": the process that started it (pid " + pid + ") has ended; not starting");
+      throw new StartFailure(
+          0, name + ": the process that started it (pid " + pid + ") has ended; not starting");
     }
-    parent.get().onExit().thenRun(() -> {
-      System.out.println(name + ": the process that started it (pid " + pid + ") has ended; stopping");
-      parentGone = true;
-      LoopService service = running;
-      if (service != null) {
-        service.close();
-      }
-    });
+    parent
+        .get()
+        .onExit()
+        .thenRun(
+            () -> {
+              System.out.println(
+                  name + ": the process that started it (pid " + pid + ") has ended; stopping");
+              parentGone = true;
+              LoopService service = running;
+              if (service != null) {
+                service.close();
+              }
+            });
   }
 
   /** A wrong command line: the problem and the usage, exit code 2. */
@@ -201,10 +222,15 @@ public final class ServiceProcess {
     try (ExperimentLog log = new ExperimentLog(kafka(), experimentId(), Duration.ofSeconds(30))) {
       int partitions = log.partitions(log.topics().modelUpdates()).size();
       if (partitions == 0) {
-        throw new StartFailure(1, "topic " + log.topics().modelUpdates().name() + " does not exist: is the experiment id"
-            + " right, and the broker the one it runs on?");
+        throw new StartFailure(
+            1,
+            "topic "
+                + log.topics().modelUpdates().name()
+                + " does not exist: is the experiment id"
+                + " right, and the broker the one it runs on?");
       }
-      return new ExperimentTopics(experimentId(), partitions, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+      return new ExperimentTopics(
+          experimentId(), partitions, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     }
   }
 
@@ -216,15 +242,18 @@ public final class ServiceProcess {
    */
   public int runUntilStopped(LoopService service, String serviceName) {
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      service.close();
-      try {
-        stopped.await();
-        System.out.println(serviceName + " stopped on SIGTERM: " + service.describeStop());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, serviceName + "-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              service.close();
+              try {
+                stopped.await();
+                System.out.println(serviceName + " stopped on SIGTERM: " + service.describeStop());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            serviceName + "-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     running = service;
     try {

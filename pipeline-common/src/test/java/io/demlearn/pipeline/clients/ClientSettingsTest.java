@@ -15,14 +15,24 @@ class ClientSettingsTest {
 
   @Test
   void aClientConfigFileIsSplitBetweenKafkaAndTheRegistry() throws IOException {
-    Path file = Files.writeString(dir.resolve("client.properties"), "security.protocol=SASL_SSL\n"
-        + "sasl.mechanism=SCRAM-SHA-512\nbasic.auth.user.info=me:secret\nschema.registry.ssl.truststore.location=/t\n");
+    Path file =
+        Files.writeString(
+            dir.resolve("client.properties"),
+            "security.protocol=SASL_SSL\n"
+                + "sasl.mechanism=SCRAM-SHA-512\n"
+                + "basic.auth.user.info=me:secret\n"
+                + "schema.registry.ssl.truststore.location=/t\n");
     ClientSettings s = ClientSettings.load(file).at("broker:9093", "https://registry:8081");
-    assertThat(s.kafka()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
-        .containsEntry("bootstrap.servers", "broker:9093").doesNotContainKey("basic.auth.user.info");
-    assertThat(s.registry()).containsEntry("basic.auth.user.info", "me:secret")
+    assertThat(s.kafka())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+        .containsEntry("bootstrap.servers", "broker:9093")
+        .doesNotContainKey("basic.auth.user.info");
+    assertThat(s.registry())
+        .containsEntry("basic.auth.user.info", "me:secret")
         .containsEntry("schema.registry.ssl.truststore.location", "/t")
-        .containsEntry(SchemaRegistryConfig.URL, "https://registry:8081").doesNotContainKey("security.protocol");
+        .containsEntry(SchemaRegistryConfig.URL, "https://registry:8081")
+        .doesNotContainKey("security.protocol");
   }
 
   @Test
@@ -30,7 +40,8 @@ class ClientSettingsTest {
     assertThat(ClientSettings.load(null).kafka()).isEmpty();
     assertThat(ClientSettings.load(null).at(null, null).registry()).isEmpty();
     assertThatThrownBy(() -> ClientSettings.load(dir.resolve("nope.properties")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nope.properties")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nope.properties")
         .hasMessageContaining("does not exist");
   }
 

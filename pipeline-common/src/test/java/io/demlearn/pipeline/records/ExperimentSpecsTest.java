@@ -20,31 +20,59 @@ class ExperimentSpecsTest {
 
   @Test
   void everySettingSurvivesTheSpecAndTheMachineIsRecorded() {
-    ExperimentSettings settings = ExperimentSettings.builder().algorithm(Algorithm.FEDPROX).model(ModelKind.MLP)
-        .dataset("mnist").dataDir(Path.of("/data/mnist")).agents(3).rounds(7).seed(9L).learningRate(0.01)
-        .batchSize(5).localEpochs(3).mu(0.1).alpha(0.4).levels(2).reclusterEvery(3).amplify(1.15).amplifyRounds(2)
-        .metric(Metric.COSINE).linkage(Linkage.COMPLETE).weighting(Weighting.AGENTS).threads(2).build();
+    ExperimentSettings settings =
+        ExperimentSettings.builder()
+            .algorithm(Algorithm.FEDPROX)
+            .model(ModelKind.MLP)
+            .dataset("mnist")
+            .dataDir(Path.of("/data/mnist"))
+            .agents(3)
+            .rounds(7)
+            .seed(9L)
+            .learningRate(0.01)
+            .batchSize(5)
+            .localEpochs(3)
+            .mu(0.1)
+            .alpha(0.4)
+            .levels(2)
+            .reclusterEvery(3)
+            .amplify(1.15)
+            .amplifyRounds(2)
+            .metric(Metric.COSINE)
+            .linkage(Linkage.COMPLETE)
+            .weighting(Weighting.AGENTS)
+            .threads(2)
+            .build();
     Experiment e = new Experiment("spec-test", settings, AGENTS, Experiment.policy(5e5, 2000, 0.6));
-    ExperimentSpec spec = ExperimentSpecs.toSpec(e, 42L, Map.of("os.arch", "amd64", "cpu", "some CPU"));
-    assertThat(spec.getProvenance()).containsEntry("os.arch", "amd64").containsEntry("cpu", "some CPU");
+    ExperimentSpec spec =
+        ExperimentSpecs.toSpec(e, 42L, Map.of("os.arch", "amd64", "cpu", "some CPU"));
+    assertThat(spec.getProvenance())
+        .containsEntry("os.arch", "amd64")
+        .containsEntry("cpu", "some CPU");
     assertThat(spec.getCreatedAtMs()).isEqualTo(42L);
 
     Experiment back = ExperimentSpecs.fromSpec(spec, 2);
     assertThat(back.settings()).isEqualTo(settings);
     assertThat(back.agentIds()).isEqualTo(AGENTS);
     assertThat(back.policy()).isEqualTo(e.policy());
-    assertThat(ExperimentSpecs.fromSpec(spec, 5).settings().threads()).as("the reader's own choice").isEqualTo(5);
+    assertThat(ExperimentSpecs.fromSpec(spec, 5).settings().threads())
+        .as("the reader's own choice")
+        .isEqualTo(5);
   }
 
   @Test
   void aSpecThatCannotBeUsedIsRefusedByName() {
-    ExperimentSettings settings = ExperimentSettings.builder().dataset("synthetic").agents(3).threads(1).build();
-    ExperimentSpec spec = ExperimentSpecs.toSpec(new Experiment("spec-test", settings, AGENTS,
-        Experiment.defaultPolicy()), 0, Map.of());
+    ExperimentSettings settings =
+        ExperimentSettings.builder().dataset("synthetic").agents(3).threads(1).build();
+    ExperimentSpec spec =
+        ExperimentSpecs.toSpec(
+            new Experiment("spec-test", settings, AGENTS, Experiment.defaultPolicy()), 0, Map.of());
     spec.setAlgorithm("fedsgd");
-    assertThatThrownBy(() -> ExperimentSpecs.fromSpec(spec, 1)).hasMessageContaining("unknown algorithm 'fedsgd'");
+    assertThatThrownBy(() -> ExperimentSpecs.fromSpec(spec, 1))
+        .hasMessageContaining("unknown algorithm 'fedsgd'");
     spec.setAlgorithm("demlearn-p");
     spec.setAgentIds(List.of());
-    assertThatThrownBy(() -> ExperimentSpecs.fromSpec(spec, 1)).hasMessageContaining("names no agents");
+    assertThatThrownBy(() -> ExperimentSpecs.fromSpec(spec, 1))
+        .hasMessageContaining("names no agents");
   }
 }

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A service process's command line and exit codes, without starting a service. */
 class ServiceProcessTest {
-  static final String[] CONNECTION = {"--experiment", "e1", "--bootstrap-servers", "b:9092",
-      "--schema-registry-url", "http://r:8081"};
+  static final String[] CONNECTION = {
+    "--experiment", "e1", "--bootstrap-servers", "b:9092", "--schema-registry-url", "http://r:8081"
+  };
   @TempDir Path dir;
 
   /** Runs {@link ServiceProcess#launch}; returns the exit code and what it printed to stderr. */
@@ -46,11 +47,15 @@ class ServiceProcessTest {
   void aWrongCommandLineExitsWithTwoAndTheUsage() {
     Launched unknown = launch(with("--wrker-id", "1"), p -> 0);
     assertThat(unknown.code()).isEqualTo(2);
-    assertThat(unknown.err()).contains("unexpected argument --wrker-id").contains("usage: TestMain --experiment ID")
+    assertThat(unknown.err())
+        .contains("unexpected argument --wrker-id")
+        .contains("usage: TestMain --experiment ID")
         .contains("[--worker-id K]");
-    assertThat(launch(new String[] {"--experiment", "e1"}, p -> 0).err()).contains("missing --bootstrap-servers");
+    assertThat(launch(new String[] {"--experiment", "e1"}, p -> 0).err())
+        .contains("missing --bootstrap-servers");
     assertThat(launch(with("--worker-id"), p -> 0).err()).contains("--worker-id needs a value");
-    assertThat(launch(with("--worker-id", "1", "--worker-id", "2"), p -> 0).err()).contains("given twice");
+    assertThat(launch(with("--worker-id", "1", "--worker-id", "2"), p -> 0).err())
+        .contains("given twice");
     Launched missing = launch(CONNECTION, p -> p.requiredOption("worker-id").length());
     assertThat(missing.code()).isEqualTo(2);
     assertThat(missing.err()).contains("missing --worker-id");
@@ -61,27 +66,41 @@ class ServiceProcessTest {
   @Test
   void theBodysExitCodeIsReturnedAndAFailureToStartIsOne() {
     AtomicReference<String> worker = new AtomicReference<>();
-    assertThat(launch(with("--worker-id", "7"), p -> {
-      worker.set(p.requiredOption("worker-id"));
-      return 0;
-    }).code()).isZero();
+    assertThat(
+            launch(
+                    with("--worker-id", "7"),
+                    p -> {
+                      worker.set(p.requiredOption("worker-id"));
+                      return 0;
+                    })
+                .code())
+        .isZero();
     assertThat(worker.get()).isEqualTo("7");
-    Launched failed = launch(CONNECTION, p -> {
-      throw new IllegalStateException("no data set here");
-    });
+    Launched failed =
+        launch(
+            CONNECTION,
+            p -> {
+              throw new IllegalStateException("no data set here");
+            });
     assertThat(failed.code()).isEqualTo(1);
     assertThat(failed.err()).contains("error: TestMain cannot start: no data set here");
   }
 
   @Test
   void theClientConfigGoesToTheKafkaClientsAndTheRegistryClient() throws IOException {
-    Path file = Files.writeString(dir.resolve("c.properties"), "security.protocol=SSL\nbasic.auth.user.info=u:p\n");
+    Path file =
+        Files.writeString(
+            dir.resolve("c.properties"), "security.protocol=SSL\nbasic.auth.user.info=u:p\n");
     AtomicReference<ServiceProcess> parsed = new AtomicReference<>();
-    launch(with("--client-config", file.toString()), p -> {
-      parsed.set(p);
-      return 0;
-    });
-    assertThat(parsed.get().kafka()).containsEntry("security.protocol", "SSL").containsEntry("bootstrap.servers", "b:9092");
+    launch(
+        with("--client-config", file.toString()),
+        p -> {
+          parsed.set(p);
+          return 0;
+        });
+    assertThat(parsed.get().kafka())
+        .containsEntry("security.protocol", "SSL")
+        .containsEntry("bootstrap.servers", "b:9092");
     assertThat(parsed.get().registry()).containsEntry("basic.auth.user.info", "u:p");
     assertThat(launch(with("--client-config", dir.resolve("none").toString()), p -> 0).err())
         .contains("client config file");
@@ -89,22 +108,24 @@ class ServiceProcessTest {
 
   @Test
   void aServiceRunUntilItEndsExitsWithZeroAndAFailedOneWithOne() {
-    LoopService ends = new LoopService() {
-      @Override
-      protected void loop() {}
+    LoopService ends =
+        new LoopService() {
+          @Override
+          protected void loop() {}
 
-      @Override
-      protected void wakeUp() {}
-    };
-    LoopService fails = new LoopService() {
-      @Override
-      protected void loop() {
-        throw new IllegalStateException("broken");
-      }
+          @Override
+          protected void wakeUp() {}
+        };
+    LoopService fails =
+        new LoopService() {
+          @Override
+          protected void loop() {
+            throw new IllegalStateException("broken");
+          }
 
-      @Override
-      protected void wakeUp() {}
-    };
+          @Override
+          protected void wakeUp() {}
+        };
     assertThat(launch(CONNECTION, p -> p.runUntilStopped(ends, "test-service")).code()).isZero();
     Launched failed = launch(CONNECTION, p -> p.runUntilStopped(fails, "test-service"));
     assertThat(failed.code()).isEqualTo(1);

@@ -9,11 +9,11 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 
 /**
- * A registry held in memory, for unit tests: the registry behind {@code mock://scope} URLs.
- * Every client of the same scope in one JVM sees the same registry (as with Confluent's
- * serializers), so a serializer and a deserializer configured separately share ids. Its rules
- * follow the Confluent registry: ids are global, re-registering a schema returns its id, and the
- * default compatibility is BACKWARD.
+ * A registry held in memory, for unit tests: the registry behind {@code mock://scope} URLs. Every
+ * client of the same scope in one JVM sees the same registry (as with Confluent's serializers), so
+ * a serializer and a deserializer configured separately share ids. Its rules follow the Confluent
+ * registry: ids are global, re-registering a schema returns its id, and the default compatibility
+ * is BACKWARD.
  */
 public final class InMemorySchemaRegistry implements SchemaRegistryClient {
   private static final Map<String, InMemorySchemaRegistry> SCOPES = new ConcurrentHashMap<>();
@@ -71,7 +71,9 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     List<Schema> versions = versionsBySubject.get(subject);
     if (versions == null || !versions.contains(schema)) {
       throw new SchemaNotFoundException(
-          "not found in the registry: schema under subject " + subject + " in " + describe(), 404, 40403);
+          "not found in the registry: schema under subject " + subject + " in " + describe(),
+          404,
+          40403);
     }
     return idsBySchema.get(schema);
   }

@@ -46,8 +46,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private record SubjectSchema(String subject, Schema schema) {}
 
   /**
-   * @param urls one or more base URLs, comma-separated (e.g. {@code http://host:8081} or
-   *     {@code http://host:8080/apis/ccompat/v7})
+   * @param urls one or more base URLs, comma-separated (e.g. {@code http://host:8081} or {@code
+   *     http://host:8080/apis/ccompat/v7})
    * @param userInfo {@code user:password} for basic authentication, or null
    * @param sslContext TLS context for https URLs, or null for the JVM's default
    * @param requestTimeout time limit of one HTTP request
@@ -101,7 +101,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public int register(String subject, Schema schema) {
-    return idOf(subject, schema, "/subjects/" + enc(subject) + "/versions", "register under " + subject);
+    return idOf(
+        subject, schema, "/subjects/" + enc(subject) + "/versions", "register under " + subject);
   }
 
   @Override
@@ -138,7 +139,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
       schema = new Schema.Parser().parse(text.asText());
     } catch (SchemaParseException e) {
       throw new SchemaRegistryException(
-          "schema id " + id + " at " + describe() + " is not a valid Avro schema: " + e.getMessage(),
+          "schema id "
+              + id
+              + " at "
+              + describe()
+              + " is not a valid Avro schema: "
+              + e.getMessage(),
           e);
     }
     Schema previous = schemasById.putIfAbsent(id, schema);
@@ -156,7 +162,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
       JsonNode flag = answer.get("is_compatible");
       if (flag == null || !flag.isBoolean()) {
         throw new SchemaRegistryException(
-            describe() + " answered a compatibility check without 'is_compatible': " + answer, null);
+            describe() + " answered a compatibility check without 'is_compatible': " + answer,
+            null);
       }
       return flag.booleanValue();
     } catch (SchemaNotFoundException e) {
@@ -178,7 +185,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     } catch (SchemaNotFoundException e) {
       answer = send("GET", "/config", null);
     }
-    JsonNode level = answer.has("compatibilityLevel") ? answer.get("compatibilityLevel") : answer.get("compatibility");
+    JsonNode level =
+        answer.has("compatibilityLevel")
+            ? answer.get("compatibilityLevel")
+            : answer.get("compatibility");
     if (level == null || !level.isTextual()) {
       throw new SchemaRegistryException(
           describe() + " answered a config request without a compatibility level: " + answer, null);
@@ -217,7 +227,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     return n.intValue();
   }
 
-  /** Attempts per request: a registry answering 5xx or unreachable is asked again, after a pause. */
+  /**
+   * Attempts per request: a registry answering 5xx or unreachable is asked again, after a pause.
+   */
   private static final int ATTEMPTS = 4;
 
   private JsonNode send(String method, String path, JsonNode body) {
@@ -252,7 +264,14 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         } catch (IOException e) {
           lastFailure =
               new SchemaRegistryException(
-                  "cannot reach schema registry at " + base + " (" + method + " " + path + "): " + e,
+                  "cannot reach schema registry at "
+                      + base
+                      + " ("
+                      + method
+                      + " "
+                      + path
+                      + "): "
+                      + e,
                   e);
           continue;
         } catch (InterruptedException e) {
@@ -313,7 +332,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
           null);
     }
     if (status == 422) {
-      return new SchemaRegistryException("the registry refused the schema as invalid: " + what, status, errorCode, null);
+      return new SchemaRegistryException(
+          "the registry refused the schema as invalid: " + what, status, errorCode, null);
     }
     return new SchemaRegistryException("schema registry error: " + what, status, errorCode, null);
   }

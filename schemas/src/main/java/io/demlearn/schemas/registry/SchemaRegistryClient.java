@@ -4,8 +4,8 @@ import java.util.List;
 import org.apache.avro.Schema;
 
 /**
- * A client of a Confluent-compatible schema registry (Confluent Schema Registry, Apicurio's
- * {@code /apis/ccompat/v7}, Karapace, Redpanda), or of an in-memory registry for unit tests.
+ * A client of a Confluent-compatible schema registry (Confluent Schema Registry, Apicurio's {@code
+ * /apis/ccompat/v7}, Karapace, Redpanda), or of an in-memory registry for unit tests.
  *
  * <p>Subjects follow the topic-name strategy: {@code <topic>-key} and {@code <topic>-value}.
  * Implementations cache ids and schemas; they are safe for concurrent use.
@@ -34,7 +34,9 @@ public interface SchemaRegistryClient extends AutoCloseable {
    */
   Schema schemaById(int id);
 
-  /** Whether {@code schema} could be registered under {@code subject} given its compatibility rule. */
+  /**
+   * Whether {@code schema} could be registered under {@code subject} given its compatibility rule.
+   */
   boolean isCompatible(String subject, Schema schema);
 
   /** Sets the compatibility rule of one subject. */

@@ -12,19 +12,22 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Settings of a schema registry client, under the names Confluent's serializers use, so that
- * one client properties file configures both.
+ * Settings of a schema registry client, under the names Confluent's serializers use, so that one
+ * client properties file configures both.
  */
 public final class SchemaRegistryConfig {
   /** One or more comma-separated base URLs, or {@code mock://scope}. */
   public static final String URL = "schema.registry.url";
+
   /** {@code user:password} for basic authentication. */
   public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
+
   /** Trust store (JKS or PKCS12) for https registries with a private CA. */
   public static final String SSL_TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
 
   public static final String SSL_TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
   public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
+
   /** Time limit of one registry request, in milliseconds (default 30000). */
   public static final String REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
 
@@ -44,7 +47,11 @@ public final class SchemaRegistryConfig {
       String scope = urls.substring(MOCK_SCHEME.length());
       if (scope.isEmpty() || scope.contains(",")) {
         throw new IllegalArgumentException(
-            "setting '" + URL + "' = '" + urls + "': a mock registry URL is mock://<one scope name>");
+            "setting '"
+                + URL
+                + "' = '"
+                + urls
+                + "': a mock registry URL is mock://<one scope name>");
       }
       return InMemorySchemaRegistry.scope(scope);
     }
@@ -52,10 +59,16 @@ public final class SchemaRegistryConfig {
     Object timeout = config.get(REQUEST_TIMEOUT_MS);
     Duration requestTimeout;
     try {
-      requestTimeout = Duration.ofMillis(timeout == null ? 30_000 : Long.parseLong(timeout.toString().trim()));
+      requestTimeout =
+          Duration.ofMillis(timeout == null ? 30_000 : Long.parseLong(timeout.toString().trim()));
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          "setting '" + REQUEST_TIMEOUT_MS + "' = '" + timeout + "' is not a number of milliseconds", e);
+          "setting '"
+              + REQUEST_TIMEOUT_MS
+              + "' = '"
+              + timeout
+              + "' is not a number of milliseconds",
+          e);
     }
     return new RestSchemaRegistryClient(
         urls, userInfo == null ? null : userInfo.toString(), sslContext(config), requestTimeout);
@@ -80,7 +93,13 @@ public final class SchemaRegistryConfig {
       return context;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException(
-          "setting '" + SSL_TRUSTSTORE_LOCATION + "' = '" + path + "': cannot load trust store: " + e.getMessage(), e);
+          "setting '"
+              + SSL_TRUSTSTORE_LOCATION
+              + "' = '"
+              + path
+              + "': cannot load trust store: "
+              + e.getMessage(),
+          e);
     }
   }
 }

@@ -23,18 +23,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Reads Avro specific records from the Confluent wire format, resolving the writer's schema (by
- * the id in the payload) against this class's schema, so records written with an earlier or later
+ * Reads Avro specific records from the Confluent wire format, resolving the writer's schema (by the
+ * id in the payload) against this class's schema, so records written with an earlier or later
  * compatible schema read correctly.
  *
- * <p>Every defect raises a {@link PayloadException} naming what was wrong: a first byte that is
- * not the magic byte, a payload shorter than its header or its content, a schema id the registry
- * does not know, bytes that do not decode under the writer's schema (or leave bytes over), and a
- * parameter vector whose byte length does not match its dimension. A wrong value is never
- * returned silently.
+ * <p>Every defect raises a {@link PayloadException} naming what was wrong: a first byte that is not
+ * the magic byte, a payload shorter than its header or its content, a schema id the registry does
+ * not know, bytes that do not decode under the writer's schema (or leave bytes over), and a
+ * parameter vector whose byte length does not match its dimension. A wrong value is never returned
+ * silently.
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AvroDeserializer.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(AvroDeserializer.class);
   private final Class<T> type;
   private final Schema readerSchema;
   private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
@@ -73,27 +74,43 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     if (data == null) {
       return null;
     }
-    Objects.requireNonNull(registry, "AvroDeserializer used before configure(): no schema registry");
+    Objects.requireNonNull(
+        registry, "AvroDeserializer used before configure(): no schema registry");
     int id = WireFormat.schemaId(data, topic);
     SpecificDatumReader<T> reader = readerFor(id, topic);
     BinaryDecoder decoder =
         DecoderFactory.get()
-            .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, null);
+            .binaryDecoder(
+                data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, null);
     T record;
     try {
       record = reader.read(null, decoder);
     } catch (EOFException | ArrayIndexOutOfBoundsException e) {
       throw new PayloadException(
           PayloadException.Reason.TRUNCATED,
-          "payload of " + data.length + " bytes ends before its " + type.getSimpleName()
-              + " (schema id " + id + ") is complete",
+          "payload of "
+              + data.length
+              + " bytes ends before its "
+              + type.getSimpleName()
+              + " (schema id "
+              + id
+              + ") is complete",
           topic,
           e);
-    } catch (IOException | AvroRuntimeException | IllegalArgumentException | ClassCastException
-        | NegativeArraySizeException | IndexOutOfBoundsException e) {
+    } catch (IOException
+        | AvroRuntimeException
+        | IllegalArgumentException
+        | ClassCastException
+        | NegativeArraySizeException
+        | IndexOutOfBoundsException e) {
       throw new PayloadException(
           PayloadException.Reason.UNDECODABLE,
-          "payload does not decode as " + type.getSimpleName() + " under schema id " + id + ": " + e,
+          "payload does not decode as "
+              + type.getSimpleName()
+              + " under schema id "
+              + id
+              + ": "
+              + e,
           topic,
           e);
     }
@@ -101,7 +118,10 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
       if (!decoder.isEnd()) {
         throw new PayloadException(
             PayloadException.Reason.UNDECODABLE,
-            "payload has bytes left over after its " + type.getSimpleName() + " (schema id " + id
+            "payload has bytes left over after its "
+                + type.getSimpleName()
+                + " (schema id "
+                + id
                 + "): it was written with another schema or is corrupt",
             topic,
             null);
@@ -158,7 +178,11 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         && !readerSchema.getAliases().contains(writerSchema.getFullName())) {
       throw new PayloadException(
           PayloadException.Reason.UNDECODABLE,
-          "schema id " + id + " is " + writerSchema.getFullName() + ", expected "
+          "schema id "
+              + id
+              + " is "
+              + writerSchema.getFullName()
+              + ", expected "
               + readerSchema.getFullName(),
           topic,
           null);

@@ -36,7 +36,8 @@ public final class AvroSerdes implements AutoCloseable {
 
   private <T extends SpecificRecord> AvroSerde<T> serde(Class<T> type, boolean isKey) {
     AvroSerde<T> serde =
-        new AvroSerde<>(new AvroSerializer<>(type, registry), new AvroDeserializer<>(type, registry));
+        new AvroSerde<>(
+            new AvroSerializer<>(type, registry), new AvroDeserializer<>(type, registry));
     serde.configure(config, isKey);
     return serde;
   }

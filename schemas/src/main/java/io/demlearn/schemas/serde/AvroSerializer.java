@@ -15,9 +15,9 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Writes Avro specific records in the Confluent wire format. The schema is registered under
- * {@code <topic>-value} (or {@code <topic>-key}) on first use, or only looked up when
- * {@code auto.register.schemas=false}. Null values stay null (tombstones).
+ * Writes Avro specific records in the Confluent wire format. The schema is registered under {@code
+ * <topic>-value} (or {@code <topic>-key}) on first use, or only looked up when {@code
+ * auto.register.schemas=false}. Null values stay null (tombstones).
  */
 public final class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
   /** Whether to register schemas on first use (default true), as Confluent's setting. */
@@ -74,7 +74,8 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
       encoder.flush();
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(
-          "cannot encode " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
+          "cannot encode " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(),
+          e);
     }
     byte[] bytes = out.toByteArray();
     WireFormat.writeHeader(bytes, id);

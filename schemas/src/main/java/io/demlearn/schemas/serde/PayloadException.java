@@ -4,10 +4,10 @@ import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * A record's bytes could not be turned into a valid record: not the Confluent wire format, an
- * unknown schema id, truncated, undecodable, or a parameter vector whose byte length does not
- * match its dimension. The message says what was wrong and where (topic, and partition and offset
- * when known). Kafka's consumer wraps it into a {@code RecordDeserializationException} that
- * carries the partition and offset too.
+ * unknown schema id, truncated, undecodable, or a parameter vector whose byte length does not match
+ * its dimension. The message says what was wrong and where (topic, and partition and offset when
+ * known). Kafka's consumer wraps it into a {@code RecordDeserializationException} that carries the
+ * partition and offset too.
  */
 public final class PayloadException extends SerializationException {
   private static final long serialVersionUID = 1L;

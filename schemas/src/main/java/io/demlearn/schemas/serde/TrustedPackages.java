@@ -5,11 +5,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.util.ClassSecurityValidator;
 
 /**
- * Avro (since 1.11.4) instantiates only classes it trusts when it maps a schema to Java classes.
- * A serde built for a generated record class trusts that class's package, through Avro's own
- * API, so that nobody has to set {@code org.apache.avro.SERIALIZABLE_PACKAGES} on every JVM.
- * Classes named by a writer's schema are still checked: only packages of record classes that
- * code chose to read or write are ever added.
+ * Avro (since 1.11.4) instantiates only classes it trusts when it maps a schema to Java classes. A
+ * serde built for a generated record class trusts that class's package, through Avro's own API, so
+ * that nobody has to set {@code org.apache.avro.SERIALIZABLE_PACKAGES} on every JVM. Classes named
+ * by a writer's schema are still checked: only packages of record classes that code chose to read
+ * or write are ever added.
  */
 final class TrustedPackages {
   private static final Set<String> TRUSTED = ConcurrentHashMap.newKeySet();

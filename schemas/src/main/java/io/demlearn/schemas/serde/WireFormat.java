@@ -1,8 +1,8 @@
 package io.demlearn.schemas.serde;
 
 /**
- * The Confluent wire format: one magic byte 0, the schema id as a 4-byte big-endian int, then
- * the Avro binary encoding of the value.
+ * The Confluent wire format: one magic byte 0, the schema id as a 4-byte big-endian int, then the
+ * Avro binary encoding of the value.
  */
 public final class WireFormat {
   public static final byte MAGIC_BYTE = 0;
@@ -27,7 +27,10 @@ public final class WireFormat {
   public static int schemaId(byte[] payload, String topic) {
     if (payload.length == 0) {
       throw new PayloadException(
-          PayloadException.Reason.TRUNCATED, "empty payload (0 bytes), expected at least 5", topic, null);
+          PayloadException.Reason.TRUNCATED,
+          "empty payload (0 bytes), expected at least 5",
+          topic,
+          null);
     }
     if (payload[0] != MAGIC_BYTE) {
       throw new PayloadException(

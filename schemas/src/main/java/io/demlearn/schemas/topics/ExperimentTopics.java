@@ -12,15 +12,16 @@ import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The typed registry of one experiment's topics: names ({@code demlearn.<experiment>.<name>}),
- * key and value types, and how each topic is created.
+ * The typed registry of one experiment's topics: names ({@code demlearn.<experiment>.<name>}), key
+ * and value types, and how each topic is created.
  *
  * @param experimentId the experiment's id: letters, digits, '-' and '_' only
  * @param partitions partitions of the model-update and group-model topics (the unit of scaling)
  * @param replicationFactor replicas of every topic, or -1 for the cluster's default
  * @param maxMessageBytes largest record a topic accepts (a CNN update is about 3.3 MB)
  */
-public record ExperimentTopics(String experimentId, int partitions, short replicationFactor, int maxMessageBytes) {
+public record ExperimentTopics(
+    String experimentId, int partitions, short replicationFactor, int maxMessageBytes) {
   public static final String PREFIX = "demlearn.";
   public static final int DEFAULT_PARTITIONS = 6;
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -32,7 +33,8 @@ public record ExperimentTopics(String experimentId, int partitions, short replic
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     }
     if (maxMessageBytes < 1024 * 1024) {
-      throw new IllegalArgumentException("max message bytes must be at least 1 MiB, got " + maxMessageBytes);
+      throw new IllegalArgumentException(
+          "max message bytes must be at least 1 MiB, got " + maxMessageBytes);
     }
   }
 
@@ -44,14 +46,17 @@ public record ExperimentTopics(String experimentId, int partitions, short replic
   public static void checkId(String experimentId) {
     if (experimentId == null || !VALID_ID.matcher(experimentId).matches()) {
       throw new IllegalArgumentException(
-          "experiment id '" + experimentId + "' is not valid: use 1-200 letters, digits, '-' or '_',"
+          "experiment id '"
+              + experimentId
+              + "' is not valid: use 1-200 letters, digits, '-' or '_',"
               + " starting with a letter or digit (it becomes part of topic names)");
     }
   }
 
   /** The defaults: 6 partitions, the cluster's replication, 16 MiB records. */
   public static ExperimentTopics of(String experimentId) {
-    return new ExperimentTopics(experimentId, DEFAULT_PARTITIONS, (short) -1, DEFAULT_MAX_MESSAGE_BYTES);
+    return new ExperimentTopics(
+        experimentId, DEFAULT_PARTITIONS, (short) -1, DEFAULT_MAX_MESSAGE_BYTES);
   }
 
   public Topic<ExperimentSpec> experiments() {
@@ -80,7 +85,13 @@ public record ExperimentTopics(String experimentId, int partitions, short replic
 
   /** Every topic of the experiment, in {@link TopicKind} order. */
   public List<Topic<? extends SpecificRecord>> all() {
-    return List.of(experiments(), modelUpdates(), groupModels(), hierarchyAssignments(), metrics(), deadLetters());
+    return List.of(
+        experiments(),
+        modelUpdates(),
+        groupModels(),
+        hierarchyAssignments(),
+        metrics(),
+        deadLetters());
   }
 
   /** The full name of one topic. */
@@ -88,7 +99,9 @@ public record ExperimentTopics(String experimentId, int partitions, short replic
     return PREFIX + experimentId + "." + kind.suffix();
   }
 
-  /** The key of a hierarchy version on its compacted topic (zero-padded so keys sort by version). */
+  /**
+   * The key of a hierarchy version on its compacted topic (zero-padded so keys sort by version).
+   */
   public static String hierarchyKey(int version) {
     return String.format("%010d", version);
   }
@@ -99,10 +112,14 @@ public record ExperimentTopics(String experimentId, int partitions, short replic
     }
     Map<String, String> configs =
         Map.of(
-            "cleanup.policy", kind.compacted() ? "compact" : "delete",
-            "retention.ms", "-1",
-            "retention.bytes", "-1",
-            "max.message.bytes", Integer.toString(maxMessageBytes));
+            "cleanup.policy",
+            kind.compacted() ? "compact" : "delete",
+            "retention.ms",
+            "-1",
+            "retention.bytes",
+            "-1",
+            "max.message.bytes",
+            Integer.toString(maxMessageBytes));
     TopicSpec spec =
         new TopicSpec(name(kind), kind.partitioned() ? partitions : 1, replicationFactor, configs);
     return new Topic<>(kind, spec, type);

@@ -9,14 +9,16 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Registers the value schema of every topic of an experiment under {@code <topic>-value}, with
- * BACKWARD compatibility on those subjects (the evolution rule in schemas/src/main/avro/EVOLUTION.md),
- * whatever the registry's default. Registering again returns the same ids.
+ * BACKWARD compatibility on those subjects (the evolution rule in
+ * schemas/src/main/avro/EVOLUTION.md), whatever the registry's default. Registering again returns
+ * the same ids.
  */
 public final class SchemaSetup {
   private SchemaSetup() {}
 
   /** Subject to schema id, in topic order. */
-  public static Map<String, Integer> registerAll(ExperimentTopics topics, SchemaRegistryClient registry) {
+  public static Map<String, Integer> registerAll(
+      ExperimentTopics topics, SchemaRegistryClient registry) {
     Map<String, Integer> ids = new LinkedHashMap<>();
     for (Topic<? extends SpecificRecord> topic : topics.all()) {
       String subject = topic.name() + "-value";

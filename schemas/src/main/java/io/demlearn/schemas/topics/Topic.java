@@ -7,9 +7,8 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * One topic of an experiment with its key and value types: keys are strings (what each topic's
- * key means is written in {@link TopicKind}), values are Avro records in the Confluent wire
- * format.
+ * One topic of an experiment with its key and value types: keys are strings (what each topic's key
+ * means is written in {@link TopicKind}), values are Avro records in the Confluent wire format.
  */
 public record Topic<V extends SpecificRecord>(TopicKind kind, TopicSpec spec, Class<V> valueType) {
 

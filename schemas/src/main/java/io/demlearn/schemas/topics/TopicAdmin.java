@@ -57,8 +57,10 @@ public final class TopicAdmin {
     List<NewTopic> toCreate = new ArrayList<>();
     for (TopicSpec spec : byName.values()) {
       if (!found.containsKey(spec.name())) {
-        Optional<Short> rf = spec.replicationFactor() < 0 ? Optional.empty() : Optional.of(spec.replicationFactor());
-        toCreate.add(new NewTopic(spec.name(), Optional.of(spec.partitions()), rf).configs(spec.configs()));
+        Optional<Short> rf =
+            spec.replicationFactor() < 0 ? Optional.empty() : Optional.of(spec.replicationFactor());
+        toCreate.add(
+            new NewTopic(spec.name(), Optional.of(spec.partitions()), rf).configs(spec.configs()));
       }
     }
     List<String> created = new ArrayList<>();
@@ -113,7 +115,8 @@ public final class TopicAdmin {
     }
     List<ConfigResource> resources =
         found.keySet().stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
-    Map<ConfigResource, Config> configs = await(admin.describeConfigs(resources).all(), "describe topic configs");
+    Map<ConfigResource, Config> configs =
+        await(admin.describeConfigs(resources).all(), "describe topic configs");
     for (TopicDescription d : found.values()) {
       TopicSpec spec = specs.get(d.name());
       int partitions = d.partitions().size();
@@ -122,14 +125,20 @@ public final class TopicAdmin {
       }
       int replicas = d.partitions().isEmpty() ? 0 : d.partitions().get(0).replicas().size();
       if (spec.replicationFactor() > 0 && replicas != spec.replicationFactor()) {
-        conflicts.add(d.name() + ": replication factor is " + replicas + ", wanted " + spec.replicationFactor());
+        conflicts.add(
+            d.name()
+                + ": replication factor is "
+                + replicas
+                + ", wanted "
+                + spec.replicationFactor());
       }
       Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, d.name()));
       for (Map.Entry<String, String> want : spec.configs().entrySet()) {
         ConfigEntry entry = config == null ? null : config.get(want.getKey());
         String have = entry == null ? null : entry.value();
         if (!want.getValue().equals(have)) {
-          conflicts.add(d.name() + ": " + want.getKey() + " is " + have + ", wanted " + want.getValue());
+          conflicts.add(
+              d.name() + ": " + want.getKey() + " is " + have + ", wanted " + want.getValue());
         }
       }
     }
@@ -141,10 +150,12 @@ public final class TopicAdmin {
     try {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      throw new KafkaOperationException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+      throw new KafkaOperationException(
+          "cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
       throw new KafkaOperationException(
-          "cannot " + what + ": no answer from the cluster within " + timeout.toSeconds() + " s", e);
+          "cannot " + what + ": no answer from the cluster within " + timeout.toSeconds() + " s",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KafkaOperationException("interrupted while trying to " + what, e);

@@ -20,7 +20,10 @@ public enum TopicKind {
   MODEL_UPDATES("model-updates", ModelUpdate.class, false, true),
   /** Key: group id. Value: a group's averaged model for one round. */
   GROUP_MODELS("group-models", GroupModel.class, false, true),
-  /** Key: hierarchy version, zero-padded to 10 digits. Value: that version. Compacted, one partition. */
+  /**
+   * Key: hierarchy version, zero-padded to 10 digits. Value: that version. Compacted, one
+   * partition.
+   */
   HIERARCHY_ASSIGNMENTS("hierarchy-assignments", HierarchyAssignment.class, true, false),
   /** Key: experiment id. Value: one round's evaluation. One partition, so rounds stay in order. */
   METRICS("metrics", RoundMetrics.class, false, false),
@@ -32,7 +35,11 @@ public enum TopicKind {
   private final boolean compacted;
   private final boolean partitioned;
 
-  TopicKind(String suffix, Class<? extends SpecificRecord> valueType, boolean compacted, boolean partitioned) {
+  TopicKind(
+      String suffix,
+      Class<? extends SpecificRecord> valueType,
+      boolean compacted,
+      boolean partitioned) {
     this.suffix = suffix;
     this.valueType = valueType;
     this.compacted = compacted;

@@ -12,13 +12,28 @@ import org.junit.jupiter.api.Test;
 
 class InMemorySchemaRegistryTest {
   private final String scope = "registry-test-" + UUID.randomUUID();
-  private final SchemaRegistryClient registry = SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
+  private final SchemaRegistryClient registry =
+      SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
 
-  static final Schema V1 = SchemaBuilder.record("A").namespace("t").fields().requiredInt("x").endRecord();
+  static final Schema V1 =
+      SchemaBuilder.record("A").namespace("t").fields().requiredInt("x").endRecord();
   static final Schema V2_WITH_DEFAULT =
-      SchemaBuilder.record("A").namespace("t").fields().requiredInt("x").name("y").type().intType().intDefault(0).endRecord();
+      SchemaBuilder.record("A")
+          .namespace("t")
+          .fields()
+          .requiredInt("x")
+          .name("y")
+          .type()
+          .intType()
+          .intDefault(0)
+          .endRecord();
   static final Schema V2_WITHOUT_DEFAULT =
-      SchemaBuilder.record("A").namespace("t").fields().requiredInt("x").requiredInt("y").endRecord();
+      SchemaBuilder.record("A")
+          .namespace("t")
+          .fields()
+          .requiredInt("x")
+          .requiredInt("y")
+          .endRecord();
 
   @AfterEach
   void drop() {
@@ -44,7 +59,8 @@ class InMemorySchemaRegistryTest {
         .hasMessageContaining("s-value")
         .hasMessageContaining("BACKWARD");
     assertThat(registry.isCompatible("s-value", V2_WITH_DEFAULT)).isTrue();
-    assertThat(registry.register("s-value", V2_WITH_DEFAULT)).isNotEqualTo(registry.lookup("s-value", V1));
+    assertThat(registry.register("s-value", V2_WITH_DEFAULT))
+        .isNotEqualTo(registry.lookup("s-value", V1));
   }
 
   @Test
@@ -57,16 +73,22 @@ class InMemorySchemaRegistryTest {
 
   @Test
   void unknownIdsAndSubjectsAreNotFound() {
-    assertThatThrownBy(() -> registry.schemaById(999)).isInstanceOf(SchemaNotFoundException.class).hasMessageContaining("999");
-    assertThatThrownBy(() -> registry.lookup("nope-value", V1)).isInstanceOf(SchemaNotFoundException.class);
+    assertThatThrownBy(() -> registry.schemaById(999))
+        .isInstanceOf(SchemaNotFoundException.class)
+        .hasMessageContaining("999");
+    assertThatThrownBy(() -> registry.lookup("nope-value", V1))
+        .isInstanceOf(SchemaNotFoundException.class);
   }
 
   @Test
   void badRegistryUrlsAreNamed() {
-    assertThatThrownBy(() -> SchemaRegistryConfig.clientFor(Map.of())).hasMessageContaining("schema.registry.url");
-    assertThatThrownBy(() -> SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, "ftp://x")))
+    assertThatThrownBy(() -> SchemaRegistryConfig.clientFor(Map.of()))
+        .hasMessageContaining("schema.registry.url");
+    assertThatThrownBy(
+            () -> SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, "ftp://x")))
         .hasMessageContaining("ftp://x");
-    assertThatThrownBy(() -> SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, "mock://")))
+    assertThatThrownBy(
+            () -> SchemaRegistryConfig.clientFor(Map.of(SchemaRegistryConfig.URL, "mock://")))
         .hasMessageContaining("mock://");
   }
 }

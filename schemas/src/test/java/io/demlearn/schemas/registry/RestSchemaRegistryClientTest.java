@@ -29,7 +29,8 @@ class RestSchemaRegistryClientTest {
   }
 
   private String serve(int status, String body) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", exchange -> answer(exchange, status, body));
     server.start();
     servers.add(server);
@@ -49,7 +50,11 @@ class RestSchemaRegistryClientTest {
     return SchemaRegistryConfig.clientFor(
         userInfo == null
             ? Map.of(SchemaRegistryConfig.URL, urls)
-            : Map.of(SchemaRegistryConfig.URL, urls, SchemaRegistryConfig.BASIC_AUTH_USER_INFO, userInfo));
+            : Map.of(
+                SchemaRegistryConfig.URL,
+                urls,
+                SchemaRegistryConfig.BASIC_AUTH_USER_INFO,
+                userInfo));
   }
 
   @Test
@@ -68,21 +73,26 @@ class RestSchemaRegistryClientTest {
   void failsOverToTheNextUrlOnServerErrors() throws IOException {
     String broken = serve(503, "{\"error_code\":50301,\"message\":\"busy\"}");
     String good = serve(200, "{\"id\":7}");
-    assertThat(client(broken + "," + good, null).register("t-value", InMemorySchemaRegistryTest.V1)).isEqualTo(7);
+    assertThat(client(broken + "," + good, null).register("t-value", InMemorySchemaRegistryTest.V1))
+        .isEqualTo(7);
   }
 
   @Test
   void mapsRegistryErrorsToNamedExceptions() throws IOException {
-    String conflict = serve(409, "{\"error_code\":409,\"message\":\"Schema being registered is incompatible\"}");
-    assertThatThrownBy(() -> client(conflict, null).register("t-value", InMemorySchemaRegistryTest.V1))
+    String conflict =
+        serve(409, "{\"error_code\":409,\"message\":\"Schema being registered is incompatible\"}");
+    assertThatThrownBy(
+            () -> client(conflict, null).register("t-value", InMemorySchemaRegistryTest.V1))
         .isInstanceOf(IncompatibleSchemaException.class)
         .hasMessageContaining("incompatible")
         .hasMessageContaining("/subjects/t-value/versions");
     String missing = serve(404, "{\"error_code\":40403,\"message\":\"Schema not found\"}");
     assertThatThrownBy(() -> client(missing, null).schemaById(5))
-        .isInstanceOfSatisfying(SchemaNotFoundException.class, e -> assertThat(e.errorCode()).isEqualTo(40403));
+        .isInstanceOfSatisfying(
+            SchemaNotFoundException.class, e -> assertThat(e.errorCode()).isEqualTo(40403));
     String denied = serve(401, "{\"error_code\":401,\"message\":\"Unauthorized\"}");
-    assertThatThrownBy(() -> client(denied, "a:b").subjects()).hasMessageContaining("basic.auth.user.info");
+    assertThatThrownBy(() -> client(denied, "a:b").subjects())
+        .hasMessageContaining("basic.auth.user.info");
   }
 
   @Test

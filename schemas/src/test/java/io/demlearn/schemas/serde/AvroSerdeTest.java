@@ -43,17 +43,23 @@ class AvroSerdeTest {
   void everySchemaRoundTripsThroughTheMockRegistry() {
     for (SpecificRecord record : SampleRecords.all("exp-1")) {
       String topic = "demlearn.exp-1." + record.getClass().getSimpleName();
-      assertThat(roundTrip(serdes, topic, record)).as(record.getClass().getSimpleName()).isEqualTo(record);
+      assertThat(roundTrip(serdes, topic, record))
+          .as(record.getClass().getSimpleName())
+          .isEqualTo(record);
     }
     assertThat(serdes.registry().subjects()).hasSize(6).allMatch(s -> s.endsWith("-value"));
   }
 
   @Test
   void payloadStartsWithMagicByteThenTheRegisteredId() {
-    ModelUpdate update = SampleRecords.modelUpdate("exp-1", "agent-001", 0, SampleRecords.randomFloats(7850, 3));
+    ModelUpdate update =
+        SampleRecords.modelUpdate("exp-1", "agent-001", 0, SampleRecords.randomFloats(7850, 3));
     AvroSerde<ModelUpdate> serde = serdes.valueSerde(ModelUpdate.class);
     // another subject first, so that the update's id is not 1 by accident
-    serdes.valueSerde(RoundMetrics.class).serializer().serialize("other", SampleRecords.roundMetrics("exp-1"));
+    serdes
+        .valueSerde(RoundMetrics.class)
+        .serializer()
+        .serialize("other", SampleRecords.roundMetrics("exp-1"));
     byte[] bytes = serde.serializer().serialize("updates", update);
 
     int registered = serdes.registry().lookup("updates-value", ModelUpdate.getClassSchema());
@@ -71,7 +77,8 @@ class AvroSerdeTest {
     serializer.configure(config, false);
     Deserializer<ModelUpdate> deserializer = new AvroDeserializer<>(ModelUpdate.class);
     deserializer.configure(config, false);
-    ModelUpdate update = SampleRecords.modelUpdate("exp-1", "agent-001", 0, SampleRecords.randomFloats(10, 3));
+    ModelUpdate update =
+        SampleRecords.modelUpdate("exp-1", "agent-001", 0, SampleRecords.randomFloats(10, 3));
     assertThat(deserializer.deserialize("t", serializer.serialize("t", update))).isEqualTo(update);
   }
 
@@ -85,30 +92,37 @@ class AvroSerdeTest {
   @Test
   void withoutAutoRegisterAnUnregisteredSchemaFails() {
     AvroSerializer<ModelUpdate> serializer = new AvroSerializer<>(ModelUpdate.class);
-    serializer.configure(Map.of(SchemaRegistryConfig.URL, "mock://" + scope, AvroSerializer.AUTO_REGISTER, "false"), false);
+    serializer.configure(
+        Map.of(SchemaRegistryConfig.URL, "mock://" + scope, AvroSerializer.AUTO_REGISTER, "false"),
+        false);
     ModelUpdate update = SampleRecords.modelUpdate("exp-1", "agent-001", 0, new float[] {1f});
     assertThatThrownBy(() -> serializer.serialize("t", update)).hasMessageContaining("t-value");
   }
 
   @Test
   void aPayloadWithoutTheMagicByteIsRefusedByName() {
-    AvroDeserializer<ModelUpdate> deserializer = serdes.valueSerde(ModelUpdate.class).deserializer();
+    AvroDeserializer<ModelUpdate> deserializer =
+        serdes.valueSerde(ModelUpdate.class).deserializer();
     byte[] json = "{\"agentId\":\"a\"}".getBytes();
     assertThatThrownBy(() -> deserializer.deserialize("updates", json))
-        .isInstanceOfSatisfying(PayloadException.class, e -> {
-          assertThat(e.reason()).isEqualTo(PayloadException.Reason.NOT_WIRE_FORMAT);
-          assertThat(e.topic()).isEqualTo("updates");
-        })
+        .isInstanceOfSatisfying(
+            PayloadException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(PayloadException.Reason.NOT_WIRE_FORMAT);
+              assertThat(e.topic()).isEqualTo("updates");
+            })
         .hasMessageContaining("0x7b")
         .hasMessageContaining("magic byte");
   }
 
   @Test
   void anUnknownSchemaIdIsRefusedByName() {
-    AvroDeserializer<ModelUpdate> deserializer = serdes.valueSerde(ModelUpdate.class).deserializer();
+    AvroDeserializer<ModelUpdate> deserializer =
+        serdes.valueSerde(ModelUpdate.class).deserializer();
     byte[] payload = {0, 0, 0, 0x30, 0x39, 2, 4};
     assertThatThrownBy(() -> deserializer.deserialize("updates", payload))
-        .isInstanceOfSatisfying(PayloadException.class,
+        .isInstanceOfSatisfying(
+            PayloadException.class,
             e -> assertThat(e.reason()).isEqualTo(PayloadException.Reason.UNKNOWN_SCHEMA_ID))
         .hasMessageContaining("schema id 12345");
   }
@@ -116,21 +130,31 @@ class AvroSerdeTest {
   @Test
   void everyTruncationIsRefusedWithItsLocation() {
     AvroSerde<ModelUpdate> serde = serdes.valueSerde(ModelUpdate.class);
-    byte[] whole = serde.serializer().serialize("updates",
-        SampleRecords.modelUpdate("exp-1", "agent-001", 0, SampleRecords.randomFloats(50, 3)));
+    byte[] whole =
+        serde
+            .serializer()
+            .serialize(
+                "updates",
+                SampleRecords.modelUpdate(
+                    "exp-1", "agent-001", 0, SampleRecords.randomFloats(50, 3)));
     for (int length = 0; length < whole.length; length++) {
       byte[] cut = Arrays.copyOf(whole, length);
       ConsumerRecord<byte[], byte[]> raw = new ConsumerRecord<>("updates", 3, 99L, null, cut);
       int len = length;
       assertThatThrownBy(() -> serde.deserializer().deserialize(raw))
           .as("payload cut to %d of %d bytes", length, whole.length)
-          .isInstanceOfSatisfying(PayloadException.class, e -> {
-            assertThat(e.reason()).as("cut to %d", len)
-                .isIn(PayloadException.Reason.TRUNCATED, PayloadException.Reason.UNDECODABLE,
-                    PayloadException.Reason.VECTOR_MISMATCH);
-            assertThat(e.partition()).isEqualTo(3);
-            assertThat(e.offset()).isEqualTo(99L);
-          })
+          .isInstanceOfSatisfying(
+              PayloadException.class,
+              e -> {
+                assertThat(e.reason())
+                    .as("cut to %d", len)
+                    .isIn(
+                        PayloadException.Reason.TRUNCATED,
+                        PayloadException.Reason.UNDECODABLE,
+                        PayloadException.Reason.VECTOR_MISMATCH);
+                assertThat(e.partition()).isEqualTo(3);
+                assertThat(e.offset()).isEqualTo(99L);
+              })
           .hasMessageContaining("partition 3, offset 99");
     }
   }
@@ -141,30 +165,46 @@ class AvroSerdeTest {
     byte[] whole = serde.serializer().serialize("m", SampleRecords.roundMetrics("exp-1"));
     byte[] longer = Arrays.copyOf(whole, whole.length + 3);
     assertThatThrownBy(() -> serde.deserializer().deserialize("m", longer))
-        .isInstanceOfSatisfying(PayloadException.class,
+        .isInstanceOfSatisfying(
+            PayloadException.class,
             e -> assertThat(e.reason()).isEqualTo(PayloadException.Reason.UNDECODABLE))
         .hasMessageContaining("left over");
   }
 
   @Test
   void aRecordOfAnotherTypeIsRefused() {
-    byte[] metrics = serdes.valueSerde(RoundMetrics.class).serializer().serialize("m", SampleRecords.roundMetrics("e"));
-    assertThatThrownBy(() -> serdes.valueSerde(ModelUpdate.class).deserializer().deserialize("m", metrics))
-        .isInstanceOfSatisfying(PayloadException.class,
+    byte[] metrics =
+        serdes
+            .valueSerde(RoundMetrics.class)
+            .serializer()
+            .serialize("m", SampleRecords.roundMetrics("e"));
+    assertThatThrownBy(
+            () -> serdes.valueSerde(ModelUpdate.class).deserializer().deserialize("m", metrics))
+        .isInstanceOfSatisfying(
+            PayloadException.class,
             e -> assertThat(e.reason()).isEqualTo(PayloadException.Reason.UNDECODABLE))
         .hasMessageContaining("RoundMetrics");
   }
 
   @Test
   void aVectorWhoseByteLengthDoesNotMatchItsDimensionIsRefused() {
-    ParameterVector bad = ParameterVector.newBuilder().setModelKind(ModelKind.MLR).setDimension(10)
-        .setValues(ByteBuffer.wrap(new byte[36])).build();
+    ParameterVector bad =
+        ParameterVector.newBuilder()
+            .setModelKind(ModelKind.MLR)
+            .setDimension(10)
+            .setValues(ByteBuffer.wrap(new byte[36]))
+            .build();
     ModelUpdate update = SampleRecords.modelUpdate("exp-1", "agent-001", 0, new float[] {1f});
     update.setParameters(bad);
     AvroSerde<ModelUpdate> serde = serdes.valueSerde(ModelUpdate.class);
     byte[] bytes = serde.serializer().serialize("updates", update);
-    assertThatThrownBy(() -> serde.deserializer().deserialize(new ConsumerRecord<>("updates", 0, 7L, null, bytes)))
-        .isInstanceOfSatisfying(PayloadException.class,
+    assertThatThrownBy(
+            () ->
+                serde
+                    .deserializer()
+                    .deserialize(new ConsumerRecord<>("updates", 0, 7L, null, bytes)))
+        .isInstanceOfSatisfying(
+            PayloadException.class,
             e -> assertThat(e.reason()).isEqualTo(PayloadException.Reason.VECTOR_MISMATCH))
         .hasMessageContaining("dimension 10 holds 36 bytes, expected 40")
         .hasMessageContaining("offset 7");
@@ -172,7 +212,8 @@ class AvroSerdeTest {
 
   @Test
   void parameterVectorsAreLittleEndianFloat32() {
-    ParameterVector v = ParameterVectors.of(ModelKind.MLR, new float[] {1.0f, -2.5f, Float.MIN_VALUE});
+    ParameterVector v =
+        ParameterVectors.of(ModelKind.MLR, new float[] {1.0f, -2.5f, Float.MIN_VALUE});
     byte[] bytes = new byte[v.getValues().remaining()];
     v.getValues().duplicate().get(bytes);
     assertThat(bytes).hasSize(12);

@@ -9,19 +9,22 @@ class ExperimentTopicsTest {
   @Test
   void namesFollowTheConvention() {
     ExperimentTopics t = ExperimentTopics.of("fmnist-01");
-    assertThat(t.all()).extracting(Topic::name).containsExactly(
-        "demlearn.fmnist-01.experiments",
-        "demlearn.fmnist-01.model-updates",
-        "demlearn.fmnist-01.group-models",
-        "demlearn.fmnist-01.hierarchy-assignments",
-        "demlearn.fmnist-01.metrics",
-        "demlearn.fmnist-01.dead-letters");
+    assertThat(t.all())
+        .extracting(Topic::name)
+        .containsExactly(
+            "demlearn.fmnist-01.experiments",
+            "demlearn.fmnist-01.model-updates",
+            "demlearn.fmnist-01.group-models",
+            "demlearn.fmnist-01.hierarchy-assignments",
+            "demlearn.fmnist-01.metrics",
+            "demlearn.fmnist-01.dead-letters");
   }
 
   @Test
   void compactedTopicsAndLogsKeptForever() {
     ExperimentTopics t = new ExperimentTopics("e", 12, (short) -1, 8 * 1024 * 1024);
-    assertThat(t.hierarchyAssignments().spec().configs()).containsEntry("cleanup.policy", "compact");
+    assertThat(t.hierarchyAssignments().spec().configs())
+        .containsEntry("cleanup.policy", "compact");
     assertThat(t.experiments().spec().configs()).containsEntry("cleanup.policy", "compact");
     assertThat(t.modelUpdates().spec().configs())
         .containsEntry("cleanup.policy", "delete")
@@ -36,8 +39,11 @@ class ExperimentTopicsTest {
 
   @Test
   void badExperimentIdsAreRefusedByName() {
-    for (String bad : new String[] {"", "has space", "dots.not.allowed", "-leading", "x".repeat(201)}) {
-      assertThatThrownBy(() -> ExperimentTopics.of(bad)).as(bad).hasMessageContaining("experiment id '" + bad + "'");
+    for (String bad :
+        new String[] {"", "has space", "dots.not.allowed", "-leading", "x".repeat(201)}) {
+      assertThatThrownBy(() -> ExperimentTopics.of(bad))
+          .as(bad)
+          .hasMessageContaining("experiment id '" + bad + "'");
     }
     assertThatThrownBy(() -> ExperimentTopics.of(null)).hasMessageContaining("experiment id");
   }
@@ -45,6 +51,7 @@ class ExperimentTopicsTest {
   @Test
   void hierarchyKeysSortByVersion() {
     assertThat(ExperimentTopics.hierarchyKey(9)).isEqualTo("0000000009");
-    assertThat(ExperimentTopics.hierarchyKey(10).compareTo(ExperimentTopics.hierarchyKey(9))).isPositive();
+    assertThat(ExperimentTopics.hierarchyKey(10).compareTo(ExperimentTopics.hierarchyKey(9)))
+        .isPositive();
   }
 }
