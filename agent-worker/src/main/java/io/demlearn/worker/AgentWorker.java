@@ -1,6 +1,7 @@
 package io.demlearn.worker;
 
 import io.demlearn.core.data.AgentData;
+import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.AgentScore;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.model.Model;
@@ -10,8 +11,6 @@ import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.service.LoopService;
-import io.demlearn.schemas.avro.GroupModel;
-import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.serde.AvroDeserializer;
 import io.demlearn.schemas.serde.AvroSerdes;
@@ -93,7 +92,7 @@ public final class AgentWorker extends LoopService {
   private final Evaluator evaluator;
   private final AvroDeserializer<ModelUpdate> updateDecoder;
   private final KafkaConsumer<String, byte[]> own;
-  private final KafkaConsumer<String, byte[]> shared;
+  private final SharedTopicsReader shared;
   private final KafkaProducer<String, ModelUpdate> producer;
   private final TrainingPool trainingPool;
 
@@ -108,7 +107,6 @@ public final class AgentWorker extends LoopService {
   private final Map<TopicPartition, Long> recoverUntil = new HashMap<>();
 
   private boolean recovering;
-  private volatile boolean rereadShared;
 
   public AgentWorker(Config c) {
     this.c = c;
@@ -126,10 +124,7 @@ public final class AgentWorker extends LoopService {
     this.own =
         new KafkaConsumer<>(ownConfig, new StringDeserializer(), new ByteArrayDeserializer());
     this.shared =
-        new KafkaConsumer<>(
-            ClientConfigs.groupModelConsumer(c.kafka(), prefix + "-shared", c.experiment()),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        new SharedTopicsReader(c, prefix + "-shared", events::add, own::wakeup, this::fail);
     this.producer =
         new KafkaProducer<>(
             ClientConfigs.producer(c.kafka(), prefix),
@@ -148,7 +143,7 @@ public final class AgentWorker extends LoopService {
 
   @Override
   protected void loop() {
-    Thread reader = new Thread(this::readShared, "agent-worker-" + c.workerId() + "-reader");
+    Thread reader = new Thread(shared, "agent-worker-" + c.workerId() + "-reader");
     reader.setDaemon(true);
     reader.start();
     try {
@@ -193,7 +188,7 @@ public final class AgentWorker extends LoopService {
       }
     } finally {
       trainingPool.executor().shutdownNow();
-      shared.wakeup();
+      shared.close();
       try {
         reader.join(5000);
       } catch (InterruptedException e) {
@@ -202,44 +197,6 @@ public final class AgentWorker extends LoopService {
       own.close();
       producer.close(Duration.ofSeconds(10));
       trainingPool.close();
-    }
-  }
-
-  /**
-   * The reader thread: group models and hierarchy versions from every partition, from the start.
-   */
-  private void readShared() {
-    var groupDecoder = c.topics().groupModels().valueSerde(c.serdes()).deserializer();
-    var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
-    String groupTopic = c.topics().groupModels().name();
-    try (shared) {
-      List<TopicPartition> all =
-          Partitions.of(shared, groupTopic, c.topics().hierarchyAssignments().name());
-      shared.assign(all);
-      shared.seekToBeginning(all);
-      while (!closed()) {
-        if (rereadShared) {
-          rereadShared = false;
-          shared.seekToBeginning(all);
-        }
-        boolean any = false;
-        for (ConsumerRecord<String, byte[]> r : shared.poll(Duration.ofMillis(200))) {
-          if (r.topic().equals(groupTopic)) {
-            GroupModel g = groupDecoder.deserializeOrNull(r);
-            any |= g != null && events.add(new AgentRounds.GroupModelRead(g));
-          } else {
-            HierarchyAssignment h = hierarchyDecoder.deserializeOrNull(r);
-            any |= h != null && events.add(new AgentRounds.HierarchyRead(h));
-          }
-        }
-        if (any) {
-          own.wakeup();
-        }
-      }
-    } catch (WakeupException e) {
-      // closing
-    } catch (RuntimeException e) {
-      fail(e);
     }
   }
 
@@ -275,9 +232,10 @@ public final class AgentWorker extends LoopService {
     }
   }
 
+  /** Evaluates and trains on a thread of the pool; the result comes back as an event, when due. */
   private void train(Train t) {
     AgentData agent = c.agents().get(t.agent());
-    Duration delay = c.slowAgents().getOrDefault(agent.id(), Duration.ZERO);
+    long due = c.slowAgents().getOrDefault(agent.id(), Duration.ZERO).toNanos();
     trainingPool
         .executor()
         .submit(
@@ -285,28 +243,23 @@ public final class AgentWorker extends LoopService {
               try {
                 AgentScore score = evaluator.score(t.agent(), t.start().evalModel());
                 float[] params = t.start().startModel().clone();
+                ExperimentSettings s = c.experiment().settings();
                 trainingPool
                     .trainer()
                     .train(
                         params,
                         agent.train(),
                         t.start().proxTarget(),
-                        c.experiment().settings().training(),
-                        Simulator.trainingStream(
-                            c.experiment().settings().seed(), t.agent(), t.round()));
+                        s.training(),
+                        Simulator.trainingStream(s.seed(), t.agent(), t.round()));
                 trainedQueue.add(
-                    new Due(
-                        new AgentRounds.Trained(t, params, score),
-                        System.nanoTime() + delay.toNanos()));
+                    new Due(new AgentRounds.Trained(t, params, score), System.nanoTime() + due));
               } catch (RuntimeException e) {
                 fail(
                     new IllegalStateException(
-                        "local training of "
-                            + agent.id()
-                            + " for round "
-                            + t.round()
-                            + " failed: "
-                            + e,
+                        String.format(
+                            "local training of %s for round %d failed: %s",
+                            agent.id(), t.round(), e),
                         e));
               }
               own.wakeup();
@@ -314,20 +267,17 @@ public final class AgentWorker extends LoopService {
   }
 
   private void publish(ModelUpdate update) {
+    String topic = c.topics().modelUpdates().name();
     producer.send(
-        new ProducerRecord<>(c.topics().modelUpdates().name(), update.getAgentId(), update),
+        new ProducerRecord<>(topic, update.getAgentId(), update),
         (meta, error) -> {
           if (error != null) {
-            // the worker stops: restarted, it recovers from what the log holds and sends the update
-            // again
+            // the worker stops: restarted, it recovers from what the log holds and sends it again
             fail(
                 new IllegalStateException(
-                    "cannot publish the update of "
-                        + update.getAgentId()
-                        + " for round "
-                        + update.getRound()
-                        + ": "
-                        + error,
+                    String.format(
+                        "cannot publish the update of %s for round %d: %s",
+                        update.getAgentId(), update.getRound(), error),
                     error));
           }
         });
@@ -354,7 +304,7 @@ public final class AgentWorker extends LoopService {
     recovering = true;
     // agents taken over may need group models and hierarchy versions this worker has already
     // forgotten
-    rereadShared = true;
+    shared.rereadFromTheStart();
     LOG.debug(
         "worker {} hosts {} agents after being assigned {}",
         c.workerId(),

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -121,23 +122,16 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
       HierarchyVersion known = versions.get(h.getEffectiveFromRound());
       HierarchyVersion hv = Hierarchies.fromRecord(h);
       if (HierarchyChecks.conflicts(known, hv)) {
-        DeadLetter d =
-            DeadLetters.of(
-                experiment.id(),
-                in.getSource(),
-                DeadLetterReason.CONFLICTING_DUPLICATE,
-                "hierarchy version "
-                    + h.getVersion()
-                    + " for round "
-                    + h.getEffectiveFromRound()
-                    + " differs from version "
-                    + known.version()
-                    + ", read first for that round; the first one counts",
-                record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
-                null,
-                InputCheck.DETECTED_BY);
-        LOG.warn("refused: {}", DeadLetters.describe(d));
-        context.forward(new Record<>(in.getSource().getTopic(), d, record.timestamp()));
+        deadLetter(
+            in.getSource(),
+            DeadLetterReason.CONFLICTING_DUPLICATE,
+            String.format(
+                "hierarchy version %d for round %d differs from version %d, read first for"
+                    + " that round; the first one counts",
+                h.getVersion(), h.getEffectiveFromRound(), known.version()),
+            record.key(),
+            null,
+            record.timestamp());
       } else {
         hierarchyStore.put(String.format("%010d", h.getEffectiveFromRound()), h);
         remember(h, hv);
@@ -164,15 +158,10 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
             source,
             timestamp,
             DeadLetterReason.ROUND_OUT_OF_RANGE,
-            "round "
-                + round
-                + " of agent "
-                + agent
-                + " was counted more than "
-                + RETAINED_ROUNDS
-                + " rounds ago (the aggregator is at round "
-                + nextRound
-                + ")");
+            String.format(
+                "round %d of agent %s was counted more than %d rounds ago (the aggregator is at"
+                    + " round %d)",
+                round, agent, RETAINED_ROUNDS, nextRound));
       } else if (Arrays.equals(recorded, UpdateChecks.digest(u))) {
         LOG.debug("update of {} for round {} sent again: counted once", agent, round);
       } else {
@@ -181,12 +170,9 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
             source,
             timestamp,
             DeadLetterReason.CONFLICTING_DUPLICATE,
-            "agent "
-                + agent
-                + " already has a different"
-                + " update for round "
-                + round
-                + "; the first one counts");
+            String.format(
+                "agent %s already has a different update for round %d; the first one counts",
+                agent, round));
       }
       return;
     }
@@ -209,11 +195,9 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
           source,
           timestamp,
           DeadLetterReason.LATE,
-          "round "
-              + round
-              + " closed without agent "
-              + agent
-              + " (straggler policy): recorded, not averaged");
+          String.format(
+              "round %d closed without agent %s (straggler policy): recorded, not averaged",
+              round, agent));
       return;
     }
     pending.put(key, u);
@@ -224,14 +208,30 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
 
   private void refuse(
       ModelUpdate u, SourceRecord source, long timestamp, DeadLetterReason reason, String detail) {
-    byte[] value = updateBytes.serialize(source.getTopic(), u);
+    deadLetter(
+        source,
+        reason,
+        detail,
+        u.getAgentId(),
+        updateBytes.serialize(source.getTopic(), u),
+        timestamp);
+  }
+
+  /** Writes a dead letter for a record the aggregator does not average, and logs it. */
+  private void deadLetter(
+      SourceRecord source,
+      DeadLetterReason reason,
+      String detail,
+      String key,
+      byte[] value,
+      long timestamp) {
     DeadLetter d =
         DeadLetters.of(
             experiment.id(),
             source,
             reason,
             detail,
-            u.getAgentId().getBytes(StandardCharsets.UTF_8),
+            key == null ? null : key.getBytes(StandardCharsets.UTF_8),
             value,
             InputCheck.DETECTED_BY);
     if (reason == DeadLetterReason.LATE) {
@@ -294,26 +294,23 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   }
 
   private boolean anyPending(int round) {
-    try (KeyValueIterator<String, ModelUpdate> it =
-        pending.prefixScan(
-            String.format("%010d/", round),
-            new org.apache.kafka.common.serialization.StringSerializer())) {
-      return it.hasNext();
-    }
+    return !keysOfRound(pending, round).isEmpty();
   }
 
   private void forgetDigests(int round) {
-    if (round < 0) {
-      return;
+    if (round >= 0) {
+      keysOfRound(digests, round).forEach(digests::delete);
     }
+  }
+
+  /** The keys of one round's entries in a store keyed by {@link #roundKey}. */
+  private static List<String> keysOfRound(KeyValueStore<String, ?> store, int round) {
     List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it =
-        digests.prefixScan(
-            String.format("%010d/", round),
-            new org.apache.kafka.common.serialization.StringSerializer())) {
+    try (KeyValueIterator<String, ?> it =
+        store.prefixScan(String.format("%010d/", round), new StringSerializer())) {
       it.forEachRemaining(kv -> keys.add(kv.key));
     }
-    keys.forEach(digests::delete);
+    return keys;
   }
 
   /** Versions older than the one in force for the next round to close are no longer needed. */

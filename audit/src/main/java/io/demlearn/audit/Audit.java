@@ -5,7 +5,6 @@ import io.demlearn.core.strategy.Strategy;
 import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
-import io.demlearn.pipeline.records.GroupModels;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupModel;
@@ -160,41 +159,37 @@ public final class Audit {
     }
   }
 
-  public int hierarchyVersions() {
-    return hierarchyByVersion.size();
-  }
+  /**
+   * What was read and what the check found beyond the group models (late and unprocessed updates, a
+   * newest round being committed).
+   *
+   * @param partialRound the newest round, left out because only part of it was committed when read
+   *     (-1: none)
+   * @param lastRound the newest round with group models (-1: none)
+   */
+  public record Summary(
+      int hierarchyVersions,
+      int updatesRead,
+      int updatesCounted,
+      int deadLetters,
+      int groupModelsRead,
+      int lateUpdates,
+      int unprocessed,
+      int partialRound,
+      int lastRound) {}
 
-  public int updatesRead() {
-    return updatesRead;
-  }
-
-  public int updatesCounted() {
-    return updatesCounted;
-  }
-
-  public int deadLetters() {
-    return deadLetters;
-  }
-
-  public int groupModelsRead() {
-    return groupModelsRead;
-  }
-
-  public int lateUpdates() {
-    return lateUpdates;
-  }
-
-  public int unprocessed() {
-    return unprocessed;
-  }
-
-  /** The newest round, left out because only part of it was committed when read; -1 if none. */
-  public int partialRound() {
-    return partialRound;
-  }
-
-  public int lastRound() {
-    return groupModels.isEmpty() ? -1 : groupModels.lastKey();
+  /** What was read so far, and what {@link #check()} found. */
+  public Summary summary() {
+    return new Summary(
+        hierarchyByVersion.size(),
+        updatesRead,
+        updatesCounted,
+        deadLetters,
+        groupModelsRead,
+        lateUpdates,
+        unprocessed,
+        partialRound,
+        groupModels.isEmpty() ? -1 : groupModels.lastKey());
   }
 
   /** Null if every group model follows; else the first that does not (rounds in order). */
@@ -269,15 +264,13 @@ public final class Audit {
     if (present.size() < needed) {
       return new Finding(
           first.where(),
-          "round "
-              + round
-              + " averaged "
-              + present.size()
-              + " of "
-              + agentIds.size()
-              + " agents, but the experiment's policy needs "
-              + needed
-              + (experiment.closesEarly() ? " (its quorum)" : " (it has no straggler policy)"));
+          String.format(
+              "round %d averaged %d of %d agents, but the experiment's policy needs %d (%s)",
+              round,
+              present.size(),
+              agentIds.size(),
+              needed,
+              experiment.closesEarly() ? "its quorum" : "it has no straggler policy"));
     }
     Map<String, Located<ModelUpdate>> ofRound = counted.getOrDefault(round, Map.of());
     List<ModelUpdate> updates = new ArrayList<>(agentIds.size());
@@ -291,14 +284,9 @@ public final class Audit {
                 .orElseThrow();
         return new Finding(
             naming.where(),
-            GroupModelComparison.describe(naming.value())
-                + " names agent "
-                + agent
-                + " as a member, but no update of "
-                + agent
-                + " for round "
-                + round
-                + " counts");
+            String.format(
+                "%s names agent %s as a member, but no update of %s for round %d counts",
+                GroupModelComparison.describe(naming.value()), agent, agent, round));
       }
       if (!present.contains(agent) && u != null) {
         if (lateDeadLetters.contains(u.topic() + "/" + u.partition() + "/" + u.offset())) {
@@ -308,12 +296,10 @@ public final class Audit {
         } else {
           return new Finding(
               u.where(),
-              "the update of agent "
-                  + agent
-                  + " for round "
-                  + round
-                  + " counts, but no group model of the round averaged it and no LATE dead letter"
-                  + " says why");
+              String.format(
+                  "the update of agent %s for round %d counts, but no group model of the round"
+                      + " averaged it and no LATE dead letter says why",
+                  agent, round));
         }
       }
     }
@@ -337,35 +323,6 @@ public final class Audit {
       }
       updates.add(update);
     }
-    Map<String, GroupModel> expected = new HashMap<>();
-    for (GroupModel g : GroupModels.of(experiment, round, hv, agentIds, updates, 0L)) {
-      expected.put(g.getGroupId(), g);
-    }
-    Set<String> seen = new HashSet<>();
-    for (Located<GroupModel> got : recorded) {
-      GroupModel g = got.value();
-      GroupModel want = expected.get(g.getGroupId());
-      String problem =
-          want == null
-              ? "group "
-                  + g.getGroupId()
-                  + " has no members present in round "
-                  + round
-                  + " under hierarchy version "
-                  + hv.version()
-              : comparison.difference(got, want);
-      if (problem != null) {
-        return new Finding(got.where(), GroupModelComparison.describe(g) + ": " + problem);
-      }
-      seen.add(g.getGroupId());
-    }
-    for (String group : expected.keySet()) {
-      if (!seen.contains(group)) {
-        return new Finding(
-            "round " + round,
-            "group " + group + " has no group model although its members reported");
-      }
-    }
-    return null;
+    return comparison.round(experiment, round, hv, agentIds, updates, recorded);
   }
 }

@@ -1,22 +1,28 @@
 package io.demlearn.audit;
 
+import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.GroupModels;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.GroupModel;
+import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.ParameterVector;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A recorded group model against the one recomputed from the recorded updates: every field but the
- * time it was produced, and its parameters bit for bit. Recorded parameters are kept only as a
+ * Recorded group models against those recomputed from the recorded updates: every field but the
+ * time each was produced, and the parameters bit for bit. Recorded parameters are kept only as a
  * digest; when the digests differ the record is read again to name the first parameter that
  * differs.
  */
@@ -31,6 +37,48 @@ final class GroupModelComparison {
   /** Remembers a recorded group model's parameters, as a digest. */
   void remember(Located<GroupModel> at) {
     digests.put(at.where(), digest(at.value().getParameters()));
+  }
+
+  /**
+   * The first of a round's recorded group models that differs from those recomputed from the
+   * round's updates, or null if all follow.
+   *
+   * @param updates per agent in {@code agentIds}' order, its update the round averaged, or null
+   */
+  Finding round(
+      Experiment experiment,
+      int round,
+      HierarchyVersion hv,
+      List<String> agentIds,
+      List<ModelUpdate> updates,
+      List<Located<GroupModel>> recorded) {
+    Map<String, GroupModel> expected = new HashMap<>();
+    for (GroupModel g : GroupModels.of(experiment, round, hv, agentIds, updates, 0L)) {
+      expected.put(g.getGroupId(), g);
+    }
+    Set<String> seen = new HashSet<>();
+    for (Located<GroupModel> got : recorded) {
+      GroupModel g = got.value();
+      GroupModel want = expected.get(g.getGroupId());
+      String problem =
+          want == null
+              ? String.format(
+                  "group %s has no members present in round %d under hierarchy version %d",
+                  g.getGroupId(), round, hv.version())
+              : difference(got, want);
+      if (problem != null) {
+        return new Finding(got.where(), describe(g) + ": " + problem);
+      }
+      seen.add(g.getGroupId());
+    }
+    for (String group : expected.keySet()) {
+      if (!seen.contains(group)) {
+        return new Finding(
+            "round " + round,
+            "group " + group + " has no group model although its members reported");
+      }
+    }
+    return null;
   }
 
   static String describe(GroupModel g) {

@@ -178,11 +178,11 @@ class AuditTest {
     log.round(1);
     Audit audit = log.audit();
     assertThat(audit.check()).isNull();
-    assertThat(audit.updatesCounted()).isEqualTo(8);
-    assertThat(audit.groupModelsRead()).isEqualTo(6);
-    assertThat(audit.hierarchyVersions()).isEqualTo(2);
-    assertThat(audit.lastRound()).isEqualTo(1);
-    assertThat(audit.partialRound()).isEqualTo(-1);
+    assertThat(audit.summary().updatesCounted()).isEqualTo(8);
+    assertThat(audit.summary().groupModelsRead()).isEqualTo(6);
+    assertThat(audit.summary().hierarchyVersions()).isEqualTo(2);
+    assertThat(audit.summary().lastRound()).isEqualTo(1);
+    assertThat(audit.summary().partialRound()).isEqualTo(-1);
   }
 
   @Test
@@ -253,7 +253,7 @@ class AuditTest {
             .build());
     Audit audit = log.audit();
     assertThat(audit.check()).isNull();
-    assertThat(audit.lateUpdates()).isEqualTo(1);
+    assertThat(audit.summary().lateUpdates()).isEqualTo(1);
   }
 
   @Test
@@ -264,7 +264,7 @@ class AuditTest {
     log.groupModels.remove(log.groupModels.size() - 1);
     Audit partial = log.audit();
     assertThat(partial.check()).isNull();
-    assertThat(partial.partialRound()).isEqualTo(1);
+    assertThat(partial.summary().partialRound()).isEqualTo(1);
 
     Log noHierarchy = new Log(Experiment.defaultPolicy());
     noHierarchy.round(0);

@@ -47,40 +47,42 @@ final class AuditCommand implements Callable<Integer> {
               + experiment.settings().rounds()
               + " rounds");
       Audit audit = LogAudit.read(experimentLog, serdes, experiment);
+      Audit.Summary read = audit.summary();
       console.step(
           "read "
-              + audit.hierarchyVersions()
+              + read.hierarchyVersions()
               + " hierarchy versions, "
-              + audit.updatesRead()
+              + read.updatesRead()
               + " updates ("
-              + audit.updatesCounted()
+              + read.updatesCounted()
               + " counted), "
-              + audit.deadLetters()
+              + read.deadLetters()
               + " dead letters, "
-              + audit.groupModelsRead()
+              + read.groupModelsRead()
               + " group models");
       Finding finding = audit.check();
       if (finding != null) {
         System.err.println("audit failed: " + finding.where() + ": " + finding.problem());
         return 1;
       }
+      Audit.Summary done = audit.summary();
       console.line(
           "audit passed: the "
-              + audit.groupModelsRead()
+              + done.groupModelsRead()
               + " group models of rounds 0.."
-              + audit.lastRound()
+              + done.lastRound()
               + " follow bit for bit from the recorded updates under the recorded hierarchies"
-              + (audit.lateUpdates() > 0
-                  ? "; " + audit.lateUpdates() + " late updates were recorded and not averaged"
+              + (done.lateUpdates() > 0
+                  ? "; " + done.lateUpdates() + " late updates were recorded and not averaged"
                   : "")
-              + (audit.unprocessed() > 0
+              + (done.unprocessed() > 0
                   ? "; "
-                      + audit.unprocessed()
-                      + " updates of closed rounds came after the aggregator's"
-                      + " last processed one (the experiment runs, or stopped before them)"
+                      + done.unprocessed()
+                      + " updates of closed rounds came after the aggregator's last processed one"
+                      + " (the experiment runs, or stopped before them)"
                   : "")
-              + (audit.partialRound() >= 0
-                  ? "; round " + audit.partialRound() + " was being committed: left out"
+              + (done.partialRound() >= 0
+                  ? "; round " + done.partialRound() + " was being committed: left out"
                   : ""));
       return 0;
     }

@@ -1,5 +1,6 @@
 package io.demlearn.runner;
 
+import io.demlearn.core.experiment.ExperimentSettings;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -10,6 +11,23 @@ final class Console {
 
   Console(PrintStream out) {
     this.out = out;
+  }
+
+  /** "{@code what id}: algorithm, model, N agents, R rounds, seed S", the first line of a run. */
+  static String describe(String what, String id, ExperimentSettings s) {
+    return what
+        + " "
+        + id
+        + ": "
+        + s.algorithm().label()
+        + ", "
+        + s.model().label()
+        + ", "
+        + s.agents()
+        + " agents, "
+        + s.rounds()
+        + " rounds, seed "
+        + s.seed();
   }
 
   /** Seconds since this console was made. */

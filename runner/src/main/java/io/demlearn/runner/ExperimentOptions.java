@@ -20,6 +20,7 @@ import io.demlearn.core.cluster.Metric;
 import io.demlearn.core.data.DataException;
 import io.demlearn.core.data.ImagePool;
 import io.demlearn.core.experiment.Algorithm;
+import io.demlearn.core.experiment.ExperimentData;
 import io.demlearn.core.experiment.ExperimentDefaults;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.model.ModelKind;
@@ -198,6 +199,15 @@ final class ExperimentOptions {
           .threads(threads)
           .build();
     } catch (IllegalArgumentException | DataException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+  }
+
+  /** The agents' data of an experiment; a missing or malformed data set is the user's to fix. */
+  static ExperimentData.Loaded load(ExperimentSettings settings) {
+    try {
+      return ExperimentData.load(settings);
+    } catch (DataException e) {
       throw new UserException(e.getMessage(), e);
     }
   }

@@ -1,11 +1,9 @@
 package io.demlearn.runner;
 
 import io.demlearn.core.Provenance;
-import io.demlearn.core.data.DataException;
 import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentData;
 import io.demlearn.core.experiment.ExperimentSettings;
-import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.metrics.MetricsCollector;
 import io.demlearn.pipeline.records.Experiment;
@@ -15,7 +13,6 @@ import io.demlearn.schemas.topics.ExperimentTopics;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -158,25 +155,8 @@ final class RunCommand implements Callable<Integer> {
     RunOutput out = output.output(id);
 
     Console console = new Console(System.out);
-    console.line(
-        "DemLearn on Kafka: experiment "
-            + id
-            + ": "
-            + settings.algorithm().label()
-            + ", "
-            + settings.model().label()
-            + ", "
-            + settings.agents()
-            + " agents, "
-            + settings.rounds()
-            + " rounds, seed "
-            + settings.seed());
-    ExperimentData.Loaded data;
-    try {
-      data = ExperimentData.load(settings);
-    } catch (DataException e) {
-      throw new UserException(e.getMessage(), e);
-    }
+    console.line(Console.describe("DemLearn on Kafka: experiment", id, settings));
+    ExperimentData.Loaded data = ExperimentOptions.load(settings);
     console.step("data: " + data.source());
     List<String> agentIds = data.agents().stream().map(a -> a.id()).toList();
     Experiment run = new Experiment(id, settings, agentIds, policy);
@@ -194,16 +174,7 @@ final class RunCommand implements Callable<Integer> {
     } finally {
       progress.done();
     }
-    RoundMetrics last = out.rounds().get(out.rounds().size() - 1);
-    console.line(
-        String.format(
-            Locale.ROOT,
-            "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
-            last.round(),
-            last.cSpe(),
-            last.cGen(),
-            last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()),
-            out.medianSeconds()));
+    console.line(out.summary());
     console.line("results: " + out.metricsFile() + ", report: " + out.dir().resolve("report.html"));
     if (temporaryLog) {
       console.line(

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -101,6 +102,19 @@ final class RunOutput implements AutoCloseable {
 
   List<RoundMetrics> rounds() {
     return rounds;
+  }
+
+  /** "round R: C-SPE .. C-GEN .. Global ..; median .. s/round", of the last round written. */
+  String summary() {
+    RoundMetrics last = rounds.get(rounds.size() - 1);
+    return String.format(
+        Locale.ROOT,
+        "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
+        last.round(),
+        last.cSpe(),
+        last.cGen(),
+        last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()),
+        medianSeconds());
   }
 
   double medianSeconds() {

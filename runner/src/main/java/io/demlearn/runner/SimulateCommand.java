@@ -1,7 +1,6 @@
 package io.demlearn.runner;
 
 import io.demlearn.core.Provenance;
-import io.demlearn.core.data.DataException;
 import io.demlearn.core.experiment.ExperimentData;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.RoundMetrics;
@@ -40,25 +39,8 @@ final class SimulateCommand implements Callable<Integer> {
     RunOutput output = outputOptions.output(id);
 
     Console console = new Console(System.out);
-    console.line(
-        "DemLearn simulation "
-            + id
-            + ": "
-            + settings.algorithm().label()
-            + ", "
-            + settings.model().label()
-            + ", "
-            + settings.agents()
-            + " agents, "
-            + settings.rounds()
-            + " rounds, seed "
-            + settings.seed());
-    ExperimentData.Loaded data;
-    try {
-      data = ExperimentData.load(settings);
-    } catch (DataException e) {
-      throw new UserException(e.getMessage(), e);
-    }
+    console.line(Console.describe("DemLearn simulation", id, settings));
+    ExperimentData.Loaded data = ExperimentOptions.load(settings);
     console.step(
         "data: "
             + data.source()
@@ -94,18 +76,7 @@ final class SimulateCommand implements Callable<Integer> {
           e.getMessage() + "; the rounds before are in " + output.partialFile(), e);
     }
     progress.done();
-    RoundMetrics lastRound = output.rounds().get(output.rounds().size() - 1);
-    console.line(
-        String.format(
-            Locale.ROOT,
-            "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
-            lastRound.round(),
-            lastRound.cSpe(),
-            lastRound.cGen(),
-            lastRound.global() == null
-                ? "-"
-                : String.format(Locale.ROOT, "%.4f", lastRound.global()),
-            output.medianSeconds()));
+    console.line(output.summary());
     console.line(
         "results: "
             + output.metricsFile()

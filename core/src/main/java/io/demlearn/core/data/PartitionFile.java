@@ -119,27 +119,12 @@ public final class PartitionFile {
       }
       if (split == null || index < 0) {
         throw new DataException(
-            "partition file "
-                + file
-                + ": agent "
-                + agent
-                + ", "
-                + field
-                + " entry '"
-                + text
-                + "' is not train:<index> or t10k:<index>");
+            entry(file, agent, field, text) + " is not train:<index> or t10k:<index>");
       }
       if (index >= pool.size(split)) {
         throw new DataException(
-            "partition file "
-                + file
-                + ": agent "
-                + agent
-                + ", "
-                + field
-                + " entry '"
-                + text
-                + "' is out of range: "
+            entry(file, agent, field, text)
+                + " is out of range: "
                 + pool.dir()
                 + " has "
                 + pool.size(split)
@@ -162,5 +147,9 @@ public final class PartitionFile {
       out.add(new SampleRef(split, index));
     }
     return List.copyOf(out);
+  }
+
+  private static String entry(Path file, String agent, String field, String text) {
+    return "partition file " + file + ": agent " + agent + ", " + field + " entry '" + text + "'";
   }
 }

@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * Every default of an experiment, in one place: the authors' settings (Setting.py and
  * serverbase_dem.py of their code), per algorithm and per data set where they differ. The command
- * line shows these in its help and {@link ExperimentSettings.Builder} fills them in.
+ * line shows these in its help and {@link ExperimentSettingsBuilder} fills them in.
  */
 public final class ExperimentDefaults {
   public static final int AGENTS = 50;

@@ -19,7 +19,7 @@ import java.util.Objects;
 
 /**
  * Every setting of an experiment; with the seed, it determines every number the experiment
- * produces. Made by a {@link Builder}, which fills in what is not set from {@link
+ * produces. Made by a {@link ExperimentSettingsBuilder}, which fills in what is not set from {@link
  * ExperimentDefaults} (the authors' defaults, per algorithm and data set) and refuses impossible
  * combinations by name. Immutable; {@link #toBuilder()} makes a changed copy.
  */
@@ -46,7 +46,7 @@ public final class ExperimentSettings {
   private final Weighting weighting;
   private final int threads;
 
-  private ExperimentSettings(Builder b) {
+  ExperimentSettings(ExperimentSettingsBuilder b) {
     this.algorithm = b.algorithm != null ? b.algorithm : ExperimentDefaults.ALGORITHM;
     this.model = b.model != null ? b.model : ExperimentDefaults.MODEL;
     this.dataDir = b.dataDir;
@@ -118,34 +118,13 @@ public final class ExperimentSettings {
   }
 
   /** A builder with nothing set: every setting takes its default. */
-  public static Builder builder() {
-    return new Builder();
+  public static ExperimentSettingsBuilder builder() {
+    return new ExperimentSettingsBuilder();
   }
 
   /** A builder holding these settings, to change some of them. */
-  public Builder toBuilder() {
-    return new Builder()
-        .algorithm(algorithm)
-        .model(model)
-        .dataset(dataset)
-        .dataDir(dataDir)
-        .partitionFile(partitionFile)
-        .agents(agents)
-        .rounds(rounds)
-        .seed(seed)
-        .learningRate(learningRate)
-        .batchSize(batchSize)
-        .localEpochs(localEpochs)
-        .mu(mu)
-        .alpha(alpha)
-        .levels(levels)
-        .reclusterEvery(reclusterEvery)
-        .amplify(amplify)
-        .amplifyRounds(amplifyRounds)
-        .metric(metric)
-        .linkage(linkage)
-        .weighting(weighting)
-        .threads(threads);
+  public ExperimentSettingsBuilder toBuilder() {
+    return new ExperimentSettingsBuilder(this);
   }
 
   public Algorithm algorithm() {
@@ -299,157 +278,5 @@ public final class ExperimentSettings {
   @Override
   public String toString() {
     return "ExperimentSettings" + describe();
-  }
-
-  /**
-   * Settings by name. A setting left unset, or set to null, takes its default (for the chosen
-   * algorithm and data set) when {@link #build()} is called.
-   */
-  public static final class Builder {
-    private Algorithm algorithm;
-    private ModelKind model;
-    private String dataset;
-    private Path dataDir;
-    private Path partitionFile;
-    private Integer agents;
-    private Integer rounds;
-    private Long seed;
-    private Double learningRate;
-    private Integer batchSize;
-    private Integer localEpochs;
-    private Double mu;
-    private Double alpha;
-    private Integer levels;
-    private Integer reclusterEvery;
-    private Double amplify;
-    private Integer amplifyRounds;
-    private Metric metric;
-    private Linkage linkage;
-    private Weighting weighting;
-    private Integer threads;
-
-    private Builder() {}
-
-    public Builder algorithm(Algorithm value) {
-      algorithm = value;
-      return this;
-    }
-
-    public Builder model(ModelKind value) {
-      model = value;
-      return this;
-    }
-
-    /**
-     * fashion-mnist, mnist or synthetic; by default fashion-mnist where its files are, else
-     * synthetic.
-     */
-    public Builder dataset(String value) {
-      dataset = value;
-      return this;
-    }
-
-    public Builder dataDir(Path value) {
-      dataDir = value;
-      return this;
-    }
-
-    public Builder partitionFile(Path value) {
-      partitionFile = value;
-      return this;
-    }
-
-    /** By default 50, or every agent of the partition file. */
-    public Builder agents(Integer value) {
-      agents = value;
-      return this;
-    }
-
-    public Builder rounds(Integer value) {
-      rounds = value;
-      return this;
-    }
-
-    public Builder seed(Long value) {
-      seed = value;
-      return this;
-    }
-
-    public Builder learningRate(Double value) {
-      learningRate = value;
-      return this;
-    }
-
-    public Builder batchSize(Integer value) {
-      batchSize = value;
-      return this;
-    }
-
-    public Builder localEpochs(Integer value) {
-      localEpochs = value;
-      return this;
-    }
-
-    /** By default the algorithm's ({@link ExperimentDefaults#mu}). */
-    public Builder mu(Double value) {
-      mu = value;
-      return this;
-    }
-
-    /** By default the data set's ({@link ExperimentDefaults#alpha}). */
-    public Builder alpha(Double value) {
-      alpha = value;
-      return this;
-    }
-
-    public Builder levels(Integer value) {
-      levels = value;
-      return this;
-    }
-
-    public Builder reclusterEvery(Integer value) {
-      reclusterEvery = value;
-      return this;
-    }
-
-    public Builder amplify(Double value) {
-      amplify = value;
-      return this;
-    }
-
-    public Builder amplifyRounds(Integer value) {
-      amplifyRounds = value;
-      return this;
-    }
-
-    public Builder metric(Metric value) {
-      metric = value;
-      return this;
-    }
-
-    public Builder linkage(Linkage value) {
-      linkage = value;
-      return this;
-    }
-
-    /** By default the algorithm's ({@link ExperimentDefaults#weighting}). */
-    public Builder weighting(Weighting value) {
-      weighting = value;
-      return this;
-    }
-
-    public Builder threads(Integer value) {
-      threads = value;
-      return this;
-    }
-
-    /**
-     * The settings, with the defaults filled in.
-     *
-     * @throws IllegalArgumentException naming the option whose value is impossible
-     */
-    public ExperimentSettings build() {
-      return new ExperimentSettings(this);
-    }
   }
 }

@@ -12,6 +12,7 @@ import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentData;
 import io.demlearn.core.experiment.ExperimentDefaults;
 import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.experiment.ExperimentSettingsBuilder;
 import io.demlearn.core.metrics.MetricsJson;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ class SimulatorTest {
   }
 
   /** Five agents of the synthetic data set, seed 5, two rounds. */
-  static ExperimentSettings.Builder synthetic() {
+  static ExperimentSettingsBuilder synthetic() {
     return ExperimentSettings.builder()
         .dataset("synthetic")
         .seed(5L)
