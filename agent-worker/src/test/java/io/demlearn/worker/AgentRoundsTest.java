@@ -15,6 +15,7 @@ import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.GroupModels;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.records.ModelUpdates;
+import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.worker.AgentRounds.Assigned;
 import io.demlearn.worker.AgentRounds.CaughtUp;
@@ -28,9 +29,11 @@ import io.demlearn.worker.AgentRounds.Trained;
 import io.demlearn.worker.AgentRounds.UpdateRead;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /** An agent worker's rounds, fed events as the log would give them, without Kafka. */
@@ -123,13 +126,13 @@ class AgentRoundsTest {
    * parent.
    */
   AgentStart expectedStart(int agent, float[] trained, int round) {
-    Map<String, float[]> raw = new java.util.HashMap<>();
+    Map<String, float[]> raw = new HashMap<>();
     groupModels(round)
         .forEach(
             g ->
                 raw.put(
                     g.groupModel().getGroupId(),
-                    io.demlearn.schemas.ParameterVectors.toFloats(g.groupModel().getParameters())));
+                    ParameterVectors.toFloats(g.groupModel().getParameters())));
     return strategy.next(agent, trained, v0.tree(), strategy.generalise(v0.tree(), raw, null));
   }
 
@@ -223,8 +226,7 @@ class AgentRoundsTest {
     }
     ModelUpdate conflicting = update(2, 0);
     conflicting.setParameters(
-        io.demlearn.schemas.ParameterVectors.of(
-            io.demlearn.schemas.avro.ModelKind.MLR, filled(99f)));
+        ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR, filled(99f)));
     rounds.on(new UpdateRead(AGENTS.get(2), conflicting));
     rounds.on(new UpdateRead(AGENTS.get(2), update(2, 0)));
     ModelUpdate otherExperiment = update(3, 1);
@@ -261,7 +263,7 @@ class AgentRoundsTest {
     assertThat(next)
         .as("only the agent whose round-0 update is known goes on")
         .extracting(Train::agent, Train::round)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(first.agent(), 1));
+        .containsExactly(Tuple.tuple(first.agent(), 1));
   }
 
   @Test

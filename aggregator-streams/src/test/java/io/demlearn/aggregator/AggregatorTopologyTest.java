@@ -11,6 +11,7 @@ import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupModel;
@@ -23,6 +24,8 @@ import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -47,7 +50,7 @@ class AggregatorTopologyTest {
       new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
   private ExperimentTopics topics = ExperimentTopics.of(EXP);
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
-  @TempDir java.nio.file.Path stateRoot;
+  @TempDir Path stateRoot;
   static final List<String> AGENTS = List.of("agent-000", "agent-001", "agent-002", "agent-003");
 
   @AfterEach
@@ -340,7 +343,7 @@ class AggregatorTopologyTest {
               .setParameters(ParameterVectors.of(io.demlearn.schemas.avro.ModelKind.MLR, v(i)))
               .setProducedAtMs(0)
               .setEvaluation(
-                  io.demlearn.schemas.avro.AgentEvaluation.newBuilder()
+                  AgentEvaluation.newBuilder()
                       .setOwnCorrect(i)
                       .setOwnTotal(10)
                       .setAllCorrect(2 * i)
@@ -529,9 +532,9 @@ class AggregatorTopologyTest {
     h.hierarchy(twoPairs(0, 0), AGENTS);
     h.update("agent-002", 0, v(5), 1);
     h.update("agent-003", 0, v(9), 1);
-    h.driver.advanceWallClockTime(java.time.Duration.ofMillis(500));
+    h.driver.advanceWallClockTime(Duration.ofMillis(500));
     assertThat(h.read()).as("before the timeout").isEmpty();
-    h.driver.advanceWallClockTime(java.time.Duration.ofMillis(600));
+    h.driver.advanceWallClockTime(Duration.ofMillis(600));
     Map<String, GroupModel> g = h.read();
     assertThat(g.keySet())
         .as("the group of agents 0 and 1 has no model")
@@ -555,7 +558,7 @@ class AggregatorTopologyTest {
     h.update("agent-001", 1, v(3), 1);
     h.update("agent-002", 1, v(5), 1);
     h.update("agent-003", 1, v(9), 1);
-    h.driver.advanceWallClockTime(java.time.Duration.ofMillis(100));
+    h.driver.advanceWallClockTime(Duration.ofMillis(100));
     assertThat(h.read()).isEmpty();
     h.update("agent-000", 1, v(1), 1);
     g = h.read();
@@ -570,10 +573,10 @@ class AggregatorTopologyTest {
     h.hierarchy(twoPairs(0, 0), AGENTS);
     h.update("agent-002", 0, v(5), 1);
     h.update("agent-003", 0, v(9), 1);
-    h.driver.advanceWallClockTime(java.time.Duration.ofSeconds(5));
+    h.driver.advanceWallClockTime(Duration.ofSeconds(5));
     assertThat(h.read()).isEmpty();
     h.update("agent-000", 0, v(1), 1);
-    h.driver.advanceWallClockTime(java.time.Duration.ofMillis(300));
+    h.driver.advanceWallClockTime(Duration.ofMillis(300));
     assertThat(h.read().get("root").getAgentCount()).isEqualTo(3);
   }
 }

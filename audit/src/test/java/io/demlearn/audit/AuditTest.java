@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -150,7 +151,7 @@ class AuditTest {
     return serde.deserializer().deserialize(topic, serde.serializer().serialize(topic, value));
   }
 
-  static <T> Map<Long, T> at(List<T> records, java.util.NavigableSet<Long> offsets) {
+  static <T> Map<Long, T> at(List<T> records, NavigableSet<Long> offsets) {
     Map<Long, T> out = new HashMap<>();
     offsets.forEach(o -> out.put(o, records.get(o.intValue())));
     return out;

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /** The clusterer's decisions, fed events as the log would give them, without Kafka. */
@@ -117,7 +118,7 @@ class ClusteringDecisionsTest {
     List<HierarchyVersion> v1 = read(d, e, 1, 0, 1, 2, 3);
     assertThat(v1)
         .extracting(HierarchyVersion::version, HierarchyVersion::effectiveFromRound)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(1, 1));
+        .containsExactly(Tuple.tuple(1, 1));
     assertThat(v1.get(0).dendrogram()).isEqualTo(expected(e, 1, models(1), v0.get(0)).dendrogram());
   }
 

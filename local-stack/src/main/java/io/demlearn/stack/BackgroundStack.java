@@ -1,5 +1,6 @@
 package io.demlearn.stack;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,11 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.jar.JarFile;
+import java.util.regex.Pattern;
 
 /**
  * A local broker and schema registry as background processes that outlive the command that started
@@ -144,8 +150,8 @@ public final class BackgroundStack {
   }
 
   /** Native libraries on the command line's class path that a broker does not use. */
-  private static final java.util.regex.Pattern NOT_FOR_THE_BROKER =
-      java.util.regex.Pattern.compile("^(nd4j-native|openblas|javacpp|rocksdbjni|mkl)");
+  private static final Pattern NOT_FOR_THE_BROKER =
+      Pattern.compile("^(nd4j-native|openblas|javacpp|rocksdbjni|mkl)");
 
   /**
    * The broker's class path: copies, in the stack's {@code lib} folder, of the jars on this JVM's
@@ -155,18 +161,18 @@ public final class BackgroundStack {
    */
   private String brokerClassPath() {
     Path lib = dir.resolve("lib");
-    List<String> out = new java.util.ArrayList<>();
-    java.util.Set<String> copied = new java.util.HashSet<>();
+    List<String> out = new ArrayList<>();
+    Set<String> copied = new HashSet<>();
     try {
       Files.createDirectories(lib);
-      for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
         Path path = Path.of(entry).toAbsolutePath();
         if (!Files.isRegularFile(path)) {
           out.add(entry);
           continue;
         }
-        List<Path> jars = new java.util.ArrayList<>(List.of(path));
-        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(path.toFile())) {
+        List<Path> jars = new ArrayList<>(List.of(path));
+        try (JarFile jar = new JarFile(path.toFile())) {
           var manifest = jar.getManifest();
           String named =
               manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
@@ -200,7 +206,7 @@ public final class BackgroundStack {
     }
     // a wildcard keeps the command line short: the process is recognised by the main class in it
     out.add(lib.resolve("*").toString());
-    return String.join(java.io.File.pathSeparator, out);
+    return String.join(File.pathSeparator, out);
   }
 
   /** What runs now. Stale pid files (their process is gone) are removed. */

@@ -212,7 +212,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
   private static Path ownCopy(Path jar, Path dir) {
     try {
       return JavaProcesses.ownCopy(jar, dir, MARKER + ".jar");
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new RegistryStartException(
           "cannot copy the schema registry jar " + jar + " to " + dir + ": " + e.getMessage(), e);
     }

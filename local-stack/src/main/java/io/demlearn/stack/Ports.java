@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Loopback ports. */
 public final class Ports {
@@ -22,7 +24,7 @@ public final class Ports {
       }
     }
     int[] out = requested.clone();
-    java.util.List<ServerSocket> held = new java.util.ArrayList<>();
+    List<ServerSocket> held = new ArrayList<>();
     try {
       for (int i = 0; i < out.length; i++) {
         if (out[i] != 0) {

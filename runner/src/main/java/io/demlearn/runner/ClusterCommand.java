@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -96,7 +97,7 @@ final class ClusterCommand implements Callable<Integer> {
       throw new UserException("cannot write " + output + ": " + e.getMessage(), e);
     }
     System.out.printf(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "clustered %d rows of %d values (%s, %s linkage) in %.3f s; wrote %d merges to %s%n",
         rows.size(),
         rows.isEmpty() ? 0 : rows.get(0).length,

@@ -2,6 +2,7 @@ package io.demlearn.runner;
 
 import io.demlearn.pipeline.clients.ClientSettings;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
+import io.demlearn.stack.BackgroundStack;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
 import java.nio.file.Path;
@@ -139,8 +140,8 @@ final class Connection implements AutoCloseable {
   /** Fills in the missing addresses from the background stack, if it runs. */
   private static boolean useBackgroundStack(
       Map<String, Object> kafka, Map<String, Object> registry, Console console) {
-    io.demlearn.stack.BackgroundStack.Status stack =
-        new io.demlearn.stack.BackgroundStack(DemlearnHome.dir().resolve("stack")).status();
+    BackgroundStack.Status stack =
+        new BackgroundStack(DemlearnHome.dir().resolve("stack")).status();
     if (!stack.running()) {
       return false;
     }

@@ -7,6 +7,7 @@ import io.demlearn.schemas.topics.TopicConflictException;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
@@ -39,7 +40,7 @@ public final class Main {
       paramLabel = "FILE",
       scope = CommandLine.ScopeType.INHERIT,
       description = "Properties file with option defaults (keys: option names without dashes).")
-  java.nio.file.Path config;
+  Path config;
 
   @Option(
       names = "--debug",

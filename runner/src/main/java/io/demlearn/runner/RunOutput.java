@@ -2,6 +2,7 @@ package io.demlearn.runner;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.MetricsJson;
 import io.demlearn.core.metrics.RoundMetrics;
@@ -30,7 +31,7 @@ final class RunOutput implements AutoCloseable {
   private final List<RoundMetrics> rounds = new ArrayList<>();
   private final List<Double> seconds = new ArrayList<>();
   private BufferedWriter partial;
-  private io.demlearn.core.cluster.Dendrogram dendrogram;
+  private Dendrogram dendrogram;
   private List<String> agentIds = List.of();
 
   /** Checks the folder; creates nothing. */
@@ -95,7 +96,7 @@ final class RunOutput implements AutoCloseable {
   }
 
   /** The latest hierarchy's dendrogram, for the report. */
-  void dendrogram(io.demlearn.core.cluster.Dendrogram d, List<String> ids) {
+  void dendrogram(Dendrogram d, List<String> ids) {
     this.dendrogram = d;
     this.agentIds = ids;
   }

@@ -25,14 +25,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -145,7 +149,7 @@ class BadRecordsIT {
             assertThat(letters.put(where, d)).as("one dead letter for " + where).isNull();
           });
     }
-    Map<DeadLetterReason, Integer> byReason = new java.util.TreeMap<>();
+    Map<DeadLetterReason, Integer> byReason = new TreeMap<>();
     for (Sent s : sent) {
       RecordMetadata m = s.at().get();
       DeadLetter d = letters.get(m.topic() + "/" + m.partition() + "/" + m.offset());
@@ -204,8 +208,8 @@ class BadRecordsIT {
       String id,
       ExperimentTopics topics,
       KafkaProducer<byte[], byte[]> producer,
-      java.util.function.Function<ModelUpdate, byte[]> encode,
-      java.util.function.Function<HierarchyAssignment, byte[]> encodeHierarchy) {
+      Function<ModelUpdate, byte[]> encode,
+      Function<HierarchyAssignment, byte[]> encodeHierarchy) {
     String agent = String.format("agent-%03d", random.nextInt(AGENTS));
     String updates = topics.modelUpdates().name();
     String hierarchies = topics.hierarchyAssignments().name();
@@ -336,13 +340,11 @@ class BadRecordsIT {
   }
 
   private static final List<String> AGENT_IDS =
-      java.util.stream.IntStream.range(0, AGENTS)
-          .mapToObj(i -> String.format("agent-%03d", i))
-          .toList();
+      IntStream.range(0, AGENTS).mapToObj(i -> String.format("agent-%03d", i)).toList();
 
   private static List<String> reversed(List<String> list) {
     List<String> copy = new ArrayList<>(list);
-    java.util.Collections.reverse(copy);
+    Collections.reverse(copy);
     return copy;
   }
 

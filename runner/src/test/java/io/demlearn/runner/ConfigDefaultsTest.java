@@ -2,7 +2,11 @@ package io.demlearn.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -82,9 +86,9 @@ class ConfigDefaultsTest {
 
   @Test
   void aMissingConfigFileIsNamed() {
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.err;
-    System.setErr(new java.io.PrintStream(err, true));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    System.setErr(new PrintStream(err, true));
     try {
       int rc =
           Main.execute(
@@ -102,8 +106,8 @@ class ConfigDefaultsTest {
   @Test
   void aBadValueInTheEnvironmentIsReportedAsAUsageError() {
     CommandLine cli = Main.commandLine(new String[] {"run"}, Map.of("DEMLEARN_AGENTS", "many"));
-    java.io.StringWriter err = new java.io.StringWriter();
-    cli.setErr(new java.io.PrintWriter(err));
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
     assertThat(cli.execute("run")).isEqualTo(2);
     assertThat(err.toString()).contains("--agents").contains("many");
   }

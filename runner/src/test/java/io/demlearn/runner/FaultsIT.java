@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
 import io.demlearn.testkit.LocalRegistryExtension;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -162,7 +165,7 @@ class FaultsIT {
   private void afterRound(Path out, int round, CompletableFuture<SimulateCommandTest.Result> run)
       throws Exception {
     try {
-      RecordedRuns.waitForRound(out, round, run, java.time.Duration.ofMinutes(3));
+      RecordedRuns.waitForRound(out, round, run, Duration.ofMinutes(3));
     } catch (AssertionError e) {
       throw new AssertionError(e.getMessage() + "; faults so far: " + done, e);
     }
@@ -174,8 +177,8 @@ class FaultsIT {
     try {
       return new String(
           Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
-          java.nio.charset.StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
+          StandardCharsets.UTF_8);
+    } catch (IOException e) {
       return ""; // it has ended
     }
   }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 
 /** What a run left behind, and what the simulator says it should be: for the pipeline's tests. */
 final class RecordedRuns {
@@ -55,8 +56,7 @@ final class RecordedRuns {
    *
    * @throws AssertionError if the run ends or the time is up first
    */
-  static int waitForRound(Path out, int round, java.util.concurrent.Future<?> run, Duration timeout)
-      throws Exception {
+  static int waitForRound(Path out, int round, Future<?> run, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     int written;
     while ((written = roundsWritten(out)) <= round) {

@@ -11,6 +11,7 @@ import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -45,8 +46,7 @@ class KafkaContainerIT {
     AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
     List<ModelUpdate> sent = new ArrayList<>();
     var producerConfig =
-        new java.util.HashMap<String, Object>(
-            Map.of("bootstrap.servers", KAFKA.getBootstrapServers()));
+        new HashMap<String, Object>(Map.of("bootstrap.servers", KAFKA.getBootstrapServers()));
     try (KafkaProducer<String, ModelUpdate> producer =
         new KafkaProducer<>(
             producerConfig,

@@ -10,6 +10,7 @@ import io.demlearn.schemas.serde.PayloadException;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
+import io.demlearn.schemas.topics.TopicConflictException;
 import io.demlearn.schemas.topics.TopicSpec;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
@@ -178,7 +179,7 @@ class KafkaRoundTripIT {
       ExperimentTopics other = new ExperimentTopics(experiment, 3, (short) -1, 4 * 1024 * 1024);
       assertThatThrownBy(() -> topicAdmin.ensure(List.of(other.modelUpdates().spec())))
           .isInstanceOfSatisfying(
-              io.demlearn.schemas.topics.TopicConflictException.class,
+              TopicConflictException.class,
               e ->
                   assertThat(e.conflicts())
                       .containsExactly(

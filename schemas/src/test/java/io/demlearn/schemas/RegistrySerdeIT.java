@@ -3,6 +3,9 @@ package io.demlearn.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.registry.CompatibilityLevel;
 import io.demlearn.schemas.registry.IncompatibleSchemaException;
@@ -68,13 +71,7 @@ class RegistrySerdeIT {
                   HttpRequest.newBuilder(URI.create(registry.url() + "/schemas/ids/" + id)).build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
-      assertThat(
-              new Schema.Parser()
-                  .parse(
-                      new com.fasterxml.jackson.databind.ObjectMapper()
-                          .readTree(raw)
-                          .get("schema")
-                          .asText()))
+      assertThat(new Schema.Parser().parse(new ObjectMapper().readTree(raw).get("schema").asText()))
           .isEqualTo(record.getSchema());
 
       AvroSerde<SpecificRecord> reader =
@@ -141,12 +138,9 @@ class RegistrySerdeIT {
   /** {@code base} with one more field, {@code clippedNorm}, with or without a default. */
   static Schema evolved(Schema base, boolean withDefault) {
     try {
-      com.fasterxml.jackson.databind.ObjectMapper json =
-          new com.fasterxml.jackson.databind.ObjectMapper();
-      com.fasterxml.jackson.databind.node.ObjectNode root =
-          (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(base.toString());
-      com.fasterxml.jackson.databind.node.ObjectNode field =
-          ((com.fasterxml.jackson.databind.node.ArrayNode) root.get("fields")).addObject();
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode root = (ObjectNode) json.readTree(base.toString());
+      ObjectNode field = ((ArrayNode) root.get("fields")).addObject();
       field.put("name", "clippedNorm").put("type", "double");
       if (withDefault) {
         field.put("default", 0.0);

@@ -1,5 +1,6 @@
 package io.demlearn.core.cluster;
 
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -109,7 +110,7 @@ public final class PairwiseDistances {
         }
         INDArray part =
             Nd4j.create(
-                rows == block ? values : java.util.Arrays.copyOf(values, rows * d),
+                rows == block ? values : Arrays.copyOf(values, rows * d),
                 new long[] {rows, d},
                 DataType.FLOAT);
         a.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()).assign(part);

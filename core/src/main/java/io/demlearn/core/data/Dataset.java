@@ -1,6 +1,7 @@
 package io.demlearn.core.data;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Labelled samples: {@code size} rows of {@code dim} features, row-major in one float array, and
@@ -35,7 +36,7 @@ public record Dataset(float[] features, int[] labels, int dim) {
   }
 
   /** All rows of several datasets, in order. */
-  public static Dataset concat(java.util.List<Dataset> parts) {
+  public static Dataset concat(List<Dataset> parts) {
     if (parts.isEmpty()) {
       throw new IllegalArgumentException("nothing to concatenate");
     }

@@ -1,9 +1,11 @@
 package io.demlearn.core.data;
 
+import io.demlearn.core.Seeds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * The images and labels of an MNIST-format data set (Fashion-MNIST, MNIST, ...): the 'train' and
@@ -107,8 +109,7 @@ public final class ImagePool {
   public static ImagePool synthetic(int trainCount, int testCount, int classes, long seed) {
     int rows = 28;
     int cols = 28;
-    java.util.SplittableRandom random =
-        io.demlearn.core.Seeds.random(seed, "synthetic-prototypes", 0);
+    SplittableRandom random = Seeds.random(seed, "synthetic-prototypes", 0);
     double[][] prototypes = new double[classes][rows * cols];
     for (int c = 0; c < classes; c++) {
       for (int blob = 0; blob < 4; blob++) {
@@ -133,7 +134,7 @@ public final class ImagePool {
 
   private static SyntheticSplit syntheticSplit(
       int count, String split, double[][] prototypes, int rows, int cols, long seed) {
-    java.util.SplittableRandom r = io.demlearn.core.Seeds.random(seed, "synthetic-" + split, 0);
+    SplittableRandom r = Seeds.random(seed, "synthetic-" + split, 0);
     int classes = prototypes.length;
     byte[] px = new byte[count * rows * cols];
     int[] labels = new int[count];

@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.ToIntFunction;
 
 /**
  * The non-IID split of the DemLearn paper's experiments (docs/ALGORITHM.md, "The data"). Agent u
@@ -51,7 +52,7 @@ public record NonIidPartitioner(
   public Partition partition(
       String dataset,
       List<SampleRef> pool,
-      java.util.function.ToIntFunction<SampleRef> label,
+      ToIntFunction<SampleRef> label,
       int classes,
       long seed) {
     List<Deque<SampleRef>> byLabel = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.demlearn.core.model;
 
+import io.demlearn.core.Seeds;
 import io.demlearn.core.data.Dataset;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -294,7 +295,7 @@ public class DenseNetwork implements Model {
         for (int i = 0; i < n; i++) {
           order[i] = i;
         }
-        io.demlearn.core.Seeds.shuffle(order, random);
+        Seeds.shuffle(order, random);
         Arrays.fill(ys, 0f);
         for (int i = 0; i < n; i++) {
           System.arraycopy(data.features(), order[i] * d, xs, i * d, d);

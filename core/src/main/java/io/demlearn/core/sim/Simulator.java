@@ -14,9 +14,11 @@ import io.demlearn.core.strategy.AgentStart;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.core.strategy.Strategy;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -74,7 +76,7 @@ public final class Simulator implements AutoCloseable {
   }
 
   /** The random stream of one agent's local training in one round. */
-  public static java.util.SplittableRandom trainingStream(long seed, int agent, int round) {
+  public static SplittableRandom trainingStream(long seed, int agent, int round) {
     return Seeds.random(seed, "local-sgd", ((long) round << 32) | agent);
   }
 
@@ -88,7 +90,7 @@ public final class Simulator implements AutoCloseable {
             groups,
             groups,
             groups.get(Hierarchy.ROOT),
-            java.util.Collections.nCopies(agents.size(), strategy.initial(init)));
+            Collections.nCopies(agents.size(), strategy.initial(init)));
     for (int round = 0; round < settings.rounds(); round++) {
       state = round(round, state, listener);
     }

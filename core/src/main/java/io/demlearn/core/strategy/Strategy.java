@@ -1,9 +1,11 @@
 package io.demlearn.core.strategy;
 
 import io.demlearn.core.cluster.Hierarchy;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 
 /**
  * One federated learning algorithm, split along the services that run it, so that the simulator and
@@ -80,11 +82,11 @@ public interface Strategy {
    * the hierarchy is rebuilt then, else the latest earlier one.
    */
   default HierarchyVersion versionFor(
-      int round, java.util.NavigableMap<Integer, HierarchyVersion> byEffectiveRound) {
+      int round, NavigableMap<Integer, HierarchyVersion> byEffectiveRound) {
     if (rebuildsIn(round)) {
       return byEffectiveRound.get(round);
     }
-    java.util.Map.Entry<Integer, HierarchyVersion> e = byEffectiveRound.floorEntry(round);
+    Map.Entry<Integer, HierarchyVersion> e = byEffectiveRound.floorEntry(round);
     return e == null ? null : e.getValue();
   }
 
@@ -95,7 +97,7 @@ public interface Strategy {
 
   /** The parent of an agent and all its ancestors, for {@link #generalise}. */
   static List<String> pathOf(Hierarchy tree, int agent) {
-    List<String> path = new java.util.ArrayList<>();
+    List<String> path = new ArrayList<>();
     for (String g = tree.parentOf(agent); g != null; g = tree.group(g).parentId()) {
       path.add(g);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.cluster.Hierarchy;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -127,7 +128,7 @@ class AggregationTest {
   @Test
   void membersThatDidNotReportAreLeftOutAndAGroupWithoutMembersIsMissing() {
     Hierarchy h = fourAgents(2);
-    java.util.List<float[]> reported = new java.util.ArrayList<>(MODELS);
+    List<float[]> reported = new ArrayList<>(MODELS);
     reported.set(1, null); // agent 1 (model 3) is late
     Map<String, float[]> m =
         HierarchicalAggregation.bottomUp(

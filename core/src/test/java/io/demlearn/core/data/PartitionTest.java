@@ -7,11 +7,13 @@ import io.demlearn.core.data.ImagePool.SampleRef;
 import io.demlearn.core.testing.IdxFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,9 +102,8 @@ class PartitionTest {
         n++;
       }
     }
-    assertThat(sum / n).isCloseTo(0, org.assertj.core.api.Assertions.within(1e-5));
-    assertThat(Math.sqrt(sq / n))
-        .isCloseTo(ms[1] / (ms[1] + 0.001), org.assertj.core.api.Assertions.within(1e-4));
+    assertThat(sum / n).isCloseTo(0, Assertions.within(1e-5));
+    assertThat(Math.sqrt(sq / n)).isCloseTo(ms[1] / (ms[1] + 0.001), Assertions.within(1e-4));
   }
 
   @Test
@@ -155,7 +156,7 @@ class PartitionTest {
   }
 
   private static <T> List<T> concat(List<T> a, List<T> b) {
-    List<T> out = new java.util.ArrayList<>(a);
+    List<T> out = new ArrayList<>(a);
     out.addAll(b);
     return out;
   }

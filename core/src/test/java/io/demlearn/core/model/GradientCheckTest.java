@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.demlearn.core.data.Dataset;
 import java.util.SplittableRandom;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -113,6 +114,6 @@ class GradientCheckTest {
     float[] zero = new float[m.dimension()];
     // all-zero parameters: uniform softmax, loss = ln 10
     double loss = m.lossAndGradient(zero, randomBatch(4, 784, 10, 3), new float[m.dimension()]);
-    assertThat(loss).isCloseTo(Math.log(10), org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(loss).isCloseTo(Math.log(10), Assertions.within(1e-9));
   }
 }

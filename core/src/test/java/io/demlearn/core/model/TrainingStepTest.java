@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.demlearn.core.data.Dataset;
 import java.util.SplittableRandom;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -78,9 +79,7 @@ class TrainingStepTest {
       for (int i = 0; i < p.length; i++) {
         assertThat((double) stepped[i])
             .as("%s parameter %d", m.kind(), i)
-            .isCloseTo(
-                p[i] - LR * g[i],
-                org.assertj.core.data.Offset.offset(1e-5 + 1e-4 * Math.abs(LR * g[i])));
+            .isCloseTo(p[i] - LR * g[i], Offset.offset(1e-5 + 1e-4 * Math.abs(LR * g[i])));
       }
     }
   }

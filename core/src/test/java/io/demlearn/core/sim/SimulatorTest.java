@@ -14,8 +14,11 @@ import io.demlearn.core.experiment.ExperimentDefaults;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.experiment.ExperimentSettingsBuilder;
 import io.demlearn.core.metrics.MetricsJson;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SimulatorTest {
@@ -44,7 +47,7 @@ class SimulatorTest {
     List<AgentData> data = ExperimentData.load(s).agents();
     List<String> lines = new ArrayList<>();
     try (Simulator sim = new Simulator(s, data)) {
-      sim.run(r -> lines.add(MetricsJson.line(r.metrics(), 0, java.util.Map.of())));
+      sim.run(r -> lines.add(MetricsJson.line(r.metrics(), 0, Map.of())));
     }
     return lines;
   }
@@ -75,7 +78,7 @@ class SimulatorTest {
       List<Simulator.Round> rounds = new ArrayList<>();
       RoundState last = sim.run(rounds::add);
       int[] samples = data.stream().mapToInt(a -> a.train().size()).toArray();
-      double[] w = java.util.Arrays.stream(samples).asDoubleStream().toArray();
+      double[] w = Arrays.stream(samples).asDoubleStream().toArray();
       float[] expected = Averaging.weightedMean(last.evalModels(), w, 1.0);
       assertThat(last.global()).containsExactly(expected);
       assertThat(last.startModels()).allSatisfy(m -> assertThat(m).isSameAs(last.global()));
@@ -107,7 +110,7 @@ class SimulatorTest {
         .hasMessageContaining("demlearn-p");
     assertThatThrownBy(() -> synthetic().algorithm(Algorithm.FEDAVG).dataset("cifar").build())
         .hasMessageContaining("unknown --dataset 'cifar'");
-    assertThatThrownBy(() -> synthetic().partitionFile(java.nio.file.Path.of("p.json")).build())
+    assertThatThrownBy(() -> synthetic().partitionFile(Path.of("p.json")).build())
         .hasMessageContaining("--partition-file")
         .hasMessageContaining("synthetic");
     assertThatThrownBy(() -> synthetic().learningRate(-1.0).build())

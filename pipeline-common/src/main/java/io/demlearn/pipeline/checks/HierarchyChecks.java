@@ -6,6 +6,7 @@ import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.LinkageRow;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -75,7 +76,7 @@ public final class HierarchyChecks {
     List<LinkageRow> linkage = h.getLinkage();
     // each row merges two clusters that exist and are not merged yet, into one of their joint size
     int[] size = new int[n + linkage.size()];
-    java.util.Arrays.fill(size, 0, n, 1);
+    Arrays.fill(size, 0, n, 1);
     boolean[] merged = new boolean[n + linkage.size()];
     for (int i = 0; i < linkage.size(); i++) {
       LinkageRow row = linkage.get(i);

@@ -8,6 +8,9 @@ import io.demlearn.schemas.avro.ParameterVector;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -139,10 +142,10 @@ public final class UpdateChecks {
    * conflict.
    */
   public static byte[] digest(ModelUpdate u) {
-    java.security.MessageDigest md;
+    MessageDigest md;
     try {
-      md = java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
     ByteBuffer head = ByteBuffer.allocate(16);
@@ -151,9 +154,9 @@ public final class UpdateChecks {
         .putInt(u.getTrainSamples())
         .putInt(u.getParameters().getDimension());
     md.update(head.array());
-    md.update(u.getAgentId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    md.update(u.getAgentId().getBytes(StandardCharsets.UTF_8));
     md.update(u.getParameters().getValues().duplicate());
-    md.update(String.valueOf(u.getEvaluation()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    md.update(String.valueOf(u.getEvaluation()).getBytes(StandardCharsets.UTF_8));
     return md.digest();
   }
 }

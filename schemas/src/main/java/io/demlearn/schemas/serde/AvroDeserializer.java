@@ -21,6 +21,8 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads Avro specific records from the Confluent wire format, resolving the writer's schema (by the
@@ -34,8 +36,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  * silently.
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(AvroDeserializer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(AvroDeserializer.class);
   private final Class<T> type;
   private final Schema readerSchema;
   private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +99,7 @@ class RestSchemaRegistryClientTest {
   @Test
   void anUnreachableRegistryIsNamed() {
     int closedPort;
-    try (var socket = new java.net.ServerSocket(0)) {
+    try (var socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     } catch (IOException e) {
       throw new AssertionError(e);
