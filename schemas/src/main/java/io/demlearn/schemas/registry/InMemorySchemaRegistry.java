@@ -23,7 +23,10 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
   private final Map<Schema, Integer> idsBySchema = new HashMap<>();
   private final Map<Integer, Schema> schemasById = new HashMap<>();
   private final Map<String, CompatibilityLevel> compatibilityBySubject = new HashMap<>();
-  private CompatibilityLevel defaultCompatibility = CompatibilityLevel.BACKWARD;
+
+  /** The rule of subjects that have none of their own, as Confluent's registry defaults. */
+  private static final CompatibilityLevel DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD;
+
   private int nextId = 1;
 
   private InMemorySchemaRegistry(String scope) {
@@ -99,14 +102,9 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     compatibilityBySubject.put(subject, level);
   }
 
-  /** Sets the default rule of subjects that have none. */
-  public synchronized void setDefaultCompatibility(CompatibilityLevel level) {
-    defaultCompatibility = level;
-  }
-
   @Override
   public synchronized CompatibilityLevel compatibility(String subject) {
-    return compatibilityBySubject.getOrDefault(subject, defaultCompatibility);
+    return compatibilityBySubject.getOrDefault(subject, DEFAULT_COMPATIBILITY);
   }
 
   @Override
