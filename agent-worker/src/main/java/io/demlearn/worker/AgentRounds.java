@@ -83,7 +83,10 @@ final class AgentRounds {
     final int index;
     int lastRound = -1;
     float[] trained;
-    boolean training;
+
+    /** The round it is being trained for, or -1. */
+    int training = -1;
+
     boolean recovering = true;
 
     Agent(int index) {
@@ -276,8 +279,11 @@ final class AgentRounds {
     }
     out.add(new Publish(update));
     Agent a = hosted.get(id);
-    if (a != null) {
-      a.training = false;
+    // only the training this agent started: one started before a rebalance re-hosted it is
+    // published
+    // (the same update, counted once) but leaves the new one's state alone
+    if (a != null && a.training == training.round()) {
+      a.training = -1;
       if (training.round() > a.lastRound) {
         advance(a, training.round(), t.parameters());
       }
@@ -287,7 +293,7 @@ final class AgentRounds {
 
   private void startIfReady(Agent a, List<Command> out) {
     int round = a.lastRound + 1;
-    if (!caughtUp || a.recovering || a.training || round >= experiment.settings().rounds()) {
+    if (!caughtUp || a.recovering || a.training >= 0 || round >= experiment.settings().rounds()) {
       return;
     }
     AgentStart start;
@@ -311,7 +317,7 @@ final class AgentRounds {
           strategy.next(a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), raw, path));
       version = hv.version();
     }
-    a.training = true;
+    a.training = round;
     out.add(new Train(a.index, round, version, start));
   }
 

@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -258,8 +259,11 @@ public final class AgentWorker extends LoopService {
                 fail(
                     new IllegalStateException(
                         String.format(
+                            Locale.ROOT,
                             "local training of %s for round %d failed: %s",
-                            agent.id(), t.round(), e),
+                            agent.id(),
+                            t.round(),
+                            e),
                         e));
               }
               own.wakeup();
@@ -276,8 +280,11 @@ public final class AgentWorker extends LoopService {
             fail(
                 new IllegalStateException(
                     String.format(
+                        Locale.ROOT,
                         "cannot publish the update of %s for round %d: %s",
-                        update.getAgentId(), update.getRound(), error),
+                        update.getAgentId(),
+                        update.getRound(),
+                        error),
                     error));
           }
         });

@@ -330,6 +330,34 @@ class AgentRoundsTest {
   }
 
   @Test
+  void aTrainingStartedBeforeARebalanceDoesNotStartTheAgentTwice() {
+    AgentRounds rounds = rounds(1);
+    rounds.on(new Assigned(Set.of(0)));
+    Train old =
+        trainings(rounds.on(new CaughtUp())).stream()
+            .filter(t -> t.agent() == 0)
+            .findFirst()
+            .orElseThrow();
+    rounds.on(new Revoked(Set.of(0))); // an eager rebalance gives every partition back ...
+    rounds.on(new Assigned(Set.of(0))); // ... and this worker gets it again
+    Train fresh =
+        trainings(rounds.on(new CaughtUp())).stream()
+            .filter(t -> t.agent() == 0)
+            .findFirst()
+            .orElseThrow();
+
+    assertThat(rounds.on(new Trained(old, filled(0f), new AgentScore(1, 1, 1, 1)))).hasSize(1);
+    rounds.on(hierarchy(v0));
+    assertThat(trainings(feed(rounds, groupModels(0))))
+        .extracting(Train::agent, Train::round)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(0, 1));
+    assertThat(rounds.on(new Trained(fresh, filled(0f), new AgentScore(1, 1, 1, 1))))
+        .as("the same update again, published; round 1 is already being trained")
+        .hasSize(1)
+        .allSatisfy(c -> assertThat(c).isInstanceOf(Publish.class));
+  }
+
+  @Test
   void aDivergedTrainingStopsTheWorkerSayingWhy() {
     AgentRounds rounds = rounds(1);
     rounds.on(new Assigned(Set.of(0)));

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -21,6 +22,7 @@ public final class AggregatorService extends LoopService {
   private final Properties config;
   private final CountDownLatch wake = new CountDownLatch(1);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final Consumer<Throwable> onFailure;
   private volatile boolean closedCleanly;
 
   /**
@@ -28,8 +30,17 @@ public final class AggregatorService extends LoopService {
    * AggregatorTopology#streamsConfig}.
    */
   public AggregatorService(Topology topology, Properties config) {
+    this(topology, config, failure -> {});
+  }
+
+  /**
+   * @param onFailure told at once when a stream thread fails (before the application has closed and
+   *     {@link #run} throws)
+   */
+  public AggregatorService(Topology topology, Properties config, Consumer<Throwable> onFailure) {
     this.topology = topology;
     this.config = config;
+    this.onFailure = onFailure;
   }
 
   @Override
@@ -38,6 +49,7 @@ public final class AggregatorService extends LoopService {
     streams.setUncaughtExceptionHandler(
         e -> {
           failure.compareAndSet(null, e);
+          onFailure.accept(e);
           wake.countDown();
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
@@ -81,7 +82,7 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   }
 
   static String roundKey(int round, String agentId) {
-    return String.format("%010d/%s", round, agentId);
+    return String.format(Locale.ROOT, "%010d/%s", round, agentId);
   }
 
   @Override
@@ -126,14 +127,17 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
             in.getSource(),
             DeadLetterReason.CONFLICTING_DUPLICATE,
             String.format(
+                Locale.ROOT,
                 "hierarchy version %d for round %d differs from version %d, read first for"
                     + " that round; the first one counts",
-                h.getVersion(), h.getEffectiveFromRound(), known.version()),
+                h.getVersion(),
+                h.getEffectiveFromRound(),
+                known.version()),
             record.key(),
             null,
             record.timestamp());
       } else {
-        hierarchyStore.put(String.format("%010d", h.getEffectiveFromRound()), h);
+        hierarchyStore.put(String.format(Locale.ROOT, "%010d", h.getEffectiveFromRound()), h);
         remember(h, hv);
       }
     }
@@ -159,9 +163,13 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
             timestamp,
             DeadLetterReason.ROUND_OUT_OF_RANGE,
             String.format(
+                Locale.ROOT,
                 "round %d of agent %s was counted more than %d rounds ago (the aggregator is at"
                     + " round %d)",
-                round, agent, RETAINED_ROUNDS, nextRound));
+                round,
+                agent,
+                RETAINED_ROUNDS,
+                nextRound));
       } else if (Arrays.equals(recorded, UpdateChecks.digest(u))) {
         LOG.debug("update of {} for round {} sent again: counted once", agent, round);
       } else {
@@ -171,8 +179,10 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
             timestamp,
             DeadLetterReason.CONFLICTING_DUPLICATE,
             String.format(
+                Locale.ROOT,
                 "agent %s already has a different update for round %d; the first one counts",
-                agent, round));
+                agent,
+                round));
       }
       return;
     }
@@ -196,8 +206,10 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
           timestamp,
           DeadLetterReason.LATE,
           String.format(
+              Locale.ROOT,
               "round %d closed without agent %s (straggler policy): recorded, not averaged",
-              round, agent));
+              round,
+              agent));
       return;
     }
     pending.put(key, u);
@@ -307,7 +319,7 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   private static List<String> keysOfRound(KeyValueStore<String, ?> store, int round) {
     List<String> keys = new ArrayList<>();
     try (KeyValueIterator<String, ?> it =
-        store.prefixScan(String.format("%010d/", round), new StringSerializer())) {
+        store.prefixScan(String.format(Locale.ROOT, "%010d/", round), new StringSerializer())) {
       it.forEachRemaining(kv -> keys.add(kv.key));
     }
     return keys;
@@ -319,7 +331,7 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
     while (keep != null && !versions.isEmpty() && versions.firstKey() < keep) {
       int old = versions.pollFirstEntry().getKey();
       agentIdsByEffectiveRound.remove(old);
-      hierarchyStore.delete(String.format("%010d", old));
+      hierarchyStore.delete(String.format(Locale.ROOT, "%010d", old));
     }
   }
 

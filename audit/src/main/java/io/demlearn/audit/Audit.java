@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Set;
@@ -265,6 +266,7 @@ public final class Audit {
       return new Finding(
           first.where(),
           String.format(
+              Locale.ROOT,
               "round %d averaged %d of %d agents, but the experiment's policy needs %d (%s)",
               round,
               present.size(),
@@ -285,8 +287,12 @@ public final class Audit {
         return new Finding(
             naming.where(),
             String.format(
+                Locale.ROOT,
                 "%s names agent %s as a member, but no update of %s for round %d counts",
-                GroupModelComparison.describe(naming.value()), agent, agent, round));
+                GroupModelComparison.describe(naming.value()),
+                agent,
+                agent,
+                round));
       }
       if (!present.contains(agent) && u != null) {
         if (lateDeadLetters.contains(u.topic() + "/" + u.partition() + "/" + u.offset())) {
@@ -297,9 +303,11 @@ public final class Audit {
           return new Finding(
               u.where(),
               String.format(
+                  Locale.ROOT,
                   "the update of agent %s for round %d counts, but no group model of the round"
                       + " averaged it and no LATE dead letter says why",
-                  agent, round));
+                  agent,
+                  round));
         }
       }
     }

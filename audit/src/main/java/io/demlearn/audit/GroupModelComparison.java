@@ -63,8 +63,11 @@ final class GroupModelComparison {
       String problem =
           want == null
               ? String.format(
+                  Locale.ROOT,
                   "group %s has no members present in round %d under hierarchy version %d",
-                  g.getGroupId(), round, hv.version())
+                  g.getGroupId(),
+                  round,
+                  hv.version())
               : difference(got, want);
       if (problem != null) {
         return new Finding(got.where(), describe(g) + ": " + problem);

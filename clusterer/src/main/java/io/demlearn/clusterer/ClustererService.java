@@ -86,7 +86,7 @@ public final class ClustererService extends LoopService {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           ModelUpdate u = decoder.deserializeOrNull(r);
           if (u != null) {
-            publish(decisions.on(new ClusteringDecisions.UpdateRead(r.key(), u)));
+            decisions.on(new ClusteringDecisions.UpdateRead(r.key(), u));
           }
         }
         publish(decisions.on(new ClusteringDecisions.Tick()));

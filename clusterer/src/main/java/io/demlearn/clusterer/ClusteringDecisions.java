@@ -40,9 +40,13 @@ final class ClusteringDecisions {
   /** Every version published before has been read back: decide what must exist before round 0. */
   record RecoveryDone() implements Event {}
 
+  /** An update read; rounds are decided at the next {@link Tick}. */
   record UpdateRead(String key, ModelUpdate update) implements Event {}
 
-  /** Time has passed: a straggler policy may close a round now. */
+  /**
+   * A batch of reads is in, or time has passed: decide the rounds that are complete, or that a
+   * straggler policy closes now.
+   */
   record Tick() implements Event {}
 
   private final Experiment experiment;
@@ -92,7 +96,6 @@ final class ClusteringDecisions {
       }
     } else if (event instanceof UpdateRead u) {
       accept(u.key(), u.update());
-      decide(out);
     } else if (event instanceof Tick) {
       decide(out);
     }

@@ -59,13 +59,14 @@ class ClusteringDecisionsTest {
         e, AGENTS.get(agent), round, round == 0 ? -1 : round - 1, 10, model(agent, round), null, 0);
   }
 
+  /** Updates read in one batch, then the tick that ends it: the versions decided. */
   static List<HierarchyVersion> read(
       ClusteringDecisions d, Experiment e, int round, int... agents) {
-    List<HierarchyVersion> out = new ArrayList<>();
     for (int a : agents) {
-      out.addAll(d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(a), update(e, a, round))));
+      assertThat(d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(a), update(e, a, round))))
+          .isEmpty();
     }
-    return out;
+    return d.on(new ClusteringDecisions.Tick());
   }
 
   /** The version the strategy makes from these models (what the simulator uses). */
@@ -143,11 +144,10 @@ class ClusteringDecisionsTest {
     read(d, e, 0, 0, 1, 2);
     ModelUpdate conflicting = update(e, 0, 0);
     conflicting.setParameters(ParameterVectors.of(ModelKind.MLR, model(3, 0)));
-    assertThat(d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(0), conflicting))).isEmpty();
+    d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(0), conflicting));
     ModelUpdate wrongKey = update(e, 3, 0);
-    assertThat(d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(1), wrongKey)))
-        .as("key is not the agent")
-        .isEmpty();
+    d.on(new ClusteringDecisions.UpdateRead(AGENTS.get(1), wrongKey)); // the key is not the agent
+    assertThat(d.on(new ClusteringDecisions.Tick())).isEmpty();
     assertThat(read(d, e, 1, 3)).as("agent 3 skips round 0: not counted").isEmpty();
     List<HierarchyVersion> v0 = read(d, e, 0, 3);
     assertThat(v0).hasSize(1);

@@ -112,15 +112,17 @@ public final class MetricsCollector extends LoopService {
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       while (!closed() && roundsDone() < rounds) {
+        // a whole batch first: a round's hierarchy may come after its group models in it
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          List<RoundMetricsAssembler.Round> done =
-              r.topic().equals(groupTopic)
-                  ? assembler.groupModel(groupDecoder.deserializeOrNull(r))
-                  : assembler.hierarchy(hierarchyDecoder.deserializeOrNull(r));
-          latestVersion = assembler.latestVersion();
-          done.forEach(this::publish);
-          roundsDone = assembler.roundsDone();
+          if (r.topic().equals(groupTopic)) {
+            assembler.groupModel(groupDecoder.deserializeOrNull(r));
+          } else {
+            assembler.hierarchy(hierarchyDecoder.deserializeOrNull(r));
+          }
         }
+        latestVersion = assembler.latestVersion();
+        assembler.complete().forEach(this::publish);
+        roundsDone = assembler.roundsDone();
       }
     } catch (WakeupException e) {
       if (!closed()) {

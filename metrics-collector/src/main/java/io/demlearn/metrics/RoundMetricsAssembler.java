@@ -22,8 +22,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Each round's metrics from an experiment's log, as the simulator defines them, with no Kafka in
- * it: fed the group models and hierarchy versions as they are read, in any order, it answers with
- * the rounds whose metrics are now complete, in round order.
+ * it: fed the group models and hierarchy versions as they are read, in any order, it gives the
+ * rounds whose metrics are complete ({@link #complete()}), in round order.
  *
  * <p>C-SPE and C-GEN come from the agents' own evaluations, which each update carries and the
  * aggregator passes on with the group models of the update's round; G-SPE, G-GEN and Global of
@@ -70,10 +70,10 @@ final class RoundMetricsAssembler {
     this.lastRoundAt = nanoClock.getAsLong();
   }
 
-  /** A group model read: the rounds now complete. */
-  List<Round> groupModel(GroupModel g) {
+  /** A group model read. */
+  void groupModel(GroupModel g) {
     if (g == null || !experiment.id().equals(g.getExperimentId())) {
-      return List.of();
+      return;
     }
     int round = g.getRound();
     Map<String, AgentEvaluation> roundScores = scores.computeIfAbsent(round, k -> new HashMap<>());
@@ -83,21 +83,19 @@ final class RoundMetricsAssembler {
     groupsAt.merge(round, g.getProducedAtMs(), Math::max);
     averaged.computeIfAbsent(round, k -> new HashMap<>()).put(g.getGroupId(), g.getAgentCount());
     groupsInRound.put(round, g.getGroupsInRound());
-    return complete();
   }
 
-  /** A hierarchy version read: the rounds now complete. */
-  List<Round> hierarchy(HierarchyAssignment h) {
+  /** A hierarchy version read. */
+  void hierarchy(HierarchyAssignment h) {
     HierarchyVersion hv = HierarchyChecks.usable(experiment, h, versions);
     if (hv == null) {
-      return List.of();
+      return;
     }
     versions.put(hv.effectiveFromRound(), hv);
     if (latestVersion == null || hv.version() > latestVersion.version()) {
       latestVersion = hv;
     }
     hierarchyAt.merge(hv.effectiveFromRound(), h.getCreatedAtMs(), Math::max);
-    return complete();
   }
 
   /** The latest hierarchy version read, or null. */
@@ -110,7 +108,8 @@ final class RoundMetricsAssembler {
     return nextRound;
   }
 
-  private List<Round> complete() {
+  /** The rounds whose metrics are complete with what was read so far, in order; each once. */
+  List<Round> complete() {
     List<Round> out = new ArrayList<>();
     while (nextRound < experiment.settings().rounds()
         && aggregated(nextRound)

@@ -125,26 +125,26 @@ class RoundMetricsAssemblerTest {
   @Test
   void roundsComeOutInOrderOnceTheirGroupModelsAndThoseOfTheRoundBeforeAreIn() {
     RoundMetricsAssembler a = assembler();
-    List<RoundMetricsAssembler.Round> out = new ArrayList<>();
     // round 1 arrives before round 0, and the hierarchies after the group models
-    groupModels(1).forEach(g -> out.addAll(a.groupModel(g)));
-    out.addAll(a.hierarchy(hierarchy(1)));
+    groupModels(1).forEach(a::groupModel);
+    a.hierarchy(hierarchy(1));
+    assertThat(a.complete()).as("round 0 is missing").isEmpty();
     List<GroupModel> round0 = groupModels(0);
-    for (int i = 0; i < round0.size() - 1; i++) {
-      out.addAll(a.groupModel(round0.get(i)));
-    }
-    out.addAll(a.hierarchy(hierarchy(0)));
-    assertThat(out).as("round 0 still misses a group model").isEmpty();
+    round0.subList(0, round0.size() - 1).forEach(a::groupModel);
+    a.hierarchy(hierarchy(0));
+    assertThat(a.complete()).as("round 0 still misses a group model").isEmpty();
     nanos.set(2_500_000_000L);
-    out.addAll(a.groupModel(round0.get(round0.size() - 1)));
+    a.groupModel(round0.get(round0.size() - 1));
+    List<RoundMetricsAssembler.Round> out = a.complete();
     assertThat(out).extracting(r -> r.metrics().round()).containsExactly(0, 1);
     assertThat(a.roundsDone()).isEqualTo(2);
     assertThat(out.get(0).seconds()).isEqualTo(2.5);
     assertThat(out.get(1).timings())
         .containsEntry("trainAndCluster", 0.5)
         .containsEntry("round", 1.0);
-    // a group model read again counts once
-    assertThat(a.groupModel(groupModels(1).get(0))).isEmpty();
+    // a group model read again counts once: no round comes out twice
+    a.groupModel(groupModels(1).get(0));
+    assertThat(a.complete()).isEmpty();
     assertThat(a.latestVersion().version()).isEqualTo(1);
   }
 
@@ -153,11 +153,10 @@ class RoundMetricsAssemblerTest {
     RoundMetricsAssembler a = assembler();
     a.hierarchy(hierarchy(0));
     a.hierarchy(hierarchy(1));
-    List<RoundMetricsAssembler.Round> out = new ArrayList<>();
-    groupModels(0).forEach(g -> out.addAll(a.groupModel(g)));
-    groupModels(1).forEach(g -> out.addAll(a.groupModel(g)));
+    groupModels(0).forEach(a::groupModel);
+    groupModels(1).forEach(a::groupModel);
+    List<RoundMetricsAssembler.Round> out = a.complete();
     assertThat(out).hasSize(2);
-
     var round0 = out.get(0).metrics();
     assertThat(round0.cSpe()).isEqualTo((1 + 2 + 3 + 4) / 40.0);
     assertThat(round0.cGen()).isEqualTo((0 + 1 + 2 + 3) / 100.0 / 4);
@@ -184,13 +183,15 @@ class RoundMetricsAssemblerTest {
     a.hierarchy(hierarchy(0));
     HierarchyAssignment other = hierarchy(0);
     other.setVersion(9);
-    assertThat(a.hierarchy(other)).isEmpty();
+    a.hierarchy(other);
     groupModels(0).forEach(a::groupModel);
+    assertThat(a.complete()).hasSize(1);
     assertThat(a.latestVersion().version()).isZero();
     GroupModel foreign = groupModels(1).get(0);
     foreign.setExperimentId("another");
-    assertThat(a.groupModel(foreign)).isEmpty();
-    assertThat(a.groupModel(null)).as("an unreadable record").isEmpty();
+    a.groupModel(foreign);
+    a.groupModel(null); // an unreadable record
+    assertThat(a.complete()).isEmpty();
     assertThat(a.roundsDone()).as("round 0 needs only its own group models").isEqualTo(1);
   }
 }

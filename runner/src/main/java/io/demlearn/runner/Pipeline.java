@@ -154,7 +154,10 @@ final class Pipeline implements AutoCloseable {
           "aggregator",
           new AggregatorService(
               AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)),
-              AggregatorTopology.streamsConfig(id, conn.kafkaConfig(), stateDir.toString())));
+              AggregatorTopology.streamsConfig(id, conn.kafkaConfig(), stateDir.toString()),
+              e ->
+                  failure.compareAndSet(
+                      null, new IllegalStateException("aggregator: " + e.getMessage(), e))));
       inThisProcess(
           "clusterer",
           new ClustererService(

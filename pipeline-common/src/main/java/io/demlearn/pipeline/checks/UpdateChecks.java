@@ -157,6 +157,10 @@ public final class UpdateChecks {
     md.update(u.getAgentId().getBytes(StandardCharsets.UTF_8));
     md.update(u.getParameters().getValues().duplicate());
     md.update(String.valueOf(u.getEvaluation()).getBytes(StandardCharsets.UTF_8));
+    // where the removed field trainLoss (always null) was hashed: digests stay those an aggregator
+    // of
+    // an earlier version stored for an experiment it may resume
+    md.update("null".getBytes(StandardCharsets.UTF_8));
     return md.digest();
   }
 }

@@ -17,6 +17,9 @@ public abstract class LoopService implements Runnable, AutoCloseable {
   public final void run() {
     running = true;
     try {
+      if (closed) {
+        return; // closed before it ran: nothing to start
+      }
       loop();
     } finally {
       stopped.countDown();

@@ -40,6 +40,9 @@ public final class ServiceProcess {
   private volatile boolean parentGone;
   private volatile LoopService running;
 
+  /** The thread that parses the command line and starts the service. */
+  private final Thread starter = Thread.currentThread();
+
   private ServiceProcess(String name, String usage, Map<String, String> options) {
     this.name = name;
     this.usage = usage;
@@ -75,12 +78,19 @@ public final class ServiceProcess {
       String[] args,
       Map<String, String> own,
       ToIntFunction<ServiceProcess> body) {
+    ServiceProcess p = null;
     try {
-      return body.applyAsInt(parse(mainClass, args, own));
-    } catch (StartFailure e) {
-      System.err.println(e.exitCode() == 0 ? e.getMessage() : "error: " + e.getMessage());
-      return e.exitCode();
+      p = parse(mainClass, args, own);
+      return body.applyAsInt(p);
     } catch (RuntimeException e) {
+      if (p != null && p.parentGone) {
+        return 0; // stopping while it started, as its parent asked; the watcher said so
+      }
+      if (e instanceof StartFailure f) {
+        (f.exitCode() == 0 ? System.out : System.err)
+            .println(f.exitCode() == 0 ? f.getMessage() : "error: " + f.getMessage());
+        return f.exitCode();
+      }
       e.printStackTrace();
       System.err.println("error: " + mainClass + " cannot start: " + e.getMessage());
       return 1;
@@ -153,6 +163,8 @@ public final class ServiceProcess {
               LoopService service = running;
               if (service != null) {
                 service.close();
+              } else {
+                starter.interrupt(); // still starting: end its waits
               }
             });
   }
@@ -262,6 +274,9 @@ public final class ServiceProcess {
       }
       return 0;
     } catch (RuntimeException e) {
+      if (parentGone) {
+        return 0; // interrupted as it started: its parent has ended
+      }
       e.printStackTrace();
       System.err.println("error: the " + serviceName + " stopped: " + e.getMessage());
       return 1;
