@@ -113,6 +113,9 @@ final class AgentRounds {
   /** Per round, how many group models the aggregator wrote (when the records say). */
   private final Map<Integer, Integer> groupsInRound = new HashMap<>();
 
+  /** Per round, the hierarchy version its group models were computed under. */
+  private final Map<Integer, Integer> versionOfRound = new HashMap<>();
+
   private boolean caughtUp;
 
   /**
@@ -232,6 +235,7 @@ final class AgentRounds {
     if (g.getGroupsInRound() > 0) {
       groupsInRound.put(g.getRound(), g.getGroupsInRound());
     }
+    versionOfRound.put(g.getRound(), g.getHierarchyVersion());
     for (Agent a : List.copyOf(byLastRound.getOrDefault(g.getRound(), Set.of()))) {
       startIfReady(a, out);
     }
@@ -305,8 +309,8 @@ final class AgentRounds {
     } else {
       HierarchyVersion hv = strategy.versionFor(a.lastRound, versions);
       Map<String, float[]> raw = groupModels.get(a.lastRound);
-      if (hv == null || raw == null) {
-        return;
+      if (hv == null || raw == null || hv.version() != versionOfRound.get(a.lastRound)) {
+        return; // the version the group models were computed under is not read yet
       }
       List<String> path = Strategy.pathOf(hv.tree(), a.index);
       if (!raw.keySet().containsAll(path)
@@ -346,7 +350,9 @@ final class AgentRounds {
     }
     int oldest = byLastRound.firstKey();
     while (!groupModels.isEmpty() && groupModels.firstKey() < oldest) {
-      groupsInRound.remove(groupModels.pollFirstEntry().getKey());
+      int round = groupModels.pollFirstEntry().getKey();
+      groupsInRound.remove(round);
+      versionOfRound.remove(round);
     }
     while (versions.size() > 1 && versions.higherKey(versions.firstKey()) <= oldest) {
       versions.pollFirstEntry(); // a later version is in force for every round still to come

@@ -97,11 +97,16 @@ class AgentRoundsTest {
 
   /** The group models the aggregator computes for a round in which every agent reported. */
   List<GroupModelRead> groupModels(int round) {
+    return groupModels(round, v0);
+  }
+
+  /** The group models of a round computed under a given hierarchy version. */
+  List<GroupModelRead> groupModels(int round, HierarchyVersion hv) {
     List<ModelUpdate> updates = new ArrayList<>();
     for (int a = 0; a < AGENTS.size(); a++) {
       updates.add(update(a, round));
     }
-    return GroupModels.of(experiment, round, v0, AGENTS, updates, 0).stream()
+    return GroupModels.of(experiment, round, hv, AGENTS, updates, 0).stream()
         .map(GroupModelRead::new)
         .toList();
   }
@@ -276,14 +281,14 @@ class AgentRoundsTest {
     }
     rounds.on(new CaughtUp());
     feed(rounds, List.of(hierarchy(v0), hierarchy(version(1, 1)), hierarchy(version(2, 2))));
-    List<Train> last = trainings(feed(rounds, groupModels(1)));
+    List<Train> last = trainings(feed(rounds, groupModels(1, version(1, 1))));
     assertThat(last).extracting(Train::round).containsExactly(2, 2, 2, 2);
     for (Train t : last) {
       assertThat(rounds.on(new Trained(t, filled(t.agent()), new AgentScore(1, 1, 1, 1))))
           .as("round 2 is the experiment's last: published, nothing more")
           .hasSize(1);
     }
-    assertThat(feed(rounds, groupModels(2))).isEmpty();
+    assertThat(feed(rounds, groupModels(2, version(2, 2)))).isEmpty();
   }
 
   @Test
@@ -355,6 +360,44 @@ class AgentRoundsTest {
         .as("the same update again, published; round 1 is already being trained")
         .hasSize(1)
         .allSatisfy(c -> assertThat(c).isInstanceOf(Publish.class));
+  }
+
+  @Test
+  void groupModelsReadBeforeTheVersionTheyWereComputedUnderWaitForIt() {
+    // every other round rebuilds the tree: round 3 is aggregated under the version of round 2
+    Experiment everyOther =
+        new Experiment(
+            experiment.id(),
+            experiment.settings().toBuilder().reclusterEvery(2).rounds(6).build(),
+            AGENTS,
+            experiment.policy());
+    AgentRounds rounds = new AgentRounds(everyOther, initial, SAMPLES, 1, () -> 0L);
+    rounds.on(new Assigned(Set.of(0)));
+    for (int a = 0; a < 4; a++) {
+      for (int r = 0; r <= 3; r++) {
+        rounds.on(new UpdateRead(AGENTS.get(a), update(a, r)));
+      }
+    }
+    rounds.on(new CaughtUp());
+    rounds.on(hierarchy(v0));
+    HierarchyVersion v1 = version(1, 2);
+    List<GroupModelRead> round3 =
+        GroupModels.of(
+                everyOther,
+                3,
+                v1,
+                AGENTS,
+                List.of(update(0, 3), update(1, 3), update(2, 3), update(3, 3)),
+                0)
+            .stream()
+            .map(GroupModelRead::new)
+            .toList();
+    assertThat(feed(rounds, round3))
+        .as("version 0 is in force by the rounds read so far, but not theirs")
+        .isEmpty();
+    assertThat(trainings(rounds.on(hierarchy(v1))))
+        .extracting(Train::round, Train::hierarchyVersion)
+        .containsOnly(org.assertj.core.groups.Tuple.tuple(4, 1));
   }
 
   @Test

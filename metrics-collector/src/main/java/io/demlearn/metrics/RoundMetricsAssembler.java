@@ -49,6 +49,10 @@ final class RoundMetricsAssembler {
   private final Map<Integer, Map<String, Integer>> averaged = new HashMap<>();
 
   private final Map<Integer, Integer> groupsInRound = new HashMap<>();
+
+  /** Per round, the hierarchy version its group models were computed under. */
+  private final Map<Integer, Integer> versionOfRound = new HashMap<>();
+
   private final Map<Integer, Long> groupsAt = new HashMap<>();
   private final Map<Integer, Long> hierarchyAt = new HashMap<>();
   private HierarchyVersion latestVersion;
@@ -83,6 +87,7 @@ final class RoundMetricsAssembler {
     groupsAt.merge(round, g.getProducedAtMs(), Math::max);
     averaged.computeIfAbsent(round, k -> new HashMap<>()).put(g.getGroupId(), g.getAgentCount());
     groupsInRound.put(round, g.getGroupsInRound());
+    versionOfRound.put(round, g.getHierarchyVersion());
   }
 
   /** A hierarchy version read. */
@@ -119,6 +124,7 @@ final class RoundMetricsAssembler {
       raw.remove(nextRound - 1);
       averaged.remove(nextRound - 1);
       groupsInRound.remove(nextRound - 1);
+      versionOfRound.remove(nextRound - 1);
       groupsAt.remove(nextRound - 1);
       hierarchyAt.remove(nextRound);
       while (versions.size() > 1 && versions.higherKey(versions.firstKey()) <= nextRound) {
@@ -133,8 +139,8 @@ final class RoundMetricsAssembler {
   private boolean aggregated(int round) {
     Map<String, float[]> models = raw.get(round);
     HierarchyVersion hv = strategy.versionFor(round, versions);
-    if (models == null || hv == null) {
-      return false;
+    if (models == null || hv == null || hv.version() != versionOfRound.get(round)) {
+      return false; // the version the group models were computed under is not read yet
     }
     int expected = groupsInRound.getOrDefault(round, 0);
     return models.size() >= (expected > 0 ? expected : hv.tree().topDown().size());
