@@ -7,7 +7,6 @@ import io.demlearn.core.strategy.Strategy;
 import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
-import io.demlearn.pipeline.records.ModelUpdates;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
@@ -79,6 +78,17 @@ final class AgentRounds {
   /** Publish an agent's update. */
   record Publish(ModelUpdate update) implements Command {}
 
+  /** A round's group models read so far, the version they were computed under, how many it has. */
+  private static final class Aggregated {
+    final Map<String, float[]> models = new HashMap<>();
+    int version;
+    int groups = Integer.MAX_VALUE; // unknown until a record says
+
+    boolean complete() {
+      return models.size() >= groups;
+    }
+  }
+
   private static final class Agent {
     final int index;
     int lastRound = -1;
@@ -101,6 +111,7 @@ final class AgentRounds {
   private final int partitions;
   private final LongSupplier clock;
   private final UpdateChecks checks;
+  private final OwnUpdates ownUpdates;
   private final Map<String, Integer> indexOf = new HashMap<>();
   private final Map<String, Agent> hosted = new HashMap<>();
 
@@ -108,13 +119,7 @@ final class AgentRounds {
   private final TreeMap<Integer, Set<Agent>> byLastRound = new TreeMap<>();
 
   private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
-  private final TreeMap<Integer, Map<String, float[]>> groupModels = new TreeMap<>();
-
-  /** Per round, how many group models the aggregator wrote (when the records say). */
-  private final Map<Integer, Integer> groupsInRound = new HashMap<>();
-
-  /** Per round, the hierarchy version its group models were computed under. */
-  private final Map<Integer, Integer> versionOfRound = new HashMap<>();
+  private final TreeMap<Integer, Aggregated> groupModels = new TreeMap<>();
 
   private boolean caughtUp;
 
@@ -136,6 +141,7 @@ final class AgentRounds {
     this.partitions = partitions;
     this.clock = clock;
     this.checks = new UpdateChecks(experiment);
+    this.ownUpdates = new OwnUpdates(experiment, checks, clock);
     for (int i = 0; i < experiment.agentIds().size(); i++) {
       indexOf.put(experiment.agentIds().get(i), i);
     }
@@ -229,13 +235,12 @@ final class AgentRounds {
     if (!experiment.id().equals(g.getExperimentId())) {
       return;
     }
-    groupModels
-        .computeIfAbsent(g.getRound(), k -> new HashMap<>())
-        .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+    Aggregated round = groupModels.computeIfAbsent(g.getRound(), k -> new Aggregated());
+    round.models.put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
+    round.version = g.getHierarchyVersion();
     if (g.getGroupsInRound() > 0) {
-      groupsInRound.put(g.getRound(), g.getGroupsInRound());
+      round.groups = g.getGroupsInRound();
     }
-    versionOfRound.put(g.getRound(), g.getHierarchyVersion());
     for (Agent a : List.copyOf(byLastRound.getOrDefault(g.getRound(), Set.of()))) {
       startIfReady(a, out);
     }
@@ -244,48 +249,18 @@ final class AgentRounds {
   private void trained(Trained t, List<Command> out) {
     Train training = t.training();
     String id = experiment.agentIds().get(training.agent());
-    for (float v : t.parameters()) {
-      if (!Float.isFinite(v)) {
-        throw new IllegalStateException(
-            "agent "
-                + id
-                + "'s model holds "
-                + v
-                + " after round "
-                + training.round()
-                + "'s local training: training diverged; try a smaller --learning-rate");
-      }
-    }
     ModelUpdate update =
-        ModelUpdates.of(
-            experiment,
+        ownUpdates.of(
             id,
             training.round(),
             training.hierarchyVersion(),
             trainSamples[training.agent()],
             t.parameters(),
-            t.score(),
-            clock.getAsLong());
-    UpdateChecks.Refusal refusal = checks.check(id, update);
-    if (refusal != null) {
-      // the aggregator would refuse it and the round would wait for this agent in vain
-      throw new IllegalStateException(
-          "agent "
-              + id
-              + "'s update for round "
-              + training.round()
-              + " would be refused ("
-              + refusal.reason()
-              + "): "
-              + refusal.detail()
-              + "; is training diverging? (try a smaller --learning-rate, or"
-              + " raise --max-update-norm)");
-    }
+            t.score());
     out.add(new Publish(update));
     Agent a = hosted.get(id);
     // only the training this agent started: one started before a rebalance re-hosted it is
-    // published
-    // (the same update, counted once) but leaves the new one's state alone
+    // published (the same update, counted once) but leaves the new one's state alone
     if (a != null && a.training == training.round()) {
       a.training = -1;
       if (training.round() > a.lastRound) {
@@ -308,17 +283,17 @@ final class AgentRounds {
       version = initial == null ? -1 : initial.version();
     } else {
       HierarchyVersion hv = strategy.versionFor(a.lastRound, versions);
-      Map<String, float[]> raw = groupModels.get(a.lastRound);
-      if (hv == null || raw == null || hv.version() != versionOfRound.get(a.lastRound)) {
+      Aggregated raw = groupModels.get(a.lastRound);
+      if (hv == null || raw == null || hv.version() != raw.version) {
         return; // the version the group models were computed under is not read yet
       }
       List<String> path = Strategy.pathOf(hv.tree(), a.index);
-      if (!raw.keySet().containsAll(path)
-          && raw.size() < groupsInRound.getOrDefault(a.lastRound, Integer.MAX_VALUE)) {
+      if (!raw.models.keySet().containsAll(path) && !raw.complete()) {
         return; // the models on its path are not all here, and the round may have them
       }
       start =
-          strategy.next(a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), raw, path));
+          strategy.next(
+              a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), raw.models, path));
       version = hv.version();
     }
     a.training = round;
@@ -349,11 +324,7 @@ final class AgentRounds {
       return;
     }
     int oldest = byLastRound.firstKey();
-    while (!groupModels.isEmpty() && groupModels.firstKey() < oldest) {
-      int round = groupModels.pollFirstEntry().getKey();
-      groupsInRound.remove(round);
-      versionOfRound.remove(round);
-    }
+    groupModels.headMap(oldest).clear();
     while (versions.size() > 1 && versions.higherKey(versions.firstKey()) <= oldest) {
       versions.pollFirstEntry(); // a later version is in force for every round still to come
     }

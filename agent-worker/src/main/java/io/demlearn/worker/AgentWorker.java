@@ -59,9 +59,8 @@ import org.slf4j.LoggerFactory;
  *       model the agent started the round with.
  * </ul>
  *
- * A worker that takes an agent over re-reads its partition and continues from its latest update;
- * training is deterministic (randomness from (seed, agent, round)), so any worker computes the same
- * update.
+ * Training is deterministic (randomness from (seed, agent, round)): any worker computes the same
+ * update, so a worker that takes an agent over continues from its latest update in the log.
  */
 public final class AgentWorker extends LoopService {
   private static final Logger LOG = LoggerFactory.getLogger(AgentWorker.class);

@@ -18,8 +18,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The aggregator's first step, record by record and without state: decodes a raw model update or
@@ -30,14 +28,13 @@ import org.slf4j.LoggerFactory;
  */
 final class InputCheck<T extends SpecificRecord>
     implements Processor<byte[], byte[], String, SpecificRecord> {
-  private static final Logger LOG = LoggerFactory.getLogger(InputCheck.class);
-  static final String DETECTED_BY = "aggregator";
 
   private final Experiment experiment;
   private final AvroDeserializer<T> decoder;
   private final UpdateChecks checks;
   private final boolean compacted;
   private ProcessorContext<String, SpecificRecord> context;
+  private DeadLetterOut deadLetters;
 
   /**
    * @param compacted whether the topic is compacted (a record without a value is then a tombstone,
@@ -53,6 +50,7 @@ final class InputCheck<T extends SpecificRecord>
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
+    this.deadLetters = new DeadLetterOut(experiment.id(), context);
   }
 
   @Override
@@ -101,10 +99,6 @@ final class InputCheck<T extends SpecificRecord>
 
   private void refuse(
       Record<byte[], byte[]> record, SourceRecord source, DeadLetterReason reason, String detail) {
-    DeadLetter d =
-        DeadLetters.of(
-            experiment.id(), source, reason, detail, record.key(), record.value(), DETECTED_BY);
-    LOG.warn("refused: {}", DeadLetters.describe(d));
-    context.forward(new Record<>(source.getTopic(), d, record.timestamp()));
+    deadLetters.write(source, reason, detail, record.key(), record.value(), record.timestamp());
   }
 }

@@ -2,7 +2,6 @@ package io.demlearn.aggregator;
 
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.core.strategy.Strategy;
-import io.demlearn.pipeline.checks.DeadLetters;
 import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
@@ -63,6 +62,7 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   private final Strategy strategy;
   private final Serializer<ModelUpdate> updateBytes;
   private ProcessorContext<String, SpecificRecord> context;
+  private DeadLetterOut deadLetters;
   private KeyValueStore<String, ModelUpdate> pending;
   private KeyValueStore<String, HierarchyAssignment> hierarchyStore;
   private KeyValueStore<String, Long> progress;
@@ -88,6 +88,7 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
   @Override
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
+    this.deadLetters = new DeadLetterOut(experiment.id(), context);
     this.pending = context.getStateStore(AggregatorTopology.PENDING_STORE);
     this.hierarchyStore = context.getStateStore(AggregatorTopology.HIERARCHY_STORE);
     this.progress = context.getStateStore(AggregatorTopology.PROGRESS_STORE);
@@ -123,7 +124,7 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
       HierarchyVersion known = versions.get(h.getEffectiveFromRound());
       HierarchyVersion hv = Hierarchies.fromRecord(h);
       if (HierarchyChecks.conflicts(known, hv)) {
-        deadLetter(
+        deadLetters.write(
             in.getSource(),
             DeadLetterReason.CONFLICTING_DUPLICATE,
             String.format(
@@ -133,7 +134,7 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
                 h.getVersion(),
                 h.getEffectiveFromRound(),
                 known.version()),
-            record.key(),
+            record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
             null,
             record.timestamp());
       } else {
@@ -220,38 +221,9 @@ final class RoundAggregator implements Processor<String, AggregationInput, Strin
 
   private void refuse(
       ModelUpdate u, SourceRecord source, long timestamp, DeadLetterReason reason, String detail) {
-    deadLetter(
-        source,
-        reason,
-        detail,
-        u.getAgentId(),
-        updateBytes.serialize(source.getTopic(), u),
-        timestamp);
-  }
-
-  /** Writes a dead letter for a record the aggregator does not average, and logs it. */
-  private void deadLetter(
-      SourceRecord source,
-      DeadLetterReason reason,
-      String detail,
-      String key,
-      byte[] value,
-      long timestamp) {
-    DeadLetter d =
-        DeadLetters.of(
-            experiment.id(),
-            source,
-            reason,
-            detail,
-            key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-            value,
-            InputCheck.DETECTED_BY);
-    if (reason == DeadLetterReason.LATE) {
-      LOG.info("late: {}", DeadLetters.describe(d));
-    } else {
-      LOG.warn("refused: {}", DeadLetters.describe(d));
-    }
-    context.forward(new Record<>(source.getTopic(), d, timestamp));
+    byte[] key = u.getAgentId().getBytes(StandardCharsets.UTF_8);
+    deadLetters.write(
+        source, reason, detail, key, updateBytes.serialize(source.getTopic(), u), timestamp);
   }
 
   private void closeRounds(long now) {
