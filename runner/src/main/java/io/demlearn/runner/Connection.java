@@ -53,8 +53,8 @@ final class Connection implements AutoCloseable {
 
   static Connection open(ConnectionOptions options, Console console) {
     ClientSettings settings = options.clientSettings();
-    Map<String, Object> kafka = new HashMap<>(settings.kafka());
-    Map<String, Object> registry = new HashMap<>(settings.registry());
+    Map<String, Object> kafka = settings.kafka(); // a copy, to fill in
+    Map<String, Object> registry = settings.registry();
     boolean needBroker = !kafka.containsKey("bootstrap.servers");
     boolean needRegistry = !registry.containsKey(SchemaRegistryConfig.URL);
     if (needBroker && needRegistry && useBackgroundStack(kafka, registry, console)) {
@@ -122,8 +122,8 @@ final class Connection implements AutoCloseable {
    */
   static Connection openExisting(ConnectionOptions options, Console console, String command) {
     ClientSettings settings = options.clientSettings();
-    Map<String, Object> kafka = new HashMap<>(settings.kafka());
-    Map<String, Object> registry = new HashMap<>(settings.registry());
+    Map<String, Object> kafka = settings.kafka(); // a copy, to fill in
+    Map<String, Object> registry = settings.registry();
     if ((!kafka.containsKey("bootstrap.servers") || !registry.containsKey(SchemaRegistryConfig.URL))
         && !useBackgroundStack(kafka, registry, console)) {
       throw new UserException(
