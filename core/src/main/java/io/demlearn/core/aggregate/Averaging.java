@@ -3,18 +3,20 @@ package io.demlearn.core.aggregate;
 import java.util.List;
 
 /**
- * Weighted means of parameter vectors, and the top-down mix. Sums run in double precision in the
- * order the members are given and are rounded to float32 once, so the same members in the same
- * order give the same bits wherever the mean is computed (simulator or streaming aggregator).
+ * Weighted means of parameter vectors, and the top-down mix. Means are exact sums ({@link
+ * ExactSum}) rounded once to float32, so the same members give the same bits in any order and
+ * wherever the mean is computed (simulator, streaming aggregator, audit).
  */
 public final class Averaging {
   private Averaging() {}
 
   /**
-   * {@code factor * sum_i w_i x_i / sum_i w_i} (DemLearn's bottom-up group model, with Amplify as
-   * {@code factor}; FedAvg's global model).
+   * {@code factor * sum_i w_i x_i / sum_i w_i}, correctly rounded (DemLearn's bottom-up group
+   * model, with Amplify as {@code factor}; FedAvg's global model).
+   *
+   * @param weights integers in {@code [0, 2^31)}
    */
-  public static float[] weightedMean(List<float[]> members, double[] weights, double factor) {
+  public static float[] weightedMean(List<float[]> members, long[] weights, double factor) {
     if (members.isEmpty()) {
       throw new IllegalArgumentException("no members to average");
     }
@@ -23,29 +25,16 @@ public final class Averaging {
           members.size() + " members but " + weights.length + " weights");
     }
     int d = members.get(0).length;
-    double[] acc = new double[d];
-    double total = 0;
+    ExactSum sum = new ExactSum(d);
     for (int m = 0; m < members.size(); m++) {
       float[] x = members.get(m);
       if (x.length != d) {
         throw new IllegalArgumentException(
             "member " + m + " has " + x.length + " parameters, member 0 has " + d);
       }
-      double w = weights[m];
-      total += w;
-      for (int k = 0; k < d; k++) {
-        acc[k] += w * x[k];
-      }
+      sum.add(x, weights[m]);
     }
-    if (!(total > 0)) {
-      throw new IllegalArgumentException("weights sum to " + total);
-    }
-    float[] out = new float[d];
-    double scale = factor / total;
-    for (int k = 0; k < d; k++) {
-      out[k] = (float) (acc[k] * scale);
-    }
-    return out;
+    return sum.mean(factor);
   }
 
   /** {@code (1 - alpha) * own + alpha * parent}: DemLearn's top-down generalisation step. */

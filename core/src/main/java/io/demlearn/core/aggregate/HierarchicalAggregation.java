@@ -15,9 +15,10 @@ import java.util.Map;
  * Top-down, from the root, every sub-group becomes (1-alpha) g + alpha g'_parent and every agent
  * (1-alpha) w + alpha g'_parent; the root keeps its model.
  *
- * <p>A group's members are summed in a fixed order: its direct agents by index, then its sub-groups
- * in tree order ({@link #members}). Members that did not report are left out of the sums (a
- * straggler policy); with every member present the means are the paper's.
+ * <p>A group's members are listed in a fixed order ({@link #members}: its direct agents by index,
+ * then its sub-groups in tree order), though the exact sums ({@link ExactSum}) do not depend on it.
+ * Members that did not report are left out of the sums (a straggler policy); with every member
+ * present the means are the paper's.
  */
 public final class HierarchicalAggregation {
   private HierarchicalAggregation() {}
@@ -47,12 +48,12 @@ public final class HierarchicalAggregation {
    *
    * @param agentModels the agents' models, null for an agent that did not report in time
    */
-  public static double weight(
+  public static long weight(
       Member m, Hierarchy h, int[] trainSamples, Weighting weighting, List<float[]> agentModels) {
     if (m.isAgent()) {
       return weighting.agentWeight(trainSamples[m.agent()]);
     }
-    double s = 0;
+    long s = 0;
     for (int a : h.group(m.group()).members()) {
       if (agentModels.get(a) != null) {
         s += weighting == Weighting.AGENTS ? 1 : trainSamples[a];
@@ -74,20 +75,16 @@ public final class HierarchicalAggregation {
       double amplify) {
     Map<String, float[]> out = new HashMap<>();
     for (Hierarchy.Group g : h.bottomUp()) {
-      List<float[]> models = new ArrayList<>();
-      List<Double> weights = new ArrayList<>();
+      ExactSum sum = null;
       for (Member m : members(g)) {
         float[] model = m.isAgent() ? agentModels.get(m.agent()) : out.get(m.group());
         if (model != null) {
-          models.add(model);
-          weights.add(weight(m, h, trainSamples, weighting, agentModels));
+          sum = sum != null ? sum : new ExactSum(model.length);
+          sum.add(model, weight(m, h, trainSamples, weighting, agentModels));
         }
       }
-      if (!models.isEmpty()) {
-        out.put(
-            g.id(),
-            Averaging.weightedMean(
-                models, weights.stream().mapToDouble(Double::doubleValue).toArray(), amplify));
+      if (sum != null) {
+        out.put(g.id(), sum.mean(amplify));
       }
     }
     return out;

@@ -19,7 +19,7 @@ public enum Weighting {
   }
 
   /** The weight of an agent with {@code samples} training samples. */
-  public double agentWeight(int samples) {
-    return this == AGENTS ? 1.0 : samples;
+  public long agentWeight(int samples) {
+    return this == AGENTS ? 1 : samples;
   }
 }

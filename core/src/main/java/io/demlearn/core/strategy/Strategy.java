@@ -24,7 +24,7 @@ public interface Strategy {
   HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous);
 
   /**
-   * Raw group models of round {@code round}, by group id, summed in the hierarchy's fixed order.
+   * Raw group models of round {@code round}, by group id, from exact sums (no order matters).
    *
    * @param trained per agent, its trained model, or null if it did not report in time (then it is
    *     left out, and so is a group with no member that reported)

@@ -16,11 +16,11 @@ class AggregationTest {
   void weightedMeanWithFactor() {
     float[] m =
         Averaging.weightedMean(
-            List.of(new float[] {1, 2}, new float[] {3, 6}), new double[] {1, 3}, 1.0);
+            List.of(new float[] {1, 2}, new float[] {3, 6}), new long[] {1, 3}, 1.0);
     assertThat(m).containsExactly(2.5f, 5f);
     float[] amplified =
         Averaging.weightedMean(
-            List.of(new float[] {1, 2}, new float[] {3, 6}), new double[] {1, 3}, 2.0);
+            List.of(new float[] {1, 2}, new float[] {3, 6}), new long[] {1, 3}, 2.0);
     assertThat(amplified).containsExactly(5f, 10f);
   }
 
@@ -34,13 +34,12 @@ class AggregationTest {
 
   @Test
   void badInputsAreRefused() {
-    assertThatThrownBy(() -> Averaging.weightedMean(List.of(), new double[0], 1))
+    assertThatThrownBy(() -> Averaging.weightedMean(List.of(), new long[0], 1))
         .hasMessageContaining("no members");
     assertThatThrownBy(
-            () ->
-                Averaging.weightedMean(List.of(new float[1], new float[2]), new double[] {1, 1}, 1))
+            () -> Averaging.weightedMean(List.of(new float[1], new float[2]), new long[] {1, 1}, 1))
         .hasMessageContaining("member 1 has 2 parameters");
-    assertThatThrownBy(() -> Averaging.weightedMean(List.of(new float[1]), new double[] {0}, 1))
+    assertThatThrownBy(() -> Averaging.weightedMean(List.of(new float[1]), new long[] {0}, 1))
         .hasMessageContaining("weights sum to 0");
     assertThatThrownBy(() -> Averaging.mix(new float[1], new float[2], 0.5))
         .hasMessageContaining("cannot mix");

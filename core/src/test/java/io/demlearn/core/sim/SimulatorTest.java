@@ -78,7 +78,7 @@ class SimulatorTest {
       List<Simulator.Round> rounds = new ArrayList<>();
       RoundState last = sim.run(rounds::add);
       int[] samples = data.stream().mapToInt(a -> a.train().size()).toArray();
-      double[] w = Arrays.stream(samples).asDoubleStream().toArray();
+      long[] w = Arrays.stream(samples).asLongStream().toArray();
       float[] expected = Averaging.weightedMean(last.evalModels(), w, 1.0);
       assertThat(last.global()).containsExactly(expected);
       assertThat(last.startModels()).allSatisfy(m -> assertThat(m).isSameAs(last.global()));
