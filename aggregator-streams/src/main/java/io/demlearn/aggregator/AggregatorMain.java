@@ -34,12 +34,12 @@ public final class AggregatorMain {
               }
               try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
                 Experiment experiment = p.experiment(serdes, 1);
+                var config = new AggregatorTopology.Config(experiment, p.topics(), serdes);
                 AggregatorService service =
                     new AggregatorService(
-                        AggregatorTopology.build(
-                            new AggregatorTopology.Config(experiment, p.topics(), serdes)),
+                        AggregatorTopology.build(config),
                         AggregatorTopology.streamsConfig(
-                            experiment.id(), p.kafka(), stateDir.toString()));
+                            config, p.kafka(), stateDir.toString(), 1));
                 System.out.println("aggregator of experiment " + experiment.id() + " started");
                 return p.runUntilStopped(service, "aggregator");
               }

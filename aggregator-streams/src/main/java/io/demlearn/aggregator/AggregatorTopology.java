@@ -1,20 +1,32 @@
 package io.demlearn.aggregator;
 
+import io.demlearn.core.strategy.DemLearnStrategy;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.schemas.avro.AggregationControl;
 import io.demlearn.schemas.avro.AggregationInput;
 import io.demlearn.schemas.avro.DeadLetter;
+import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.GroupModel;
+import io.demlearn.schemas.avro.GroupState;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.avro.RoundTally;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Topic;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -25,40 +37,47 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The aggregator: a Kafka Streams application that checks the model updates and averages them
- * bottom-up into group models, under the hierarchy version in force for each round.
+ * bottom-up into group models, per group and per level, under the hierarchy version in force for
+ * each round. It can run whole, or for a range of levels (the paper's tiers: the levels near the
+ * agents at an edge site, the rest in the cloud), each range with any number of instances.
  *
  * <ul>
- *   <li>In: {@code model-updates} (key: agent id, value: ModelUpdate) and {@code
- *       hierarchy-assignments} (key: version, value: HierarchyAssignment), read as raw bytes.
- *   <li>Out: {@code group-models} (key: group id, value: GroupModel), every group of a round at
- *       once when the round closes; {@code dead-letters} (key: source topic, value: DeadLetter),
- *       every input record it refuses or does not average, with why and where it came from.
+ *   <li>Intake (with level 1; one task per partition of {@code model-updates}): checks each record
+ *       on its own ({@link InputCheck}), counts each agent's updates and adds them into one running
+ *       sum per group for the agents the partition hosts ({@link AgentIntake}); sends each group's
+ *       sum to the group's level when its agents there are in.
+ *   <li>Hierarchies: each version once ({@link HierarchyGate}) to every partition of the control
+ *       topic, which every intake task reads; under a straggler policy, one decision per round from
+ *       the intake's tallies ({@link RoundCloser}), sent the same way.
+ *   <li>Levels: one running sum per (round, group), keyed and partitioned by both ({@link
+ *       GroupAggregator}); a complete group's model goes to {@code group-models} at once and, as
+ *       one contribution, to its parent's level.
  * </ul>
  *
- * Each input record is first checked on its own ({@link InputCheck}: decoding, experiment, round
- * range, agent, dimension, finite values, norm bound); then one task sees every update and every
- * hierarchy version of the experiment ({@link RoundAggregator}): with one partition of model
- * updates it reads both topics directly; with more, both are first merged into a repartition topic
- * keyed by experiment id (one more hop per round). Its state lives in changelogged stores.
- * Processing is exactly-once (v2): group models and dead letters are written in the same
- * transactions as the state and the input offsets.
+ * Sums are exact ({@link io.demlearn.core.aggregate.ExactSum}): no arrival order, partitioning,
+ * number of instances or tier changes a bit. Every refused or late record becomes a dead letter
+ * naming its source. Processing is exactly-once (v2): outputs are written in the same transactions
+ * as the state and the input offsets. State holds sums, offsets and digests, never the updates.
  */
 public final class AggregatorTopology {
   /** The state stores; each has a changelog topic {@code <application id>-<store>-changelog}. */
-  public static final String PENDING_STORE = "pending-updates";
+  public static final String INTAKE_HIERARCHIES = "intake-hierarchies";
 
-  public static final String HIERARCHY_STORE = "hierarchies";
-  public static final String PROGRESS_STORE = "progress";
-  public static final String DIGEST_STORE = "counted-digests";
+  public static final String INTAKE_AGENTS = "intake-agents";
+  public static final String INTAKE_COUNTED = "intake-counted";
+  public static final String INTAKE_PARTIALS = "intake-partials";
+  public static final String INTAKE_ROUNDS = "intake-rounds";
+  public static final String GATE_HIERARCHIES = "gate-hierarchies";
+  public static final String CLOSER_TALLIES = "closer-tallies";
+  public static final String LEVEL_GROUPS = "level-groups";
 
   /**
-   * Closed rounds whose update digests the aggregator keeps (to tell a re-sent update from a
-   * conflicting one).
+   * Rounds whose update digests the aggregator keeps after they are aggregated (to tell a re-sent
+   * update from a conflicting one).
    */
   public static final int RETAINED_ROUNDS = 10;
 
@@ -67,95 +86,223 @@ public final class AggregatorTopology {
 
   private AggregatorTopology() {}
 
-  /** What the topology needs: the experiment, its topics, and the serdes' factory. */
-  public record Config(Experiment experiment, ExperimentTopics topics, AvroSerdes serdes) {}
+  /**
+   * What the topology needs: the experiment, its topics, the serdes' factory, the levels it
+   * aggregates ({@code fromLevel..toLevel}; the intake comes with level 1) and how it reads updates
+   * back from their topic.
+   */
+  public record Config(
+      Experiment experiment,
+      ExperimentTopics topics,
+      AvroSerdes serdes,
+      int fromLevel,
+      int toLevel,
+      UpdateLog.Factory updateLog) {
+    public Config {
+      int top = topLevel(experiment);
+      if (fromLevel < 1 || toLevel < fromLevel || toLevel > top) {
+        throw new IllegalArgumentException(
+            "levels "
+                + fromLevel
+                + "-"
+                + toLevel
+                + " are not a range within 1-"
+                + top
+                + " (this experiment's hierarchy has "
+                + top
+                + (top == 1 ? " level)" : " levels)"));
+      }
+    }
+
+    /** Every level, reading updates back with a consumer. */
+    public Config(Experiment experiment, ExperimentTopics topics, AvroSerdes serdes) {
+      this(experiment, topics, serdes, 1, topLevel(experiment), UpdateLog::kafka);
+    }
+
+    /** Some levels, reading updates back with a consumer. */
+    public Config(
+        Experiment experiment, ExperimentTopics topics, AvroSerdes serdes, int from, int to) {
+      this(experiment, topics, serdes, from, to, UpdateLog::kafka);
+    }
+  }
+
+  /** The root's level: K + 1 for DemLearn, 1 for a global model (FedAvg, FedProx). */
+  public static int topLevel(Experiment experiment) {
+    return experiment.settings().strategy() instanceof DemLearnStrategy d ? d.levels() + 1 : 1;
+  }
+
+  /** The topics the aggregator writes that it does not find: they must exist before it starts. */
+  public static List<Topic<? extends SpecificRecord>> topics(
+      Experiment experiment, ExperimentTopics topics) {
+    return topics.aggregation(topLevel(experiment));
+  }
 
   public static Topology build(Config c) {
     // the topology's own config only needs what it checks: Streams warns unless the global
     // processing exception handler flag is on (it will be the default from Kafka 5.0)
     Properties topologyProps = new Properties();
-    topologyProps.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(c.experiment().id()));
+    topologyProps.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(c));
     topologyProps.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "configured-by-streamsConfig:9092");
     topologyProps.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
     StreamsBuilder builder =
         new StreamsBuilder(new TopologyConfig(new StreamsConfig(topologyProps)));
-    var updateSerde = c.serdes().valueSerde(ModelUpdate.class);
-    var inputSerde = c.serdes().valueSerde(AggregationInput.class);
-    var raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
-    // in memory, restored from its changelog after a restart: it only holds the rounds not yet
-    // closed
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.inMemoryKeyValueStore(PENDING_STORE), Serdes.String(), updateSerde));
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(HIERARCHY_STORE),
-            Serdes.String(),
-            c.serdes().valueSerde(HierarchyAssignment.class)));
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.String(), Serdes.Long()));
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(DIGEST_STORE), Serdes.String(), Serdes.ByteArray()));
+    if (c.fromLevel() == 1) {
+      intake(builder, c);
+    }
+    levels(builder, c);
+    return builder.build();
+  }
 
-    var updates =
-        builder.stream(c.topics().modelUpdates().name(), raw.withName("read-model-updates"))
-            .process(
-                () -> new InputCheck<>(c.experiment(), updateSerde.deserializer(), false),
-                Named.as("check-updates"));
+  private static <V> void store(StreamsBuilder b, String name, Serde<V> values) {
+    // in memory, restored from its changelog after a restart; small: sums, offsets and digests
+    b.addStateStore(
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values)
+            .withCachingEnabled());
+  }
+
+  private static void intake(StreamsBuilder builder, Config c) {
+    AvroSerdes serdes = c.serdes();
+    ExperimentTopics topics = c.topics();
+    Experiment e = c.experiment();
+    var updateSerde = serdes.valueSerde(ModelUpdate.class);
+    var controlSerde = serdes.valueSerde(AggregationControl.class);
+    var raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
+    store(builder, INTAKE_HIERARCHIES, serdes.valueSerde(HierarchyAssignment.class));
+    store(builder, INTAKE_AGENTS, Serdes.Long());
+    store(builder, INTAKE_COUNTED, Serdes.ByteArray());
+    store(builder, INTAKE_PARTIALS, serdes.valueSerde(GroupContribution.class));
+    store(builder, INTAKE_ROUNDS, Serdes.Long());
+    store(builder, GATE_HIERARCHIES, serdes.valueSerde(HierarchyAssignment.class));
+    Produced<String, AggregationControl> toEveryPartition =
+        Produced.with(Serdes.String(), controlSerde)
+            .withStreamPartitioner(
+                (topic, key, value, n) ->
+                    Optional.of(IntStream.range(0, n).boxed().collect(Collectors.toSet())));
+
+    // hierarchy versions: checked, each once, to every intake task
     var hierarchies =
-        builder.stream(c.topics().hierarchyAssignments().name(), raw.withName("read-hierarchies"))
+        split(
+            builder.stream(topics.hierarchyAssignments().name(), raw.withName("read-hierarchies"))
+                .process(
+                    () ->
+                        new InputCheck<>(
+                            e, serdes.valueSerde(HierarchyAssignment.class).deserializer(), true),
+                    Named.as("check-hierarchies")),
+            c,
+            "hierarchy-check-");
+    split(
+            hierarchies
+                .mapValues(v -> (AggregationInput) v, Named.as("as-hierarchy-input"))
+                .process(
+                    () -> new HierarchyGate(e), Named.as("gate-hierarchies"), GATE_HIERARCHIES),
+            c,
+            "hierarchy-gate-")
+        .mapValues(v -> (AggregationControl) v, Named.as("as-hierarchy-control"))
+        .to(topics.aggregationControl().name(), toEveryPartition.withName("send-hierarchies"));
+    if (e.closesEarly()) {
+      store(builder, CLOSER_TALLIES, serdes.valueSerde(RoundTally.class));
+      builder.stream(
+              topics.roundTallies().name(),
+              Consumed.with(Serdes.String(), serdes.valueSerde(RoundTally.class))
+                  .withName("read-tallies"))
+          .process(() -> new RoundCloser(e), Named.as("close-rounds"), CLOSER_TALLIES)
+          .mapValues(v -> (AggregationControl) v, Named.as("as-close-control"))
+          .to(topics.aggregationControl().name(), toEveryPartition.withName("send-closes"));
+    }
+
+    // updates, checked, and the control records, into the intake
+    KStream<String, SpecificRecord> updates =
+        split(
+            builder.stream(topics.modelUpdates().name(), raw.withName("read-model-updates"))
+                .process(
+                    () -> new InputCheck<>(e, updateSerde.deserializer(), false),
+                    Named.as("check-updates")),
+            c,
+            "update-check-");
+    KStream<String, SpecificRecord> control =
+        builder.stream(
+                topics.aggregationControl().name(),
+                Consumed.with(Serdes.String(), controlSerde).withName("read-control"))
+            .mapValues(v -> (SpecificRecord) v, Named.as("as-control"));
+    int partitions = topics.modelUpdates().spec().partitions();
+    Map<String, KStream<String, SpecificRecord>> out =
+        updates
+            .merge(control, Named.as("merge-intake"))
             .process(
                 () ->
-                    new InputCheck<>(
-                        c.experiment(),
-                        c.serdes().valueSerde(HierarchyAssignment.class).deserializer(),
-                        true),
-                Named.as("check-hierarchies"));
-    Map<String, KStream<String, SpecificRecord>> checked =
-        updates
-            .merge(hierarchies, Named.as("merge-inputs"))
-            .split(Named.as("checked-"))
+                    new AgentIntake(
+                        e,
+                        partitions,
+                        topics.modelUpdates().name(),
+                        updateSerde.deserializer(),
+                        updateSerde.serializer(),
+                        c.updateLog()),
+                Named.as("count-updates"),
+                INTAKE_HIERARCHIES,
+                INTAKE_AGENTS,
+                INTAKE_COUNTED,
+                INTAKE_PARTIALS,
+                INTAKE_ROUNDS)
+            .split(Named.as("intake-"))
             .branch((k, v) -> v instanceof DeadLetter, Branched.as("refused"))
-            .defaultBranch(Branched.as("accepted"));
-    writeDeadLetters(c, checked.get("checked-refused"), "write-refused-inputs");
+            .branch((k, v) -> v instanceof RoundTally, Branched.as("tallies"))
+            .defaultBranch(Branched.as("sums"));
+    writeDeadLetters(c, out.get("intake-refused"), "write-refused-updates");
+    out.get("intake-tallies")
+        .mapValues(v -> (RoundTally) v, Named.as("as-tally"))
+        .to(
+            topics.roundTallies().name(),
+            Produced.with(Serdes.String(), serdes.valueSerde(RoundTally.class))
+                .withName("send-tallies"));
+    toLevels(c, out.get("intake-sums"), "send-partition-sums");
+  }
 
-    KStream<String, AggregationInput> inputs =
-        checked
-            .get("checked-accepted")
-            .mapValues(v -> (AggregationInput) v, Named.as("as-aggregation-input"));
-    String experiment = c.experiment().id();
-    if (c.topics().modelUpdates().spec().partitions() > 1) {
-      // one task must see every update: bring them onto one partition first
-      inputs =
-          inputs
-              .selectKey((k, v) -> experiment, Named.as("key-by-experiment"))
-              .repartition(
-                  Repartitioned.with(Serdes.String(), inputSerde)
-                      .withName("inputs")
-                      .withNumberOfPartitions(1));
+  private static void levels(StreamsBuilder builder, Config c) {
+    List<String> inputs = new ArrayList<>();
+    for (int level = c.fromLevel(); level <= c.toLevel(); level++) {
+      inputs.add(c.topics().aggregationLevel(level).name());
     }
+    store(builder, LEVEL_GROUPS, c.serdes().valueSerde(GroupState.class));
     Map<String, KStream<String, SpecificRecord>> out =
-        inputs
+        builder.stream(
+                inputs,
+                Consumed.with(Serdes.String(), c.serdes().valueSerde(GroupContribution.class))
+                    .withName("read-levels"))
             .process(
-                () -> new RoundAggregator(c.experiment(), updateSerde.serializer()),
-                Named.as("aggregate-rounds"),
-                PENDING_STORE,
-                HIERARCHY_STORE,
-                PROGRESS_STORE,
-                DIGEST_STORE)
-            .split(Named.as("aggregated-"))
-            .branch((k, v) -> v instanceof DeadLetter, Branched.as("refused"))
-            .defaultBranch(Branched.as("groups"));
-    writeDeadLetters(c, out.get("aggregated-refused"), "write-refused-updates");
-    out.get("aggregated-groups")
+                () -> new GroupAggregator(c.experiment()), Named.as("sum-groups"), LEVEL_GROUPS)
+            .split(Named.as("level-"))
+            .branch((k, v) -> v instanceof GroupModel, Branched.as("models"))
+            .defaultBranch(Branched.as("sums"));
+    out.get("level-models")
         .mapValues(v -> (GroupModel) v, Named.as("as-group-model"))
         .to(
             c.topics().groupModels().name(),
             Produced.with(Serdes.String(), c.serdes().valueSerde(GroupModel.class))
                 .withName("write-group-models"));
-    return builder.build();
+    toLevels(c, out.get("level-sums"), "send-group-sums");
+  }
+
+  /** Contributions to the topic of their group's level. */
+  private static void toLevels(Config c, KStream<String, SpecificRecord> sums, String name) {
+    ExperimentTopics topics = c.topics();
+    sums.mapValues(v -> (GroupContribution) v, Named.as("as-" + name.substring("send-".length())))
+        .to(
+            (key, value, context) ->
+                topics.aggregationLevel(value.getRoute().get(0).getLevel()).name(),
+            Produced.with(Serdes.String(), c.serdes().valueSerde(GroupContribution.class))
+                .withName(name));
+  }
+
+  /** Dead letters out; the accepted records on. */
+  private static KStream<String, SpecificRecord> split(
+      KStream<String, SpecificRecord> checked, Config c, String prefix) {
+    Map<String, KStream<String, SpecificRecord>> b =
+        checked
+            .split(Named.as(prefix))
+            .branch((k, v) -> v instanceof DeadLetter, Branched.as("refused"))
+            .defaultBranch(Branched.as("accepted"));
+    writeDeadLetters(c, b.get(prefix + "refused"), "write-" + prefix + "refused");
+    return b.get(prefix + "accepted");
   }
 
   private static void writeDeadLetters(
@@ -167,29 +314,44 @@ public final class AggregatorTopology {
             Produced.with(Serdes.String(), c.serdes().valueSerde(DeadLetter.class)).withName(name));
   }
 
-  /** The Streams application id (and consumer group) of an experiment's aggregator. */
+  /**
+   * The Streams application id (and consumer group) of an experiment's aggregator: {@code
+   * demlearn.<experiment>.aggregator} for every level, {@code ...aggregator.levels-A-B} for a
+   * range.
+   */
+  public static String applicationId(Config c) {
+    String whole = applicationId(c.experiment().id());
+    return c.fromLevel() == 1 && c.toLevel() == topLevel(c.experiment())
+        ? whole
+        : whole + ".levels-" + c.fromLevel() + "-" + c.toLevel();
+  }
+
+  /** The application id of an experiment's aggregator of every level. */
   public static String applicationId(String experimentId) {
     return ExperimentTopics.PREFIX + experimentId + ".aggregator";
   }
 
   /**
-   * Streams settings for the aggregator of one experiment: exactly-once v2 (commits every 100 ms:
-   * agents and metrics read group models as soon as they are written, so no round waits for a
-   * commit), records up to the topics' size limit.
+   * Streams settings for one aggregator instance: exactly-once v2 (a commit every second, and one
+   * as soon as a sum leaves for the next level or a group model is written, so that no level waits
+   * for the interval); a record cache, so that a running sum updated many times between commits
+   * reaches its changelog once; records up to the topics' size limit.
    *
    * @param client settings every Kafka client gets (bootstrap servers, security)
    * @param stateDir where the state stores live
+   * @param instance this instance's number among those of the same levels (its static membership)
    */
   public static Properties streamsConfig(
-      String experimentId, Map<String, Object> client, String stateDir) {
+      Config c, Map<String, Object> client, String stateDir, int instance) {
     Map<String, Object> p = new HashMap<>(client);
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId(experimentId));
+    String id = applicationId(c);
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     p.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
-    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
     p.put(
         StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
         ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
@@ -201,11 +363,11 @@ public final class AggregatorTopology {
     p.put(
         StreamsConfig.topicPrefix("max.message.bytes"),
         Integer.toString(ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES));
-    // static membership: a restarted aggregator takes its tasks back at once instead of waiting for
-    // the dead instance's session to expire
+    // static membership: a restarted instance takes its tasks back at once instead of waiting for
+    // the dead one's session to expire
     p.put(
         StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-        applicationId(experimentId) + "-1");
+        id + "-" + instance);
     p.putIfAbsent(
         StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
         ClientConfigs.SESSION_TIMEOUT_MS);

@@ -14,23 +14,28 @@ import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.AgentEvaluation;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.LinkageRow;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.PipelinePolicy;
+import io.demlearn.schemas.avro.RouteStep;
 import io.demlearn.schemas.registry.InMemorySchemaRegistry;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.common.serialization.Serdes;
@@ -48,7 +53,11 @@ class AggregatorTopologyTest {
   private final String scope = "agg-" + UUID.randomUUID();
   private final AvroSerdes serdes =
       new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
-  private ExperimentTopics topics = ExperimentTopics.of(EXP);
+
+  /** The test driver reads one partition of each topic. */
+  private final ExperimentTopics topics =
+      new ExperimentTopics(EXP, 1, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
   @TempDir Path stateRoot;
   static final List<String> AGENTS = List.of("agent-000", "agent-001", "agent-002", "agent-003");
@@ -74,7 +83,6 @@ class AggregatorTopologyTest {
 
   final class Harness {
     final TopologyTestDriver driver;
-    final TestInputTopic<String, ModelUpdate> updates;
     final TestInputTopic<byte[], byte[]> rawUpdates;
     final TestInputTopic<String, HierarchyAssignment> hierarchies;
     final TestOutputTopic<String, GroupModel> out;
@@ -88,21 +96,22 @@ class AggregatorTopologyTest {
     Harness(ExperimentSettings settings, List<String> agents, PipelinePolicy policy)
         throws Exception {
       this.experiment = new Experiment(EXP, settings, agents, policy);
+      AggregatorTopology.Config config =
+          new AggregatorTopology.Config(
+              experiment,
+              topics,
+              serdes,
+              1,
+              AggregatorTopology.topLevel(experiment),
+              (topic, appConfigs) -> new RecordedLog());
       Properties props =
           AggregatorTopology.streamsConfig(
-              EXP,
+              config,
               Map.of("bootstrap.servers", "unused:9092"),
-              Files.createTempDirectory(stateRoot, "agg-state").toString());
-      driver =
-          new TopologyTestDriver(
-              AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)),
-              props);
+              Files.createTempDirectory(stateRoot, "agg-state").toString(),
+              1);
+      driver = new TopologyTestDriver(AggregatorTopology.build(config), props);
       drivers.add(driver);
-      updates =
-          driver.createInputTopic(
-              topics.modelUpdates().name(),
-              Serdes.String().serializer(),
-              serdes.valueSerde(ModelUpdate.class).serializer());
       rawUpdates =
           driver.createInputTopic(
               topics.modelUpdates().name(),
@@ -132,7 +141,37 @@ class AggregatorTopologyTest {
     }
 
     void update(String agent, int round, float[] params, int samples) {
-      updates.pipeInput(agent, builder(agent, round, params, samples).build());
+      pipe(agent, builder(agent, round, params, samples).build());
+    }
+
+    /** An update, as a worker writes it; kept as the log the aggregator reads back. */
+    void pipe(String key, ModelUpdate u) {
+      pipeRaw(
+          key.getBytes(StandardCharsets.UTF_8),
+          serdes
+              .valueSerde(ModelUpdate.class)
+              .serializer()
+              .serialize(topics.modelUpdates().name(), u));
+    }
+
+    void pipeRaw(byte[] key, byte[] value) {
+      log.add(value);
+      rawUpdates.pipeInput(key, value);
+    }
+
+    final List<byte[]> log = new ArrayList<>();
+
+    /** The records piped into model-updates, by offset. */
+    final class RecordedLog implements UpdateLog {
+      @Override
+      public Map<Long, byte[]> read(int partition, NavigableSet<Long> offsets) {
+        Map<Long, byte[]> out = new HashMap<>();
+        offsets.forEach(o -> out.put(o, log.get(o.intValue())));
+        return out;
+      }
+
+      @Override
+      public void close() {}
     }
 
     ModelUpdate.Builder builder(String agent, int round, float[] params, int samples) {
@@ -150,6 +189,22 @@ class AggregatorTopologyTest {
       Map<String, GroupModel> m = new LinkedHashMap<>();
       out.readKeyValuesToList().forEach(kv -> m.put(kv.key, kv.value));
       return m;
+    }
+
+    Map<String, Integer> storeSizes() {
+      Map<String, Integer> sizes = new LinkedHashMap<>();
+      for (String name :
+          List.of(
+              AggregatorTopology.INTAKE_HIERARCHIES,
+              AggregatorTopology.INTAKE_AGENTS,
+              AggregatorTopology.INTAKE_COUNTED,
+              AggregatorTopology.INTAKE_PARTIALS,
+              AggregatorTopology.INTAKE_ROUNDS,
+              AggregatorTopology.GATE_HIERARCHIES,
+              AggregatorTopology.LEVEL_GROUPS)) {
+        sizes.put(name, store(name).size());
+      }
+      return sizes;
     }
 
     <T> List<T> store(String name) {
@@ -203,10 +258,13 @@ class AggregatorTopologyTest {
     h.update("agent-000", 0, v(1, 10), 5);
     h.update("agent-001", 0, v(3, 30), 5);
     h.update("agent-002", 0, v(5, 50), 5);
-    assertThat(h.read()).as("nothing before the last member").isEmpty();
-    h.update("agent-003", 0, v(9, 90), 7);
     Map<String, GroupModel> g = h.read();
-    assertThat(g.keySet()).containsExactly("root", "L2-c4", "L2-c5");
+    assertThat(g.keySet())
+        .as("a group is written as soon as its members are in")
+        .containsExactly("L2-c4");
+    h.update("agent-003", 0, v(9, 90), 7);
+    g.putAll(h.read());
+    assertThat(g.keySet()).containsExactly("L2-c4", "L2-c5", "root");
     assertThat(first(g.get("L2-c4"), 2)).containsExactly(2f, 20f);
     assertThat(first(g.get("L2-c5"), 2)).containsExactly(7f, 70f);
     assertThat(first(g.get("root"), 2)).containsExactly(4.5f, 45f);
@@ -306,25 +364,45 @@ class AggregatorTopologyTest {
   }
 
   @Test
-  void withOnePartitionTheTopologyReadsItsInputsDirectlyAndGivesTheSameModels() throws Exception {
-    Harness viaRepartition = new Harness(settings(4, 3, 1, 1.0));
-    topics = new ExperimentTopics(EXP, 1, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
-    Harness direct = new Harness(settings(4, 3, 1, 1.0));
-    assertThat(direct.driver.producedTopicNames()).noneMatch(t -> t.contains("repartition"));
-    for (Harness h : List.of(viaRepartition, direct)) {
-      h.hierarchy(twoPairs(0, 0), AGENTS);
-      for (int i = 0; i < 4; i++) {
-        h.update(AGENTS.get(i), 0, v(i * 1.5f, -i), 2 + i);
-      }
+  void levelsExchangeSumsAndTheIntakeKeepsNoUpdate() throws Exception {
+    Harness h = new Harness(settings(4, 3, 1, 1.0));
+    for (int i = 0; i < 4; i++) {
+      h.update(AGENTS.get(i), 0, v(i * 1.5f, -i), 2 + i);
     }
-    Map<String, GroupModel> a = viaRepartition.read();
-    Map<String, GroupModel> b = direct.read();
-    assertThat(b.keySet()).isEqualTo(a.keySet()).hasSize(3);
-    for (String g : a.keySet()) {
-      assertThat(b.get(g))
-          .isEqualTo(
-              GroupModel.newBuilder(a.get(g)).setProducedAtMs(b.get(g).getProducedAtMs()).build());
-    }
+    assertThat(h.store(AggregatorTopology.INTAKE_PARTIALS))
+        .as("before its hierarchy version, a round's updates are only counted")
+        .isEmpty();
+    assertThat(h.store(AggregatorTopology.INTAKE_COUNTED)).hasSize(4);
+    TestOutputTopic<String, GroupContribution> level2 =
+        h.driver.createOutputTopic(
+            topics.aggregationLevel(2).name(),
+            Serdes.String().deserializer(),
+            serdes.valueSerde(GroupContribution.class).deserializer());
+    TestOutputTopic<String, GroupContribution> level3 =
+        h.driver.createOutputTopic(
+            topics.aggregationLevel(3).name(),
+            Serdes.String().deserializer(),
+            serdes.valueSerde(GroupContribution.class).deserializer());
+    h.hierarchy(twoPairs(0, 0), AGENTS);
+    List<GroupContribution> sums = level2.readValuesToList();
+    assertThat(sums)
+        .as("one exact sum of two agents per group of agents, from the only intake partition")
+        .hasSize(2)
+        .allSatisfy(
+            c -> {
+              assertThat(c.getFrom()).isEqualTo("partition-0");
+              assertThat(c.getSum()).isNotNull();
+              assertThat(c.getVector()).isNull();
+              assertThat(c.getAgentCount()).isEqualTo(2);
+              assertThat(c.getRoute()).extracting(RouteStep::getLevel).containsExactly(2, 3);
+            });
+    assertThat(level3.readValuesToList())
+        .as("each group's model goes up as one vector")
+        .extracting(GroupContribution::getFrom)
+        .containsExactlyInAnyOrder("L2-c4", "L2-c5");
+    assertThat(h.read().get("root").getAgentCount()).isEqualTo(4);
+    assertThat(h.store(AggregatorTopology.INTAKE_PARTIALS)).isEmpty();
+    assertThat(h.store(AggregatorTopology.LEVEL_GROUPS)).isEmpty();
   }
 
   @Test
@@ -332,7 +410,7 @@ class AggregatorTopologyTest {
     Harness h = new Harness(settings(4, 3, 1, 1.0));
     h.hierarchy(twoPairs(0, 0), AGENTS);
     for (int i = 0; i < 4; i++) {
-      h.updates.pipeInput(
+      h.pipe(
           AGENTS.get(i),
           ModelUpdate.newBuilder()
               .setExperimentId(EXP)
@@ -366,16 +444,14 @@ class AggregatorTopologyTest {
     Map<DeadLetterReason, Runnable> bad = new LinkedHashMap<>();
     bad.put(
         DeadLetterReason.NOT_WIRE_FORMAT,
-        () -> h.rawUpdates.pipeInput("agent-001".getBytes(), "hello".getBytes()));
+        () -> h.pipeRaw("agent-001".getBytes(), "hello".getBytes()));
     bad.put(
         DeadLetterReason.UNKNOWN_SCHEMA_ID,
-        () ->
-            h.rawUpdates.pipeInput(
-                "agent-001".getBytes(), new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}));
+        () -> h.pipeRaw("agent-001".getBytes(), new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2, 3}));
     bad.put(
         DeadLetterReason.WRONG_EXPERIMENT,
         () ->
-            h.updates.pipeInput(
+            h.pipe(
                 "agent-001",
                 ModelUpdate.newBuilder(good.build()).setExperimentId("other").build()));
     bad.put(DeadLetterReason.ROUND_OUT_OF_RANGE, () -> h.update("agent-001", 3, v(1), 1));
@@ -383,7 +459,7 @@ class AggregatorTopologyTest {
     bad.put(
         DeadLetterReason.VECTOR_MISMATCH,
         () ->
-            h.updates.pipeInput(
+            h.pipe(
                 "agent-001",
                 ModelUpdate.newBuilder(good.build())
                     .setParameters(
@@ -392,7 +468,7 @@ class AggregatorTopologyTest {
                     .build()));
     bad.put(DeadLetterReason.NON_FINITE, () -> h.update("agent-001", 0, nan, 1));
     bad.put(DeadLetterReason.NORM_BOUND, () -> h.update("agent-001", 0, huge, 1));
-    bad.put(DeadLetterReason.KEY_MISMATCH, () -> h.updates.pipeInput("agent-002", good.build()));
+    bad.put(DeadLetterReason.KEY_MISMATCH, () -> h.pipe("agent-002", good.build()));
     bad.put(DeadLetterReason.INVALID_SAMPLES, () -> h.update("agent-001", 0, v(1), 0));
     bad.values().forEach(Runnable::run);
     List<DeadLetter> letters = h.deadLetters.readValuesToList();
@@ -519,11 +595,21 @@ class AggregatorTopologyTest {
       }
     }
     assertThat(h.out.readValuesToList()).hasSize(50 * 3);
-    assertThat(h.store(AggregatorTopology.PENDING_STORE)).isEmpty();
-    assertThat(h.store(AggregatorTopology.DIGEST_STORE))
-        .hasSize(AggregatorTopology.RETAINED_ROUNDS * 4);
-    assertThat(h.store(AggregatorTopology.HIERARCHY_STORE)).hasSize(1);
-    assertThat(h.store(AggregatorTopology.PROGRESS_STORE)).hasSize(1 + 4);
+    Map<String, Integer> after50 = h.storeSizes();
+    for (int round = 50; round < 60; round++) {
+      h.hierarchy(twoPairs(round, round), AGENTS);
+      for (int i = 0; i < 4; i++) {
+        h.update(AGENTS.get(i), round, v(i + round), 1);
+      }
+    }
+    assertThat(h.storeSizes()).as("state does not grow with rounds").isEqualTo(after50);
+    assertThat(after50.get(AggregatorTopology.INTAKE_PARTIALS)).isZero();
+    assertThat(after50.get(AggregatorTopology.LEVEL_GROUPS)).isZero();
+    assertThat(after50.get(AggregatorTopology.INTAKE_COUNTED))
+        .isEqualTo(AggregatorTopology.RETAINED_ROUNDS * 4);
+    assertThat(after50.get(AggregatorTopology.INTAKE_AGENTS)).isEqualTo(4);
+    assertThat(after50.get(AggregatorTopology.INTAKE_HIERARCHIES))
+        .isLessThanOrEqualTo(AggregatorTopology.RETAINED_ROUNDS + 1);
   }
 
   @Test
@@ -533,9 +619,12 @@ class AggregatorTopologyTest {
     h.update("agent-002", 0, v(5), 1);
     h.update("agent-003", 0, v(9), 1);
     h.driver.advanceWallClockTime(Duration.ofMillis(500));
-    assertThat(h.read()).as("before the timeout").isEmpty();
-    h.driver.advanceWallClockTime(Duration.ofMillis(600));
     Map<String, GroupModel> g = h.read();
+    assertThat(g.keySet())
+        .as("before the timeout: the complete group only")
+        .containsExactly("L2-c5");
+    h.driver.advanceWallClockTime(Duration.ofMillis(600));
+    g.putAll(h.read());
     assertThat(g.keySet())
         .as("the group of agents 0 and 1 has no model")
         .containsExactlyInAnyOrder("root", "L2-c5");
@@ -559,9 +648,10 @@ class AggregatorTopologyTest {
     h.update("agent-002", 1, v(5), 1);
     h.update("agent-003", 1, v(9), 1);
     h.driver.advanceWallClockTime(Duration.ofMillis(100));
-    assertThat(h.read()).isEmpty();
-    h.update("agent-000", 1, v(1), 1);
     g = h.read();
+    assertThat(g).doesNotContainKey("root");
+    h.update("agent-000", 1, v(1), 1);
+    g.putAll(h.read());
     assertThat(g.get("root").getAgentCount()).isEqualTo(4);
     assertThat(g.get("root").getGroupsInRound()).isEqualTo(3);
     assertThat(first(g.get("root"), 1)).containsExactly(4.5f);
@@ -574,8 +664,10 @@ class AggregatorTopologyTest {
     h.update("agent-002", 0, v(5), 1);
     h.update("agent-003", 0, v(9), 1);
     h.driver.advanceWallClockTime(Duration.ofSeconds(5));
-    assertThat(h.read()).isEmpty();
+    assertThat(h.read()).as("no root without a quorum").doesNotContainKey("root");
     h.update("agent-000", 0, v(1), 1);
+    // the intake's tally, then the round's decision
+    h.driver.advanceWallClockTime(Duration.ofMillis(300));
     h.driver.advanceWallClockTime(Duration.ofMillis(300));
     assertThat(h.read().get("root").getAgentCount()).isEqualTo(3);
   }

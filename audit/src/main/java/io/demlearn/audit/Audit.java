@@ -218,9 +218,11 @@ public final class Audit {
                             })));
     int last = groupModels.lastKey();
     List<Located<GroupModel>> newest = groupModels.get(last);
-    if (newest.size() < newest.get(0).value().getGroupsInRound()) {
-      // a round's group models commit together, but their commit markers reach the partitions one
-      // by one: a read while the experiment runs can see part of the newest round
+    int groupsInNewest =
+        newest.stream().mapToInt(g -> g.value().getGroupsInRound()).max().orElse(0);
+    if (groupsInNewest == 0 || newest.size() < groupsInNewest) {
+      // a round's group models are written group by group, the root's last (it says how many
+      // there are): a read while the experiment runs can see part of the newest round
       groupModels.remove(last);
       partialRound = last;
       if (groupModels.isEmpty()) {

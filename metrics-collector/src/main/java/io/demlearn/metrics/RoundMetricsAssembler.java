@@ -86,7 +86,7 @@ final class RoundMetricsAssembler {
         .put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
     groupsAt.merge(round, g.getProducedAtMs(), Math::max);
     averaged.computeIfAbsent(round, k -> new HashMap<>()).put(g.getGroupId(), g.getAgentCount());
-    groupsInRound.put(round, g.getGroupsInRound());
+    groupsInRound.merge(round, g.getGroupsInRound(), Math::max); // the root's record says
     versionOfRound.put(round, g.getHierarchyVersion());
   }
 

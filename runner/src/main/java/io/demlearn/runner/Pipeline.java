@@ -79,7 +79,12 @@ final class Pipeline implements AutoCloseable {
     try (Admin admin = Admin.create(conn.kafkaConfig())) {
       TopicAdmin.Outcome outcome =
           new TopicAdmin(admin, Duration.ofSeconds(60))
-              .ensure(topics.all().stream().map(Topic::spec).toList());
+              .ensure(
+                  Stream.concat(
+                          topics.all().stream(),
+                          AggregatorTopology.topics(experiment, topics).stream())
+                      .map(Topic::spec)
+                      .toList());
       if (!outcome.existing().isEmpty()) {
         throw new UserException(
             "experiment "
@@ -150,11 +155,13 @@ final class Pipeline implements AutoCloseable {
       children.start(
           new ServiceProcesses.Service("clusterer", ClustererMain.class.getName(), common, "1g"));
     } else {
+      var aggregator = new AggregatorTopology.Config(experiment, topics, serdes);
       inThisProcess(
           "aggregator",
           new AggregatorService(
-              AggregatorTopology.build(new AggregatorTopology.Config(experiment, topics, serdes)),
-              AggregatorTopology.streamsConfig(id, conn.kafkaConfig(), stateDir.toString()),
+              AggregatorTopology.build(aggregator),
+              AggregatorTopology.streamsConfig(
+                  aggregator, conn.kafkaConfig(), stateDir.toString(), 1),
               e ->
                   failure.compareAndSet(
                       null, new IllegalStateException("aggregator: " + e.getMessage(), e))));

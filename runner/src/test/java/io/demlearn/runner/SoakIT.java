@@ -77,10 +77,13 @@ class SoakIT {
             Map.of("bootstrap.servers", broker.bootstrapServers()), id, Duration.ofSeconds(30))) {
       for (String store :
           List.of(
-              AggregatorTopology.PENDING_STORE,
-              AggregatorTopology.DIGEST_STORE,
-              AggregatorTopology.PROGRESS_STORE,
-              AggregatorTopology.HIERARCHY_STORE)) {
+              AggregatorTopology.INTAKE_PARTIALS,
+              AggregatorTopology.LEVEL_GROUPS,
+              AggregatorTopology.INTAKE_COUNTED,
+              AggregatorTopology.INTAKE_AGENTS,
+              AggregatorTopology.INTAKE_ROUNDS,
+              AggregatorTopology.INTAKE_HIERARCHIES,
+              AggregatorTopology.GATE_HIERARCHIES)) {
         Map<String, Boolean> keys = new HashMap<>();
         log.read(
             AggregatorTopology.applicationId(id) + "-" + store + "-changelog",
@@ -90,10 +93,14 @@ class SoakIT {
     }
     System.out.println(
         "live entries in the aggregator's stores after " + ROUNDS + " rounds: " + live);
-    assertThat(live.get(AggregatorTopology.PENDING_STORE)).isZero();
-    assertThat(live.get(AggregatorTopology.DIGEST_STORE))
-        .isBetween(1, AggregatorTopology.RETAINED_ROUNDS * AGENTS);
-    assertThat(live.get(AggregatorTopology.PROGRESS_STORE)).isBetween(AGENTS, AGENTS + 2);
-    assertThat(live.get(AggregatorTopology.HIERARCHY_STORE)).isBetween(1, 2);
+    int retained = AggregatorTopology.RETAINED_ROUNDS;
+    assertThat(live.get(AggregatorTopology.INTAKE_PARTIALS)).isZero();
+    assertThat(live.get(AggregatorTopology.LEVEL_GROUPS)).isZero();
+    assertThat(live.get(AggregatorTopology.INTAKE_COUNTED)).isBetween(1, (retained + 1) * AGENTS);
+    assertThat(live.get(AggregatorTopology.INTAKE_AGENTS)).isEqualTo(AGENTS);
+    // per retained round: its progress, and a mark per group sent
+    assertThat(live.get(AggregatorTopology.INTAKE_ROUNDS)).isBetween(1, (retained + 1) * 20);
+    assertThat(live.get(AggregatorTopology.INTAKE_HIERARCHIES)).isBetween(1, retained + 2);
+    assertThat(live.get(AggregatorTopology.GATE_HIERARCHIES)).isBetween(1, retained + 2);
   }
 }

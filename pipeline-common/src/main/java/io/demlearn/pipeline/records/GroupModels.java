@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A round's group models as records: what the aggregator writes and what {@code demlearn audit}
@@ -22,7 +23,9 @@ public final class GroupModels {
 
   /**
    * The group models of one round, bottom-up from the updates present, top-down in the hierarchy's
-   * order; a group none of whose members reported has none.
+   * order; a group none of whose members reported has none. Members are listed agents first, then
+   * groups, each sorted; the root's record says how many group models the round has (the others 0:
+   * they are written before that is known).
    *
    * @param agentIds the hierarchy's agents in leaf order
    * @param updates per agent in {@code agentIds}' order, its counted update, or null if absent
@@ -51,12 +54,15 @@ public final class GroupModels {
         continue;
       }
       List<HierarchicalAggregation.Member> expected = HierarchicalAggregation.members(g);
-      List<String> members = new ArrayList<>();
+      TreeSet<String> agents = new TreeSet<>();
+      TreeSet<String> subGroups = new TreeSet<>();
       for (HierarchicalAggregation.Member m : expected) {
         if (m.isAgent() ? updates.get(m.agent()) != null : groups.containsKey(m.group())) {
-          members.add(m.isAgent() ? agentIds.get(m.agent()) : m.group());
+          (m.isAgent() ? agents : subGroups).add(m.isAgent() ? agentIds.get(m.agent()) : m.group());
         }
       }
+      List<String> members = new ArrayList<>(agents);
+      members.addAll(subGroups);
       int agentCount = 0;
       long sampleCount = 0;
       for (int a : g.members()) {
@@ -86,7 +92,7 @@ public final class GroupModels {
               .setParameters(
                   ParameterVectors.of(ExperimentSpecs.toAvro(experiment.settings().model()), model))
               .setMemberEvaluations(evaluations)
-              .setGroupsInRound(groups.size())
+              .setGroupsInRound(g.isRoot() ? groups.size() : 0)
               .setProducedAtMs(producedAtMs)
               .build());
     }

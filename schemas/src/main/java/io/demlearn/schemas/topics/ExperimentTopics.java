@@ -1,11 +1,15 @@
 package io.demlearn.schemas.topics;
 
+import io.demlearn.schemas.avro.AggregationControl;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.ExperimentSpec;
+import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.RoundMetrics;
+import io.demlearn.schemas.avro.RoundTally;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -83,7 +87,41 @@ public record ExperimentTopics(
     return topic(TopicKind.DEAD_LETTERS, DeadLetter.class);
   }
 
-  /** Every topic of the experiment, in {@link TopicKind} order. */
+  /** The aggregator's topic for the contributions to groups at {@code level}. */
+  public Topic<GroupContribution> aggregationLevel(int level) {
+    if (level < 1) {
+      throw new IllegalArgumentException("levels start at 1, got " + level);
+    }
+    return topic(
+        TopicKind.AGGREGATION_LEVEL,
+        GroupContribution.class,
+        name(TopicKind.AGGREGATION_LEVEL) + "-" + level);
+  }
+
+  public Topic<AggregationControl> aggregationControl() {
+    return topic(TopicKind.AGGREGATION_CONTROL, AggregationControl.class);
+  }
+
+  public Topic<RoundTally> roundTallies() {
+    return topic(TopicKind.ROUND_TALLIES, RoundTally.class);
+  }
+
+  /**
+   * The aggregator's own topics for a hierarchy whose root is at {@code topLevel}: the control
+   * topic, the straggler tallies and one topic per level. Like the others they are part of the
+   * experiment's log.
+   */
+  public List<Topic<? extends SpecificRecord>> aggregation(int topLevel) {
+    List<Topic<? extends SpecificRecord>> out = new ArrayList<>();
+    out.add(aggregationControl());
+    out.add(roundTallies());
+    for (int level = 1; level <= topLevel; level++) {
+      out.add(aggregationLevel(level));
+    }
+    return out;
+  }
+
+  /** Every topic of the experiment but the aggregator's own, in {@link TopicKind} order. */
   public List<Topic<? extends SpecificRecord>> all() {
     return List.of(
         experiments(),
@@ -107,6 +145,10 @@ public record ExperimentTopics(
   }
 
   private <V extends SpecificRecord> Topic<V> topic(TopicKind kind, Class<V> type) {
+    return topic(kind, type, name(kind));
+  }
+
+  private <V extends SpecificRecord> Topic<V> topic(TopicKind kind, Class<V> type, String name) {
     if (kind.valueType() != type) {
       throw new IllegalStateException(kind + " carries " + kind.valueType().getSimpleName());
     }
@@ -121,7 +163,7 @@ public record ExperimentTopics(
             "max.message.bytes",
             Integer.toString(maxMessageBytes));
     TopicSpec spec =
-        new TopicSpec(name(kind), kind.partitioned() ? partitions : 1, replicationFactor, configs);
+        new TopicSpec(name, kind.partitioned() ? partitions : 1, replicationFactor, configs);
     return new Topic<>(kind, spec, type);
   }
 }

@@ -1,11 +1,14 @@
 package io.demlearn.schemas.topics;
 
+import io.demlearn.schemas.avro.AggregationControl;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.ExperimentSpec;
+import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.RoundMetrics;
+import io.demlearn.schemas.avro.RoundTally;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -28,7 +31,19 @@ public enum TopicKind {
   /** Key: experiment id. Value: one round's evaluation. One partition, so rounds stay in order. */
   METRICS("metrics", RoundMetrics.class, false, false),
   /** Key: source topic. Value: a refused record, its reason and its original bytes. */
-  DEAD_LETTERS("dead-letters", DeadLetter.class, false, false);
+  DEAD_LETTERS("dead-letters", DeadLetter.class, false, false),
+  /**
+   * The aggregator's, one topic per level ({@code aggregation-level-L}). Key: round (zero-padded to
+   * 10 digits), '/', group id. Value: part of that group's sum.
+   */
+  AGGREGATION_LEVEL("aggregation-level", GroupContribution.class, false, true),
+  /**
+   * The aggregator's. Key: what it is about. Value: a hierarchy version or a round's close, sent to
+   * every partition.
+   */
+  AGGREGATION_CONTROL("aggregation-control", AggregationControl.class, false, true),
+  /** The aggregator's, under a straggler policy. Key: round. Value: an intake partition's count. */
+  ROUND_TALLIES("round-tallies", RoundTally.class, false, true);
 
   private final String suffix;
   private final Class<? extends SpecificRecord> valueType;
