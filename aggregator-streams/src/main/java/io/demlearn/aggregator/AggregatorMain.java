@@ -3,46 +3,88 @@ package io.demlearn.aggregator;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.service.ServiceProcess;
 import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.topics.Topic;
+import io.demlearn.schemas.topics.TopicAdmin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The aggregator as a process of its own: {@code AggregatorMain --experiment ID --bootstrap-servers
- * HOST:PORT --schema-registry-url URL --state-dir DIR [--client-config FILE]}. It reads the
- * experiment from its {@code experiments} topic and runs the Streams application until SIGTERM,
- * which closes it cleanly (the last transaction committed, state flushed). Killed, a new instance
- * restores its state from the changelogs and goes on exactly once.
+ * HOST:PORT --schema-registry-url URL --state-dir DIR [--levels A-B] [--instance K]
+ * [--client-config FILE]}. It reads the experiment from its {@code experiments} topic and runs the
+ * Streams application for levels A to B (every level by default; the intake comes with level 1)
+ * until SIGTERM, which closes it cleanly (the last transaction committed, state flushed). Instances
+ * of the same levels share the work (K tells them apart: each needs its own number and state
+ * directory). Killed, an instance's tasks move to the others, or a new instance restores them from
+ * the changelogs, and processing goes on exactly once.
  */
 public final class AggregatorMain {
   private AggregatorMain() {}
 
   public static void main(String[] args) {
-    System.exit(
-        ServiceProcess.launch(
-            "AggregatorMain",
-            args,
-            Map.of("state-dir", "DIR"),
-            p -> {
-              Path stateDir = Path.of(p.requiredOption("state-dir"));
-              try {
-                Files.createDirectories(stateDir);
-              } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the state directory " + stateDir, e);
-              }
-              try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
-                Experiment experiment = p.experiment(serdes, 1);
-                var config = new AggregatorTopology.Config(experiment, p.topics(), serdes);
-                AggregatorService service =
-                    new AggregatorService(
-                        AggregatorTopology.build(config),
-                        AggregatorTopology.streamsConfig(
-                            config, p.kafka(), stateDir.toString(), 1));
-                System.out.println("aggregator of experiment " + experiment.id() + " started");
-                return p.runUntilStopped(service, "aggregator");
-              }
-            }));
+    System.exit(run("AggregatorMain", args));
+  }
+
+  /** Runs the service with a command line; returns its exit code. */
+  public static int run(String name, String[] args) {
+    Map<String, String> own = new LinkedHashMap<>();
+    own.put("state-dir", "DIR");
+    own.put("levels", "A-B");
+    own.put("instance", "K");
+    return ServiceProcess.launch(
+        name,
+        args,
+        own,
+        p -> {
+          Path stateDir = Path.of(p.requiredOption("state-dir"));
+          try {
+            Files.createDirectories(stateDir);
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the state directory " + stateDir, e);
+          }
+          int instance = p.intOption("instance", 1);
+          try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
+            Experiment experiment = p.experiment(serdes, 1);
+            AggregatorTopology.Config config;
+            try {
+              int[] levels = AggregatorTopology.levels(experiment, p.option("levels", null));
+              config =
+                  new AggregatorTopology.Config(
+                      experiment, p.topics(), serdes, levels[0], levels[1]);
+            } catch (IllegalArgumentException e) {
+              throw p.usageError(e.getMessage());
+            }
+            try (Admin admin = Admin.create(p.kafka())) {
+              // an experiment created before the aggregator had topics of its own gets them now
+              new TopicAdmin(admin, Duration.ofSeconds(60))
+                  .ensure(
+                      AggregatorTopology.topics(experiment, p.topics()).stream()
+                          .map(Topic::spec)
+                          .toList());
+            }
+            AggregatorService service =
+                new AggregatorService(
+                    AggregatorTopology.build(config),
+                    AggregatorTopology.streamsConfig(
+                        config, p.kafka(), stateDir.toString(), instance));
+            System.out.println(
+                "aggregator of experiment "
+                    + experiment.id()
+                    + ", levels "
+                    + config.fromLevel()
+                    + "-"
+                    + config.toLevel()
+                    + ", instance "
+                    + instance
+                    + " started");
+            return p.runUntilStopped(service, "aggregator");
+          }
+        });
   }
 }

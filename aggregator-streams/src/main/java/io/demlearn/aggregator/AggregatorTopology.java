@@ -126,6 +126,36 @@ public final class AggregatorTopology {
     }
   }
 
+  /**
+   * The levels {@code text} names ("A-B", or "A" for one), or every level if it is null.
+   *
+   * @throws IllegalArgumentException saying what would be valid
+   */
+  public static int[] levels(Experiment experiment, String text) {
+    int top = topLevel(experiment);
+    if (text == null || text.isBlank()) {
+      return new int[] {1, top};
+    }
+    String[] parts = text.trim().split("-", -1);
+    try {
+      int from = Integer.parseInt(parts[0].trim());
+      int to = parts.length == 2 ? Integer.parseInt(parts[1].trim()) : from;
+      if (parts.length > 2 || from < 1 || to < from || to > top) {
+        throw new NumberFormatException();
+      }
+      return new int[] {from, to};
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "--levels '"
+              + text
+              + "' is not a range of this experiment's levels: use A-B with 1 <= A <= B <= "
+              + top
+              + " (e.g. 1-"
+              + top
+              + ")");
+    }
+  }
+
   /** The root's level: K + 1 for DemLearn, 1 for a global model (FedAvg, FedProx). */
   public static int topLevel(Experiment experiment) {
     return experiment.settings().strategy() instanceof DemLearnStrategy d ? d.levels() + 1 : 1;

@@ -41,9 +41,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 final class Pipeline implements AutoCloseable {
   /** How the services run. */
+  /**
+   * How a run places its services.
+   *
+   * @param aggregators instances of each aggregator tier
+   * @param tiers the level ranges each aggregator tier aggregates, from level 1 up
+   */
   record Layout(
-      int workers, boolean processPerService, int restarts, Map<String, Duration> slowAgents) {
+      int workers,
+      int aggregators,
+      List<int[]> tiers,
+      boolean processPerService,
+      int restarts,
+      Map<String, Duration> slowAgents) {
     Layout {
+      tiers = List.copyOf(tiers);
       slowAgents = Map.copyOf(slowAgents);
     }
   }
@@ -95,6 +107,7 @@ final class Pipeline implements AutoCloseable {
       }
     }
     SchemaSetup.registerAll(topics, serdes.registry());
+    SchemaSetup.register(AggregatorTopology.topics(experiment, topics), serdes.registry());
     try (KafkaProducer<String, ExperimentSpec> specs =
         new KafkaProducer<>(
             ClientConfigs.producer(conn.kafkaConfig(), experiment.id() + "-runner"),
@@ -111,6 +124,53 @@ final class Pipeline implements AutoCloseable {
   }
 
   /** Starts the aggregator, the clusterer and the agent workers. */
+  /** Every instance of every aggregator tier, each with a state directory of its own. */
+  private void startAggregators(Layout layout, Path stateDir, List<String> common)
+      throws IOException {
+    for (int[] tier : layout.tiers()) {
+      for (int k = 1; k <= layout.aggregators(); k++) {
+        String name =
+            "aggregator"
+                + (layout.tiers().size() > 1 ? "-levels-" + tier[0] + "-" + tier[1] : "")
+                + (layout.aggregators() > 1 ? "-" + k : "");
+        Path dir = Files.createDirectories(stateDir.resolve(name));
+        if (layout.processPerService()) {
+          List<String> args = new ArrayList<>(common);
+          args.addAll(
+              List.of(
+                  "--state-dir",
+                  dir.toString(),
+                  "--levels",
+                  tier[0] + "-" + tier[1],
+                  "--instance",
+                  Integer.toString(k)));
+          // RocksDB unpacks its native library at every start, by default into /tmp, where a
+          // killed process leaves it (14 MB each): the run's state folder, deleted at the end,
+          // holds it instead
+          children.start(
+              new ServiceProcesses.Service(
+                  name,
+                  AggregatorMain.class.getName(),
+                  args,
+                  "1g",
+                  Map.of(
+                      "ROCKSDB_SHAREDLIB_DIR",
+                      Files.createDirectories(stateDir.resolve("rocksdb-native")).toString())));
+        } else {
+          var config = new AggregatorTopology.Config(experiment, topics, serdes, tier[0], tier[1]);
+          inThisProcess(
+              name,
+              new AggregatorService(
+                  AggregatorTopology.build(config),
+                  AggregatorTopology.streamsConfig(config, conn.kafkaConfig(), dir.toString(), k),
+                  e ->
+                      failure.compareAndSet(
+                          null, new IllegalStateException(name + ": " + e.getMessage(), e))));
+        }
+      }
+    }
+  }
+
   void start(Layout layout, ExperimentData.Loaded data) throws IOException {
     String id = experiment.id();
     // the aggregator's state is changelogged in Kafka: its local copy lives only as long as the run
@@ -137,34 +197,11 @@ final class Pipeline implements AutoCloseable {
       common.addAll(
           List.of("--client-config", conn.clientConfigFile().toAbsolutePath().toString()));
     }
+    startAggregators(layout, stateDir, common);
     if (layout.processPerService()) {
-      List<String> args = new ArrayList<>(common);
-      args.addAll(List.of("--state-dir", stateDir.toString()));
-      // RocksDB unpacks its native library at every start, by default into /tmp, where a killed
-      // process leaves it (14 MB each): the run's state folder, deleted at the end, holds it
-      // instead
-      children.start(
-          new ServiceProcesses.Service(
-              "aggregator",
-              AggregatorMain.class.getName(),
-              args,
-              "1g",
-              Map.of(
-                  "ROCKSDB_SHAREDLIB_DIR",
-                  Files.createDirectories(stateDir.resolve("rocksdb-native")).toString())));
       children.start(
           new ServiceProcesses.Service("clusterer", ClustererMain.class.getName(), common, "1g"));
     } else {
-      var aggregator = new AggregatorTopology.Config(experiment, topics, serdes);
-      inThisProcess(
-          "aggregator",
-          new AggregatorService(
-              AggregatorTopology.build(aggregator),
-              AggregatorTopology.streamsConfig(
-                  aggregator, conn.kafkaConfig(), stateDir.toString(), 1),
-              e ->
-                  failure.compareAndSet(
-                      null, new IllegalStateException("aggregator: " + e.getMessage(), e))));
       inThisProcess(
           "clusterer",
           new ClustererService(

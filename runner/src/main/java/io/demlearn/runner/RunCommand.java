@@ -1,5 +1,6 @@
 package io.demlearn.runner;
 
+import io.demlearn.aggregator.AggregatorTopology;
 import io.demlearn.core.Provenance;
 import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentData;
@@ -11,6 +12,7 @@ import io.demlearn.schemas.avro.PipelinePolicy;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +46,29 @@ final class RunCommand implements Callable<Integer> {
       names = "--partitions",
       paramLabel = "P",
       description =
-          "Partitions of the model-update and group-model topics: the most agent workers that can"
-              + " share the work. One partition saves the aggregator a hop per round (default: the"
-              + " number of workers).")
+          "Partitions of the model-update, group-model and aggregation topics: the most agent"
+              + " workers, and aggregator instances, that can share the work (default: the number"
+              + " of workers or of aggregators, the larger).")
   Integer partitions;
+
+  @Option(
+      names = "--aggregators",
+      defaultValue = "1",
+      paramLabel = "N",
+      description =
+          "Aggregator instances (of each tier): they share the partitions of every level; under"
+              + " --process-per-service each is a process (default: ${DEFAULT-VALUE}).")
+  int aggregators;
+
+  @Option(
+      names = "--aggregator-tiers",
+      paramLabel = "A-B,...",
+      description =
+          "Aggregate ranges of levels in separate aggregators, as the paper's tiers: 1-2,3-4 runs"
+              + " levels 1-2 (with the agents' intake) in one, as at an edge site, and levels 3-4"
+              + " in another, as in the cloud; the ranges cover every level once (default: one"
+              + " aggregator for every level).")
+  String aggregatorTiers;
 
   @Option(
       names = "--replication-factor",
@@ -136,6 +157,9 @@ final class RunCommand implements Callable<Integer> {
     if (workers < 1) {
       throw new UserException("--workers must be at least 1, got " + workers);
     }
+    if (aggregators < 1) {
+      throw new UserException("--aggregators must be at least 1, got " + aggregators);
+    }
     if (restarts < 0) {
       throw new UserException("--restarts must be >= 0, got " + restarts);
     }
@@ -146,7 +170,7 @@ final class RunCommand implements Callable<Integer> {
       topics =
           new ExperimentTopics(
               id,
-              partitions != null ? partitions : workers,
+              partitions != null ? partitions : Math.max(workers, aggregators),
               replicationFactor,
               ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     } catch (IllegalArgumentException e) {
@@ -161,7 +185,13 @@ final class RunCommand implements Callable<Integer> {
     List<String> agentIds = data.agents().stream().map(a -> a.id()).toList();
     Experiment run = new Experiment(id, settings, agentIds, policy);
     Pipeline.Layout layout =
-        new Pipeline.Layout(workers, processPerService, restarts, slowAgentDelays(agentIds));
+        new Pipeline.Layout(
+            workers,
+            aggregators,
+            tiers(run),
+            processPerService,
+            restarts,
+            slowAgentDelays(agentIds));
 
     SimulateCommand.Progress progress =
         new SimulateCommand.Progress(settings.rounds(), System.console() != null);
@@ -189,6 +219,58 @@ final class RunCommand implements Callable<Integer> {
    * Creates the topics, starts the services, follows the rounds; stops the services before
    * returning.
    */
+  private static List<String> describeTiers(Pipeline.Layout layout) {
+    return layout.tiers().stream().map(t -> t[0] + "-" + t[1]).toList();
+  }
+
+  private static String describeAggregators(Pipeline.Layout layout) {
+    String instances =
+        layout.aggregators() == 1 ? "" : " (" + layout.aggregators() + " instances each)";
+    return layout.tiers().size() == 1
+        ? (layout.aggregators() == 1 ? "the aggregator" : layout.aggregators() + " aggregators")
+        : "aggregators for levels " + String.join(", ", describeTiers(layout)) + instances;
+  }
+
+  /** The level ranges of --aggregator-tiers, checked to cover every level once. */
+  private List<int[]> tiers(Experiment run) {
+    List<int[]> tiers = new ArrayList<>();
+    try {
+      if (aggregatorTiers == null) {
+        tiers.add(AggregatorTopology.levels(run, null));
+        return tiers;
+      }
+      for (String range : aggregatorTiers.split(",")) {
+        tiers.add(AggregatorTopology.levels(run, range));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage().replace("--levels", "--aggregator-tiers: range"), e);
+    }
+    int next = 1;
+    for (int[] t : tiers) {
+      if (t[0] != next) {
+        throw new UserException(
+            "--aggregator-tiers "
+                + aggregatorTiers
+                + ": the ranges must follow each other from level 1 to "
+                + AggregatorTopology.topLevel(run)
+                + " (level "
+                + next
+                + " is next)");
+      }
+      next = t[1] + 1;
+    }
+    if (next != AggregatorTopology.topLevel(run) + 1) {
+      throw new UserException(
+          "--aggregator-tiers "
+              + aggregatorTiers
+              + ": the ranges stop at level "
+              + (next - 1)
+              + "; this experiment's root is at level "
+              + AggregatorTopology.topLevel(run));
+    }
+    return tiers;
+  }
+
   private void drive(
       Experiment run,
       ExperimentTopics topics,
@@ -208,8 +290,9 @@ final class RunCommand implements Callable<Integer> {
       console.step(
           "topics demlearn."
               + run.id()
-              + ".* created, spec published; starting the aggregator, the clusterer"
-              + " and "
+              + ".* created, spec published; starting "
+              + describeAggregators(layout)
+              + ", the clusterer and "
               + (workers == 1 ? "an agent worker" : workers + " agent workers")
               + (processPerService
                   ? ", each in a process of its own"
@@ -228,6 +311,8 @@ final class RunCommand implements Callable<Integer> {
               conn.registryUrl(),
               "partitions",
               topics.partitions(),
+              "aggregators",
+              Map.of("instances", aggregators, "tiers", describeTiers(layout)),
               "pipeline",
               run.describePolicy(),
               "machine",

@@ -101,8 +101,17 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public int register(String subject, Schema schema) {
-    return idOf(
-        subject, schema, "/subjects/" + enc(subject) + "/versions", "register under " + subject);
+    String path = "/subjects/" + enc(subject) + "/versions";
+    try {
+      return idOf(subject, schema, path, "register under " + subject);
+    } catch (IncompatibleSchemaException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("already exists")) {
+        throw e;
+      }
+      // two clients registered a subject's first version at once (Apicurio refuses the second
+      // with 409): the subject exists now, and registering again returns its id
+      return idOf(subject, schema, path, "register under " + subject);
+    }
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.demlearn.schemas.topics;
 
 import io.demlearn.schemas.registry.CompatibilityLevel;
 import io.demlearn.schemas.registry.SchemaRegistryClient;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.specific.SpecificData;
@@ -19,8 +20,14 @@ public final class SchemaSetup {
   /** Subject to schema id, in topic order. */
   public static Map<String, Integer> registerAll(
       ExperimentTopics topics, SchemaRegistryClient registry) {
+    return register(topics.all(), registry);
+  }
+
+  /** {@link #registerAll} for some topics. */
+  public static Map<String, Integer> register(
+      Collection<Topic<? extends SpecificRecord>> topics, SchemaRegistryClient registry) {
     Map<String, Integer> ids = new LinkedHashMap<>();
-    for (Topic<? extends SpecificRecord> topic : topics.all()) {
+    for (Topic<? extends SpecificRecord> topic : topics) {
       String subject = topic.name() + "-value";
       registry.setCompatibility(subject, CompatibilityLevel.BACKWARD);
       ids.put(subject, registry.register(subject, SpecificData.get().getSchema(topic.valueType())));
