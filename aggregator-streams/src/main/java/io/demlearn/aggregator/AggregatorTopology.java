@@ -3,15 +3,10 @@ package io.demlearn.aggregator;
 import io.demlearn.core.strategy.DemLearnStrategy;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.records.Experiment;
-import io.demlearn.schemas.avro.AggregationControl;
-import io.demlearn.schemas.avro.AggregationInput;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.GroupState;
-import io.demlearn.schemas.avro.HierarchyAssignment;
-import io.demlearn.schemas.avro.ModelUpdate;
-import io.demlearn.schemas.avro.RoundTally;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Topic;
@@ -19,10 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -177,114 +169,17 @@ public final class AggregatorTopology {
     StreamsBuilder builder =
         new StreamsBuilder(new TopologyConfig(new StreamsConfig(topologyProps)));
     if (c.fromLevel() == 1) {
-      intake(builder, c);
+      IntakeTopology.add(builder, c);
     }
     levels(builder, c);
     return builder.build();
   }
 
-  private static <V> void store(StreamsBuilder b, String name, Serde<V> values) {
+  static <V> void store(StreamsBuilder b, String name, Serde<V> values) {
     // in memory, restored from its changelog after a restart; small: sums, offsets and digests
     b.addStateStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values)
             .withCachingEnabled());
-  }
-
-  private static void intake(StreamsBuilder builder, Config c) {
-    AvroSerdes serdes = c.serdes();
-    ExperimentTopics topics = c.topics();
-    Experiment e = c.experiment();
-    var updateSerde = serdes.valueSerde(ModelUpdate.class);
-    var controlSerde = serdes.valueSerde(AggregationControl.class);
-    var raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
-    store(builder, INTAKE_HIERARCHIES, serdes.valueSerde(HierarchyAssignment.class));
-    store(builder, INTAKE_AGENTS, Serdes.Long());
-    store(builder, INTAKE_COUNTED, Serdes.ByteArray());
-    store(builder, INTAKE_PARTIALS, serdes.valueSerde(GroupContribution.class));
-    store(builder, INTAKE_ROUNDS, Serdes.Long());
-    store(builder, GATE_HIERARCHIES, serdes.valueSerde(HierarchyAssignment.class));
-    Produced<String, AggregationControl> toEveryPartition =
-        Produced.with(Serdes.String(), controlSerde)
-            .withStreamPartitioner(
-                (topic, key, value, n) ->
-                    Optional.of(IntStream.range(0, n).boxed().collect(Collectors.toSet())));
-
-    // hierarchy versions: checked, each once, to every intake task
-    var hierarchies =
-        split(
-            builder.stream(topics.hierarchyAssignments().name(), raw.withName("read-hierarchies"))
-                .process(
-                    () ->
-                        new InputCheck<>(
-                            e, serdes.valueSerde(HierarchyAssignment.class).deserializer(), true),
-                    Named.as("check-hierarchies")),
-            c,
-            "hierarchy-check-");
-    split(
-            hierarchies
-                .mapValues(v -> (AggregationInput) v, Named.as("as-hierarchy-input"))
-                .process(
-                    () -> new HierarchyGate(e), Named.as("gate-hierarchies"), GATE_HIERARCHIES),
-            c,
-            "hierarchy-gate-")
-        .mapValues(v -> (AggregationControl) v, Named.as("as-hierarchy-control"))
-        .to(topics.aggregationControl().name(), toEveryPartition.withName("send-hierarchies"));
-    if (e.closesEarly()) {
-      store(builder, CLOSER_TALLIES, serdes.valueSerde(RoundTally.class));
-      builder.stream(
-              topics.roundTallies().name(),
-              Consumed.with(Serdes.String(), serdes.valueSerde(RoundTally.class))
-                  .withName("read-tallies"))
-          .process(() -> new RoundCloser(e), Named.as("close-rounds"), CLOSER_TALLIES)
-          .mapValues(v -> (AggregationControl) v, Named.as("as-close-control"))
-          .to(topics.aggregationControl().name(), toEveryPartition.withName("send-closes"));
-    }
-
-    // updates, checked, and the control records, into the intake
-    KStream<String, SpecificRecord> updates =
-        split(
-            builder.stream(topics.modelUpdates().name(), raw.withName("read-model-updates"))
-                .process(
-                    () -> new InputCheck<>(e, updateSerde.deserializer(), false),
-                    Named.as("check-updates")),
-            c,
-            "update-check-");
-    KStream<String, SpecificRecord> control =
-        builder.stream(
-                topics.aggregationControl().name(),
-                Consumed.with(Serdes.String(), controlSerde).withName("read-control"))
-            .mapValues(v -> (SpecificRecord) v, Named.as("as-control"));
-    int partitions = topics.modelUpdates().spec().partitions();
-    Map<String, KStream<String, SpecificRecord>> out =
-        updates
-            .merge(control, Named.as("merge-intake"))
-            .process(
-                () ->
-                    new AgentIntake(
-                        e,
-                        partitions,
-                        topics.modelUpdates().name(),
-                        updateSerde.deserializer(),
-                        updateSerde.serializer(),
-                        c.updateLog()),
-                Named.as("count-updates"),
-                INTAKE_HIERARCHIES,
-                INTAKE_AGENTS,
-                INTAKE_COUNTED,
-                INTAKE_PARTIALS,
-                INTAKE_ROUNDS)
-            .split(Named.as("intake-"))
-            .branch((k, v) -> v instanceof DeadLetter, Branched.as("refused"))
-            .branch((k, v) -> v instanceof RoundTally, Branched.as("tallies"))
-            .defaultBranch(Branched.as("sums"));
-    writeDeadLetters(c, out.get("intake-refused"), "write-refused-updates");
-    out.get("intake-tallies")
-        .mapValues(v -> (RoundTally) v, Named.as("as-tally"))
-        .to(
-            topics.roundTallies().name(),
-            Produced.with(Serdes.String(), serdes.valueSerde(RoundTally.class))
-                .withName("send-tallies"));
-    toLevels(c, out.get("intake-sums"), "send-partition-sums");
   }
 
   private static void levels(StreamsBuilder builder, Config c) {
@@ -313,7 +208,7 @@ public final class AggregatorTopology {
   }
 
   /** Contributions to the topic of their group's level. */
-  private static void toLevels(Config c, KStream<String, SpecificRecord> sums, String name) {
+  static void toLevels(Config c, KStream<String, SpecificRecord> sums, String name) {
     ExperimentTopics topics = c.topics();
     sums.mapValues(v -> (GroupContribution) v, Named.as("as-" + name.substring("send-".length())))
         .to(
@@ -324,7 +219,7 @@ public final class AggregatorTopology {
   }
 
   /** Dead letters out; the accepted records on. */
-  private static KStream<String, SpecificRecord> split(
+  static KStream<String, SpecificRecord> split(
       KStream<String, SpecificRecord> checked, Config c, String prefix) {
     Map<String, KStream<String, SpecificRecord>> b =
         checked
@@ -335,8 +230,7 @@ public final class AggregatorTopology {
     return b.get(prefix + "accepted");
   }
 
-  private static void writeDeadLetters(
-      Config c, KStream<String, SpecificRecord> refused, String name) {
+  static void writeDeadLetters(Config c, KStream<String, SpecificRecord> refused, String name) {
     refused
         .mapValues(v -> (DeadLetter) v, Named.as("as-" + name.substring("write-".length())))
         .to(

@@ -1,15 +1,22 @@
 package io.demlearn.aggregator;
 
+import io.demlearn.pipeline.checks.UpdateChecks;
+import io.demlearn.schemas.avro.ModelUpdate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.NavigableSet;
+import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Reads model updates back from their topic by offset. The intake does not keep an update that
@@ -23,6 +30,38 @@ interface UpdateLog extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * The updates at these offsets of one partition, in offset order, each checked to be the one
+   * counted there (by its digest).
+   *
+   * @throws IllegalStateException if one is gone or different: the log changed under the aggregator
+   */
+  default List<ModelUpdate> readCounted(
+      int partition,
+      NavigableMap<Long, byte[]> digests,
+      Deserializer<ModelUpdate> decoder,
+      String topic) {
+    Map<Long, byte[]> read = read(partition, new TreeSet<>(digests.keySet()));
+    List<ModelUpdate> out = new ArrayList<>();
+    digests.forEach(
+        (offset, digest) -> {
+          byte[] bytes = read.get(offset);
+          ModelUpdate u = bytes == null ? null : decoder.deserialize(topic, bytes);
+          if (u == null || !Arrays.equals(UpdateChecks.digest(u), digest)) {
+            throw new IllegalStateException(
+                "the update counted at offset "
+                    + offset
+                    + " of "
+                    + topic
+                    + "-"
+                    + partition
+                    + " is no longer in the log as it was read");
+          }
+          out.add(u);
+        });
+    return out;
+  }
 
   /** Makes an update log from the Streams application's settings. */
   interface Factory {

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       SimulateCommand.class,
       RunCommand.class,
+      AggregatorCommand.class,
       ReplayCommand.class,
       AuditCommand.class,
       CheckCommand.class,
