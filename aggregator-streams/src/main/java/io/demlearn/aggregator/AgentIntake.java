@@ -38,10 +38,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * sum leaves for the group's level as a {@link GroupContribution}.
  *
  * <p>An update that arrives before the hierarchy version of its round (in a round that rebuilds the
- * tree, all do) is not kept: its offset and digest are, and it is read back from the log ({@link
- * UpdateLog}) when the version arrives. State: per agent its last counted round; per counted update
- * its offset and digest (for the last {@value AggregatorTopology#RETAINED_ROUNDS} rounds); per open
- * group its running sum; the hierarchy versions; per round its progress.
+ * tree, all do) is not kept: its offset is, and it is read back from the log ({@link UpdateLog})
+ * when the version arrives. State: per agent its last counted round; per counted update its offset
+ * (for the last {@value AggregatorTopology#RETAINED_ROUNDS} rounds); per open group its running
+ * sum; the hierarchy versions; per round its progress.
  */
 final class AgentIntake implements Processor<String, SpecificRecord, String, SpecificRecord> {
   static final String PARTITION_PREFIX = "partition-";
@@ -167,7 +167,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
             round,
             agent,
             RETAINED_ROUNDS);
-      } else if (!Arrays.equals(before.digest(), UpdateChecks.digest(u))) {
+      } else if (!Arrays.equals(digestAt(before.offset(), agent), UpdateChecks.digest(u))) {
         refuse(
             in,
             DeadLetterReason.CONFLICTING_DUPLICATE,
@@ -223,16 +223,26 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
 
   /** The round's counted updates not yet added to a sum, read back from the log. */
   private List<ModelUpdate> readBack(int round) {
-    NavigableMap<Long, byte[]> digests = counts.notAdded(round);
-    if (digests.isEmpty()) {
+    NavigableMap<Long, String> waiting = counts.notAdded(round);
+    if (waiting.isEmpty()) {
       return List.of();
     }
+    List<ModelUpdate> updates = log().readCounted(partition, waiting, decoder, updateTopic);
+    updates.forEach(u -> counts.markAdded(round, u.getAgentId()));
+    return updates;
+  }
+
+  /** The digest of the update counted at {@code offset}: a second one is compared with it. */
+  private byte[] digestAt(long offset, String agent) {
+    TreeMap<Long, String> at = new TreeMap<>(Map.of(offset, agent));
+    return UpdateChecks.digest(log().readCounted(partition, at, decoder, updateTopic).get(0));
+  }
+
+  private UpdateLog log() {
     if (log == null) {
       log = logs.open(updateTopic, context.appConfigs());
     }
-    List<ModelUpdate> updates = log.readCounted(partition, digests, decoder, updateTopic);
-    updates.forEach(u -> counts.markAdded(round, u.getAgentId()));
-    return updates;
+    return log;
   }
 
   /** Adds counted updates to their groups' sums, and sends the groups this partition completed. */
@@ -299,7 +309,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
         .setProducedAtMs(context.currentSystemTimeMs());
   }
 
-  /** Forgets a round: its digests, its progress, and the versions no later round needs. */
+  /** Forgets a round: its offsets, its progress, and the versions no later round needs. */
   private void forget(int round) {
     if (round < 0) {
       return;

@@ -53,7 +53,7 @@ import org.apache.kafka.streams.state.Stores;
  * Sums are exact ({@link io.demlearn.core.aggregate.ExactSum}): no arrival order, partitioning,
  * number of instances or tier changes a bit. Every refused or late record becomes a dead letter
  * naming its source. Processing is exactly-once (v2): outputs are written in the same transactions
- * as the state and the input offsets. State holds sums, offsets and digests, never the updates.
+ * as the state and the input offsets. State holds sums and offsets, never the updates.
  */
 public final class AggregatorTopology {
   /** The state stores; each has a changelog topic {@code <application id>-<store>-changelog}. */
@@ -68,7 +68,7 @@ public final class AggregatorTopology {
   public static final String LEVEL_GROUPS = "level-groups";
 
   /**
-   * Rounds whose update digests the aggregator keeps after they are aggregated (to tell a re-sent
+   * Rounds whose update offsets the aggregator keeps after they are aggregated (to tell a re-sent
    * update from a conflicting one).
    */
   public static final int RETAINED_ROUNDS = 10;
@@ -176,7 +176,7 @@ public final class AggregatorTopology {
   }
 
   static <V> void store(StreamsBuilder b, String name, Serde<V> values) {
-    // in memory, restored from its changelog after a restart; small: sums, offsets and digests
+    // in memory, restored from its changelog after a restart; small: sums and offsets
     b.addStateStore(
         Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values)
             .withCachingEnabled());

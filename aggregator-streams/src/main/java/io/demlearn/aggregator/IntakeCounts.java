@@ -1,6 +1,5 @@
 package io.demlearn.aggregator;
 
-import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.schemas.avro.ModelUpdate;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +12,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The updates an intake task has counted, in its changelogged stores: per agent its last counted
- * round, and per counted update (of the rounds still retained) where it is in the log, its digest,
- * and whether it was added to its group's sum yet. Never the update itself.
+ * round, and per counted update (of the rounds still retained) where it is in the log and whether
+ * it was added to its group's sum yet. Never the update itself.
  */
 final class IntakeCounts {
   private static final StringSerializer STRINGS = new StringSerializer();
@@ -46,20 +45,18 @@ final class IntakeCounts {
   /** Counts an update at {@code offset}; {@code added}: it goes into its group's sum at once. */
   void count(ModelUpdate u, long offset, boolean added) {
     agents.put(u.getAgentId(), (long) u.getRound());
-    counted.put(
-        prefix(u.getRound()) + u.getAgentId(),
-        new CountedUpdate(offset, added, UpdateChecks.digest(u)).encode());
+    counted.put(prefix(u.getRound()) + u.getAgentId(), new CountedUpdate(offset, added).encode());
   }
 
-  /** The round's counted updates not yet added to a sum: offset to digest. */
-  NavigableMap<Long, byte[]> notAdded(int round) {
-    TreeMap<Long, byte[]> out = new TreeMap<>();
+  /** The round's counted updates not yet added to a sum: offset to agent. */
+  NavigableMap<Long, String> notAdded(int round) {
+    TreeMap<Long, String> out = new TreeMap<>();
     try (KeyValueIterator<String, byte[]> it = counted.prefixScan(prefix(round), STRINGS)) {
       it.forEachRemaining(
           kv -> {
             CountedUpdate c = CountedUpdate.decode(kv.value);
             if (!c.added()) {
-              out.put(c.offset(), c.digest());
+              out.put(c.offset(), kv.key.substring(prefix(round).length()));
             }
           });
     }

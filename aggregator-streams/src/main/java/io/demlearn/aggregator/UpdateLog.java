@@ -1,10 +1,8 @@
 package io.demlearn.aggregator;
 
-import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.schemas.avro.ModelUpdate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,24 +31,27 @@ interface UpdateLog extends AutoCloseable {
 
   /**
    * The updates at these offsets of one partition, in offset order, each checked to be the one
-   * counted there (by its digest).
+   * counted there (by its agent).
    *
-   * @throws IllegalStateException if one is gone or different: the log changed under the aggregator
+   * @param agents offset to the agent whose update was counted there
+   * @throws IllegalStateException if one is gone or another: the log changed under the aggregator
    */
   default List<ModelUpdate> readCounted(
       int partition,
-      NavigableMap<Long, byte[]> digests,
+      NavigableMap<Long, String> agents,
       Deserializer<ModelUpdate> decoder,
       String topic) {
-    Map<Long, byte[]> read = read(partition, new TreeSet<>(digests.keySet()));
+    Map<Long, byte[]> read = read(partition, new TreeSet<>(agents.keySet()));
     List<ModelUpdate> out = new ArrayList<>();
-    digests.forEach(
-        (offset, digest) -> {
+    agents.forEach(
+        (offset, agent) -> {
           byte[] bytes = read.get(offset);
           ModelUpdate u = bytes == null ? null : decoder.deserialize(topic, bytes);
-          if (u == null || !Arrays.equals(UpdateChecks.digest(u), digest)) {
+          if (u == null || !u.getAgentId().equals(agent)) {
             throw new IllegalStateException(
-                "the update counted at offset "
+                "the update of "
+                    + agent
+                    + " counted at offset "
                     + offset
                     + " of "
                     + topic

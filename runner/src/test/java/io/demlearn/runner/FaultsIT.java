@@ -136,26 +136,81 @@ class FaultsIT {
           .as("the workers' logs")
           .contains("agent-worker stopped on SIGTERM");
 
-      Path sim = dir.resolve("sim");
-      List<String> simulate = new ArrayList<>(List.of("simulate", "--out", sim.toString()));
-      simulate.addAll(List.of(EXPERIMENT));
-      assertThat(SimulateCommandTest.run(simulate.toArray(new String[0])).exitCode()).isZero();
-      assertThat(RecordedRuns.metrics(out))
-          .as(done.toString())
-          .isEqualTo(RecordedRuns.metrics(sim));
-      RecordedRuns.assertSameGroupModels(
-          RecordedRuns.recordedGroupModels(bootstrap, registry.url(), id),
-          RecordedRuns.simulatorGroupModels(EXPERIMENT));
-      SimulateCommandTest.Result audit =
-          SimulateCommandTest.run(
-              "audit",
-              "--experiment",
-              id,
-              "--bootstrap-servers",
-              bootstrap,
-              "--schema-registry-url",
-              registry.url());
-      assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
+      assertSameAsSimulator(id, out, bootstrap, registry);
+    } finally {
+      broker.close();
+    }
+  }
+
+  /** The run's metrics and recorded group models equal the simulator's, and audit passes. */
+  private void assertSameAsSimulator(
+      String id, Path out, String bootstrap, LocalSchemaRegistry registry) throws Exception {
+    Path sim = dir.resolve("sim");
+    List<String> simulate = new ArrayList<>(List.of("simulate", "--out", sim.toString()));
+    simulate.addAll(List.of(EXPERIMENT));
+    assertThat(SimulateCommandTest.run(simulate.toArray(new String[0])).exitCode()).isZero();
+    assertThat(RecordedRuns.metrics(out)).as(done.toString()).isEqualTo(RecordedRuns.metrics(sim));
+    RecordedRuns.assertSameGroupModels(
+        RecordedRuns.recordedGroupModels(bootstrap, registry.url(), id),
+        RecordedRuns.simulatorGroupModels(EXPERIMENT));
+    SimulateCommandTest.Result audit =
+        SimulateCommandTest.run(
+            "audit",
+            "--experiment",
+            id,
+            "--bootstrap-servers",
+            bootstrap,
+            "--schema-registry-url",
+            registry.url());
+    assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
+  }
+
+  @Test
+  void oneOfSeveralAggregatorInstancesKilledInTwoTiersLosesNothing(LocalSchemaRegistry registry)
+      throws Exception {
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka-tiers"), false, 0, 0);
+    String id = "tiers-" + UUID.randomUUID().toString().substring(0, 8);
+    Path out = dir.resolve("run-tiers");
+    try {
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "run",
+                  "--experiment",
+                  id,
+                  "--out",
+                  out.toString(),
+                  "--bootstrap-servers",
+                  broker.bootstrapServers(),
+                  "--schema-registry-url",
+                  registry.url(),
+                  "--process-per-service",
+                  "--workers",
+                  "2",
+                  "--aggregators",
+                  "2",
+                  "--partitions",
+                  "4",
+                  "--aggregator-tiers",
+                  "1-2,3",
+                  "--restarts",
+                  "4",
+                  "--stall-timeout",
+                  "180"));
+      args.addAll(List.of(EXPERIMENT));
+      CompletableFuture<SimulateCommandTest.Result> run =
+          CompletableFuture.supplyAsync(() -> SimulateCommandTest.run(args.toArray(new String[0])));
+      afterRound(out, 3, run);
+      signal(AGGREGATOR, true);
+      afterRound(out, 7, run);
+      signal(AGGREGATOR, true);
+      SimulateCommandTest.Result r = run.get(8, TimeUnit.MINUTES);
+      System.out.println("faults injected: " + done + "\n" + r.out());
+      assertThat(r.exitCode()).as(done + "\n" + r.out() + r.err()).isZero();
+      assertThat(r.out())
+          .contains("aggregators for levels 1-2, 3-3 (2 instances each)")
+          .contains("was killed; starting it again");
+      assertSameAsSimulator(id, out, broker.bootstrapServers(), registry);
     } finally {
       broker.close();
     }
