@@ -4,7 +4,8 @@
 # (levels 1-2 and 3-4 in separate aggregator processes); on the shared Fashion-MNIST split (20
 # rounds; needs Debian's dataset-fashion-mnist) and on 1,000 synthetic agents (3 rounds); and the
 # seconds per round of each against the simulator's, measured in this one script.
-# Usage: bench/aggregation.sh [OUT]   (about 25 minutes on 2 cores)
+# Usage: bench/aggregation.sh [OUT] [CASE]   (about 25 minutes on 2 cores; CASE: split or
+# synthetic-1000 for one of the two)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-runs/aggregation}"
@@ -17,6 +18,7 @@ print(f\"{statistics.median(r['seconds'] for r in rows[1:]):.3f}\")"; }
 cases=("split|--partition-file $SPLIT --rounds 20" "synthetic-1000|--dataset synthetic --agents 1000 --rounds 3")
 for c in "${cases[@]}"; do
   name="${c%%|*}"; args="${c#*|}"
+  [[ -n "${2:-}" && "$2" != "$name" ]] && continue
   # shellcheck disable=SC2086
   ./demlearn simulate $args --overwrite --out "$OUT/$name-simulate" > /dev/null
   sim=$(median "$OUT/$name-simulate")
