@@ -17,7 +17,7 @@ for agents in 50 1000; do
   while kill -0 "$run" 2> /dev/null; do
     pid=$(pgrep -f 'io.demlearn.aggregator.AggregatorMain' | head -1 || true)
     if [[ -n "$pid" ]] && jcmd "$pid" GC.run > /dev/null 2>&1; then
-      used=$(jcmd "$pid" GC.heap_info 2> /dev/null | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1)
+      used=$( (jcmd "$pid" GC.heap_info 2> /dev/null || true) | sed -n 's/.*total [0-9]*K, used \([0-9]*\)K.*/\1/p' | head -1)
       if [[ -n "$used" ]]; then
         samples=$((samples + 1))
         (( used > peak )) && peak=$used

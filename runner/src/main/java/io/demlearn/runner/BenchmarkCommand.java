@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
     name = "benchmark",
     mixinStandardHelpOptions = true,
     description = "Micro-benchmarks (see docs/BENCHMARKS.md).",
-    subcommands = {BenchmarkCommand.Cluster.class})
+    subcommands = {BenchmarkCommand.Cluster.class, AggregatorBenchmark.class})
 final class BenchmarkCommand {
 
   @Command(
