@@ -16,11 +16,11 @@ import io.demlearn.schemas.serde.AvroDeserializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -167,7 +167,9 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
             round,
             agent,
             RETAINED_ROUNDS);
-      } else if (!Arrays.equals(digestAt(before.offset(), agent), UpdateChecks.digest(u))) {
+      } else if (!Arrays.equals(
+          log().digestAt(partition, before.offset(), agent, decoder, updateTopic),
+          UpdateChecks.digest(u))) {
         refuse(
             in,
             DeadLetterReason.CONFLICTING_DUPLICATE,
@@ -202,7 +204,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     if (plan == null) {
       rounds.waitForHierarchy(round);
     } else {
-      fold(round, plan, List.of(u));
+      fold(round, plan, each -> each.accept(u));
     }
   }
 
@@ -214,28 +216,28 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
         continue;
       }
       rounds.hierarchyArrived(round);
-      fold(round, plan, readBack(round));
+      fold(round, plan, each -> readBack(round, each));
       if (rounds.closed(round)) {
         emitAll(round, plan);
       }
     }
   }
 
-  /** The round's counted updates not yet added to a sum, read back from the log. */
-  private List<ModelUpdate> readBack(int round) {
+  /** Hands on the round's counted updates not yet added to a sum, read back from the log. */
+  private void readBack(int round, Consumer<ModelUpdate> each) {
     NavigableMap<Long, String> waiting = counts.notAdded(round);
-    if (waiting.isEmpty()) {
-      return List.of();
+    if (!waiting.isEmpty()) {
+      log()
+          .readCounted(
+              partition,
+              waiting,
+              decoder,
+              updateTopic,
+              u -> {
+                counts.markAdded(round, u.getAgentId());
+                each.accept(u);
+              });
     }
-    List<ModelUpdate> updates = log().readCounted(partition, waiting, decoder, updateTopic);
-    updates.forEach(u -> counts.markAdded(round, u.getAgentId()));
-    return updates;
-  }
-
-  /** The digest of the update counted at {@code offset}: a second one is compared with it. */
-  private byte[] digestAt(long offset, String agent) {
-    TreeMap<Long, String> at = new TreeMap<>(Map.of(offset, agent));
-    return UpdateChecks.digest(log().readCounted(partition, at, decoder, updateTopic).get(0));
   }
 
   private UpdateLog log() {
@@ -246,19 +248,20 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
   }
 
   /** Adds counted updates to their groups' sums, and sends the groups this partition completed. */
-  private void fold(int round, AggregationPlan plan, List<ModelUpdate> updates) {
+  private void fold(int round, AggregationPlan plan, Consumer<Consumer<ModelUpdate>> updates) {
     TreeMap<String, RunningSum> touched = new TreeMap<>();
-    for (ModelUpdate u : updates) {
-      String group = plan.parentOf(u.getAgentId());
-      RunningSum sum = touched.computeIfAbsent(group, g -> load(round, g));
-      float[] x = ParameterVectors.toFloats(u.getParameters());
-      sum.addAgent(
-          u.getAgentId(),
-          x,
-          AggregationPlan.agentWeight(experiment.settings().weighting(), u.getTrainSamples()),
-          u.getTrainSamples(),
-          u.getEvaluation());
-    }
+    updates.accept(
+        u -> {
+          String group = plan.parentOf(u.getAgentId());
+          RunningSum sum = touched.computeIfAbsent(group, g -> load(round, g));
+          float[] x = ParameterVectors.toFloats(u.getParameters());
+          sum.addAgent(
+              u.getAgentId(),
+              x,
+              AggregationPlan.agentWeight(experiment.settings().weighting(), u.getTrainSamples()),
+              u.getTrainSamples(),
+              u.getEvaluation());
+        });
     for (Map.Entry<String, RunningSum> e : touched.entrySet()) {
       String group = e.getKey();
       if (e.getValue().agentCount() == plan.hostedBy(partition).get(group).size()) {

@@ -1,5 +1,6 @@
 package io.demlearn.aggregator;
 
+import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.schemas.avro.ModelUpdate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,45 +27,62 @@ import org.apache.kafka.common.serialization.Deserializer;
  * version arrives. The log is the buffer; the aggregator's state holds offsets and digests only.
  */
 interface UpdateLog extends AutoCloseable {
-  /** The value bytes at {@code offsets} of one partition, by offset. */
-  Map<Long, byte[]> read(int partition, NavigableSet<Long> offsets);
+  /** Hands on the value bytes at {@code offsets} of one partition, in offset order, as it reads. */
+  void read(int partition, NavigableSet<Long> offsets, BiConsumer<Long, byte[]> each);
 
   @Override
   void close();
 
   /**
-   * The updates at these offsets of one partition, in offset order, each checked to be the one
-   * counted there (by its agent).
+   * Hands on the updates at these offsets of one partition, in offset order, as it reads them (a
+   * round's updates are never all in memory at once), each checked to be the one counted there.
    *
    * @param agents offset to the agent whose update was counted there
    * @throws IllegalStateException if one is gone or another: the log changed under the aggregator
    */
-  default List<ModelUpdate> readCounted(
+  default void readCounted(
       int partition,
       NavigableMap<Long, String> agents,
       Deserializer<ModelUpdate> decoder,
-      String topic) {
-    Map<Long, byte[]> read = read(partition, new TreeSet<>(agents.keySet()));
-    List<ModelUpdate> out = new ArrayList<>();
-    agents.forEach(
-        (offset, agent) -> {
-          byte[] bytes = read.get(offset);
+      String topic,
+      Consumer<ModelUpdate> each) {
+    int[] read = {0};
+    read(
+        partition,
+        new TreeSet<>(agents.keySet()),
+        (offset, bytes) -> {
           ModelUpdate u = bytes == null ? null : decoder.deserialize(topic, bytes);
-          if (u == null || !u.getAgentId().equals(agent)) {
-            throw new IllegalStateException(
-                "the update of "
-                    + agent
-                    + " counted at offset "
-                    + offset
-                    + " of "
-                    + topic
-                    + "-"
-                    + partition
-                    + " is no longer in the log as it was read");
+          if (u == null || !u.getAgentId().equals(agents.get(offset))) {
+            throw gone(agents.get(offset), offset, topic, partition);
           }
-          out.add(u);
+          read[0]++;
+          each.accept(u);
         });
-    return out;
+    if (read[0] != agents.size()) {
+      Long missing = agents.keySet().stream().skip(read[0]).findFirst().orElse(-1L);
+      throw gone(agents.get(missing), missing, topic, partition);
+    }
+  }
+
+  /** The digest of the update counted at {@code offset}: a second one is compared with it. */
+  default byte[] digestAt(
+      int partition, long offset, String agent, Deserializer<ModelUpdate> decoder, String topic) {
+    List<ModelUpdate> first = new ArrayList<>();
+    readCounted(partition, new TreeMap<>(Map.of(offset, agent)), decoder, topic, first::add);
+    return UpdateChecks.digest(first.get(0));
+  }
+
+  private static IllegalStateException gone(String agent, long offset, String topic, int p) {
+    return new IllegalStateException(
+        "the update of "
+            + agent
+            + " counted at offset "
+            + offset
+            + " of "
+            + topic
+            + "-"
+            + p
+            + " is no longer in the log as it was read");
   }
 
   /** Makes an update log from the Streams application's settings. */
@@ -89,21 +110,26 @@ interface UpdateLog extends AutoCloseable {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    // a few updates at a time: a round's updates are never all in memory (one larger record still
+    // comes whole)
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 1024 * 1024);
+    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 1024 * 1024);
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 32);
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c);
     Duration limit = Duration.ofSeconds(60);
     return new UpdateLog() {
       @Override
-      public Map<Long, byte[]> read(int partition, NavigableSet<Long> offsets) {
+      public void read(int partition, NavigableSet<Long> offsets, BiConsumer<Long, byte[]> each) {
         TopicPartition tp = new TopicPartition(topic, partition);
         consumer.assign(List.of(tp));
         consumer.seek(tp, offsets.first());
-        Map<Long, byte[]> out = new HashMap<>();
+        int found = 0;
         long deadline = System.nanoTime() + limit.toNanos();
         while (consumer.position(tp) <= offsets.last()) {
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException(
                 "could not read back "
-                    + (offsets.size() - out.size())
+                    + (offsets.size() - found)
                     + " counted updates of "
                     + tp
                     + " within "
@@ -116,11 +142,11 @@ interface UpdateLog extends AutoCloseable {
           }
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             if (offsets.contains(r.offset())) {
-              out.put(r.offset(), r.value());
+              found++;
+              each.accept(r.offset(), r.value());
             }
           }
         }
-        return out;
       }
 
       @Override

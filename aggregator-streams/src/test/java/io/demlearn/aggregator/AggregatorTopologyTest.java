@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,10 +163,11 @@ class AggregatorTopologyTest {
     /** The records piped into model-updates, by offset. */
     final class RecordedLog implements UpdateLog {
       @Override
-      public Map<Long, byte[]> read(int partition, NavigableSet<Long> offsets) {
-        Map<Long, byte[]> out = new HashMap<>();
-        offsets.forEach(o -> out.put(o, log.get(o.intValue())));
-        return out;
+      public void read(
+          int partition,
+          NavigableSet<Long> offsets,
+          java.util.function.BiConsumer<Long, byte[]> each) {
+        offsets.forEach(o -> each.accept(o, log.get(o.intValue())));
       }
 
       @Override
