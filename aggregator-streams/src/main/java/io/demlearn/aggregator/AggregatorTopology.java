@@ -284,9 +284,10 @@ public final class AggregatorTopology {
         ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 1024 * 1024);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
-    p.put(
-        StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
-        ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    // fetch a few updates at a time (a larger record still comes whole): what the consumer holds
+    // fetched does not grow with the agents
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 1 << 20);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 4 << 20);
     p.put(
         StreamsConfig.topicPrefix("max.message.bytes"),
         Integer.toString(ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES));
