@@ -8,6 +8,7 @@ import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.model.ModelKind;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.pipeline.clients.ClientConfigs;
+import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.ExperimentSpecs;
 import io.demlearn.pipeline.records.Hierarchies;
@@ -262,7 +263,7 @@ final class AggregatorBenchmark implements Callable<Integer> {
             ClientConfigs.groupModelConsumer(kafka, "bench-roots", experiment),
             topics.groupModels().keySerde().deserializer(),
             topics.groupModels().valueSerde(serdes).deserializer())) {
-      c.subscribe(List.of(topics.groupModels().name()));
+      c.assign(Partitions.of(c, topics.groupModels().name()));
       Set<Integer> roots = new HashSet<>();
       long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
       while (roots.size() < rounds) {
