@@ -2,7 +2,6 @@ package io.demlearn.core.aggregate;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * The exact sum of weighted float32 vectors, {@code S = sum_i w_i x_i} with integer weights, and
@@ -407,15 +406,5 @@ public final class ExactSum {
     } catch (java.nio.BufferUnderflowException e) {
       throw new IllegalArgumentException("not an encoded exact sum: too short", e);
     }
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ExactSum other && Arrays.equals(encode(), other.encode());
-  }
-
-  @Override
-  public int hashCode() {
-    return Arrays.hashCode(encode());
   }
 }
