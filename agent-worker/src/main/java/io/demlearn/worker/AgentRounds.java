@@ -4,7 +4,6 @@ import io.demlearn.core.metrics.AgentScore;
 import io.demlearn.core.strategy.AgentStart;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.core.strategy.Strategy;
-import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.schemas.ParameterVectors;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.utils.Utils;
 
@@ -34,9 +34,11 @@ import org.apache.kafka.common.utils.Utils;
  * read its partitions to their end ({@link CaughtUp}): then each continues from its latest update.
  * An agent whose update of round r is known trains round r+1 once the hierarchy version in force
  * for r and the group models of r on its path are known (or every group model the round has, under
- * a straggler policy): it mixes them top-down into its start. Records that fail the pipeline's
- * checks are skipped; of two different hierarchy versions for one round, the first counts. Group
- * models and versions that no hosted agent needs any more are forgotten.
+ * a straggler policy): it mixes them top-down into its start. Under a straggler policy, an agent
+ * that was late starts from the newest round whose group models are all in (closed without it)
+ * instead, skipping the rounds it missed. Records that fail the pipeline's checks are skipped; of
+ * two different hierarchy versions for one round, the first counts. Group models and versions that
+ * no hosted agent needs any more are forgotten.
  */
 final class AgentRounds {
   /** Something the worker learnt. */
@@ -78,17 +80,6 @@ final class AgentRounds {
   /** Publish an agent's update. */
   record Publish(ModelUpdate update) implements Command {}
 
-  /** A round's group models read so far, the version they were computed under, how many it has. */
-  private static final class Aggregated {
-    final Map<String, float[]> models = new HashMap<>();
-    int version;
-    int groups = Integer.MAX_VALUE; // unknown until a record says
-
-    boolean complete() {
-      return models.size() >= groups;
-    }
-  }
-
   private static final class Agent {
     final int index;
     int lastRound = -1;
@@ -110,6 +101,7 @@ final class AgentRounds {
   private final int[] trainSamples;
   private final int partitions;
   private final LongSupplier clock;
+  private final IntPredicate closedByPolicy;
   private final UpdateChecks checks;
   private final OwnUpdates ownUpdates;
   private final Map<String, Integer> indexOf = new HashMap<>();
@@ -118,8 +110,7 @@ final class AgentRounds {
   /** Hosted agents by the round of their latest update. */
   private final TreeMap<Integer, Set<Agent>> byLastRound = new TreeMap<>();
 
-  private final TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
-  private final TreeMap<Integer, Aggregated> groupModels = new TreeMap<>();
+  private final RoundsRead read;
 
   private boolean caughtUp;
 
@@ -127,21 +118,26 @@ final class AgentRounds {
    * @param trainSamples per agent (in the experiment's order), its training samples
    * @param partitions how many partitions {@code model-updates} has
    * @param clock the time updates are stamped with, epoch milliseconds
+   * @param closedByPolicy the rounds the aggregator's straggler policy closed (to read back the
+   *     updates of agents that caught up, {@link UpdateChecks#followsOn})
    */
   AgentRounds(
       Experiment experiment,
       float[] initialModel,
       int[] trainSamples,
       int partitions,
-      LongSupplier clock) {
+      LongSupplier clock,
+      IntPredicate closedByPolicy) {
     this.experiment = experiment;
     this.strategy = experiment.settings().strategy();
     this.initialModel = initialModel;
     this.trainSamples = trainSamples.clone();
     this.partitions = partitions;
     this.clock = clock;
+    this.closedByPolicy = closedByPolicy;
     this.checks = new UpdateChecks(experiment);
     this.ownUpdates = new OwnUpdates(experiment, checks, clock);
+    this.read = new RoundsRead(experiment);
     for (int i = 0; i < experiment.agentIds().size(); i++) {
       indexOf.put(experiment.agentIds().get(i), i);
     }
@@ -176,9 +172,7 @@ final class AgentRounds {
       hosted.values().forEach(a -> a.recovering = false);
       hosted.values().forEach(a -> startIfReady(a, out));
     } else if (event instanceof HierarchyRead h) {
-      HierarchyVersion hv = HierarchyChecks.usable(experiment, h.hierarchy(), versions);
-      if (hv != null) {
-        versions.put(hv.effectiveFromRound(), hv);
+      if (read.add(h.hierarchy())) {
         hosted.values().forEach(a -> startIfReady(a, out));
       }
     } else if (event instanceof GroupModelRead g) {
@@ -226,7 +220,7 @@ final class AgentRounds {
     Agent a = hosted.get(u.getAgentId());
     if (a != null
         && checks.check(key, u) == null
-        && UpdateChecks.followsOn(a.lastRound, u.getRound())) {
+        && UpdateChecks.followsOn(a.lastRound, u.getRound(), closedByPolicy)) {
       advance(a, u.getRound(), ParameterVectors.toFloats(u.getParameters()));
     }
   }
@@ -235,13 +229,13 @@ final class AgentRounds {
     if (!experiment.id().equals(g.getExperimentId())) {
       return;
     }
-    Aggregated round = groupModels.computeIfAbsent(g.getRound(), k -> new Aggregated());
-    round.models.put(g.getGroupId(), ParameterVectors.toFloats(g.getParameters()));
-    round.version = g.getHierarchyVersion();
-    if (g.getGroupsInRound() > 0) {
-      round.groups = g.getGroupsInRound();
-    }
-    for (Agent a : List.copyOf(byLastRound.getOrDefault(g.getRound(), Set.of()))) {
+    boolean complete = read.add(g);
+    // the agents waiting for this round, and, once it is complete, those behind it (catching up)
+    var waiting =
+        complete
+            ? byLastRound.headMap(g.getRound(), true)
+            : byLastRound.subMap(g.getRound(), true, g.getRound(), true);
+    for (Agent a : waiting.values().stream().flatMap(Set::stream).toList()) {
       startIfReady(a, out);
     }
   }
@@ -282,18 +276,20 @@ final class AgentRounds {
       HierarchyVersion initial = strategy.initialHierarchy(experiment.agentIds().size());
       version = initial == null ? -1 : initial.version();
     } else {
-      HierarchyVersion hv = strategy.versionFor(a.lastRound, versions);
-      Aggregated raw = groupModels.get(a.lastRound);
-      if (hv == null || raw == null || hv.version() != raw.version) {
-        return; // the version the group models were computed under is not read yet
+      // under a straggler policy, an agent left out of closed rounds catches up: it starts from
+      // the newest round whose group models are all here, skipping the rounds it missed
+      int newest = experiment.closesEarly() ? read.newestCompleteAfter(a.lastRound) : -1;
+      int from = Math.max(a.lastRound, newest);
+      round = from + 1;
+      RoundsRead.Start s =
+          round < experiment.settings().rounds() ? read.after(from, a.index) : null;
+      if (s == null) {
+        return;
       }
-      List<String> path = Strategy.pathOf(hv.tree(), a.index);
-      if (!raw.models.keySet().containsAll(path) && !raw.complete()) {
-        return; // the models on its path are not all here, and the round may have them
-      }
+      HierarchyVersion hv = s.version();
       start =
           strategy.next(
-              a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), raw.models, path));
+              a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), s.models(), s.path()));
       version = hv.version();
     }
     a.training = round;
@@ -320,13 +316,8 @@ final class AgentRounds {
 
   /** Group models of rounds every hosted agent is past, and versions no later round uses. */
   private void forgetOld() {
-    if (byLastRound.isEmpty()) {
-      return;
-    }
-    int oldest = byLastRound.firstKey();
-    groupModels.headMap(oldest).clear();
-    while (versions.size() > 1 && versions.higherKey(versions.firstKey()) <= oldest) {
-      versions.pollFirstEntry(); // a later version is in force for every round still to come
+    if (!byLastRound.isEmpty()) {
+      read.forgetBefore(byLastRound.firstKey());
     }
   }
 }

@@ -8,6 +8,7 @@ import io.demlearn.core.model.Model;
 import io.demlearn.core.model.TrainingPool;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.pipeline.clients.ClientConfigs;
+import io.demlearn.pipeline.clients.ClosedRounds;
 import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.service.LoopService;
@@ -78,7 +79,7 @@ public final class AgentWorker extends LoopService {
       AvroSerdes serdes,
       int threads,
       String workerId,
-      Map<String, Duration> slowAgents) {
+      Map<String, SlowAgent> slowAgents) {
     public Config {
       slowAgents = Map.copyOf(slowAgents);
     }
@@ -95,6 +96,7 @@ public final class AgentWorker extends LoopService {
   private final SharedTopicsReader shared;
   private final KafkaProducer<String, ModelUpdate> producer;
   private final TrainingPool trainingPool;
+  private final ClosedRounds closedRounds;
 
   /** Events from the reader thread and the trainers, taken in on the loop's thread. */
   private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
@@ -130,6 +132,7 @@ public final class AgentWorker extends LoopService {
             ClientConfigs.producer(c.kafka(), prefix),
             c.topics().modelUpdates().keySerde().serializer(),
             c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
+    this.closedRounds = new ClosedRounds(c.kafka(), prefix + "-closes", c.topics(), c.serdes());
     this.trainingPool = new TrainingPool(model, c.threads(), "agent-trainer-" + c.workerId() + "-");
     int[] samples = c.agents().stream().mapToInt(a -> a.train().size()).toArray();
     this.rounds =
@@ -138,7 +141,8 @@ public final class AgentWorker extends LoopService {
             Simulator.initialModel(model, c.experiment().settings().seed()),
             samples,
             Partitions.of(own, c.topics().modelUpdates().name()).size(),
-            System::currentTimeMillis);
+            System::currentTimeMillis,
+            closedRounds);
   }
 
   @Override
@@ -195,6 +199,7 @@ public final class AgentWorker extends LoopService {
         Thread.currentThread().interrupt();
       }
       own.close();
+      closedRounds.close();
       producer.close(Duration.ofSeconds(10));
       trainingPool.close();
     }
@@ -235,7 +240,8 @@ public final class AgentWorker extends LoopService {
   /** Evaluates and trains on a thread of the pool; the result comes back as an event, when due. */
   private void train(Train t) {
     AgentData agent = c.agents().get(t.agent());
-    long due = c.slowAgents().getOrDefault(agent.id(), Duration.ZERO).toNanos();
+    SlowAgent slow = c.slowAgents().get(agent.id());
+    long due = slow == null ? 0 : slow.delayIn(t.round()).toNanos();
     trainingPool
         .executor()
         .submit(

@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * An agent worker as a process of its own ({@code demlearn run --workers N} starts N of them):
  * {@code AgentWorkerMain --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL
- * --worker-id K [--threads T] [--slow-agents ID=MS,...] [--client-config FILE]}. It reads the
- * experiment from its {@code experiments} topic, loads the data, and works until SIGTERM, which
+ * --worker-id K [--threads T] [--slow-agents ID=MS[@FROM-TO],...] [--client-config FILE]}. It reads
+ * the experiment from its {@code experiments} topic, loads the data, and works until SIGTERM, which
  * stops it cleanly.
  */
 public final class AgentWorkerMain {
@@ -23,7 +23,7 @@ public final class AgentWorkerMain {
     Map<String, String> own = new LinkedHashMap<>();
     own.put("worker-id", "K");
     own.put("threads", "T");
-    own.put("slow-agents", "ID=MS,...");
+    own.put("slow-agents", "ID=MS[@FROM-TO],...");
     System.exit(
         ServiceProcess.launch(
             "AgentWorkerMain",
@@ -32,7 +32,7 @@ public final class AgentWorkerMain {
             p -> {
               String workerId = p.requiredOption("worker-id");
               int threads = p.intOption("threads", ExperimentDefaults.threads());
-              Map<String, Duration> slow = parseSlowAgents(p, p.option("slow-agents", ""));
+              Map<String, SlowAgent> slow = parseSlowAgents(p, p.option("slow-agents", ""));
               try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
                 Experiment experiment = p.experiment(serdes, threads);
                 ExperimentData.Loaded data = ExperimentData.load(experiment.settings());
@@ -63,20 +63,24 @@ public final class AgentWorkerMain {
   }
 
   /**
-   * {@code agent-003=2000,agent-007=500}: agents whose updates are held back that many
-   * milliseconds.
+   * {@code agent-003=2000,agent-007=500@2-4}: agents whose updates are held back that many
+   * milliseconds (in every round, or in the rounds given).
    */
-  static Map<String, Duration> parseSlowAgents(ServiceProcess p, String text) {
-    Map<String, Duration> slow = new LinkedHashMap<>();
+  static Map<String, SlowAgent> parseSlowAgents(ServiceProcess p, String text) {
+    Map<String, SlowAgent> slow = new LinkedHashMap<>();
     for (String item : text.split(",")) {
       if (item.isBlank()) {
         continue;
       }
       String[] kv = item.split("=", 2);
       try {
-        slow.put(kv[0].trim(), Duration.ofMillis(Long.parseLong(kv[1].trim())));
+        slow.put(kv[0].trim(), SlowAgent.parse(kv[1], Duration.ofMillis(1)));
       } catch (RuntimeException e) {
-        throw p.usageError("--slow-agents takes ID=MILLISECONDS,..., got '" + item + "'");
+        throw p.usageError(
+            "--slow-agents takes ID=MILLISECONDS[@FROM-TO],..., got '"
+                + item
+                + "': "
+                + e.getMessage());
       }
     }
     return slow;

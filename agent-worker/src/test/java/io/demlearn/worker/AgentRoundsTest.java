@@ -79,7 +79,7 @@ class AgentRoundsTest {
   }
 
   AgentRounds rounds(int partitions) {
-    return new AgentRounds(experiment, initial, SAMPLES, partitions, () -> 1234L);
+    return new AgentRounds(experiment, initial, SAMPLES, partitions, () -> 1234L, r -> false);
   }
 
   /** Agent a's update of a round: every parameter a + round / 10. */
@@ -116,6 +116,17 @@ class AgentRoundsTest {
         Hierarchies.toRecord(experiment.id(), hv, AGENTS, experiment.settings(), 0));
   }
 
+  /** Group models by group id. */
+  static Map<String, float[]> models(List<GroupModelRead> read) {
+    Map<String, float[]> out = new HashMap<>();
+    read.forEach(
+        g ->
+            out.put(
+                g.groupModel().getGroupId(),
+                ParameterVectors.toFloats(g.groupModel().getParameters())));
+    return out;
+  }
+
   static List<Command> feed(AgentRounds rounds, List<? extends AgentRounds.Event> events) {
     List<Command> out = new ArrayList<>();
     events.forEach(e -> out.addAll(rounds.on(e)));
@@ -131,13 +142,7 @@ class AgentRoundsTest {
    * parent.
    */
   AgentStart expectedStart(int agent, float[] trained, int round) {
-    Map<String, float[]> raw = new HashMap<>();
-    groupModels(round)
-        .forEach(
-            g ->
-                raw.put(
-                    g.groupModel().getGroupId(),
-                    ParameterVectors.toFloats(g.groupModel().getParameters())));
+    Map<String, float[]> raw = models(groupModels(round));
     return strategy.next(agent, trained, v0.tree(), strategy.generalise(v0.tree(), raw, null));
   }
 
@@ -371,7 +376,7 @@ class AgentRoundsTest {
             experiment.settings().toBuilder().reclusterEvery(2).rounds(6).build(),
             AGENTS,
             experiment.policy());
-    AgentRounds rounds = new AgentRounds(everyOther, initial, SAMPLES, 1, () -> 0L);
+    AgentRounds rounds = new AgentRounds(everyOther, initial, SAMPLES, 1, () -> 0L, r -> false);
     rounds.on(new Assigned(Set.of(0)));
     for (int a = 0; a < 4; a++) {
       for (int r = 0; r <= 3; r++) {
@@ -411,5 +416,104 @@ class AgentRoundsTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("diverged")
         .hasMessageContaining("round 0");
+  }
+
+  /** The experiment under a straggler policy (rounds close 0.3 s after their first update). */
+  Experiment closingEarly() {
+    return new Experiment(
+        experiment.id(),
+        experiment.settings().toBuilder().rounds(6).build(),
+        AGENTS,
+        Experiment.policy(Experiment.defaultPolicy().getMaxUpdateNorm(), 300, 0.75));
+  }
+
+  /** The group models of a round closed without agent 3 (one version per round). */
+  List<GroupModelRead> withoutAgent3(Experiment e, int round) {
+    List<ModelUpdate> updates = new ArrayList<>();
+    for (int a = 0; a < 3; a++) {
+      updates.add(update(a, round));
+    }
+    updates.add(null);
+    return GroupModels.of(e, round, version(round, round), AGENTS, updates, 0).stream()
+        .map(GroupModelRead::new)
+        .toList();
+  }
+
+  @Test
+  void aLateAgentCatchesUpFromTheNewestClosedRoundSkippingTheRoundsItMissed() {
+    Experiment e = closingEarly();
+    AgentRounds rounds = new AgentRounds(e, initial, SAMPLES, 1, () -> 0L, r -> false);
+    rounds.on(new Assigned(Set.of(0)));
+    List<Train> zero = trainings(rounds.on(new CaughtUp()));
+    Train late = zero.stream().filter(t -> t.agent() == 3).findFirst().orElseThrow();
+    for (int r = 0; r <= 2; r++) {
+      rounds.on(hierarchy(version(r, r)));
+    }
+    // rounds 0 and 1 close without agent 3, whose training of round 0 is still running
+    for (Train t : zero) {
+      if (t.agent() != 3) {
+        rounds.on(new Trained(t, filled(t.agent()), new AgentScore(1, 1, 1, 1)));
+      }
+    }
+    List<Train> one = trainings(feed(rounds, withoutAgent3(e, 0)));
+    assertThat(one).extracting(Train::round).containsOnly(1).hasSize(3);
+    one.forEach(t -> rounds.on(new Trained(t, filled(t.agent()), new AgentScore(1, 1, 1, 1))));
+    List<GroupModelRead> roundOne = withoutAgent3(e, 1);
+    assertThat(trainings(feed(rounds, roundOne))).extracting(Train::round).containsOnly(2);
+
+    List<Command> after = rounds.on(new Trained(late, filled(7f), new AgentScore(1, 1, 1, 1)));
+    assertThat(((Publish) after.get(0)).update().getRound())
+        .as("its late update of round 0 is still published (recorded as late)")
+        .isZero();
+    List<Train> next = trainings(after);
+    assertThat(next)
+        .as("it goes on from round 1, the newest round closed without it, not from round 0")
+        .extracting(Train::agent, Train::round, Train::hierarchyVersion)
+        .containsExactly(Tuple.tuple(3, 2, 1));
+    HierarchyVersion v1 = version(1, 1);
+    Map<String, float[]> raw = models(roundOne);
+    AgentStart expected =
+        e.settings()
+            .strategy()
+            .next(3, filled(7f), v1.tree(), strategy.generalise(v1.tree(), raw, null));
+    assertThat(next.get(0).start().startModel()).containsExactly(expected.startModel());
+  }
+
+  @Test
+  void readBackAnUpdateThatSkipsRoundsCountsOnlyAfterARoundClosedByThePolicy() {
+    Experiment e = closingEarly();
+    for (boolean closed : new boolean[] {true, false}) {
+      AgentRounds rounds = new AgentRounds(e, initial, SAMPLES, 1, () -> 0L, r -> closed && r == 2);
+      rounds.on(new Assigned(Set.of(0)));
+      for (int a = 0; a < 3; a++) {
+        for (int r = 0; r <= 3; r++) {
+          rounds.on(new UpdateRead(AGENTS.get(a), update(a, r)));
+        }
+      }
+      rounds.on(new UpdateRead(AGENTS.get(3), update(3, 0)));
+      rounds.on(new UpdateRead(AGENTS.get(3), update(3, 3))); // catching up after round 2
+      rounds.on(new CaughtUp());
+      for (int r = 0; r <= 3; r++) {
+        rounds.on(hierarchy(version(r, r)));
+      }
+      List<GroupModelRead> roundThree = groupModels(3, version(3, 3));
+      Train agent3 =
+          trainings(feed(rounds, roundThree)).stream()
+              .filter(t -> t.agent() == 3)
+              .findFirst()
+              .orElseThrow();
+      Map<String, float[]> raw = models(roundThree);
+      HierarchyVersion v3 = version(3, 3);
+      float[] own = ParameterVectors.toFloats(update(3, closed ? 3 : 0).getParameters());
+      AgentStart expected =
+          strategy.next(3, own, v3.tree(), strategy.generalise(v3.tree(), raw, null));
+      assertThat(agent3.round()).isEqualTo(4);
+      assertThat(agent3.start().startModel())
+          .as(
+              closed
+                  ? "round 2 was closed: its update of round 3 counts"
+                  : "nothing closed: its update of round 3 does not; it goes on from round 0's")
+          .containsExactly(expected.startModel());
+    }
   }
 }

@@ -9,6 +9,7 @@ import io.demlearn.schemas.avro.AggregationInput;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelKind;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.RoundTally;
 import io.demlearn.schemas.avro.SourceRecord;
@@ -32,10 +33,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * The aggregator's first stage, one task per partition of {@code model-updates}: counts each
  * agent's updates (the first one per round, in round order; a re-send is dropped, a different
- * second update, one that skips rounds or one for a round already closed becomes a dead letter) and
- * adds the counted ones into one running sum per group for the agents this partition hosts. When
- * every such agent of a group has reported (or the round was closed by the straggler policy), the
- * sum leaves for the group's level as a {@link GroupContribution}.
+ * second update, one that skips rounds (unless it catches up after a round the straggler policy
+ * closed without the agent) or one for a round already closed becomes a dead letter) and adds the
+ * counted ones into one running sum per group for the agents this partition hosts. When every such
+ * agent of a group has reported (or the round was closed by the straggler policy), the sum leaves
+ * for the group's level as a {@link GroupContribution}.
  *
  * <p>An update that arrives before the hierarchy version of its round (in a round that rebuilds the
  * tree, all do) is not kept: its offset is, and it is read back from the log ({@link UpdateLog})
@@ -53,7 +55,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
   private final AvroDeserializer<ModelUpdate> decoder;
   private final Serializer<ModelUpdate> encoder;
   private final UpdateLog.Factory logs;
-  private final io.demlearn.schemas.avro.ModelKind kind;
+  private final ModelKind kind;
   private ProcessorContext<String, SpecificRecord> context;
   private DeadLetterOut deadLetters;
   private UpdateLog log;
@@ -179,11 +181,15 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
       }
       return; // the same update sent again counts once
     }
-    if (!UpdateChecks.followsOn(last, round)) {
+    if (!UpdateChecks.followsOn(last, round, rounds::closed)) {
       refuse(
           in,
           DeadLetterReason.ROUND_OUT_OF_RANGE,
-          "round " + round + " is ahead of agent " + agent + "'s next round, " + (last + 1));
+          "round %d is ahead of agent %s's next round, %d (an agent may skip rounds only to catch"
+              + " up after a round the straggler policy closed without it)",
+          round,
+          agent,
+          last + 1);
       return;
     }
     if (rounds.closed(round)) {

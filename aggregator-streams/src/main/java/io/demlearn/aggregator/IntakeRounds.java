@@ -102,7 +102,11 @@ final class IntakeRounds {
     return out;
   }
 
-  /** Forgets everything about a round. */
+  /**
+   * Forgets everything about a round but whether the straggler policy closed it: that decides, at
+   * any later time, whether an agent catching up may skip to the round after it (one entry per
+   * closed round, for the experiment's life).
+   */
   void forget(int round) {
     String plain = Integer.toString(round);
     String keyed = String.format(Locale.ROOT, "%010d/", round);
@@ -111,7 +115,7 @@ final class IntakeRounds {
       it.forEachRemaining(
           kv -> {
             String tail = kv.key.substring(kv.key.indexOf('/') + 1);
-            if (tail.equals(plain) || tail.startsWith(keyed)) {
+            if (!kv.key.startsWith("closed/") && (tail.equals(plain) || tail.startsWith(keyed))) {
               keys.add(kv.key);
             }
           });

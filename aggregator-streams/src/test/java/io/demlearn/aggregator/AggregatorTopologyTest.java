@@ -658,6 +658,43 @@ class AggregatorTopologyTest {
   }
 
   @Test
+  void anAgentLeftOutOfClosedRoundsCatchesUpAndCountsAgain() throws Exception {
+    Harness h = new Harness(settings(4, 30, 1, 1.0), AGENTS, Experiment.policy(1e6, 1000, 0.5));
+    int last = AggregatorTopology.RETAINED_ROUNDS + 2; // closes outlive the retained rounds
+    for (int round = 0; round <= last; round++) {
+      h.hierarchy(twoPairs(round, round), AGENTS);
+      for (int i = 1; i < 4; i++) {
+        h.update(AGENTS.get(i), round, v(i + round), 1);
+      }
+      h.driver.advanceWallClockTime(Duration.ofMillis(500));
+      h.driver.advanceWallClockTime(Duration.ofMillis(600));
+      assertThat(h.read().get("root").getAgentCount()).as("round " + round).isEqualTo(3);
+    }
+    h.update("agent-000", 1, v(1), 1); // after round 0, closed without it: counts, but late
+    assertThat(h.deadLetters.readValuesToList())
+        .extracting(DeadLetter::getReason)
+        .containsExactly(DeadLetterReason.LATE);
+
+    h.hierarchy(twoPairs(last + 1, last + 1), AGENTS);
+    h.update("agent-000", last + 1, v(0), 1); // after the newest closed round: in time
+    for (int i = 1; i < 4; i++) {
+      h.update(AGENTS.get(i), last + 1, v(i), 1);
+    }
+    GroupModel root = h.read().get("root");
+    assertThat(root.getAgentCount()).as("it counts again").isEqualTo(4);
+    assertThat(first(root, 1)).containsExactly(1.5f);
+
+    h.update("agent-001", last + 3, v(1), 1); // skips round last + 2, which nothing closed
+    assertThat(h.deadLetters.readValuesToList())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getReason()).isEqualTo(DeadLetterReason.ROUND_OUT_OF_RANGE);
+              assertThat(d.getDetail()).contains("catch up");
+            });
+  }
+
+  @Test
   void withoutAQuorumARoundWaitsPastItsTimeout() throws Exception {
     Harness h = new Harness(settings(4, 3, 2, 1.0), AGENTS, Experiment.policy(1e6, 1000, 0.75));
     h.hierarchy(twoPairs(0, 0), AGENTS);

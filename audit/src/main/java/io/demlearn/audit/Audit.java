@@ -32,7 +32,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * {@link LogAudit} feeds it from a Kafka cluster.
  *
  * <p>The updates that count are chosen as every service chooses them: per agent, in log order, the
- * first update per round that passes {@link UpdateChecks} and continues the agent's rounds. A group
+ * first update per round that passes {@link UpdateChecks} and continues the agent's rounds (or
+ * catches up after a round the straggler policy closed without it, {@link #closedRound}). A group
  * model names the agents it averaged; the audit recomputes the round from exactly those agents'
  * counted updates and compares every field but the time it was produced. An update that counted but
  * is in no group model of its round must have a {@code LATE} dead letter (a straggler policy closed
@@ -58,6 +59,7 @@ public final class Audit {
   private final Map<Integer, Map<String, Located<ModelUpdate>>> counted = new HashMap<>();
 
   private final Set<String> lateDeadLetters = new HashSet<>();
+  private final Set<Integer> closedByPolicy = new HashSet<>();
   private final TreeMap<Integer, List<Located<GroupModel>>> groupModels = new TreeMap<>();
   private Finding unreadable;
   private int updatesRead;
@@ -106,7 +108,7 @@ public final class Audit {
       return; // refused by the aggregator onto dead-letters
     }
     int last = lastRound.getOrDefault(u.getAgentId(), -1);
-    if (!UpdateChecks.followsOn(last, u.getRound())) {
+    if (!UpdateChecks.followsOn(last, u.getRound(), closedByPolicy::contains)) {
       return; // sent again, conflicting, or out of sequence: not counted
     }
     lastRound.put(u.getAgentId(), u.getRound());
@@ -115,6 +117,14 @@ public final class Audit {
         .computeIfAbsent(u.getRound(), k -> new HashMap<>())
         .put(u.getAgentId(), Located.of(u, r));
     updatesCounted++;
+  }
+
+  /**
+   * A round the straggler policy closed (the aggregator's decision): an agent left out of it may
+   * catch up by skipping to the round after it. Fed before the updates.
+   */
+  public void closedRound(int round) {
+    closedByPolicy.add(round);
   }
 
   public void deadLetter(DeadLetter d) {

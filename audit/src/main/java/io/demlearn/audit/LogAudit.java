@@ -2,6 +2,7 @@ package io.demlearn.audit;
 
 import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.schemas.avro.AggregationControl;
 import io.demlearn.schemas.serde.AvroDeserializer;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.Topic;
@@ -18,7 +19,8 @@ public final class LogAudit {
    * Reads the experiment's topics into an audit, ready for {@link Audit#check()}. Group models are
    * read first: everything a committed group model follows from (its hierarchy, its updates, the
    * dead letters written before it) was committed before it, so it is in the topics read after it,
-   * even while the experiment runs.
+   * even while the experiment runs (so is the close of a round that an agent catching up skipped to
+   * the round after).
    */
   public static Audit read(ExperimentLog log, AvroSerdes serdes, Experiment experiment) {
     var updates = log.topics().modelUpdates().valueSerde(serdes).deserializer();
@@ -35,6 +37,16 @@ public final class LogAudit {
     log.read(
         log.topics().hierarchyAssignments(),
         r -> audit.hierarchy(hierarchies.deserializeOrNull(r), r));
+    // the straggler policy's closes before the updates: a catch-up update follows its close
+    var control = log.topics().aggregationControl().valueSerde(serdes).deserializer();
+    log.read(
+        log.topics().aggregationControl(),
+        r -> {
+          AggregationControl c = control.deserializeOrNull(r);
+          if (c != null && c.getClosedRound() != null) {
+            audit.closedRound(c.getClosedRound());
+          }
+        });
     log.read(log.topics().modelUpdates(), r -> audit.update(updates.deserializeOrNull(r), r));
     var deadLetters = log.topics().deadLetters().valueSerde(serdes).deserializer();
     log.read(log.topics().deadLetters(), r -> audit.deadLetter(deadLetters.deserializeOrNull(r)));

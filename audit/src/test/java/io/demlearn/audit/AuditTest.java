@@ -52,6 +52,7 @@ class AuditTest {
     final List<ModelUpdate> updates = new ArrayList<>();
     final List<GroupModel> groupModels = new ArrayList<>();
     final List<DeadLetter> deadLetters = new ArrayList<>();
+    final List<Integer> closedRounds = new ArrayList<>();
 
     Log(PipelinePolicy policy) {
       this.experiment =
@@ -75,12 +76,19 @@ class AuditTest {
      * group models.
      */
     void round(int round, boolean... absent) {
+      round(round, -1, absent);
+    }
+
+    /** {@link #round(int, boolean...)} in which agent {@code silent} sends nothing. */
+    void round(int round, int silent, boolean... absent) {
       HierarchyVersion hv = version(round);
       hierarchies.add(Hierarchies.toRecord(experiment.id(), hv, AGENTS, experiment.settings(), 0));
       List<ModelUpdate> counted = new ArrayList<>();
       for (int a = 0; a < AGENTS.size(); a++) {
-        ModelUpdate u = update(a, round);
-        updates.add(u);
+        ModelUpdate u = a == silent ? null : update(a, round);
+        if (u != null) {
+          updates.add(u);
+        }
         counted.add(a < absent.length && absent[a] ? null : u);
       }
       groupModels.addAll(GroupModels.of(experiment, round, hv, AGENTS, counted, 1000L * round));
@@ -124,6 +132,7 @@ class AuditTest {
             decoded(hierarchies.get(i), HierarchyAssignment.class),
             record(topics.hierarchyAssignments().name(), i, null));
       }
+      closedRounds.forEach(audit::closedRound);
       for (int i = 0; i < updates.size(); i++) {
         ModelUpdate u = updates.get(i);
         audit.update(
@@ -237,24 +246,42 @@ class AuditTest {
     assertThat(missing.problem())
         .contains("the update of agent agent-001 for round 0 counts, but no group model");
 
-    ModelUpdate late = log.updates.get(1);
-    log.deadLetters.add(
-        DeadLetter.newBuilder()
-            .setExperimentId(log.experiment.id())
-            .setSourceTopic(log.topics.modelUpdates().name())
-            .setSourcePartition(0)
-            .setSourceOffset(log.offsetOf(late))
-            .setReason(DeadLetterReason.LATE)
-            .setDetail("closed without it")
-            .setKey(null)
-            .setValue(null)
-            .setRecordTimestampMs(0)
-            .setDetectedBy("test")
-            .setDetectedAtMs(0)
-            .build());
+    log.deadLetters.add(late(log, log.updates.get(1)));
     Audit audit = log.audit();
     assertThat(audit.check()).isNull();
     assertThat(audit.summary().lateUpdates()).isEqualTo(1);
+  }
+
+  static DeadLetter late(Log log, ModelUpdate u) {
+    return DeadLetter.newBuilder()
+        .setExperimentId(log.experiment.id())
+        .setSourceTopic(log.topics.modelUpdates().name())
+        .setSourcePartition(0)
+        .setSourceOffset(log.offsetOf(u))
+        .setReason(DeadLetterReason.LATE)
+        .setDetail("closed without it")
+        .setKey(null)
+        .setValue(null)
+        .setRecordTimestampMs(0)
+        .setDetectedBy("test")
+        .setDetectedAtMs(0)
+        .build();
+  }
+
+  @Test
+  void anAgentCatchingUpSkipsOnlyRoundsTheStragglerPolicyClosedWithoutIt() {
+    Log log = new Log(Experiment.policy(1e6, 1000, 0.75));
+    log.round(0, false, true); // agent 1 late in round 0
+    log.deadLetters.add(late(log, log.updates.get(1)));
+    log.round(1, 1); // still behind: it sends nothing for round 1
+    log.round(2); // it catches up: its update of round 2 is averaged
+    log.closedRounds.addAll(List.of(0, 1));
+    assertThat(log.audit().check()).isNull();
+
+    log.closedRounds.remove(Integer.valueOf(1));
+    assertThat(log.audit().check())
+        .as("round 1 was not closed: agent 1's update of round 2 may not skip it")
+        .isNotNull();
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.demlearn.clusterer;
 
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.pipeline.clients.ClientConfigs;
+import io.demlearn.pipeline.clients.ClosedRounds;
 import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Hierarchies;
@@ -56,12 +57,15 @@ public final class ClustererService extends LoopService {
   private final AvroDeserializer<ModelUpdate> decoder;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, HierarchyAssignment> producer;
+  private final ClosedRounds closedRounds;
 
   public ClustererService(Config c) {
     this.c = c;
-    this.decisions = new ClusteringDecisions(c.experiment(), System::currentTimeMillis);
-    this.decoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
     String id = ExperimentTopics.PREFIX + c.experiment().id() + ".clusterer";
+    this.closedRounds = new ClosedRounds(c.kafka(), id + "-closes", c.topics(), c.serdes());
+    this.decisions =
+        new ClusteringDecisions(c.experiment(), System::currentTimeMillis, closedRounds);
+    this.decoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
     this.consumer =
         new KafkaConsumer<>(
             ClientConfigs.consumer(c.kafka(), id, null),
@@ -76,7 +80,8 @@ public final class ClustererService extends LoopService {
 
   @Override
   protected void loop() {
-    try (consumer) {
+    try (consumer;
+        closedRounds) {
       readPublished();
       publish(decisions.on(new ClusteringDecisions.RecoveryDone()));
       List<TopicPartition> parts = Partitions.of(consumer, c.topics().modelUpdates().name());

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -23,12 +24,13 @@ import java.util.function.LongSupplier;
  * hierarchy versions to publish, in order.
  *
  * <p>It uses the updates the aggregator counts ({@link UpdateChecks}: each agent's first update per
- * round, in round order; records that fail a check are skipped). In a round that rebuilds the tree
- * (DemLearn: every T rounds) it clusters the agents' trained models once all have reported, or,
- * under a straggler policy, once the policy's timeout has passed since the round's first update and
- * a quorum has reported: an agent missing then is placed by its latest earlier model (the initial
- * model before its first update). Clustering is deterministic, so a restarted clusterer that
- * decides a round again publishes the same version.
+ * round, in round order, or catching up after a round the straggler policy closed; records that
+ * fail a check are skipped). In a round that rebuilds the tree (DemLearn: every T rounds) it
+ * clusters the agents' trained models once all have reported, or, under a straggler policy, once
+ * the policy's timeout has passed since the round's first update and a quorum has reported: an
+ * agent missing then is placed by its latest earlier model (the initial model before its first
+ * update). Clustering is deterministic, so a restarted clusterer that decides a round again
+ * publishes the same version.
  */
 final class ClusteringDecisions {
   /** Something the clusterer read, or the time passing. */
@@ -53,6 +55,7 @@ final class ClusteringDecisions {
   private final Strategy strategy;
   private final UpdateChecks checks;
   private final LongSupplier clock;
+  private final IntPredicate closedByPolicy;
   private final int agents;
   private final Map<String, Integer> lastRound = new HashMap<>();
 
@@ -71,12 +74,15 @@ final class ClusteringDecisions {
 
   /**
    * @param clock the time, in milliseconds, for the straggler policy's timeout
+   * @param closedByPolicy the rounds the aggregator's straggler policy closed (for agents that
+   *     catch up, {@link UpdateChecks#followsOn})
    */
-  ClusteringDecisions(Experiment experiment, LongSupplier clock) {
+  ClusteringDecisions(Experiment experiment, LongSupplier clock, IntPredicate closedByPolicy) {
     this.experiment = experiment;
     this.strategy = experiment.settings().strategy();
     this.checks = new UpdateChecks(experiment);
     this.clock = clock;
+    this.closedByPolicy = closedByPolicy;
     this.agents = experiment.agentIds().size();
   }
 
@@ -108,8 +114,8 @@ final class ClusteringDecisions {
     }
     String agent = u.getAgentId();
     int round = u.getRound();
-    if (!UpdateChecks.followsOn(lastRound.getOrDefault(agent, -1), round)) {
-      return; // not counted: sent again, conflicting, or skipping rounds
+    if (!UpdateChecks.followsOn(lastRound.getOrDefault(agent, -1), round, closedByPolicy)) {
+      return; // not counted: sent again, conflicting, or skipping rounds it may not skip
     }
     lastRound.put(agent, round);
     boolean decidedBefore =

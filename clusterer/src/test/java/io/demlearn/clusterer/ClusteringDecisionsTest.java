@@ -44,7 +44,7 @@ class ClusteringDecisionsTest {
   }
 
   ClusteringDecisions decisions(Experiment e) {
-    return new ClusteringDecisions(e, now::get);
+    return new ClusteringDecisions(e, now::get, round -> false);
   }
 
   /** Agent a's trained model in a round: two clusters, {0, 1} near 0 and {2, 3} near 10. */
@@ -187,5 +187,30 @@ class ClusteringDecisionsTest {
     now.addAndGet(60_000);
     assertThat(d.on(new ClusteringDecisions.Tick())).isEmpty();
     assertThat(read(d, e, 0, 2)).as("the quorum is reached and the timeout long past").hasSize(1);
+  }
+
+  @Test
+  void anAgentCatchingUpAfterARoundClosedWithoutItCountsAgain() {
+    Experiment e = experiment(Algorithm.DEMLEARN_P, Experiment.policy(1e6, 1_000, 0.75));
+    for (boolean closed : new boolean[] {true, false}) {
+      ClusteringDecisions d = new ClusteringDecisions(e, now::get, r -> closed && r == 1);
+      read(d, e, 0, 0, 1, 2, 3);
+      HierarchyVersion v0 = expected(e, 0, models(0), null);
+      read(d, e, 1, 0, 1, 2);
+      now.addAndGet(1_000);
+      HierarchyVersion v1 = d.on(new ClusteringDecisions.Tick()).get(0);
+      List<float[]> withoutAgent3 = models(1);
+      withoutAgent3.set(3, model(3, 0));
+      assertThat(v1.dendrogram()).isEqualTo(expected(e, 1, withoutAgent3, v0).dendrogram());
+
+      // agent 3 was late in round 1 (closed without it) and goes on with round 2
+      List<HierarchyVersion> v2 = read(d, e, 2, 3, 0, 1, 2);
+      if (closed) {
+        assertThat(v2).as("every agent reported round 2: decided at once").hasSize(1);
+        assertThat(v2.get(0).dendrogram()).isEqualTo(expected(e, 2, models(2), v1).dendrogram());
+      } else {
+        assertThat(v2).as("round 1 not closed: agent 3 may not skip it").isEmpty();
+      }
+    }
   }
 }

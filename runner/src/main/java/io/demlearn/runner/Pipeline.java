@@ -18,6 +18,7 @@ import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
 import io.demlearn.worker.AgentWorker;
 import io.demlearn.worker.AgentWorkerMain;
+import io.demlearn.worker.SlowAgent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ final class Pipeline implements AutoCloseable {
       List<int[]> tiers,
       boolean processPerService,
       int restarts,
-      Map<String, Duration> slowAgents) {
+      Map<String, SlowAgent> slowAgents) {
     Layout {
       tiers = List.copyOf(tiers);
       slowAgents = Map.copyOf(slowAgents);
@@ -240,7 +241,7 @@ final class Pipeline implements AutoCloseable {
                     slow.append(slow.length() == 0 ? "" : ",")
                         .append(agent)
                         .append('=')
-                        .append(delay.toMillis()));
+                        .append(delay.toMillisText()));
         args.addAll(List.of("--slow-agents", slow.toString()));
       }
       children.start(

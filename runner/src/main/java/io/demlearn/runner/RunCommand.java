@@ -11,6 +11,7 @@ import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.schemas.avro.PipelinePolicy;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.worker.SlowAgent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -139,10 +140,11 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--slow-agent",
-      paramLabel = "ID=SECONDS",
+      paramLabel = "ID=SECONDS[@FROM-TO]",
       description =
-          "Hold back an agent's every update this long, to try a straggler policy (repeatable).")
-  Map<String, Double> slowAgents = new LinkedHashMap<>();
+          "Hold back an agent's updates this long (in every round, or in rounds FROM to TO), to"
+              + " try a straggler policy (repeatable).")
+  Map<String, String> slowAgents = new LinkedHashMap<>();
 
   @Override
   public Integer call() throws Exception {
@@ -340,14 +342,10 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /** The --slow-agent delays, checked against the experiment's agents. */
-  private Map<String, Duration> slowAgentDelays(List<String> agentIds) {
-    Map<String, Duration> out = new LinkedHashMap<>();
+  private Map<String, SlowAgent> slowAgentDelays(List<String> agentIds) {
+    Map<String, SlowAgent> out = new LinkedHashMap<>();
     slowAgents.forEach(
-        (agent, seconds) -> {
-          if (!(seconds >= 0)) {
-            throw new UserException(
-                "--slow-agent " + agent + "=" + seconds + ": the delay must be >= 0 seconds");
-          }
+        (agent, text) -> {
           if (!agentIds.contains(agent)) {
             throw new UserException(
                 "--slow-agent "
@@ -358,7 +356,11 @@ final class RunCommand implements Callable<Integer> {
                     + agentIds.get(agentIds.size() - 1)
                     + ")");
           }
-          out.put(agent, Duration.ofMillis(Math.round(seconds * 1000)));
+          try {
+            out.put(agent, SlowAgent.parse(text, Duration.ofSeconds(1)));
+          } catch (IllegalArgumentException e) {
+            throw new UserException("--slow-agent " + agent + "=" + text + ": " + e.getMessage());
+          }
         });
     return out;
   }

@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * What makes a decoded model update usable, one rule set for every service that reads updates (the
@@ -25,8 +26,9 @@ import java.util.Set;
  *       rounds)}, an agent of the experiment, at least one training sample, the experiment's model
  *       kind and dimension, finite parameters, a Euclidean norm within the policy's bound;
  *   <li>in an agent's sequence ({@link #followsOn}): an agent reports its rounds in order, so an
- *       update counts only if its round is the one after the agent's last counted update. A second
- *       update for a round already counted, or one that skips rounds, is not used.
+ *       update counts only if its round is the one after the agent's last counted update, or, for
+ *       an agent catching up, the one after a round a straggler policy closed without it. A second
+ *       update for a round already counted, or one that skips rounds otherwise, is not used.
  * </ul>
  */
 public final class UpdateChecks {
@@ -130,10 +132,15 @@ public final class UpdateChecks {
 
   /**
    * Whether an update for {@code round} continues an agent whose last counted update was for {@code
-   * lastRound} (-1: none yet).
+   * lastRound} (-1: none yet): it is the agent's next round, or the agent catches up: a straggler
+   * policy closed the round before it without the agent (so the agent started from that round's
+   * group models, the newest it had, and skipped the rounds it missed).
+   *
+   * @param closedByPolicy whether a straggler policy closed a round (the aggregator's decisions on
+   *     {@code aggregation-control})
    */
-  public static boolean followsOn(int lastRound, int round) {
-    return round == lastRound + 1;
+  public static boolean followsOn(int lastRound, int round, IntPredicate closedByPolicy) {
+    return round == lastRound + 1 || (round > lastRound + 1 && closedByPolicy.test(round - 1));
   }
 
   /**
