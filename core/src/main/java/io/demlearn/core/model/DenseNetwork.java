@@ -125,7 +125,7 @@ public class DenseNetwork implements Model {
         // always the same gemm shapes: a model's predictions do not depend on the others predicted
         t.load(p);
         INDArray logits = t.forward(x, n);
-        return argmaxBlocks(logits.castTo(DataType.FLOAT).data().asFloat(), n, c, 0, c);
+        return argmaxBlocks(Tensors.read(logits, n * c), n, c, 0, c);
       }
 
       @Override
@@ -218,11 +218,7 @@ public class DenseNetwork implements Model {
 
     void load(float[] p) {
       checkLength(p);
-      if (precision == DataType.FLOAT) {
-        params.data().setData(p);
-      } else {
-        params.assign(Nd4j.createFromArray(p).castTo(precision));
-      }
+      Tensors.write(params, p, dimension);
     }
 
     private static INDArray rows(INDArray a, int n) {
@@ -279,11 +275,7 @@ public class DenseNetwork implements Model {
       boolean prox = ref != null && s.mu() > 0;
       if (prox) {
         checkLength(ref);
-        if (precision == DataType.FLOAT) {
-          reference.data().setData(ref);
-        } else {
-          reference.assign(Nd4j.createFromArray(ref).castTo(precision));
-        }
+        Tensors.write(reference, ref, dimension);
       }
       int n = data.size();
       int d = inputs();
@@ -291,6 +283,8 @@ public class DenseNetwork implements Model {
       int[] order = new int[n];
       float[] xs = new float[n * d];
       float[] ys = new float[n * c];
+      INDArray xe = n == 0 ? null : Nd4j.create(precision, n, d);
+      INDArray ye = n == 0 ? null : Nd4j.create(precision, n, c);
       for (int epoch = 0; epoch < s.epochs() && n > 0; epoch++) {
         for (int i = 0; i < n; i++) {
           order[i] = i;
@@ -301,8 +295,8 @@ public class DenseNetwork implements Model {
           System.arraycopy(data.features(), order[i] * d, xs, i * d, d);
           ys[i * c + data.labels()[order[i]]] = 1f;
         }
-        INDArray xe = Nd4j.create(xs, new long[] {n, d}, DataType.FLOAT).castTo(precision);
-        INDArray ye = Nd4j.create(ys, new long[] {n, c}, DataType.FLOAT).castTo(precision);
+        Tensors.write(xe, xs, n * d);
+        Tensors.write(ye, ys, n * c);
         for (int from = 0; from < n; from += s.batchSize()) {
           int to = Math.min(n, from + s.batchSize());
           INDArray xb = xe.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
@@ -314,11 +308,12 @@ public class DenseNetwork implements Model {
           }
           Nd4j.getBlasWrapper().level1().axpy(dimension, -s.learningRate(), grad, params);
         }
+      }
+      if (xe != null) {
         xe.close();
         ye.close();
       }
-      float[] out = params.castTo(DataType.FLOAT).data().asFloat();
-      System.arraycopy(out, 0, p, 0, dimension);
+      System.arraycopy(Tensors.read(params, dimension), 0, p, 0, dimension);
     }
 
     @Override
