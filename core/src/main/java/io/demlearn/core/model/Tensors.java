@@ -57,4 +57,19 @@ public final class Tensors {
   private static boolean bulk(INDArray a) {
     return a.dataType() == DataType.FLOAT && a.offset() == 0 && a.data().offset() == 0;
   }
+
+  /**
+   * Per row of a matrix, the index of its largest value, the first one on ties (as {@code
+   * DenseNetwork.argmaxBlocks}), computed by ND4J without copying the matrix out.
+   */
+  static int[] argmaxOfRows(INDArray m) {
+    try (INDArray best = m.argMax(1)) {
+      long[] indices = best.toLongVector();
+      int[] out = new int[indices.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = (int) indices[i];
+      }
+      return out;
+    }
+  }
 }

@@ -29,4 +29,22 @@ class TensorsTest {
       assertThat(Tensors.read(firstRow, 3)).containsExactly(1.5f, -0f, Float.MIN_VALUE);
     }
   }
+
+  @Test
+  void argmaxOfRowsIsTheFirstLargestLikeTheJavaLoopTiesIncluded() {
+    Tensors.init();
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    int rows = 5000;
+    int cols = 10;
+    float[] z = new float[rows * cols];
+    for (int i = 0; i < z.length; i++) {
+      z[i] = random.nextInt(4) - 2; // few distinct values: many ties, also for the largest
+    }
+    for (int c = 0; c < cols; c++) {
+      z[c] = -1e30f; // a row of equal values
+    }
+    INDArray m = Nd4j.create(z, new long[] {rows, cols}, DataType.FLOAT);
+    assertThat(Tensors.argmaxOfRows(m))
+        .containsExactly(DenseNetwork.argmaxBlocks(z, rows, cols, 0, cols));
+  }
 }
