@@ -175,11 +175,18 @@ public final class AggregatorTopology {
     return builder.build();
   }
 
-  static <V> void store(StreamsBuilder b, String name, Serde<V> values) {
-    // in memory, restored from its changelog after a restart; small: sums and offsets
-    b.addStateStore(
-        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values)
-            .withCachingEnabled());
+  /**
+   * A store in memory, restored from its changelog after a restart; small: sums and offsets.
+   *
+   * @param cached whether writes go through the record cache, so that a value rewritten many times
+   *     between commits (a running sum) reaches the changelog once. A cached entry keeps the raw
+   *     input record that last wrote it (Kafka 4's record context, for its error handlers): only
+   *     stores with a few keys per group or round are cached, never one written per update
+   */
+  static <V> void store(StreamsBuilder b, String name, Serde<V> values, boolean cached) {
+    var store =
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values);
+    b.addStateStore(cached ? store.withCachingEnabled() : store.withCachingDisabled());
   }
 
   private static void levels(StreamsBuilder builder, Config c) {
@@ -187,7 +194,7 @@ public final class AggregatorTopology {
     for (int level = c.fromLevel(); level <= c.toLevel(); level++) {
       inputs.add(c.topics().aggregationLevel(level).name());
     }
-    store(builder, LEVEL_GROUPS, c.serdes().valueSerde(GroupState.class));
+    store(builder, LEVEL_GROUPS, c.serdes().valueSerde(GroupState.class), true);
     Map<String, KStream<String, SpecificRecord>> out =
         builder.stream(
                 inputs,
@@ -282,7 +289,9 @@ public final class AggregatorTopology {
     p.put(
         StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
         ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 1024 * 1024);
+    // the producer keeps every buffer of batch.size it ever used in a pool: small batches (a larger
+    // record gets a buffer of its own size, freed after it is sent) keep that pool small
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 64 * 1024);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
     // fetch a few updates at a time (a larger record still comes whole): what the consumer holds
     // fetched does not grow with the agents

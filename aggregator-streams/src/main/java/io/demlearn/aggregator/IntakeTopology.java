@@ -42,14 +42,21 @@ final class IntakeTopology {
     AggregatorTopology.store(
         builder,
         AggregatorTopology.INTAKE_HIERARCHIES,
-        serdes.valueSerde(HierarchyAssignment.class));
-    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_AGENTS, Serdes.Long());
-    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_COUNTED, Serdes.ByteArray());
+        serdes.valueSerde(HierarchyAssignment.class),
+        false);
+    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_AGENTS, Serdes.Long(), false);
+    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_COUNTED, Serdes.ByteArray(), false);
     AggregatorTopology.store(
-        builder, AggregatorTopology.INTAKE_PARTIALS, serdes.valueSerde(GroupContribution.class));
-    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_ROUNDS, Serdes.Long());
+        builder,
+        AggregatorTopology.INTAKE_PARTIALS,
+        serdes.valueSerde(GroupContribution.class),
+        true);
+    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_ROUNDS, Serdes.Long(), true);
     AggregatorTopology.store(
-        builder, AggregatorTopology.GATE_HIERARCHIES, serdes.valueSerde(HierarchyAssignment.class));
+        builder,
+        AggregatorTopology.GATE_HIERARCHIES,
+        serdes.valueSerde(HierarchyAssignment.class),
+        false);
     Produced<String, AggregationControl> toEveryPartition =
         Produced.with(Serdes.String(), controlSerde)
             .withStreamPartitioner(
@@ -80,7 +87,7 @@ final class IntakeTopology {
         .to(topics.aggregationControl().name(), toEveryPartition.withName("send-hierarchies"));
     if (e.closesEarly()) {
       AggregatorTopology.store(
-          builder, AggregatorTopology.CLOSER_TALLIES, serdes.valueSerde(RoundTally.class));
+          builder, AggregatorTopology.CLOSER_TALLIES, serdes.valueSerde(RoundTally.class), true);
       builder.stream(
               topics.roundTallies().name(),
               Consumed.with(Serdes.String(), serdes.valueSerde(RoundTally.class))
