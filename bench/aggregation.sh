@@ -2,7 +2,7 @@
 # Aggregation per group and per level (docs/BENCHMARKS.md): `run` against `simulate`, bit for bit,
 # with (aggregators, partitions) = (1,1), (2,4), (3,6), each with 1 and 3 workers, and in two tiers
 # (levels 1-2 and 3-4 in separate aggregator processes); on the shared Fashion-MNIST split (20
-# rounds; needs Debian's dataset-fashion-mnist) and on 1,000 synthetic agents (3 rounds); and the
+# rounds; needs Debian's dataset-fashion-mnist) and on 1,000 synthetic agents (8 rounds); and the
 # seconds per round of each against the simulator's, measured in this one script.
 # Usage: bench/aggregation.sh [OUT] [CASE]   (about 25 minutes on 2 cores; CASE: split or
 # synthetic-1000 for one of the two)
@@ -15,7 +15,7 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open('$1/metrics.jsonl')]
 print(f\"{statistics.median(r['seconds'] for r in rows[1:]):.3f}\")"; }
 
-cases=("split|--partition-file $SPLIT --rounds 20" "synthetic-1000|--dataset synthetic --agents 1000 --rounds 3")
+cases=("split|--partition-file $SPLIT --rounds 20" "synthetic-1000|--dataset synthetic --agents 1000 --rounds 8")
 for c in "${cases[@]}"; do
   name="${c%%|*}"; args="${c#*|}"
   [[ -n "${2:-}" && "$2" != "$name" ]] && continue
