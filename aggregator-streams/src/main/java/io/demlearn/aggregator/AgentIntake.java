@@ -20,10 +20,11 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -42,8 +43,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>An update that arrives before the hierarchy version of its round (in a round that rebuilds the
  * tree, all do) is not kept: its offset is, and it is read back from the log ({@link UpdateLog})
  * when the version arrives. State: per agent its last counted round; per counted update its offset
- * (for the last {@value AggregatorTopology#RETAINED_ROUNDS} rounds); per open group its running
- * sum; the hierarchy versions; per round its progress.
+ * (for the last {@value AggregatorTopology#RETAINED_ROUNDS} rounds) and whether it is in its
+ * group's stored sum yet; per open group its running sum, written at each commit interval ({@link
+ * OpenSums}: an update added since is read back from the log after a restart); the hierarchy
+ * versions; per round its progress.
  */
 final class AgentIntake implements Processor<String, SpecificRecord, String, SpecificRecord> {
   static final String PARTITION_PREFIX = "partition-";
@@ -62,8 +65,9 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
   private int partition;
   private IntakePlans plans;
   private IntakeCounts counts;
-  private KeyValueStore<String, GroupContribution> partials;
+  private OpenSums sums;
   private IntakeRounds rounds;
+  private boolean recovered;
 
   AgentIntake(
       Experiment experiment,
@@ -99,8 +103,20 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
         new IntakeCounts(
             context.getStateStore(AggregatorTopology.INTAKE_AGENTS),
             context.getStateStore(AggregatorTopology.INTAKE_COUNTED));
-    partials = context.getStateStore(AggregatorTopology.INTAKE_PARTIALS);
+    KeyValueStore<String, GroupContribution> partials =
+        context.getStateStore(AggregatorTopology.INTAKE_PARTIALS);
+    sums =
+        new OpenSums(
+            partials,
+            counts,
+            () -> new RunningSum(experiment.settings().model().dimension(), kind),
+            (round, group) -> contribution(round, plans.planFor(round), group));
     rounds = new IntakeRounds(context.getStateStore(AggregatorTopology.INTAKE_ROUNDS));
+    recovered = false; // a task started again (also after a failed transaction) reads back
+    context.schedule(
+        Duration.ofMillis(commitIntervalMs(context.appConfigs())),
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> sums.flush());
     if (experiment.closesEarly()) {
       long every = Math.max(10, Math.min(200, experiment.policy().getStragglerTimeoutMs() / 4));
       context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::tally);
@@ -114,8 +130,17 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     }
   }
 
+  private static long commitIntervalMs(Map<String, Object> configs) {
+    Object v = configs.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+    return v == null ? 1000 : Long.parseLong(v.toString());
+  }
+
   @Override
   public void process(Record<String, SpecificRecord> record) {
+    if (!recovered) {
+      recover();
+      recovered = true;
+    }
     if (record.value() instanceof AggregationControl c) {
       if (c.getHierarchy() != null) {
         HierarchyAssignment h = c.getHierarchy();
@@ -206,7 +231,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     // from when this task happened to read it
     rounds.counted(round, in.timestamp());
     AggregationPlan plan = plans.planFor(round);
-    counts.count(u, source.getOffset(), plan != null);
+    counts.count(u, source.getOffset(), false); // marked added when its sum is written
     if (plan == null) {
       rounds.waitForHierarchy(round);
     } else {
@@ -231,19 +256,30 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
 
   /** Hands on the round's counted updates not yet added to a sum, read back from the log. */
   private void readBack(int round, Consumer<ModelUpdate> each) {
-    NavigableMap<Long, String> waiting = counts.notAdded(round);
+    readBack(counts.notAdded(round), each);
+  }
+
+  private void readBack(NavigableMap<Long, String> waiting, Consumer<ModelUpdate> each) {
     if (!waiting.isEmpty()) {
-      log()
-          .readCounted(
-              partition,
-              waiting,
-              decoder,
-              updateTopic,
-              u -> {
-                counts.markAdded(round, u.getAgentId());
-                each.accept(u);
-              });
+      log().readCounted(partition, waiting, decoder, updateTopic, each);
     }
+  }
+
+  /**
+   * After a start: adds again the updates that were added to sums kept in memory only (counted, not
+   * marked added, in a round whose hierarchy version is known and whose group has not been sent).
+   */
+  private void recover() {
+    counts
+        .notAddedByRound()
+        .forEach(
+            (round, waiting) -> {
+              AggregationPlan plan = plans.planFor(round);
+              if (plan != null) {
+                waiting.values().removeIf(agent -> rounds.sent(round, plan.parentOf(agent)));
+                fold(round, plan, each -> readBack(waiting, each));
+              }
+            });
   }
 
   private UpdateLog log() {
@@ -255,51 +291,42 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
 
   /** Adds counted updates to their groups' sums, and sends the groups this partition completed. */
   private void fold(int round, AggregationPlan plan, Consumer<Consumer<ModelUpdate>> updates) {
-    TreeMap<String, RunningSum> touched = new TreeMap<>();
+    TreeSet<String> touched = new TreeSet<>();
     updates.accept(
         u -> {
-          String group = plan.parentOf(u.getAgentId());
-          RunningSum sum = touched.computeIfAbsent(group, g -> load(round, g));
-          float[] x = ParameterVectors.toFloats(u.getParameters());
-          sum.addAgent(
-              u.getAgentId(),
-              x,
-              AggregationPlan.agentWeight(experiment.settings().weighting(), u.getTrainSamples()),
-              u.getTrainSamples(),
-              u.getEvaluation());
+          String agent = u.getAgentId();
+          String group = plan.parentOf(agent);
+          sums.get(round, group)
+              .addAgent(
+                  agent,
+                  ParameterVectors.toFloats(u.getParameters()),
+                  AggregationPlan.agentWeight(
+                      experiment.settings().weighting(), u.getTrainSamples()),
+                  u.getTrainSamples(),
+                  u.getEvaluation());
+          sums.added(round, group, agent);
+          touched.add(group);
         });
-    for (Map.Entry<String, RunningSum> e : touched.entrySet()) {
-      String group = e.getKey();
-      if (e.getValue().agentCount() == plan.hostedBy(partition).get(group).size()) {
-        emit(round, plan, group, e.getValue());
-      } else {
-        partials.put(
-            roundKey(round, group), e.getValue().into(contribution(round, plan, group)).build());
+    for (String group : touched) {
+      RunningSum sum = sums.get(round, group);
+      if (sum.agentCount() == plan.hostedBy(partition).get(group).size()) {
+        emit(round, plan, group, sum);
       }
     }
-  }
-
-  private RunningSum load(int round, String group) {
-    RunningSum sum = new RunningSum(experiment.settings().model().dimension(), kind);
-    GroupContribution stored = partials.get(roundKey(round, group));
-    if (stored != null) {
-      sum.add(stored);
-    }
-    return sum;
   }
 
   /** Under the straggler policy, a closed round: every group's sum leaves with what it has. */
   private void emitAll(int round, AggregationPlan plan) {
     for (String group : plan.hostedBy(partition).keySet()) {
       if (!rounds.sent(round, group)) {
-        emit(round, plan, group, load(round, group));
+        emit(round, plan, group, sums.get(round, group));
       }
     }
   }
 
   private void emit(int round, AggregationPlan plan, String group, RunningSum sum) {
     GroupContribution c = sum.into(contribution(round, plan, group)).build();
-    partials.delete(roundKey(round, group));
+    sums.remove(round, group);
     context.forward(new Record<>(roundKey(round, group), c, context.currentSystemTimeMs()));
     context.commit(); // the group's level reads it once committed: no need to wait for the interval
     if (rounds.markSent(round, group) == plan.hostedBy(partition).size()) {
@@ -325,6 +352,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     }
     counts.forget(round);
     rounds.forget(round);
+    sums.forgetUpTo(round);
     plans.forgetBefore(round + 1);
   }
 

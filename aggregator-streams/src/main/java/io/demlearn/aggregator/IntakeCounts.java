@@ -63,6 +63,24 @@ final class IntakeCounts {
     return out;
   }
 
+  /** Every retained round's counted updates not yet added to a sum: round to offset to agent. */
+  NavigableMap<Integer, NavigableMap<Long, String>> notAddedByRound() {
+    TreeMap<Integer, NavigableMap<Long, String>> out = new TreeMap<>();
+    try (KeyValueIterator<String, byte[]> it = counted.all()) {
+      it.forEachRemaining(
+          kv -> {
+            CountedUpdate c = CountedUpdate.decode(kv.value);
+            if (!c.added()) {
+              int slash = kv.key.indexOf('/');
+              out.computeIfAbsent(
+                      Integer.parseInt(kv.key.substring(0, slash)), r -> new TreeMap<>())
+                  .put(c.offset(), kv.key.substring(slash + 1));
+            }
+          });
+    }
+    return out;
+  }
+
   void markAdded(int round, String agent) {
     counted.put(prefix(round) + agent, get(round, agent).asAdded().encode());
   }
