@@ -42,11 +42,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>An update that arrives before the hierarchy version of its round (in a round that rebuilds the
  * tree, all do) is not kept: its offset is, and it is read back from the log ({@link UpdateLog})
- * when the version arrives. State: per agent its last counted round; per counted update its offset
- * (for the last {@value AggregatorTopology#RETAINED_ROUNDS} rounds) and whether it is in its
- * group's stored sum yet; per open group its running sum, written at each commit interval ({@link
- * OpenSums}: an update added since is read back from the log after a restart); the hierarchy
- * versions; per round its progress.
+ * when the version arrives. State: per agent its last counted round and, for its last {@value
+ * AggregatorTopology#RETAINED_ROUNDS} rounds, the offset of each counted update and whether its
+ * group's stored sum holds it yet ({@link IntakeCounts}); per open group its running sum, written
+ * at each commit interval ({@link OpenSums}: an update added since is read back from the log after
+ * a restart); the hierarchy versions; per round its progress.
  */
 final class AgentIntake implements Processor<String, SpecificRecord, String, SpecificRecord> {
   static final String PARTITION_PREFIX = "partition-";
@@ -99,10 +99,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
             context.getStateStore(AggregatorTopology.INTAKE_HIERARCHIES),
             experiment.settings().strategy(),
             partitions);
-    counts =
-        new IntakeCounts(
-            context.getStateStore(AggregatorTopology.INTAKE_AGENTS),
-            context.getStateStore(AggregatorTopology.INTAKE_COUNTED));
+    counts = new IntakeCounts(context.getStateStore(AggregatorTopology.INTAKE_COUNTED));
     KeyValueStore<String, GroupContribution> partials =
         context.getStateStore(AggregatorTopology.INTAKE_PARTIALS);
     sums =
@@ -267,7 +264,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
 
   /**
    * After a start: adds again the updates that were added to sums kept in memory only (counted, not
-   * marked added, in a round whose hierarchy version is known and whose group has not been sent).
+   * marked added, in a round whose hierarchy version is known).
    */
   private void recover() {
     counts
@@ -276,7 +273,6 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
             (round, waiting) -> {
               AggregationPlan plan = plans.planFor(round);
               if (plan != null) {
-                waiting.values().removeIf(agent -> rounds.sent(round, plan.parentOf(agent)));
                 fold(round, plan, each -> readBack(waiting, each));
               }
             });
@@ -345,12 +341,11 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
         .setProducedAtMs(context.currentSystemTimeMs());
   }
 
-  /** Forgets a round: its offsets, its progress, and the versions no later round needs. */
+  /** Forgets a round: its progress, its sums, and the versions no later round needs. */
   private void forget(int round) {
     if (round < 0) {
       return;
     }
-    counts.forget(round);
     rounds.forget(round);
     sums.forgetUpTo(round);
     plans.forgetBefore(round + 1);

@@ -25,7 +25,6 @@ import org.apache.kafka.common.utils.Utils;
 final class AggregationPlan {
   private final HierarchyVersion version;
   private final int partitions;
-  private final Map<String, GroupNode> groups = new HashMap<>();
   private final Map<String, String> parentOfAgent = new HashMap<>();
   private final Map<String, List<RouteStep>> routes = new HashMap<>();
 
@@ -35,6 +34,7 @@ final class AggregationPlan {
   AggregationPlan(HierarchyAssignment h, int partitions) {
     this.version = Hierarchies.fromRecord(h);
     this.partitions = partitions;
+    Map<String, GroupNode> groups = new HashMap<>();
     for (GroupNode g : h.getGroups()) {
       groups.put(g.getGroupId(), g);
       for (String a : g.getAgentIds()) {

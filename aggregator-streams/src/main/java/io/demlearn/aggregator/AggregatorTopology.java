@@ -59,7 +59,6 @@ public final class AggregatorTopology {
   /** The state stores; each has a changelog topic {@code <application id>-<store>-changelog}. */
   public static final String INTAKE_HIERARCHIES = "intake-hierarchies";
 
-  public static final String INTAKE_AGENTS = "intake-agents";
   public static final String INTAKE_COUNTED = "intake-counted";
   public static final String INTAKE_PARTIALS = "intake-partials";
   public static final String INTAKE_ROUNDS = "intake-rounds";
@@ -68,8 +67,9 @@ public final class AggregatorTopology {
   public static final String LEVEL_GROUPS = "level-groups";
 
   /**
-   * Rounds whose update offsets the aggregator keeps after they are aggregated (to tell a re-sent
-   * update from a conflicting one).
+   * Rounds whose update offsets the aggregator keeps, per agent up to its last counted round (to
+   * tell a re-sent update from a conflicting one), and whose progress it keeps after they are
+   * aggregated.
    */
   public static final int RETAINED_ROUNDS = 10;
 
@@ -180,8 +180,10 @@ public final class AggregatorTopology {
    *
    * @param cached whether writes go through the record cache, so that a value rewritten many times
    *     between commits (a running sum) reaches the changelog once. A cached entry keeps the raw
-   *     input record that last wrote it (Kafka 4's record context, for its error handlers): only
-   *     stores with a few keys per group or round are cached, never one written per update
+   *     input record that last wrote it (Kafka 4's record context, for its error handlers), for as
+   *     long as the entry stays in the cache, flushed or not: only stores whose entries are written
+   *     while few records are being processed are cached (the intake's running sums, written at
+   *     intervals; the level stage's open groups), never one written per update
    */
   static <V> void store(StreamsBuilder b, String name, Serde<V> values, boolean cached) {
     var store =

@@ -1,96 +1,101 @@
 package io.demlearn.aggregator;
 
 import io.demlearn.schemas.avro.ModelUpdate;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
+import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The updates an intake task has counted, in its changelogged stores: per agent its last counted
- * round, and per counted update (of the rounds still retained) where it is in the log and whether
- * it was added to its group's sum yet. Never the update itself.
+ * The updates an intake task has counted, in a changelogged store with one entry per agent: its
+ * last counted round, and its counted updates of the last {@value #RETAINED} rounds up to that one
+ * (where each is in the log, and whether its group's stored sum holds it yet). Never the update
+ * itself. One entry per agent, not one per update: an entry costs the store far more than the dozen
+ * bytes of an offset.
  */
 final class IntakeCounts {
-  private static final StringSerializer STRINGS = new StringSerializer();
+  static final int RETAINED = AggregatorTopology.RETAINED_ROUNDS;
 
-  private final KeyValueStore<String, Long> agents;
-  private final KeyValueStore<String, byte[]> counted;
+  private final KeyValueStore<String, byte[]> store;
 
-  IntakeCounts(KeyValueStore<String, Long> agents, KeyValueStore<String, byte[]> counted) {
-    this.agents = agents;
-    this.counted = counted;
+  IntakeCounts(KeyValueStore<String, byte[]> store) {
+    this.store = store;
   }
 
-  private static String prefix(int round) {
-    return String.format(Locale.ROOT, "%010d/", round);
+  /** An agent's entry: its last counted round and, by round, its retained counted updates. */
+  record Agent(int last, TreeMap<Integer, CountedUpdate> rounds) {
+    byte[] encode() {
+      ByteBuffer b = ByteBuffer.allocate(4 + 13 * rounds.size()).putInt(last);
+      rounds.forEach(
+          (round, c) -> b.putInt(round).putLong(c.offset()).put((byte) (c.added() ? 1 : 0)));
+      return b.array();
+    }
+
+    static Agent decode(byte[] bytes) {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      int last = b.getInt();
+      TreeMap<Integer, CountedUpdate> rounds = new TreeMap<>();
+      while (b.hasRemaining()) {
+        rounds.put(b.getInt(), new CountedUpdate(b.getLong(), b.get() == 1));
+      }
+      return new Agent(last, rounds);
+    }
+  }
+
+  private Agent agent(String id) {
+    byte[] bytes = store.get(id);
+    return bytes == null ? new Agent(-1, new TreeMap<>()) : Agent.decode(bytes);
   }
 
   /** The agent's last counted round, -1 if none. */
   int last(String agent) {
-    Long last = agents.get(agent);
-    return last == null ? -1 : last.intValue();
+    return agent(agent).last();
   }
 
   /** The agent's counted update for the round, or null if none is retained. */
   CountedUpdate get(int round, String agent) {
-    byte[] bytes = counted.get(prefix(round) + agent);
-    return bytes == null ? null : CountedUpdate.decode(bytes);
+    return agent(agent).rounds().get(round);
   }
 
-  /** Counts an update at {@code offset}; {@code added}: it goes into its group's sum at once. */
+  /**
+   * Counts an update at {@code offset} (its agent's new last round); {@code added}: it will never
+   * be added to a sum. Forgets the agent's updates of rounds {@value #RETAINED} or more before it.
+   */
   void count(ModelUpdate u, long offset, boolean added) {
-    agents.put(u.getAgentId(), (long) u.getRound());
-    counted.put(prefix(u.getRound()) + u.getAgentId(), new CountedUpdate(offset, added).encode());
+    Agent a = agent(u.getAgentId());
+    a.rounds().put(u.getRound(), new CountedUpdate(offset, added));
+    a.rounds().headMap(u.getRound() - RETAINED, true).clear();
+    store.put(u.getAgentId(), new Agent(u.getRound(), a.rounds()).encode());
   }
 
-  /** The round's counted updates not yet added to a sum: offset to agent. */
+  /** The round's counted updates not yet in a stored sum: offset to agent. */
   NavigableMap<Long, String> notAdded(int round) {
-    TreeMap<Long, String> out = new TreeMap<>();
-    try (KeyValueIterator<String, byte[]> it = counted.prefixScan(prefix(round), STRINGS)) {
-      it.forEachRemaining(
-          kv -> {
-            CountedUpdate c = CountedUpdate.decode(kv.value);
-            if (!c.added()) {
-              out.put(c.offset(), kv.key.substring(prefix(round).length()));
-            }
-          });
-    }
-    return out;
+    return notAddedByRound().getOrDefault(round, new TreeMap<>());
   }
 
-  /** Every retained round's counted updates not yet added to a sum: round to offset to agent. */
+  /** Every retained round's counted updates not yet in a stored sum: round to offset to agent. */
   NavigableMap<Integer, NavigableMap<Long, String>> notAddedByRound() {
     TreeMap<Integer, NavigableMap<Long, String>> out = new TreeMap<>();
-    try (KeyValueIterator<String, byte[]> it = counted.all()) {
+    try (KeyValueIterator<String, byte[]> it = store.all()) {
       it.forEachRemaining(
           kv -> {
-            CountedUpdate c = CountedUpdate.decode(kv.value);
-            if (!c.added()) {
-              int slash = kv.key.indexOf('/');
-              out.computeIfAbsent(
-                      Integer.parseInt(kv.key.substring(0, slash)), r -> new TreeMap<>())
-                  .put(c.offset(), kv.key.substring(slash + 1));
+            for (Map.Entry<Integer, CountedUpdate> e : Agent.decode(kv.value).rounds().entrySet()) {
+              if (!e.getValue().added()) {
+                out.computeIfAbsent(e.getKey(), r -> new TreeMap<>())
+                    .put(e.getValue().offset(), kv.key);
+              }
             }
           });
     }
     return out;
   }
 
+  /** The agent's update of the round is in its group's stored sum now. */
   void markAdded(int round, String agent) {
-    counted.put(prefix(round) + agent, get(round, agent).asAdded().encode());
-  }
-
-  /** Forgets a round's counted updates (their agents' last rounds stay). */
-  void forget(int round) {
-    List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = counted.prefixScan(prefix(round), STRINGS)) {
-      it.forEachRemaining(kv -> keys.add(kv.key));
-    }
-    keys.forEach(counted::delete);
+    Agent a = agent(agent);
+    a.rounds().computeIfPresent(round, (r, c) -> c.asAdded());
+    store.put(agent, a.encode());
   }
 }

@@ -1,29 +1,36 @@
 package io.demlearn.aggregator;
 
-import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.core.strategy.Strategy;
 import io.demlearn.schemas.avro.HierarchyAssignment;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The hierarchy versions an intake task knows, each as its {@link AggregationPlan}, kept in a
- * changelogged store (by the round they take effect from) and read back at start.
+ * The hierarchy versions an intake task knows, kept in a changelogged store (by the round they take
+ * effect from) for the retained rounds. Only the plans ({@link AggregationPlan}) of the last two
+ * versions used are kept decoded: a task aggregates one round at a time, two across a change of
+ * version; an older one is decoded again from the store in the rare case it is needed.
  */
 final class IntakePlans {
+  private static final int DECODED = 2;
+
   private final KeyValueStore<String, HierarchyAssignment> store;
   private final Strategy strategy;
   private final int partitions;
-  private final TreeMap<Integer, AggregationPlan> plans = new TreeMap<>();
+  private final TreeSet<Integer> effectiveRounds = new TreeSet<>();
+  private final LinkedHashMap<Integer, AggregationPlan> decoded =
+      new LinkedHashMap<>(4, 0.75f, true);
 
   IntakePlans(KeyValueStore<String, HierarchyAssignment> store, Strategy strategy, int partitions) {
     this.store = store;
     this.strategy = strategy;
     this.partitions = partitions;
     try (KeyValueIterator<String, HierarchyAssignment> it = store.all()) {
-      it.forEachRemaining(kv -> remember(kv.value));
+      it.forEachRemaining(kv -> effectiveRounds.add(kv.value.getEffectiveFromRound()));
     }
   }
 
@@ -31,29 +38,40 @@ final class IntakePlans {
     return String.format(Locale.ROOT, "%010d", round);
   }
 
-  private void remember(HierarchyAssignment h) {
-    plans.put(h.getEffectiveFromRound(), new AggregationPlan(h, partitions));
-  }
-
   /** A version the aggregator accepted. */
   void add(HierarchyAssignment h) {
     store.put(key(h.getEffectiveFromRound()), h);
-    remember(h);
+    effectiveRounds.add(h.getEffectiveFromRound());
+    keep(h.getEffectiveFromRound(), new AggregationPlan(h, partitions));
+  }
+
+  private AggregationPlan keep(int effectiveRound, AggregationPlan plan) {
+    decoded.put(effectiveRound, plan);
+    if (decoded.size() > DECODED) {
+      Iterator<Integer> eldest = decoded.keySet().iterator();
+      eldest.next();
+      eldest.remove();
+    }
+    return plan;
   }
 
   /** The plan of the version that aggregates {@code round}, or null if it is not known yet. */
   AggregationPlan planFor(int round) {
-    TreeMap<Integer, HierarchyVersion> versions = new TreeMap<>();
-    plans.forEach((r, p) -> versions.put(r, p.version()));
-    HierarchyVersion hv = strategy.versionFor(round, versions);
-    return hv == null ? null : plans.get(hv.effectiveFromRound());
+    Integer from = strategy.effectiveRoundFor(round, effectiveRounds);
+    if (from == null) {
+      return null;
+    }
+    AggregationPlan plan = decoded.get(from);
+    return plan != null ? plan : keep(from, new AggregationPlan(store.get(key(from)), partitions));
   }
 
   /** Forgets the versions older than the one in force for {@code round}. */
   void forgetBefore(int round) {
-    Integer keep = plans.floorKey(round);
-    while (keep != null && plans.firstKey() < keep) {
-      store.delete(key(plans.pollFirstEntry().getKey()));
+    Integer keep = effectiveRounds.floor(round);
+    while (keep != null && effectiveRounds.first() < keep) {
+      int old = effectiveRounds.pollFirst();
+      store.delete(key(old));
+      decoded.remove(old);
     }
   }
 }

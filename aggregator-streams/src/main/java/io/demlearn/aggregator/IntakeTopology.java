@@ -44,14 +44,13 @@ final class IntakeTopology {
         AggregatorTopology.INTAKE_HIERARCHIES,
         serdes.valueSerde(HierarchyAssignment.class),
         false);
-    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_AGENTS, Serdes.Long(), false);
     AggregatorTopology.store(builder, AggregatorTopology.INTAKE_COUNTED, Serdes.ByteArray(), false);
     AggregatorTopology.store(
         builder,
         AggregatorTopology.INTAKE_PARTIALS,
         serdes.valueSerde(GroupContribution.class),
         true);
-    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_ROUNDS, Serdes.Long(), true);
+    AggregatorTopology.store(builder, AggregatorTopology.INTAKE_ROUNDS, Serdes.Long(), false);
     AggregatorTopology.store(
         builder,
         AggregatorTopology.GATE_HIERARCHIES,
@@ -127,7 +126,6 @@ final class IntakeTopology {
                         c.updateLog()),
                 Named.as("count-updates"),
                 AggregatorTopology.INTAKE_HIERARCHIES,
-                AggregatorTopology.INTAKE_AGENTS,
                 AggregatorTopology.INTAKE_COUNTED,
                 AggregatorTopology.INTAKE_PARTIALS,
                 AggregatorTopology.INTAKE_ROUNDS)

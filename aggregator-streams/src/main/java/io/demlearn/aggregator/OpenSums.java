@@ -91,13 +91,13 @@ final class OpenSums {
     o.unwritten().clear();
   }
 
-  /**
-   * The group's sum has left: it is dropped. Its updates not marked added stay so; the intake knows
-   * from the group being sent not to read them back.
-   */
+  /** The group's sum has left: it is dropped, and every update in it marked added. */
   void remove(int round, String group) {
     String key = AgentIntake.roundKey(round, group);
-    kept.remove(key);
+    Open o = kept.remove(key);
+    if (o != null) {
+      o.unwritten().forEach(agent -> counts.markAdded(round, agent));
+    }
     store.delete(key);
   }
 

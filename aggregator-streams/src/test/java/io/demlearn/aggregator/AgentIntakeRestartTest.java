@@ -62,13 +62,12 @@ class AgentIntakeRestartTest {
   }
 
   /** The intake's stores, kept across its restarts as their changelogs would restore them. */
-  private final class Stores5 {
+  private final class TaskStores {
     final List<KeyValueStore<String, ?>> all =
         List.of(
             store(
                 AggregatorTopology.INTAKE_HIERARCHIES,
                 serdes.valueSerde(HierarchyAssignment.class)),
-            store(AggregatorTopology.INTAKE_AGENTS, Serdes.Long()),
             store(AggregatorTopology.INTAKE_COUNTED, Serdes.ByteArray()),
             store(AggregatorTopology.INTAKE_PARTIALS, serdes.valueSerde(GroupContribution.class)),
             store(AggregatorTopology.INTAKE_ROUNDS, Serdes.Long()));
@@ -199,7 +198,7 @@ class AgentIntakeRestartTest {
   @Test
   void aRestartedTaskAddsAgainWhatOnlyItsMemoryHeld() {
     float[] x = {0.1f, 2.5e-7f, -3.75f, 1e6f};
-    Intake steady = new Stores5().start();
+    Intake steady = new TaskStores().start();
     hierarchy(steady);
     for (int a = 0; a < 4; a++) {
       update(steady, a, x[a]);
@@ -208,7 +207,7 @@ class AgentIntakeRestartTest {
     assertThat(expected).hasSize(2);
 
     log.clear();
-    Stores5 stores = new Stores5();
+    TaskStores stores = new TaskStores();
     Intake first = stores.start();
     hierarchy(first);
     update(first, 0, x[0]);

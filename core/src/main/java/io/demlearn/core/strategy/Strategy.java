@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 
 /**
  * One federated learning algorithm, split along the services that run it, so that the simulator and
@@ -83,11 +84,19 @@ public interface Strategy {
    */
   default HierarchyVersion versionFor(
       int round, NavigableMap<Integer, HierarchyVersion> byEffectiveRound) {
+    Integer from = effectiveRoundFor(round, byEffectiveRound.navigableKeySet());
+    return from == null ? null : byEffectiveRound.get(from);
+  }
+
+  /**
+   * The round the version that aggregates {@code round} takes effect from, among those of the
+   * versions known so far, or null if that version is not known yet (see {@link #versionFor}).
+   */
+  default Integer effectiveRoundFor(int round, NavigableSet<Integer> effectiveRounds) {
     if (rebuildsIn(round)) {
-      return byEffectiveRound.get(round);
+      return effectiveRounds.contains(round) ? round : null;
     }
-    Map.Entry<Integer, HierarchyVersion> e = byEffectiveRound.floorEntry(round);
-    return e == null ? null : e.getValue();
+    return effectiveRounds.floor(round);
   }
 
   /** Whether every agent trains on its own data (false: one model on the union of all data). */
