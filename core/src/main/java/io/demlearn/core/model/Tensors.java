@@ -64,9 +64,16 @@ public final class Tensors {
    */
   static int[] argmaxOfRows(INDArray m) {
     try (INDArray best = m.argMax(1)) {
-      long[] indices = best.toLongVector();
-      int[] out = new int[indices.length];
-      for (int i = 0; i < out.length; i++) {
+      int n = (int) best.length();
+      long[] indices;
+      if (best.dataType() == DataType.LONG && best.offset() == 0 && best.data().offset() == 0) {
+        indices = new long[n];
+        best.data().asNioLong().get(indices, 0, n); // one bulk copy, not a call per element
+      } else {
+        indices = best.toLongVector();
+      }
+      int[] out = new int[n];
+      for (int i = 0; i < n; i++) {
         out[i] = (int) indices[i];
       }
       return out;
