@@ -292,7 +292,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
         u -> {
           String agent = u.getAgentId();
           String group = plan.parentOf(agent);
-          sums.get(round, group)
+          sums.adding(round, group, agent)
               .addAgent(
                   agent,
                   ParameterVectors.toFloats(u.getParameters()),
@@ -300,7 +300,6 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
                       experiment.settings().weighting(), u.getTrainSamples()),
                   u.getTrainSamples(),
                   u.getEvaluation());
-          sums.added(round, group, agent);
           touched.add(group);
         });
     for (String group : touched) {

@@ -50,9 +50,14 @@ final class OpenSums {
     return open(round, group).sum();
   }
 
-  /** Records that the agent's update was added to the group's sum (it is written later). */
-  void added(int round, String group, String agent) {
-    open(round, group).unwritten().add(agent);
+  /**
+   * The group's sum of the round, to which the caller adds the agent's update now; the update is
+   * marked added when the sum is next written.
+   */
+  RunningSum adding(int round, String group, String agent) {
+    Open o = open(round, group);
+    o.unwritten().add(agent);
+    return o.sum();
   }
 
   private Open open(int round, String group) {
@@ -104,10 +109,5 @@ final class OpenSums {
   /** Drops what is kept of the rounds up to {@code round} (their groups have all been sent). */
   void forgetUpTo(int round) {
     kept.values().removeIf(o -> o.round() <= round);
-  }
-
-  /** Forgets everything kept in memory (the task starts again from its stores). */
-  void clear() {
-    kept.clear();
   }
 }

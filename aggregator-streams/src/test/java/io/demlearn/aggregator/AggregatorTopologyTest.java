@@ -191,6 +191,17 @@ class AggregatorTopologyTest {
       return m;
     }
 
+    /** The one dead letter written since the last read: its reason, and words of its detail. */
+    void expectOneDeadLetter(DeadLetterReason reason, String detailPart) {
+      assertThat(deadLetters.readValuesToList())
+          .singleElement()
+          .satisfies(
+              d -> {
+                assertThat(d.getReason()).isEqualTo(reason);
+                assertThat(d.getDetail()).contains(detailPart);
+              });
+    }
+
     Map<String, Integer> storeSizes() {
       Map<String, Integer> sizes = new LinkedHashMap<>();
       for (String name :
@@ -575,13 +586,7 @@ class AggregatorTopologyTest {
   void anAgentsUpdatesCountInRoundOrderAndOldOrSkippingOnesAreRefused() throws Exception {
     Harness h = new Harness(settings(4, 30, 1, 1.0));
     h.update("agent-000", 1, v(1), 1);
-    assertThat(h.deadLetters.readValuesToList())
-        .singleElement()
-        .satisfies(
-            d -> {
-              assertThat(d.getReason()).isEqualTo(DeadLetterReason.ROUND_OUT_OF_RANGE);
-              assertThat(d.getDetail()).contains("ahead");
-            });
+    h.expectOneDeadLetter(DeadLetterReason.ROUND_OUT_OF_RANGE, "ahead");
     for (int round = 0; round < AggregatorTopology.RETAINED_ROUNDS + 3; round++) {
       h.hierarchy(twoPairs(round, round), AGENTS);
       for (int i = 0; i < 4; i++) {
@@ -704,13 +709,7 @@ class AggregatorTopologyTest {
     assertThat(first(root, 1)).containsExactly(1.5f);
 
     h.update("agent-001", last + 3, v(1), 1); // skips round last + 2, which nothing closed
-    assertThat(h.deadLetters.readValuesToList())
-        .singleElement()
-        .satisfies(
-            d -> {
-              assertThat(d.getReason()).isEqualTo(DeadLetterReason.ROUND_OUT_OF_RANGE);
-              assertThat(d.getDetail()).contains("catch up");
-            });
+    h.expectOneDeadLetter(DeadLetterReason.ROUND_OUT_OF_RANGE, "catch up");
   }
 
   @Test
