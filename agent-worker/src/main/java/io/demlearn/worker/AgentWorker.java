@@ -110,6 +110,12 @@ public final class AgentWorker extends LoopService {
 
   private boolean recovering;
 
+  /** Trainings submitted whose results have not been taken in yet (the loop's thread only). */
+  private int inTraining;
+
+  /** Whether updates were handed to the producer since it last sent everything it held. */
+  private boolean unsent;
+
   public AgentWorker(Config c) {
     this.c = c;
     Model model = Model.of(c.experiment().settings().model());
@@ -129,7 +135,7 @@ public final class AgentWorker extends LoopService {
         new SharedTopicsReader(c, prefix + "-shared", events::add, own::wakeup, this::fail);
     this.producer =
         new KafkaProducer<>(
-            ClientConfigs.producer(c.kafka(), prefix),
+            ClientConfigs.batchingProducer(c.kafka(), prefix),
             c.topics().modelUpdates().keySerde().serializer(),
             c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
     this.closedRounds = new ClosedRounds(c.kafka(), prefix + "-closes", c.topics(), c.serdes());
@@ -186,6 +192,7 @@ public final class AgentWorker extends LoopService {
           }
           takeEvents();
           checkRecovered();
+          sendWhenIdle();
         } catch (WakeupException e) {
           // woken while busy: the next pass picks up whatever is pending
         }
@@ -222,6 +229,7 @@ public final class AgentWorker extends LoopService {
       Due d = it.next();
       if (d.atNanos() - now <= 0) {
         it.remove();
+        inTraining--;
         act(rounds.on(d.trained()));
       }
     }
@@ -242,6 +250,7 @@ public final class AgentWorker extends LoopService {
     AgentData agent = c.agents().get(t.agent());
     SlowAgent slow = c.slowAgents().get(agent.id());
     long due = slow == null ? 0 : slow.delayIn(t.round()).toNanos();
+    inTraining++;
     trainingPool
         .executor()
         .submit(
@@ -275,7 +284,20 @@ public final class AgentWorker extends LoopService {
             });
   }
 
+  /**
+   * Updates wait in the producer to travel in batches (a request per update would cost the broker
+   * and every reader far more); once no training is under way nothing else is coming soon, so what
+   * waits is sent now rather than when its wait ends.
+   */
+  private void sendWhenIdle() {
+    if (unsent && inTraining == 0) {
+      producer.flush();
+      unsent = false;
+    }
+  }
+
   private void publish(ModelUpdate update) {
+    unsent = true;
     String topic = c.topics().modelUpdates().name();
     producer.send(
         new ProducerRecord<>(topic, update.getAgentId(), update),
