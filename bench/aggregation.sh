@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-runs/aggregation}"
+CASE="${2:-}"
 SPLIT=bench/inputs/fmnist-50agents-seed1.json
 median() { python3 -c "
 import json, statistics, sys
@@ -18,7 +19,7 @@ print(f\"{statistics.median(r['seconds'] for r in rows[1:]):.3f}\")"; }
 cases=("split|--partition-file $SPLIT --rounds 20" "synthetic-1000|--dataset synthetic --agents 1000 --rounds 8")
 for c in "${cases[@]}"; do
   name="${c%%|*}"; args="${c#*|}"
-  [[ -n "${2:-}" && "$2" != "$name" ]] && continue
+  [[ -n "$CASE" && "$CASE" != "$name" ]] && continue
   # shellcheck disable=SC2086
   ./demlearn simulate $args --overwrite --out "$OUT/$name-simulate" > /dev/null
   sim=$(median "$OUT/$name-simulate")
