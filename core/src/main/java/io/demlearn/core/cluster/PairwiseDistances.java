@@ -1,5 +1,6 @@
 package io.demlearn.core.cluster;
 
+import io.demlearn.core.model.Tensors;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -86,6 +87,7 @@ public final class PairwiseDistances {
    * X X^T in double precision for the rows of x (centred on their mean if asked), row-major n x n.
    */
   private static double[] gram(float[][] x, boolean centred) {
+    Tensors.init();
     int n = x.length;
     int d = x[0].length;
     INDArray a;

@@ -228,8 +228,7 @@ public final class ConvNet implements Model {
           Map<String, INDArray> batch =
               feed(
                   images(xs, from, b),
-                  DenseNetwork.oneHot(
-                      Arrays.copyOfRange(labels, from, from + b), CLASSES, DataType.FLOAT),
+                  oneHot(Arrays.copyOfRange(labels, from, from + b), CLASSES, DataType.FLOAT),
                   b,
                   random);
           Map<String, INDArray> grads = sd.calculateGradients(batch, NAMES);
@@ -280,7 +279,7 @@ public final class ConvNet implements Model {
         float[] z = logits.get("logits").data().asFloat();
         release(logits);
         release(f);
-        int[] part = DenseNetwork.argmaxBlocks(z, b, CLASSES, 0, CLASSES);
+        int[] part = argmaxRows(z, b, CLASSES, 0, CLASSES);
         System.arraycopy(part, 0, out, from, b);
       }
       return out;
@@ -320,7 +319,7 @@ public final class ConvNet implements Model {
     int n = batch.size();
     Map<String, INDArray> f = new LinkedHashMap<>();
     f.put("input", Graph.images(batch.features(), 0, n));
-    f.put("label", DenseNetwork.oneHot(batch.labels(), CLASSES, DataType.FLOAT));
+    f.put("label", oneHot(batch.labels(), CLASSES, DataType.FLOAT));
     f.put("mask1", Graph.mask(n, 14, null));
     f.put("mask2", Graph.mask(n, 7, null));
     Map<String, INDArray> grads = g.sd.calculateGradients(f, NAMES);
@@ -329,5 +328,33 @@ public final class ConvNet implements Model {
       System.arraycopy(values, 0, gradient, OFFSET[i], values.length);
     }
     return g.sd.output(f, "loss").get("loss").getDouble(0);
+  }
+
+  /**
+   * Index of the largest of {@code width} values at {@code offset} in each row (first one on ties).
+   */
+  static int[] argmaxRows(float[] z, int rows, int stride, int offset, int width) {
+    int[] out = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      int base = i * stride + offset;
+      int best = 0;
+      float bestValue = z[base];
+      for (int k = 1; k < width; k++) {
+        if (z[base + k] > bestValue) {
+          bestValue = z[base + k];
+          best = k;
+        }
+      }
+      out[i] = best;
+    }
+    return out;
+  }
+
+  static INDArray oneHot(int[] labels, int classes, DataType type) {
+    float[] y = new float[labels.length * classes];
+    for (int i = 0; i < labels.length; i++) {
+      y[i * classes + labels[i]] = 1f;
+    }
+    return Nd4j.create(y, new long[] {labels.length, classes}, DataType.FLOAT).castTo(type);
   }
 }

@@ -6,37 +6,43 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Fully connected networks with ReLU between layers and a softmax cross-entropy output: multinomial
  * logistic regression is the one-layer case (784 -> 10), the MLP the two-layer one (784 -> 100 ->
  * 10). Parameters: for each layer its weight [out x in] row-major, then its bias [out], as
- * PyTorch's nn.Linear stores them. All arithmetic is float32 ND4J (BLAS gemm into preallocated
- * arrays); the trainer's working memory is allocated once per trainer.
+ * PyTorch's nn.Linear stores them.
+ *
+ * <p>All arithmetic is float32 in plain Java ({@link FloatLoops}): at these sizes (batches of 10
+ * rows of 784 values) a call into a native tensor library costs more than its arithmetic, and plain
+ * loops give the same bits under every JIT compiler. While it trains, a layer with many outputs
+ * ({@link #WIDE} or more) keeps its weight transposed ([in x out]), so that its forward and
+ * gradient loops run along the outputs, long and without a running sum; a layer with few outputs
+ * keeps PyTorch's layout, and its loops run along the inputs. A predictor runs along the samples,
+ * in blocks of {@link #BLOCK}, so that one model predicts a large test set at vector speed; each
+ * logit is summed in input order, whatever the set's size.
  */
 public class DenseNetwork implements Model {
+  /** Layers with at least this many outputs train with their weight transposed. */
+  static final int WIDE = 32;
+
+  /** Samples a predictor takes at a time. */
+  static final int BLOCK = 64;
+
   private final ModelKind kind;
   private final int[] sizes;
   private final int[] weightOffset;
   private final int[] biasOffset;
   private final int dimension;
-  private final DataType precision;
 
   /**
    * @param sizes layer widths from input to output, e.g. {784, 10}
    */
-  DenseNetwork(ModelKind kind, DataType precision, int... sizes) {
+  DenseNetwork(ModelKind kind, int... sizes) {
     if (sizes.length < 2) {
       throw new IllegalArgumentException("a network needs an input and an output size");
     }
-    Tensors.init();
     this.kind = kind;
-    this.precision = precision;
     this.sizes = sizes.clone();
     int layers = sizes.length - 1;
     weightOffset = new int[layers];
@@ -73,6 +79,11 @@ public class DenseNetwork implements Model {
     return sizes[0];
   }
 
+  /** Whether layer l trains with its weight transposed. */
+  private boolean wide(int l) {
+    return sizes[l + 1] >= WIDE;
+  }
+
   @Override
   public float[] initialParameters(SplittableRandom random) {
     float[] p = new float[dimension];
@@ -92,50 +103,25 @@ public class DenseNetwork implements Model {
 
   @Override
   public double lossAndGradient(float[] params, Dataset batch, float[] gradient) {
-    try (DenseTrainer t = new DenseTrainer()) {
-      t.load(params);
-      INDArray x =
-          Nd4j.create(batch.features(), new long[] {batch.size(), inputs()}, DataType.FLOAT)
-              .castTo(precision);
-      INDArray y = oneHot(batch.labels(), classes(), precision);
-      double loss = t.gradient(x, y, batch.size(), true);
-      float[] g = t.grad.castTo(DataType.FLOAT).toFloatVector();
-      System.arraycopy(g, 0, gradient, 0, dimension);
-      return loss;
+    checkLength(params);
+    DenseTrainer t = new DenseTrainer();
+    t.load(params, t.w, t.b);
+    int n = batch.size();
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
     }
+    t.batch(batch, order, 0, n);
+    t.forward(n);
+    double loss = t.outputDelta(batch.labels(), n, true) / n;
+    t.backward(n);
+    t.store(t.gw, t.gb, gradient);
+    return loss;
   }
 
   @Override
   public Predictor predictor(Dataset data) {
-    int n = data.size();
-    int c = classes();
-    INDArray x =
-        n == 0
-            ? null
-            : Nd4j.create(data.features(), new long[] {n, inputs()}, DataType.FLOAT)
-                .castTo(precision);
-    DenseTrainer t = new DenseTrainer();
-    return new Predictor() {
-      @Override
-      public int[] predict(float[] p) {
-        checkLength(p);
-        if (n == 0) {
-          return new int[0];
-        }
-        // always the same gemm shapes: a model's predictions do not depend on the others predicted
-        t.load(p);
-        INDArray logits = t.forward(x, n);
-        return Tensors.argmaxOfRows(logits);
-      }
-
-      @Override
-      public void close() {
-        t.close();
-        if (x != null) {
-          x.close();
-        }
-      }
-    };
+    return new BlockPredictor(data);
   }
 
   private void checkLength(float[] p) {
@@ -145,183 +131,385 @@ public class DenseNetwork implements Model {
     }
   }
 
-  /**
-   * Index of the largest of {@code width} values at {@code offset} in each row (first one on ties).
-   */
-  static int[] argmaxBlocks(float[] z, int rows, int stride, int offset, int width) {
-    int[] out = new int[rows];
-    for (int i = 0; i < rows; i++) {
-      int base = i * stride + offset;
-      int best = 0;
-      float bestValue = z[base];
-      for (int k = 1; k < width; k++) {
-        if (z[base + k] > bestValue) {
-          bestValue = z[base + k];
-          best = k;
-        }
-      }
-      out[i] = best;
+  private static void relu(float[] z, int length) {
+    for (int k = 0; k < length; k++) {
+      z[k] = z[k] > 0 ? z[k] : 0f;
     }
-    return out;
-  }
-
-  static INDArray oneHot(int[] labels, int classes, DataType type) {
-    float[] y = new float[labels.length * classes];
-    for (int i = 0; i < labels.length; i++) {
-      y[i * classes + labels[i]] = 1f;
-    }
-    return Nd4j.create(y, new long[] {labels.length, classes}, DataType.FLOAT).castTo(type);
   }
 
   /** Working memory of one training thread. */
   final class DenseTrainer implements Trainer {
-    final INDArray params = Nd4j.create(precision, dimension);
-    final INDArray grad = Nd4j.create(precision, dimension);
-    private final INDArray reference = Nd4j.create(precision, dimension);
-    private final INDArray[] w = new INDArray[layers()];
-    private final INDArray[] b = new INDArray[layers()];
-    private final INDArray[] gw = new INDArray[layers()];
-    private final INDArray[] gb = new INDArray[layers()];
+    /**
+     * Per layer: weight rows (a wide layer's are its inputs' [in][out], a narrow one's its outputs'
+     * [out][in]), bias, their gradients alike, the proximal target alike.
+     */
+    final float[][][] w = new float[layers()][][];
 
-    /** activations[l]: input of layer l (l >= 1), rows = capacity. */
-    private INDArray[] activations = new INDArray[layers() + 1];
+    final float[][] b = new float[layers()][];
+    final float[][][] gw = new float[layers()][][];
+    final float[][] gb = new float[layers()][];
+    private final float[][][] rw = new float[layers()][][];
+    private final float[][] rb = new float[layers()][];
 
-    private INDArray[] deltas = new INDArray[layers() + 1];
-    private INDArray ones;
-    private int capacity;
+    /** The batch's input rows, copied out of the data set. */
+    private float[][] x = new float[0][];
+
+    /** act[l], l >= 1: layer l's input rows (after ReLU). */
+    private final float[][][] act = new float[layers()][][];
+
+    /**
+     * delta[l]: layer l's output rows: the logits, then the loss's gradient with respect to them.
+     */
+    private final float[][][] delta = new float[layers()][][];
+
+    /** One column of a batch's rows. */
+    private float[] column = new float[0];
 
     DenseTrainer() {
       for (int l = 0; l < layers(); l++) {
-        w[l] = view(params, weightOffset[l], sizes[l + 1], sizes[l]);
-        b[l] = view(params, biasOffset[l], 1, sizes[l + 1]);
-        gw[l] = view(grad, weightOffset[l], sizes[l + 1], sizes[l]);
-        gb[l] = view(grad, biasOffset[l], 1, sizes[l + 1]);
+        int nin = sizes[l];
+        int nout = sizes[l + 1];
+        w[l] = wide(l) ? new float[nin][nout] : new float[nout][nin];
+        gw[l] = wide(l) ? new float[nin][nout] : new float[nout][nin];
+        rw[l] = wide(l) ? new float[nin][nout] : new float[nout][nin];
+        b[l] = new float[nout];
+        gb[l] = new float[nout];
+        rb[l] = new float[nout];
       }
     }
 
-    private INDArray view(INDArray flat, int offset, int rows, int cols) {
-      return flat.get(NDArrayIndex.interval(offset, offset + (long) rows * cols))
-          .reshape('c', rows, cols);
-    }
-
-    private void ensureCapacity(int rows) {
-      if (rows <= capacity) {
+    private void ensureCapacity(int n) {
+      if (n <= x.length) {
         return;
       }
-      capacity = Math.max(rows, 16);
-      for (int l = 1; l <= layers(); l++) {
-        activations[l] = Nd4j.create(precision, capacity, sizes[l]);
-        deltas[l] = Nd4j.create(precision, capacity, sizes[l]);
-      }
-      ones = Nd4j.ones(precision, 1, capacity);
-    }
-
-    void load(float[] p) {
-      checkLength(p);
-      Tensors.write(params, p, dimension);
-    }
-
-    private static INDArray rows(INDArray a, int n) {
-      return a.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
-    }
-
-    /** Logits of the first n rows of x (a view into working memory). */
-    INDArray forward(INDArray x, int n) {
-      ensureCapacity(n);
-      INDArray input = x;
+      int capacity = Math.max(n, 16);
+      x = new float[capacity][inputs()];
+      column = new float[capacity];
       for (int l = 0; l < layers(); l++) {
-        INDArray z = rows(activations[l + 1], n);
-        Nd4j.gemm(input, w[l], z, false, true, 1.0, 0.0);
-        z.addiRowVector(b[l]);
-        if (l < layers() - 1) {
-          Transforms.relu(z, false);
+        delta[l] = new float[capacity][sizes[l + 1]];
+        if (l > 0) {
+          act[l] = new float[capacity][sizes[l]];
         }
-        input = z;
       }
-      return input;
+    }
+
+    /** Parameters in PyTorch's layout into per-layer rows in the training layout. */
+    void load(float[] p, float[][][] weights, float[][] biases) {
+      copy(p, weights, biases, true);
+    }
+
+    /** The reverse of {@link #load}. */
+    void store(float[][][] weights, float[][] biases, float[] p) {
+      copy(p, weights, biases, false);
+    }
+
+    private void copy(float[] p, float[][][] weights, float[][] biases, boolean intoRows) {
+      for (int l = 0; l < layers(); l++) {
+        int nin = sizes[l];
+        int nout = sizes[l + 1];
+        for (int j = 0; j < nout; j++) {
+          int at = weightOffset[l] + j * nin;
+          for (int k = 0; wide(l) && k < nin; k++) {
+            if (intoRows) {
+              weights[l][k][j] = p[at + k];
+            } else {
+              p[at + k] = weights[l][k][j];
+            }
+          }
+          if (!wide(l)) {
+            copy(p, at, weights[l][j], 0, nin, intoRows);
+          }
+        }
+        copy(p, biasOffset[l], biases[l], 0, nout, intoRows);
+      }
+    }
+
+    private static void copy(float[] flat, int at, float[] row, int from, int n, boolean intoRow) {
+      if (intoRow) {
+        System.arraycopy(flat, at, row, from, n);
+      } else {
+        System.arraycopy(row, from, flat, at, n);
+      }
+    }
+
+    /** Copies the data set's rows {@code order[from .. from + n)} into the batch. */
+    void batch(Dataset data, int[] order, int from, int n) {
+      ensureCapacity(n);
+      int d = inputs();
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(data.features(), order[from + i] * d, x[i], 0, d);
+      }
+    }
+
+    /** The logits of the batch's n rows into delta[last]. */
+    void forward(int n) {
+      float[][] in = x;
+      for (int l = 0; l < layers(); l++) {
+        int nin = sizes[l];
+        int nout = sizes[l + 1];
+        float[][] z = l == layers() - 1 ? delta[l] : act[l + 1];
+        for (int i = 0; i < n; i++) {
+          float[] zi = z[i];
+          if (wide(l)) {
+            System.arraycopy(b[l], 0, zi, 0, nout);
+            FloatLoops.axpyRows(nout, nin, in[i], w[l], zi);
+          } else {
+            for (int j = 0; j < nout; j++) {
+              zi[j] = b[l][j] + FloatLoops.dot(w[l][j], in[i], nin);
+            }
+          }
+          if (l < layers() - 1) {
+            relu(zi, nout);
+          }
+        }
+        in = z;
+      }
     }
 
     /**
-     * Gradient of the mean cross-entropy over the n rows of x into {@link #grad}; loss if asked.
+     * Turns the logits in delta[last] into the gradient of the mean cross-entropy over n rows,
+     * (softmax - onehot(label)) / n; returns the summed loss if asked, else 0.
      */
-    double gradient(INDArray x, INDArray yOneHot, int n, boolean wantLoss) {
-      INDArray logits = forward(x, n);
-      Transforms.softmax(logits, false);
+    double outputDelta(int[] labels, int n, boolean wantLoss) {
+      int c = classes();
       double loss = 0;
-      if (wantLoss) {
-        INDArray picked = logits.mul(yOneHot).sum(1);
-        loss = -Transforms.log(picked, false).meanNumber().doubleValue();
-      }
-      INDArray delta = logits.subi(yOneHot).divi(n);
-      INDArray onesN = ones.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n));
-      for (int l = layers() - 1; l >= 0; l--) {
-        INDArray input = l == 0 ? x : rows(activations[l], n);
-        Nd4j.gemm(delta, input, gw[l], true, false, 1.0, 0.0);
-        Nd4j.gemm(onesN, delta, gb[l], false, false, 1.0, 0.0);
-        if (l > 0) {
-          INDArray next = rows(deltas[l], n);
-          Nd4j.gemm(delta, w[l], next, false, false, 1.0, 0.0);
-          next.muli(Transforms.step(input, true));
-          delta = next;
+      for (int i = 0; i < n; i++) {
+        float[] z = delta[layers() - 1][i];
+        int y = labels[i];
+        float max = z[0];
+        for (int j = 1; j < c; j++) {
+          max = Math.max(max, z[j]);
+        }
+        float shiftedY = z[y] - max;
+        float sum = 0;
+        for (int j = 0; j < c; j++) {
+          float e = (float) StrictMath.exp(z[j] - max);
+          z[j] = e;
+          sum += e;
+        }
+        if (wantLoss) {
+          loss += StrictMath.log(sum) - shiftedY;
+        }
+        for (int j = 0; j < c; j++) {
+          z[j] = (z[j] / sum - (j == y ? 1f : 0f)) / n;
         }
       }
       return loss;
     }
 
+    /** Gradients of every layer into gw, gb, from delta[last] and the batch forward saw. */
+    void backward(int n) {
+      for (int l = layers() - 1; l >= 0; l--) {
+        int nin = sizes[l];
+        int nout = sizes[l + 1];
+        float[][] in = l == 0 ? x : act[l];
+        float[][] d = delta[l];
+        Arrays.fill(gb[l], 0f);
+        for (int i = 0; i < n; i++) {
+          FloatLoops.axpy(nout, 1f, d[i], gb[l]);
+        }
+        if (wide(l)) {
+          for (int k = 0; k < nin; k++) {
+            for (int i = 0; i < n; i++) {
+              column[i] = in[i][k];
+            }
+            Arrays.fill(gw[l][k], 0f);
+            FloatLoops.axpyRows(nout, n, column, d, gw[l][k]);
+          }
+        } else {
+          for (int j = 0; j < nout; j++) {
+            for (int i = 0; i < n; i++) {
+              column[i] = d[i][j];
+            }
+            Arrays.fill(gw[l][j], 0f);
+            FloatLoops.axpyRows(nin, n, column, in, gw[l][j]);
+          }
+        }
+        if (l > 0) {
+          propagate(l, n);
+        }
+      }
+    }
+
+    /** delta[l - 1] from delta[l]: through layer l's weight, then ReLU's derivative. */
+    private void propagate(int l, int n) {
+      int nin = sizes[l];
+      int nout = sizes[l + 1];
+      for (int i = 0; i < n; i++) {
+        float[] d = delta[l][i];
+        float[] down = delta[l - 1][i];
+        float[] a = act[l][i];
+        if (wide(l)) {
+          for (int k = 0; k < nin; k++) {
+            down[k] = FloatLoops.dot(w[l][k], d, nout);
+          }
+        } else {
+          Arrays.fill(down, 0f);
+          FloatLoops.axpyRows(nin, nout, d, w[l], down);
+        }
+        for (int k = 0; k < nin; k++) {
+          if (!(a[k] > 0)) {
+            down[k] = 0f;
+          }
+        }
+      }
+    }
+
+    /** One SGD step: p -= lr * (g + mu * (p - reference)), or p -= lr * g without a reference. */
+    private void step(float lr, float mu, boolean prox) {
+      for (int l = 0; l < layers(); l++) {
+        for (int r = 0; r < w[l].length; r++) {
+          update(w[l][r], gw[l][r], rw[l][r], lr, mu, prox);
+        }
+        update(b[l], gb[l], rb[l], lr, mu, prox);
+      }
+    }
+
+    private static void update(float[] p, float[] g, float[] r, float lr, float mu, boolean prox) {
+      if (prox) {
+        for (int k = 0; k < p.length; k++) {
+          p[k] -= lr * (g[k] + mu * (p[k] - r[k]));
+        }
+      } else {
+        for (int k = 0; k < p.length; k++) {
+          p[k] -= lr * g[k];
+        }
+      }
+    }
+
     @Override
     public void train(
         float[] p, Dataset data, float[] ref, TrainingSettings s, SplittableRandom random) {
-      load(p);
+      checkLength(p);
+      load(p, w, b);
       boolean prox = ref != null && s.mu() > 0;
       if (prox) {
         checkLength(ref);
-        Tensors.write(reference, ref, dimension);
+        load(ref, rw, rb);
       }
       int n = data.size();
-      int d = inputs();
-      int c = classes();
+      int batch = Math.min(s.batchSize(), Math.max(n, 1));
       int[] order = new int[n];
-      float[] xs = new float[n * d];
-      float[] ys = new float[n * c];
-      INDArray xe = n == 0 ? null : Nd4j.create(precision, n, d);
-      INDArray ye = n == 0 ? null : Nd4j.create(precision, n, c);
+      int[] labels = new int[batch];
+      float lr = (float) s.learningRate();
+      float mu = (float) s.mu();
       for (int epoch = 0; epoch < s.epochs() && n > 0; epoch++) {
         for (int i = 0; i < n; i++) {
           order[i] = i;
         }
         Seeds.shuffle(order, random);
-        Arrays.fill(ys, 0f);
-        for (int i = 0; i < n; i++) {
-          System.arraycopy(data.features(), order[i] * d, xs, i * d, d);
-          ys[i * c + data.labels()[order[i]]] = 1f;
-        }
-        Tensors.write(xe, xs, n * d);
-        Tensors.write(ye, ys, n * c);
-        for (int from = 0; from < n; from += s.batchSize()) {
-          int to = Math.min(n, from + s.batchSize());
-          INDArray xb = xe.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-          INDArray yb = ye.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-          gradient(xb, yb, to - from, false);
-          if (prox) {
-            Nd4j.getBlasWrapper().level1().axpy(dimension, s.mu(), params, grad);
-            Nd4j.getBlasWrapper().level1().axpy(dimension, -s.mu(), reference, grad);
+        for (int from = 0; from < n; from += batch) {
+          int m = Math.min(n, from + batch) - from;
+          for (int i = 0; i < m; i++) {
+            labels[i] = data.labels()[order[from + i]];
           }
-          Nd4j.getBlasWrapper().level1().axpy(dimension, -s.learningRate(), grad, params);
+          batch(data, order, from, m);
+          forward(m);
+          outputDelta(labels, m, false);
+          backward(m);
+          step(lr, mu, prox);
         }
       }
-      if (xe != null) {
-        xe.close();
-        ye.close();
+      store(w, b, p);
+    }
+  }
+
+  /**
+   * Predicts one data set, held transposed in blocks of {@link #BLOCK} samples (per block, one row
+   * per input), so that every loop runs along the samples of a block: output j's logits are its
+   * bias, then plus weight[j][k] times input k's row, k in order.
+   */
+  private final class BlockPredictor implements Predictor {
+    private final int n;
+    private final float[][][] xt;
+    private final float[][][] weights = new float[layers()][][];
+    private final float[][] bias = new float[layers()][];
+    private final float[][][] z = new float[layers()][][];
+
+    BlockPredictor(Dataset data) {
+      n = data.size();
+      int d = inputs();
+      xt = new float[(n + BLOCK - 1) / BLOCK][d][BLOCK];
+      float[] x = data.features();
+      for (int s = 0; s < n; s++) {
+        float[][] block = xt[s / BLOCK];
+        for (int k = 0; k < d; k++) {
+          block[k][s % BLOCK] = x[s * d + k];
+        }
       }
-      System.arraycopy(Tensors.read(params, dimension), 0, p, 0, dimension);
+      for (int l = 0; l < layers(); l++) {
+        weights[l] = new float[sizes[l + 1]][sizes[l]];
+        bias[l] = new float[sizes[l + 1]];
+        z[l] = new float[sizes[l + 1]][BLOCK];
+      }
     }
 
     @Override
-    public void close() {
-      params.close();
-      grad.close();
-      reference.close();
+    public int[] predict(float[] p) {
+      checkLength(p);
+      for (int l = 0; l < layers(); l++) {
+        for (int j = 0; j < sizes[l + 1]; j++) {
+          System.arraycopy(p, weightOffset[l] + j * sizes[l], weights[l][j], 0, sizes[l]);
+        }
+        System.arraycopy(p, biasOffset[l], bias[l], 0, sizes[l + 1]);
+      }
+      int[] out = new int[n];
+      int c = classes();
+      float[][] logits = z[layers() - 1];
+      for (int blk = 0; blk < xt.length; blk++) {
+        float[][] in = xt[blk];
+        for (int l = 0; l < layers(); l++) {
+          layer(l, in);
+          in = z[l];
+        }
+        int count = Math.min(BLOCK, n - blk * BLOCK);
+        for (int s = 0; s < count; s++) {
+          int best = 0;
+          float bestValue = logits[0][s];
+          for (int j = 1; j < c; j++) {
+            if (logits[j][s] > bestValue) {
+              bestValue = logits[j][s];
+              best = j;
+            }
+          }
+          out[blk * BLOCK + s] = best;
+        }
+      }
+      return out;
     }
+
+    /** Layer l on a block's input rows into z[l]. */
+    private void layer(int l, float[][] in) {
+      int nin = sizes[l];
+      int nout = sizes[l + 1];
+      float[][] zl = z[l];
+      float[][] wl = weights[l];
+      for (int j = 0; j < nout; j++) {
+        Arrays.fill(zl[j], bias[l][j]);
+      }
+      int k = 0;
+      for (; k + 4 <= nin; k += 4) {
+        for (int j = 0; j < nout; j++) {
+          float[] wj = wl[j];
+          FloatLoops.axpy4(
+              BLOCK, wj[k], in[k], wj[k + 1], in[k + 1], wj[k + 2], in[k + 2], wj[k + 3], in[k + 3],
+              zl[j]);
+        }
+      }
+      for (; k < nin; k++) {
+        for (int j = 0; j < nout; j++) {
+          FloatLoops.axpy(BLOCK, wl[j][k], in[k], zl[j]);
+        }
+      }
+      if (l < layers() - 1) {
+        for (float[] row : zl) {
+          relu(row, BLOCK);
+        }
+      }
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** Layer sizes, for messages. */

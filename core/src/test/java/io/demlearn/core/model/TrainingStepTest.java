@@ -6,7 +6,6 @@ import io.demlearn.core.data.Dataset;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * One step of each model's trainer (one epoch, one batch holding all the data) against the update
@@ -54,12 +53,12 @@ class TrainingStepTest {
 
   @Test
   void logisticRegressionProximalStep() {
-    proximalTermIsTheRule(new LogisticRegression(DataType.FLOAT));
+    proximalTermIsTheRule(new LogisticRegression());
   }
 
   @Test
   void perceptronProximalStep() {
-    proximalTermIsTheRule(new Perceptron(100, DataType.FLOAT));
+    proximalTermIsTheRule(new Perceptron(100));
   }
 
   @Test
@@ -69,8 +68,7 @@ class TrainingStepTest {
 
   @Test
   void denseModelsStepAlongTheirGradient() {
-    for (Model m :
-        new Model[] {new LogisticRegression(DataType.FLOAT), new Perceptron(100, DataType.FLOAT)}) {
+    for (Model m : new Model[] {new LogisticRegression(), new Perceptron(100)}) {
       Dataset data = GradientCheckTest.randomBatch(6, 784, 10, 4);
       float[] p = random(m, 7);
       float[] g = new float[p.length];
