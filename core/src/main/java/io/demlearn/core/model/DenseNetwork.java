@@ -19,15 +19,18 @@ import java.util.SplittableRandom;
  * ({@link #WIDE} or more) keeps its weight transposed ([in x out]), so that its forward and
  * gradient loops run along the outputs, long and without a running sum; a layer with few outputs
  * keeps PyTorch's layout, and its loops run along the inputs. A predictor runs along the samples,
- * in blocks of {@link #BLOCK}, so that one model predicts a large test set at vector speed; each
- * logit is summed in input order, whatever the set's size.
+ * in blocks of up to {@link #MAX_BLOCK}, so that one model predicts a large test set at vector
+ * speed; each logit is summed in input order, whatever the set's size.
  */
 public class DenseNetwork implements Model {
   /** Layers with at least this many outputs train with their weight transposed. */
   static final int WIDE = 32;
 
-  /** Samples a predictor takes at a time. */
-  static final int BLOCK = 64;
+  /**
+   * The most samples a predictor takes at a time: long rows for its loops, and a block of the MLP's
+   * hidden layer (100 rows) still fits in a core's second-level cache.
+   */
+  static final int MAX_BLOCK = 1024;
 
   private final ModelKind kind;
   private final int[] sizes;
@@ -415,12 +418,14 @@ public class DenseNetwork implements Model {
   }
 
   /**
-   * Predicts one data set, held transposed in blocks of {@link #BLOCK} samples (per block, one row
-   * per input), so that every loop runs along the samples of a block: output j's logits are its
-   * bias, then plus weight[j][k] times input k's row, k in order.
+   * Predicts one data set, held transposed in equal blocks of up to {@link #MAX_BLOCK} samples
+   * (rounded up to a multiple of 16; per block, one row per input), so that every loop runs along
+   * the samples of a block: output j's logits are its bias, then plus weight[j][k] times input k's
+   * row, k in order.
    */
   private final class BlockPredictor implements Predictor {
     private final int n;
+    private final int block;
     private final float[][][] xt;
     private final float[][][] weights = new float[layers()][][];
     private final float[][] bias = new float[layers()][];
@@ -429,18 +434,20 @@ public class DenseNetwork implements Model {
     BlockPredictor(Dataset data) {
       n = data.size();
       int d = inputs();
-      xt = new float[(n + BLOCK - 1) / BLOCK][d][BLOCK];
+      int blocks = Math.max(1, (n + MAX_BLOCK - 1) / MAX_BLOCK);
+      block = ((n + blocks - 1) / blocks + 15) / 16 * 16;
+      xt = new float[blocks][d][block];
       float[] x = data.features();
       for (int s = 0; s < n; s++) {
-        float[][] block = xt[s / BLOCK];
+        float[][] rows = xt[s / block];
         for (int k = 0; k < d; k++) {
-          block[k][s % BLOCK] = x[s * d + k];
+          rows[k][s % block] = x[s * d + k];
         }
       }
       for (int l = 0; l < layers(); l++) {
         weights[l] = new float[sizes[l + 1]][sizes[l]];
         bias[l] = new float[sizes[l + 1]];
-        z[l] = new float[sizes[l + 1]][BLOCK];
+        z[l] = new float[sizes[l + 1]][block];
       }
     }
 
@@ -462,7 +469,7 @@ public class DenseNetwork implements Model {
           layer(l, in);
           in = z[l];
         }
-        int count = Math.min(BLOCK, n - blk * BLOCK);
+        int count = Math.min(block, n - blk * block);
         for (int s = 0; s < count; s++) {
           int best = 0;
           float bestValue = logits[0][s];
@@ -472,7 +479,7 @@ public class DenseNetwork implements Model {
               best = j;
             }
           }
-          out[blk * BLOCK + s] = best;
+          out[blk * block + s] = best;
         }
       }
       return out;
@@ -492,18 +499,18 @@ public class DenseNetwork implements Model {
         for (int j = 0; j < nout; j++) {
           float[] wj = wl[j];
           FloatLoops.axpy4(
-              BLOCK, wj[k], in[k], wj[k + 1], in[k + 1], wj[k + 2], in[k + 2], wj[k + 3], in[k + 3],
+              block, wj[k], in[k], wj[k + 1], in[k + 1], wj[k + 2], in[k + 2], wj[k + 3], in[k + 3],
               zl[j]);
         }
       }
       for (; k < nin; k++) {
         for (int j = 0; j < nout; j++) {
-          FloatLoops.axpy(BLOCK, wl[j][k], in[k], zl[j]);
+          FloatLoops.axpy(block, wl[j][k], in[k], zl[j]);
         }
       }
       if (l < layers() - 1) {
         for (float[] row : zl) {
-          relu(row, BLOCK);
+          relu(row, block);
         }
       }
     }
