@@ -495,11 +495,6 @@ public class DenseNetwork implements Model {
         Arrays.fill(zl[j], bias[l][j]);
       }
       int k = 0;
-      for (; k + 8 <= nin; k += 8) {
-        for (int j = 0; j < nout; j++) {
-          FloatLoops.axpy8(block, wl[j], k, in, zl[j]);
-        }
-      }
       for (; k + 4 <= nin; k += 4) {
         for (int j = 0; j < nout; j++) {
           float[] wj = wl[j];

@@ -40,34 +40,6 @@ final class FloatLoops {
   }
 
   /**
-   * {@link #axpy4} twice in one pass, on the eight rows {@code x[r .. r + 8)} with the coefficients
-   * {@code a[r .. r + 8)} (the same bits as two axpy4 calls).
-   */
-  static void axpy8(int n, float[] a, int r, float[][] x, float[] y) {
-    float a0 = a[r];
-    float a1 = a[r + 1];
-    float a2 = a[r + 2];
-    float a3 = a[r + 3];
-    float a4 = a[r + 4];
-    float a5 = a[r + 5];
-    float a6 = a[r + 6];
-    float a7 = a[r + 7];
-    float[] x0 = x[r];
-    float[] x1 = x[r + 1];
-    float[] x2 = x[r + 2];
-    float[] x3 = x[r + 3];
-    float[] x4 = x[r + 4];
-    float[] x5 = x[r + 5];
-    float[] x6 = x[r + 6];
-    float[] x7 = x[r + 7];
-    for (int k = 0; k < n; k++) {
-      float t =
-          Math.fma(a3, x3[k], Math.fma(a2, x2[k], Math.fma(a1, x1[k], Math.fma(a0, x0[k], y[k]))));
-      y[k] = Math.fma(a7, x7[k], Math.fma(a6, x6[k], Math.fma(a5, x5[k], Math.fma(a4, x4[k], t))));
-    }
-  }
-
-  /**
    * {@code y += sum over r of a[r] * x[r]} for r in [0, rows), in that order: {@link #axpy4} on
    * four rows at a time, then {@link #axpy} on the rest.
    */
