@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local training and evaluation speed of this checkout against an earlier commit (docs/BENCHMARKS.md):
 # `simulate` on the shared Fashion-MNIST split (needs Debian's dataset-fashion-mnist) with MLR (20
-# rounds) and MLP (10 rounds), both commits run in turns, PAIRS times; per run the median over the
+# rounds) and MLP (10 rounds) (MODELS="mlr mlp cnn" adds the CNN, 3 rounds), both commits run in
+# turns, PAIRS times; per run the median over the
 # rounds after the first of each phase's seconds (metrics.jsonl's timings), then the median of each
 # over the pairs and the earlier commit's time over this one's.
 # Usage: bench/training_speed.sh [OUT] [REV] [PAIRS]   (REV is built in a temporary worktree)
@@ -19,8 +20,8 @@ git worktree add -q --detach "$OLD" "$REV"
 echo "building $REV in $OLD ..."
 (cd "$OLD" && ./demlearn --version > /dev/null)
 for p in $(seq 1 "$PAIRS"); do
-  for model in mlr mlp; do
-    rounds=20; [[ $model == mlp ]] && rounds=10
+  for model in ${MODELS:-mlr mlp}; do
+    rounds=20; [[ $model == mlp ]] && rounds=10; [[ $model == cnn ]] && rounds=3
     for side in old new; do
       dir=.; [[ $side == old ]] && dir="$OLD"
       (cd "$dir" && ./demlearn simulate --partition-file "$OLD/$SPLIT" --model $model --rounds $rounds \
@@ -28,14 +29,14 @@ for p in $(seq 1 "$PAIRS"); do
     done
   done
 done
-python3 - "$OUT" "$PAIRS" "$REV" <<'PY'
-import json, statistics, sys
+MODELS="${MODELS:-mlr mlp}" python3 - "$OUT" "$PAIRS" "$REV" <<'PY'
+import json, os, statistics, sys
 out, pairs, rev = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def phases(d):
     rows = [json.loads(l) for l in open(f"{d}/metrics.jsonl")][1:]
     keys = ["seconds"] + list(rows[0]["timings"])
     return {k: statistics.median(r["seconds"] if k == "seconds" else r["timings"][k] for r in rows) for k in keys}
-for model in ["mlr", "mlp"]:
+for model in os.environ["MODELS"].split():
     print(f"== {model}: median over {pairs} pairs, seconds per round ({rev} / this checkout)")
     old = [phases(f"{out}/{model}-old-{p}") for p in range(1, pairs + 1)]
     new = [phases(f"{out}/{model}-new-{p}") for p in range(1, pairs + 1)]
