@@ -68,48 +68,33 @@ public record NonIidPartitioner(
       byLabel.get(l).add(ref);
     }
     int[] available = byLabel.stream().mapToInt(Deque::size).toArray();
-
-    // shares: one lognormal draw per (label, agent, slot), normalised per label
-    SplittableRandom random = Seeds.random(seed, "partition-shares", 0);
-    double[][][] share = new double[classes][agents][labelsPerAgent];
-    for (int l = 0; l < classes; l++) {
-      double sum = 0;
-      for (int u = 0; u < agents; u++) {
-        for (int j = 0; j < labelsPerAgent; j++) {
-          share[l][u][j] = Math.exp(sigma * random.nextGaussian());
-          sum += share[l][u][j];
-        }
-      }
-      for (int u = 0; u < agents; u++) {
-        for (int j = 0; j < labelsPerAgent; j++) {
-          share[l][u][j] /= sum;
-        }
-      }
+    int[][][] counts = counts(agents, available, classes, seed);
+    Shortage shortage = shortage(counts, available, classes);
+    if (shortage != null) {
+      throw new DataException(
+          String.format(
+              Locale.ROOT,
+              "cannot deal the %s data to %d agents: label %d runs out (agent %d needs %d more of"
+                  + " it, %d of its %d samples are left); %s",
+              dataset,
+              agents,
+              shortage.label(),
+              shortage.agent(),
+              shortage.needed(),
+              shortage.left(),
+              available[shortage.label()],
+              mostThatWork(available, classes, seed)));
     }
 
     List<List<SampleRef>> dealt = new ArrayList<>();
     for (int u = 0; u < agents; u++) {
       dealt.add(new ArrayList<>());
     }
-    for (int pass = 0; pass < 2; pass++) {
+    for (int[][] pass : counts) {
       for (int u = 0; u < agents; u++) {
         for (int j = 0; j < labelsPerAgent; j++) {
-          int l = (u + j) % classes;
-          int count = pass == 0 ? basePerLabel : (int) (scale * share[l][u][j] * available[l]);
-          Deque<SampleRef> queue = byLabel.get(l);
-          if (queue.size() < count) {
-            throw new DataException(
-                String.format(
-                    Locale.ROOT,
-                    "not enough samples of label %d to deal: agent %d needs %d more, %d left (pool"
-                        + " of %d)",
-                    l,
-                    u,
-                    count,
-                    queue.size(),
-                    available[l]));
-          }
-          for (int k = 0; k < count; k++) {
+          Deque<SampleRef> queue = byLabel.get((u + j) % classes);
+          for (int k = 0; k < pass[u][j]; k++) {
             dealt.get(u).add(queue.poll());
           }
         }
@@ -139,6 +124,83 @@ public record NonIidPartitioner(
               agentId(u), List.copyOf(labels), List.copyOf(train), List.copyOf(test)));
     }
     return new Partition(dataset, List.copyOf(plans));
+  }
+
+  /** Where dealing runs out: the first agent short of a label, in dealing order. */
+  private record Shortage(int label, int agent, int needed, int left) {}
+
+  /**
+   * How many samples each agent takes of each of its labels, per pass: {@code [pass][agent][slot]}
+   * (pass 0: the base samples; pass 1: the lognormal shares of the pool).
+   */
+  private int[][][] counts(int n, int[] available, int classes, long seed) {
+    // shares: one lognormal draw per (label, agent, slot), normalised per label
+    SplittableRandom random = Seeds.random(seed, "partition-shares", 0);
+    double[][][] share = new double[classes][n][labelsPerAgent];
+    for (int l = 0; l < classes; l++) {
+      double sum = 0;
+      for (int u = 0; u < n; u++) {
+        for (int j = 0; j < labelsPerAgent; j++) {
+          share[l][u][j] = Math.exp(sigma * random.nextGaussian());
+          sum += share[l][u][j];
+        }
+      }
+      for (int u = 0; u < n; u++) {
+        for (int j = 0; j < labelsPerAgent; j++) {
+          share[l][u][j] /= sum;
+        }
+      }
+    }
+    int[][][] counts = new int[2][n][labelsPerAgent];
+    for (int u = 0; u < n; u++) {
+      for (int j = 0; j < labelsPerAgent; j++) {
+        int l = (u + j) % classes;
+        counts[0][u][j] = basePerLabel;
+        counts[1][u][j] = (int) (scale * share[l][u][j] * available[l]);
+      }
+    }
+    return counts;
+  }
+
+  /** The first shortage when dealing these counts, or null if every agent gets its samples. */
+  private Shortage shortage(int[][][] counts, int[] available, int classes) {
+    int[] left = available.clone();
+    for (int[][] pass : counts) {
+      for (int u = 0; u < pass.length; u++) {
+        for (int j = 0; j < labelsPerAgent; j++) {
+          int l = (u + j) % classes;
+          if (left[l] < pass[u][j]) {
+            return new Shortage(l, u, pass[u][j], left[l]);
+          }
+          left[l] -= pass[u][j];
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The largest agent count below this one whose split can be dealt from the same pool and seed
+   * (what the data needs grows with the agents: the base samples alone take {@code basePerLabel}
+   * per agent and label), as advice for the message.
+   */
+  private String mostThatWork(int[] available, int classes, long seed) {
+    int lo = 0;
+    int hi = agents - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) / 2;
+      if (shortage(counts(mid, available, classes, seed), available, classes) == null) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    while (lo > 0 && shortage(counts(lo, available, classes, seed), available, classes) != null) {
+      lo--;
+    }
+    return lo == 0
+        ? "no number of agents can be dealt from it"
+        : "at most " + lo + " agents can be dealt from it (or use a larger data set)";
   }
 
   /** The id of agent number {@code u}: {@code agent-007}. */

@@ -2,6 +2,7 @@ package io.demlearn.core.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.demlearn.core.data.ImagePool.SampleRef;
 import io.demlearn.core.testing.IdxFiles;
@@ -75,7 +76,34 @@ class PartitionTest {
                 NonIidPartitioner.paper(50, 0.55)
                     .partition("s", pool.dealingPool(0), pool::label, 10, 1))
         .isInstanceOf(DataException.class)
-        .hasMessageContaining("not enough samples of label");
+        .hasMessageContaining("cannot deal the s data to 50 agents: label")
+        .hasMessageContaining("runs out")
+        .hasMessageContaining("no number of agents can be dealt from it");
+  }
+
+  @Test
+  void theAdvisedAgentCountWorksAndOneMoreDoesNot() {
+    ImagePool pool = ImagePool.synthetic(2000, 10, 10, 3);
+    String message =
+        catchThrowableOfType(
+                () ->
+                    NonIidPartitioner.paper(200, 0.55)
+                        .partition("s", pool.dealingPool(0), pool::label, 10, 1),
+                DataException.class)
+            .getMessage();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("at most (\\d+) agents").matcher(message);
+    assertThat(m.find()).as(message).isTrue();
+    int most = Integer.parseInt(m.group(1));
+    assertThat(most).isBetween(1, 199);
+    Partition ok =
+        NonIidPartitioner.paper(most, 0.55).partition("s", pool.dealingPool(0), pool::label, 10, 1);
+    assertThat(ok.agents()).hasSize(most);
+    assertThatThrownBy(
+            () ->
+                NonIidPartitioner.paper(most + 1, 0.55)
+                    .partition("s", pool.dealingPool(0), pool::label, 10, 1))
+        .isInstanceOf(DataException.class);
   }
 
   @Test
