@@ -279,7 +279,7 @@ public final class ConvNet implements Model {
         float[] z = logits.get("logits").data().asFloat();
         release(logits);
         release(f);
-        int[] part = argmaxRows(z, b, CLASSES, 0, CLASSES);
+        int[] part = argmaxRows(z, b, CLASSES);
         System.arraycopy(part, 0, out, from, b);
       }
       return out;
@@ -330,13 +330,11 @@ public final class ConvNet implements Model {
     return g.sd.output(f, "loss").get("loss").getDouble(0);
   }
 
-  /**
-   * Index of the largest of {@code width} values at {@code offset} in each row (first one on ties).
-   */
-  static int[] argmaxRows(float[] z, int rows, int stride, int offset, int width) {
+  /** Index of the largest value in each row of width values (the first one on ties). */
+  private static int[] argmaxRows(float[] z, int rows, int width) {
     int[] out = new int[rows];
     for (int i = 0; i < rows; i++) {
-      int base = i * stride + offset;
+      int base = i * width;
       int best = 0;
       float bestValue = z[base];
       for (int k = 1; k < width; k++) {
@@ -350,7 +348,7 @@ public final class ConvNet implements Model {
     return out;
   }
 
-  static INDArray oneHot(int[] labels, int classes, DataType type) {
+  private static INDArray oneHot(int[] labels, int classes, DataType type) {
     float[] y = new float[labels.length * classes];
     for (int i = 0; i < labels.length; i++) {
       y[i * classes + labels[i]] = 1f;

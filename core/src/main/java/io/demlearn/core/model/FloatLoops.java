@@ -83,13 +83,4 @@ final class FloatLoops {
     }
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
-
-  /** The rows x cols matrix at {@code from} (row-major) as rows. */
-  static float[][] rows(float[] from, int at, int rows, int cols) {
-    float[][] out = new float[rows][cols];
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(from, at + r * cols, out[r], 0, cols);
-    }
-    return out;
-  }
 }
