@@ -3,6 +3,7 @@ package io.demlearn.worker;
 import io.demlearn.core.data.AgentData;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.AgentScore;
+import io.demlearn.core.metrics.EvaluationPlan;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.model.Model;
 import io.demlearn.core.model.TrainingPool;
@@ -91,6 +92,7 @@ public final class AgentWorker extends LoopService {
   private final Config c;
   private final AgentRounds rounds;
   private final Evaluator evaluator;
+  private final EvaluationPlan evaluation;
   private final AvroDeserializer<ModelUpdate> updateDecoder;
   private final KafkaConsumer<String, byte[]> own;
   private final SharedTopicsReader shared;
@@ -120,6 +122,7 @@ public final class AgentWorker extends LoopService {
     this.c = c;
     Model model = Model.of(c.experiment().settings().model());
     this.evaluator = new Evaluator(model, c.agents(), null, 1);
+    this.evaluation = c.experiment().settings().evaluation();
     String prefix = ExperimentTopics.PREFIX + c.experiment().id() + ".worker-" + c.workerId();
     this.updateDecoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
     Map<String, Object> ownConfig =
@@ -256,9 +259,12 @@ public final class AgentWorker extends LoopService {
         .submit(
             () -> {
               try {
-                AgentScore score = evaluator.score(t.agent(), t.start().evalModel());
-                float[] params = t.start().startModel().clone();
                 ExperimentSettings s = c.experiment().settings();
+                AgentScore score =
+                    evaluation.evaluates(t.round()) && evaluation.scores(t.agent())
+                        ? evaluator.score(t.agent(), t.start().evalModel())
+                        : null;
+                float[] params = t.start().startModel().clone();
                 trainingPool
                     .trainer()
                     .train(

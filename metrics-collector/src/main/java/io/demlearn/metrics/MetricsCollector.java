@@ -143,6 +143,7 @@ public final class MetricsCollector extends LoopService {
                 .setExperimentId(c.experiment().id())
                 .setRound(m.round())
                 .setHierarchyVersion(m.hierarchyVersion())
+                .setScoredAgents(m.scoredAgents())
                 .setCSpe(m.cSpe())
                 .setCGen(m.cGen())
                 .setGlobal(m.global())

@@ -2,6 +2,7 @@ package io.demlearn.metrics;
 
 import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.metrics.AgentScore;
+import io.demlearn.core.metrics.EvaluationPlan;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.strategy.HierarchyVersion;
@@ -39,6 +40,7 @@ final class RoundMetricsAssembler {
   private final Experiment experiment;
   private final Strategy strategy;
   private final Evaluator evaluator;
+  private final EvaluationPlan evaluation;
   private final float[] initialModel;
   private final LongSupplier nanoClock;
   private final Map<Integer, Map<String, AgentEvaluation>> scores = new HashMap<>();
@@ -69,6 +71,7 @@ final class RoundMetricsAssembler {
     this.experiment = experiment;
     this.strategy = experiment.settings().strategy();
     this.evaluator = evaluator;
+    this.evaluation = experiment.settings().evaluation();
     this.initialModel = initialModel;
     this.nanoClock = nanoClock;
     this.lastRoundAt = nanoClock.getAsLong();
@@ -147,6 +150,22 @@ final class RoundMetricsAssembler {
   }
 
   private Round emit(int round) {
+    RoundMetrics m = evaluation.evaluates(round) ? evaluate(round) : notEvaluated(round);
+    long now = nanoClock.getAsLong();
+    double seconds = (now - lastRoundAt) / 1e9;
+    lastRoundAt = now;
+    return new Round(m, seconds, timings(round));
+  }
+
+  private RoundMetrics notEvaluated(int round) {
+    HierarchyVersion hv =
+        round == 0
+            ? strategy.initialHierarchy(experiment.agentIds().size())
+            : strategy.versionFor(round - 1, versions);
+    return RoundMetrics.notEvaluated(round, hv == null ? -1 : hv.version());
+  }
+
+  private RoundMetrics evaluate(int round) {
     Evaluator.GroupScores groupScores;
     int version;
     if (round == 0) {
@@ -174,7 +193,7 @@ final class RoundMetricsAssembler {
           new Evaluator.GroupScores(
               groupScores.gSpe(), groupScores.gGen(), members, groupScores.global());
     }
-    // C-SPE and C-GEN over the agents whose updates the round averaged
+    // C-SPE and C-GEN over the scored agents whose updates the round averaged
     Map<String, AgentEvaluation> got = scores.getOrDefault(round, Map.of());
     List<AgentScore> agentScores = new ArrayList<>(experiment.agentIds().size());
     for (String id : experiment.agentIds()) {
@@ -184,11 +203,7 @@ final class RoundMetricsAssembler {
             new AgentScore(e.getOwnCorrect(), e.getOwnTotal(), e.getAllCorrect(), e.getAllTotal()));
       }
     }
-    RoundMetrics m = Evaluator.combine(round, version, agentScores, groupScores);
-    long now = nanoClock.getAsLong();
-    double seconds = (now - lastRoundAt) / 1e9;
-    lastRoundAt = now;
-    return new Round(m, seconds, timings(round));
+    return Evaluator.combine(round, version, agentScores, groupScores);
   }
 
   /**

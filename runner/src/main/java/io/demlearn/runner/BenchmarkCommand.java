@@ -26,7 +26,11 @@ import picocli.CommandLine.Option;
     name = "benchmark",
     mixinStandardHelpOptions = true,
     description = "Micro-benchmarks (see docs/BENCHMARKS.md).",
-    subcommands = {BenchmarkCommand.Cluster.class, AggregatorBenchmark.class})
+    subcommands = {
+      BenchmarkCommand.Cluster.class,
+      AggregatorBenchmark.class,
+      ProjectionBenchmark.class
+    })
 final class BenchmarkCommand {
 
   @Command(

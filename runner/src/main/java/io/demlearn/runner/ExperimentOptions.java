@@ -167,6 +167,36 @@ final class ExperimentOptions {
   String weighting;
 
   @Option(
+      names = "--eval-every",
+      paramLabel = "R",
+      description =
+          "Evaluate every R-th round (0, R, 2R, ...) and the last; other rounds have no metrics"
+              + " (default: "
+              + ExperimentDefaults.EVAL_EVERY
+              + ": every round).")
+  Integer evalEvery;
+
+  @Option(
+      names = "--eval-agents",
+      paramLabel = "N",
+      description =
+          "Score a seeded sample of N agents' models for C-SPE and C-GEN (the same agents every"
+              + " round); group metrics use every group (default: every agent).")
+  Integer evalAgents;
+
+  @Option(
+      names = "--cluster-dims",
+      paramLabel = "D",
+      description =
+          "Cluster a seeded random projection of the agents' parameters to D dimensions; 0"
+              + " clusters the full parameters with exact distances (default: 0 up to "
+              + ExperimentDefaults.EXACT_CLUSTERING_UP_TO
+              + " agents, else "
+              + ExperimentDefaults.PROJECTION_DIMS
+              + ").")
+  Integer clusterDims;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description = "Worker threads (default: the number of cores).")
@@ -197,6 +227,9 @@ final class ExperimentOptions {
           .linkage(linkage == null ? null : Linkage.parse(linkage))
           .weighting(weighting == null ? null : Weighting.parse(weighting))
           .threads(threads)
+          .evalEvery(evalEvery)
+          .evalAgents(evalAgents)
+          .clusterDims(clusterDims)
           .build();
     } catch (IllegalArgumentException | DataException e) {
       throw new UserException(e.getMessage(), e);

@@ -61,8 +61,19 @@ public final class Main {
     if (cli == null) {
       return 2;
     }
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (OutOfMemoryError e) {
+      System.err.println(OUT_OF_MEMORY);
+      return 1;
+    }
   }
+
+  private static final String OUT_OF_MEMORY =
+      "error: the JVM ran out of memory (maximum heap "
+          + Runtime.getRuntime().maxMemory() / (1 << 20)
+          + " MB): give it more with DEMLEARN_JAVA_OPTS, e.g. DEMLEARN_JAVA_OPTS=-Xmx8g"
+          + " ./demlearn ... (--eval-agents and --cluster-dims make large runs need less)";
 
   static CommandLine commandLine(String[] args, Map<String, String> env) {
     ConfigDefaults defaults;
@@ -80,6 +91,11 @@ public final class Main {
               parseResult.matchedOption("--debug") != null
                   || (parseResult.subcommand() != null && hasDebug(parseResult));
           PrintWriter err = commandLine.getErr();
+          if (outOfMemory(e)) {
+            err.println(OUT_OF_MEMORY);
+            err.flush();
+            return 1;
+          }
           if (debug || !isExplained(e)) {
             e.printStackTrace(err);
           }
@@ -96,6 +112,15 @@ public final class Main {
   private static boolean hasDebug(CommandLine.ParseResult result) {
     for (CommandLine.ParseResult r = result; r != null; r = r.subcommand()) {
       if (r.matchedOption("--debug") != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean outOfMemory(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof OutOfMemoryError) {
         return true;
       }
     }

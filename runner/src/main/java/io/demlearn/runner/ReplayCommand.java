@@ -135,7 +135,10 @@ final class ReplayCommand implements Callable<Integer> {
       more.put("roundsRecorded", recorded.size());
       output.open(experimentId, experiment.settings(), "as the experiment's spec names it", more);
       for (var m : recorded.values()) {
-        output.round(fromAvro(m), m.getSeconds(), new TreeMap<>(m.getTimings()));
+        output.round(
+            fromAvro(m, experiment.agentIds().size()),
+            m.getSeconds(),
+            new TreeMap<>(m.getTimings()));
       }
       if (latest[0] != null && latest[0].dendrogram() != null) {
         output.dendrogram(latest[0].dendrogram(), leafOrder);
@@ -155,10 +158,15 @@ final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  static RoundMetrics fromAvro(io.demlearn.schemas.avro.RoundMetrics m) {
+  /**
+   * The metrics a record holds; {@code agents} is the experiment's agent count (records written
+   * before the count of scored agents was recorded scored every agent).
+   */
+  static RoundMetrics fromAvro(io.demlearn.schemas.avro.RoundMetrics m, int agents) {
     return new RoundMetrics(
         m.getRound(),
         m.getHierarchyVersion(),
+        m.getScoredAgents() == null ? agents : m.getScoredAgents(),
         m.getCSpe(),
         m.getCGen(),
         m.getGlobal(),

@@ -53,8 +53,8 @@ final class Report {
         .append(esc(String.valueOf(provenance.get("experiment"))))
         .append("</h1>");
     h.append("<p>").append(esc(String.valueOf(provenance.get("data")))).append("</p>");
-    if (!rounds.isEmpty()) {
-      RoundMetrics last = rounds.get(rounds.size() - 1);
+    RoundMetrics last = RunOutput.lastEvaluated(rounds);
+    if (last != null) {
       h.append(
           String.format(
               Locale.ROOT,
@@ -65,6 +65,25 @@ final class Report {
               last.cGen(),
               last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()),
               SimulateCommand.median(seconds)));
+      long evaluated = rounds.stream().filter(RoundMetrics::evaluated).count();
+      Object agents =
+          provenance.get("settings") instanceof Map<?, ?> settings ? settings.get("agents") : null;
+      boolean sampled = agents != null && !agents.equals(last.scoredAgents());
+      if (evaluated < rounds.size() || sampled) {
+        h.append(
+            String.format(
+                Locale.ROOT,
+                "<p>Evaluated in %d of %d rounds (--eval-every); C-SPE and C-GEN score %s.</p>",
+                evaluated,
+                rounds.size(),
+                sampled
+                    ? "a seeded sample of "
+                        + last.scoredAgents()
+                        + " of the "
+                        + agents
+                        + " agents, the same in every evaluated round (--eval-agents)"
+                    : "every agent"));
+      }
     }
     h.append("<h2>Agents and the global model</h2>");
     h.append(

@@ -105,9 +105,15 @@ final class RunOutput implements AutoCloseable {
     return rounds;
   }
 
-  /** "round R: C-SPE .. C-GEN .. Global ..; median .. s/round", of the last round written. */
+  /**
+   * "round R: C-SPE .. C-GEN .. Global ..; median .. s/round", of the last evaluated round written.
+   */
   String summary() {
-    RoundMetrics last = rounds.get(rounds.size() - 1);
+    RoundMetrics last = lastEvaluated(rounds);
+    if (last == null) {
+      return String.format(
+          Locale.ROOT, "no round evaluated yet;  median %.3f s/round", medianSeconds());
+    }
     return String.format(
         Locale.ROOT,
         "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
@@ -116,6 +122,16 @@ final class RunOutput implements AutoCloseable {
         last.cGen(),
         last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()),
         medianSeconds());
+  }
+
+  /** The last evaluated round of a list, or null. */
+  static RoundMetrics lastEvaluated(List<RoundMetrics> rounds) {
+    for (int i = rounds.size() - 1; i >= 0; i--) {
+      if (rounds.get(i).evaluated()) {
+        return rounds.get(i);
+      }
+    }
+    return null;
   }
 
   double medianSeconds() {

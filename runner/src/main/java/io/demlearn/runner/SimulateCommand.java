@@ -121,11 +121,11 @@ final class SimulateCommand implements Callable<Integer> {
       }
       System.out.printf(
           Locale.ROOT,
-          "%5d  %6.4f  %6.4f  %6s  %-24s  %-24s  %6.3f%n",
+          "%5d  %6s  %6s  %6s  %-24s  %-24s  %6.3f%n",
           m.round(),
-          m.cSpe(),
-          m.cGen(),
-          m.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", m.global()),
+          accuracy(m.cSpe()),
+          accuracy(m.cGen()),
+          accuracy(m.global()),
           levels(m.gSpe()),
           levels(m.gGen()),
           seconds);
@@ -136,13 +136,13 @@ final class SimulateCommand implements Callable<Integer> {
         double eta = elapsed / done * (rounds - done);
         System.out.printf(
             Locale.ROOT,
-            "[%s%s] %d/%d rounds  C-SPE %.3f  C-GEN %.3f  ETA %.0f s",
+            "[%s%s] %d/%d rounds  C-SPE %s  C-GEN %s  ETA %.0f s",
             "#".repeat(filled),
             ".".repeat(width - filled),
             done,
             rounds,
-            m.cSpe(),
-            m.cGen(),
+            accuracy(m.cSpe()),
+            accuracy(m.cGen()),
             eta);
       }
       System.out.flush();
@@ -153,6 +153,11 @@ final class SimulateCommand implements Callable<Integer> {
         System.out.print("\r\033[K");
         System.out.flush();
       }
+    }
+
+    /** An accuracy to four places, or "-" where there is none (a round not evaluated). */
+    static String accuracy(Double v) {
+      return v == null ? "-" : String.format(Locale.ROOT, "%.4f", v);
     }
 
     private static String levels(List<Double> values) {

@@ -137,6 +137,28 @@ class PipelineIT {
   }
 
   @Test
+  void evaluationCadenceSampledScoresAndAProjectedClusteringEqualTheSimulator(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
+    sameAsTheSimulator(
+        broker,
+        registry,
+        "--dataset",
+        "synthetic",
+        "--agents",
+        "12",
+        "--rounds",
+        "5",
+        "--seed",
+        "6",
+        "--eval-every",
+        "3",
+        "--eval-agents",
+        "5",
+        "--cluster-dims",
+        "24");
+  }
+
+  @Test
   void threeWorkerProcessesEqualTheSimulator(
       EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
     sameAsTheSimulator(

@@ -2,12 +2,15 @@ package io.demlearn.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.demlearn.core.testing.IdxFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -87,6 +90,55 @@ class SimulateCommandTest {
             out.toString());
     assertThat(again.exitCode()).isEqualTo(1);
     assertThat(again.err()).contains("already holds results").contains("--overwrite");
+  }
+
+  @Test
+  void largeRunsEvaluateEveryRthRoundAndTheLastOnASampleOfAgents() throws Exception {
+    Path out = dir.resolve("cadence");
+    Result r =
+        run(
+            "simulate",
+            "--dataset",
+            "synthetic",
+            "--agents",
+            "10",
+            "--rounds",
+            "6",
+            "--eval-every",
+            "4",
+            "--eval-agents",
+            "3",
+            "--cluster-dims",
+            "16",
+            "--out",
+            out.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      lines.add(json.readTree(line));
+    }
+    assertThat(lines).hasSize(6);
+    for (JsonNode line : lines) {
+      int round = line.get("round").asInt();
+      boolean evaluated = round == 0 || round == 4 || round == 5;
+      assertThat(line.get("scoredAgents").asInt())
+          .as("round %d", round)
+          .isEqualTo(evaluated ? 3 : 0);
+      assertThat(line.get("cSpe").isNull()).as("round %d", round).isEqualTo(!evaluated);
+      assertThat(line.get("seconds").asDouble()).isPositive();
+    }
+    assertThat(lines.get(5).get("gSpe")).hasSize(4);
+    assertThat(lines.get(3).get("gSpe")).isEmpty();
+    String settings = Files.readString(out.resolve("settings.json"));
+    assertThat(settings)
+        .contains("\"eval-every\" : 4")
+        .contains("\"eval-agents\" : 3")
+        .contains("\"cluster-dims\" : 16");
+    assertThat(r.out()).contains("round 5: C-SPE");
+    assertThat(Files.readString(out.resolve("report.html")))
+        .contains("Evaluated in 3 of 6 rounds")
+        .contains("a seeded sample of 3 of the 10 agents");
   }
 
   @Test

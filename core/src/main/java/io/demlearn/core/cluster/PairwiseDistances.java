@@ -36,8 +36,57 @@ public final class PairwiseDistances {
     if (n == 0) {
       return new double[0];
     }
+    checkRows(x);
+    double[] out = new double[n * (n - 1) / 2];
+    boolean euclidean = metric == Metric.EUCLIDEAN;
+    // Euclidean: centred first; distances do not change, and the Gram identity cancels far less
+    try (Gram gram = new Gram(x, euclidean)) {
+      double[] diag = gram.diagonal();
+      double[] norm = new double[n];
+      for (int i = 0; i < n && !euclidean; i++) {
+        norm[i] = Math.sqrt(diag[i]);
+        if (norm[i] == 0) {
+          throw new ClusteringInputException(
+              i, "is all zeros: its cosine distance to anything is undefined");
+        }
+      }
+      for (int from = 0; from < n; from += gram.blockRows) {
+        int to = Math.min(n, from + gram.blockRows);
+        double[] rows = gram.rows(from, to);
+        for (int i = from; i < to; i++) {
+          int at = (i - from) * n;
+          double gii = diag[i];
+          for (int j = i + 1; j < n; j++) {
+            double gij = rows[at + j];
+            if (euclidean) {
+              double gjj = diag[j];
+              double d2 = gii + gjj - 2 * gij;
+              if (d2 < RECOMPUTE_BELOW * (gii + gjj)) {
+                d2 = directSquared(x[i], x[j]);
+              }
+              out[index(n, i, j)] = Math.sqrt(Math.max(0, d2));
+            } else {
+              double c = gij / (norm[i] * norm[j]);
+              out[index(n, i, j)] = Math.min(2, Math.max(0, 1 - c));
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Refuses rows of unequal length or holding a non-finite value.
+   *
+   * @throws ClusteringInputException naming the row
+   */
+  static void checkRows(float[][] x) {
+    if (x.length == 0) {
+      return;
+    }
     int d = x[0].length;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < x.length; i++) {
       if (x[i].length != d) {
         throw new ClusteringInputException(i, "has " + x[i].length + " values, row 0 has " + d);
       }
@@ -48,88 +97,106 @@ public final class PairwiseDistances {
         }
       }
     }
-    double[] out = new double[n * (n - 1) / 2];
-    if (metric == Metric.EUCLIDEAN) {
-      // centred first: distances do not change, and the Gram identity cancels far less
-      double[] gram = gram(x, true);
-      for (int i = 0; i < n; i++) {
-        double gii = gram[i * n + i];
-        for (int j = i + 1; j < n; j++) {
-          double gjj = gram[j * n + j];
-          double d2 = gii + gjj - 2 * gram[i * n + j];
-          if (d2 < RECOMPUTE_BELOW * (gii + gjj)) {
-            d2 = directSquared(x[i], x[j]);
-          }
-          out[index(n, i, j)] = Math.sqrt(Math.max(0, d2));
-        }
-      }
-    } else {
-      double[] gram = gram(x, false);
-      double[] norm = new double[n];
-      for (int i = 0; i < n; i++) {
-        norm[i] = Math.sqrt(gram[i * n + i]);
-        if (norm[i] == 0) {
-          throw new ClusteringInputException(
-              i, "is all zeros: its cosine distance to anything is undefined");
-        }
-      }
-      for (int i = 0; i < n; i++) {
-        for (int j = i + 1; j < n; j++) {
-          double c = gram[i * n + j] / (norm[i] * norm[j]);
-          out[index(n, i, j)] = Math.min(2, Math.max(0, 1 - c));
-        }
-      }
-    }
-    return out;
   }
 
   /**
-   * X X^T in double precision for the rows of x (centred on their mean if asked), row-major n x n.
+   * X X^T in double precision for the rows of x (centred on their mean if asked), served by blocks
+   * of rows so that no n x n matrix need exist at once: up to {@link #WHOLE_UP_TO} rows it is one
+   * BLAS call (and the diagonal is its own), above that one call per block of rows (the diagonal
+   * then comes from the rows' sums of squares).
    */
-  private static double[] gram(float[][] x, boolean centred) {
-    Tensors.init();
-    int n = x.length;
-    int d = x[0].length;
-    INDArray a;
-    int block = Math.max(1, (1 << 20) / d);
-    if (n <= block) {
-      // small: one copy in, one native cast
-      float[] values = new float[n * d];
-      for (int r = 0; r < n; r++) {
-        System.arraycopy(x[r], 0, values, r * d, d);
-      }
-      INDArray f = Nd4j.create(values, new long[] {n, d}, DataType.FLOAT);
-      a = f.castTo(DataType.DOUBLE);
-      f.close();
-    } else {
-      // large: row blocks, so that no second full copy exists
-      a = Nd4j.create(DataType.DOUBLE, n, d);
-      float[] values = new float[block * d];
-      for (int from = 0; from < n; from += block) {
-        int rows = Math.min(block, n - from);
-        for (int r = 0; r < rows; r++) {
-          System.arraycopy(x[from + r], 0, values, r * d, d);
+  private static final class Gram implements AutoCloseable {
+    /** One call for up to this many rows (a 128 MB matrix). */
+    static final int WHOLE_UP_TO = 4096;
+
+    final int blockRows;
+    private final int n;
+    private final INDArray a;
+    private double[] whole;
+
+    Gram(float[][] x, boolean centred) {
+      Tensors.init();
+      n = x.length;
+      int d = x[0].length;
+      int block = Math.max(1, (1 << 20) / d);
+      if (n <= block) {
+        // small: one copy in, one native cast
+        float[] values = new float[n * d];
+        for (int r = 0; r < n; r++) {
+          System.arraycopy(x[r], 0, values, r * d, d);
         }
-        INDArray part =
-            Nd4j.create(
-                rows == block ? values : Arrays.copyOf(values, rows * d),
-                new long[] {rows, d},
-                DataType.FLOAT);
-        a.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()).assign(part);
-        part.close();
+        INDArray f = Nd4j.create(values, new long[] {n, d}, DataType.FLOAT);
+        a = f.castTo(DataType.DOUBLE);
+        f.close();
+      } else {
+        // large: row blocks, so that no second full copy exists
+        a = Nd4j.create(DataType.DOUBLE, n, d);
+        float[] values = new float[block * d];
+        for (int from = 0; from < n; from += block) {
+          int rows = Math.min(block, n - from);
+          for (int r = 0; r < rows; r++) {
+            System.arraycopy(x[from + r], 0, values, r * d, d);
+          }
+          INDArray part =
+              Nd4j.create(
+                  rows == block ? values : Arrays.copyOf(values, rows * d),
+                  new long[] {rows, d},
+                  DataType.FLOAT);
+          a.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()).assign(part);
+          part.close();
+        }
       }
+      if (centred) {
+        INDArray mean = a.mean(0);
+        a.subiRowVector(mean);
+        mean.close();
+      }
+      blockRows = n <= WHOLE_UP_TO ? n : Math.max(1, (WHOLE_UP_TO * WHOLE_UP_TO) / n);
     }
-    if (centred) {
-      INDArray mean = a.mean(0);
-      a.subiRowVector(mean);
-      mean.close();
+
+    double[] diagonal() {
+      double[] diag = new double[n];
+      if (blockRows == n) {
+        double[] g = rows(0, n);
+        for (int i = 0; i < n; i++) {
+          diag[i] = g[i * n + i];
+        }
+      } else {
+        try (INDArray squares = a.mul(a);
+            INDArray sums = squares.sum(1)) {
+          sums.data().asNioDouble().get(diag, 0, n);
+        }
+      }
+      return diag;
     }
-    INDArray g = Nd4j.create(DataType.DOUBLE, n, n);
-    Nd4j.gemm(a, a, g, false, true, 1.0, 0.0);
-    double[] out = g.data().asDouble();
-    a.close();
-    g.close();
-    return out;
+
+    /** Rows [from, to) of the Gram matrix, row-major. */
+    double[] rows(int from, int to) {
+      if (from == 0 && to == n && whole != null) {
+        return whole;
+      }
+      double[] out = new double[(to - from) * n];
+      try (INDArray g = Nd4j.create(DataType.DOUBLE, to - from, n)) {
+        if (to - from == n) {
+          Nd4j.gemm(a, a, g, false, true, 1.0, 0.0);
+        } else {
+          try (INDArray part = a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()) {
+            Nd4j.gemm(part, a, g, false, true, 1.0, 0.0);
+          }
+        }
+        g.data().asNioDouble().get(out, 0, out.length);
+      }
+      if (to - from == n) {
+        whole = out;
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
+      whole = null;
+      a.close();
+    }
   }
 
   static double directSquared(float[] a, float[] b) {

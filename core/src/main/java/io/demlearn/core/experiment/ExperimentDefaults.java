@@ -40,10 +40,29 @@ public final class ExperimentDefaults {
   public static final Metric METRIC = Metric.EUCLIDEAN;
   public static final Linkage LINKAGE = Linkage.AVERAGE;
 
+  /** Evaluate every round. */
+  public static final int EVAL_EVERY = 1;
+
+  /** Up to this many agents, clustering uses the full parameters (exact distances). */
+  public static final int EXACT_CLUSTERING_UP_TO = 2000;
+
+  /**
+   * Above {@link #EXACT_CLUSTERING_UP_TO} agents, parameters are projected to this many dimensions.
+   */
+  public static final int PROJECTION_DIMS = 256;
+
   /** The data sets an experiment can use. */
   public static final List<String> DATASETS = List.of("fashion-mnist", "mnist", "synthetic");
 
   private ExperimentDefaults() {}
+
+  /**
+   * Dimensions of the random projection that clustering uses: 0 (none: exact distances on the full
+   * parameters) up to {@link #EXACT_CLUSTERING_UP_TO} agents, {@link #PROJECTION_DIMS} above.
+   */
+  public static int clusterDims(int agents) {
+    return agents <= EXACT_CLUSTERING_UP_TO ? 0 : PROJECTION_DIMS;
+  }
 
   /** The proximal weight: DemLearn-P 0.002, FedProx 0.5, else none. */
   public static double mu(Algorithm algorithm) {

@@ -4,6 +4,7 @@ import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
 import io.demlearn.core.data.PartitionFile;
+import io.demlearn.core.metrics.EvaluationPlan;
 import io.demlearn.core.model.ModelKind;
 import io.demlearn.core.model.TrainingSettings;
 import io.demlearn.core.strategy.CentralisedStrategy;
@@ -45,6 +46,9 @@ public final class ExperimentSettings {
   private final Linkage linkage;
   private final Weighting weighting;
   private final int threads;
+  private final int evalEvery;
+  private final int evalAgents;
+  private final int clusterDims;
 
   ExperimentSettings(ExperimentSettingsBuilder b) {
     this.algorithm = b.algorithm != null ? b.algorithm : ExperimentDefaults.ALGORITHM;
@@ -85,6 +89,10 @@ public final class ExperimentSettings {
     this.linkage = b.linkage != null ? b.linkage : ExperimentDefaults.LINKAGE;
     this.weighting = b.weighting != null ? b.weighting : ExperimentDefaults.weighting(algorithm);
     this.threads = b.threads != null ? b.threads : ExperimentDefaults.threads();
+    this.evalEvery = b.evalEvery != null ? b.evalEvery : ExperimentDefaults.EVAL_EVERY;
+    this.evalAgents = b.evalAgents != null ? b.evalAgents : 0;
+    this.clusterDims =
+        b.clusterDims != null ? b.clusterDims : ExperimentDefaults.clusterDims(agents);
     check();
   }
 
@@ -98,6 +106,14 @@ public final class ExperimentSettings {
     require(amplifyRounds >= 0, "--amplify-rounds must be >= 0, got " + amplifyRounds);
     require(threads >= 1, "--threads must be >= 1, got " + threads);
     require(mu >= 0 && Double.isFinite(mu), "--mu must be >= 0, got " + mu);
+    require(evalEvery >= 1, "--eval-every must be >= 1, got " + evalEvery);
+    require(
+        evalAgents >= 0 && evalAgents <= agents,
+        "--eval-agents must be between 1 and --agents ("
+            + agents
+            + "), or 0 for all, got "
+            + evalAgents);
+    require(clusterDims >= 0, "--cluster-dims must be >= 0 (0: no projection), got " + clusterDims);
     require(
         mu == 0 || algorithm.proximal(),
         "--mu "
@@ -216,6 +232,31 @@ public final class ExperimentSettings {
     return threads;
   }
 
+  /** Rounds are evaluated every this many rounds, and the last round always. */
+  public int evalEvery() {
+    return evalEvery;
+  }
+
+  /** Agents whose models are scored for C-SPE and C-GEN (a seeded sample); 0: every agent. */
+  public int evalAgents() {
+    return evalAgents;
+  }
+
+  /** Dimensions of the random projection clustering uses; 0: the full parameters. */
+  public int clusterDims() {
+    return clusterDims;
+  }
+
+  /** How agents are clustered. */
+  public ClusteringPolicy clustering() {
+    return new ClusteringPolicy(metric, linkage, clusterDims, seed);
+  }
+
+  /** Which rounds, and which agents' models, are evaluated. */
+  public EvaluationPlan evaluation() {
+    return new EvaluationPlan(rounds, evalEvery, agents, evalAgents, seed);
+  }
+
   public TrainingSettings training() {
     return new TrainingSettings(learningRate, batchSize, localEpochs, mu);
   }
@@ -225,13 +266,7 @@ public final class ExperimentSettings {
     return switch (algorithm) {
       case DEMLEARN, DEMLEARN_P ->
           new DemLearnStrategy(
-              new ClusteringPolicy(metric, linkage),
-              levels,
-              reclusterEvery,
-              alpha,
-              amplify,
-              amplifyRounds,
-              weighting);
+              clustering(), levels, reclusterEvery, alpha, amplify, amplifyRounds, weighting);
       case FEDAVG, FEDPROX -> new FedAvgStrategy(weighting);
       case LOCAL -> new LocalStrategy();
       case CENTRALISED -> new CentralisedStrategy();
@@ -262,6 +297,9 @@ public final class ExperimentSettings {
     m.put("linkage", linkage.label());
     m.put("weighting", weighting.label());
     m.put("threads", threads);
+    m.put("eval-every", evalEvery);
+    m.put("eval-agents", evalAgents);
+    m.put("cluster-dims", clusterDims);
     return m;
   }
 

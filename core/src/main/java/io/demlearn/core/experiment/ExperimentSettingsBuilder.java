@@ -32,6 +32,9 @@ public final class ExperimentSettingsBuilder {
   Linkage linkage;
   Weighting weighting;
   Integer threads;
+  Integer evalEvery;
+  Integer evalAgents;
+  Integer clusterDims;
 
   ExperimentSettingsBuilder() {}
 
@@ -58,6 +61,9 @@ public final class ExperimentSettingsBuilder {
     linkage = s.linkage();
     weighting = s.weighting();
     threads = s.threads();
+    evalEvery = s.evalEvery();
+    evalAgents = s.evalAgents();
+    clusterDims = s.clusterDims();
   }
 
   public ExperimentSettingsBuilder algorithm(Algorithm value) {
@@ -170,6 +176,27 @@ public final class ExperimentSettingsBuilder {
 
   public ExperimentSettingsBuilder threads(Integer value) {
     threads = value;
+    return this;
+  }
+
+  /** Evaluate in every R-th round (and the last); by default every round. */
+  public ExperimentSettingsBuilder evalEvery(Integer value) {
+    evalEvery = value;
+    return this;
+  }
+
+  /** Score the models of a seeded sample of this many agents for C-SPE and C-GEN; 0: all. */
+  public ExperimentSettingsBuilder evalAgents(Integer value) {
+    evalAgents = value;
+    return this;
+  }
+
+  /**
+   * Cluster a random projection of the parameters to this many dimensions; 0: the full parameters.
+   * By default {@link ExperimentDefaults#clusterDims}.
+   */
+  public ExperimentSettingsBuilder clusterDims(Integer value) {
+    clusterDims = value;
     return this;
   }
 

@@ -59,6 +59,7 @@ public final class Evaluator {
    * The metrics of one round from the models themselves.
    *
    * @param agentModels per agent, the model it is evaluated with
+   * @param scored the agents whose models C-SPE and C-GEN score, ascending
    * @param tree the hierarchy the group models belong to, or null (no group metrics)
    * @param groupModels group models by id (as evaluated: DemLearn's generalised ones)
    * @param global the root model for the Global metric, or null
@@ -67,13 +68,15 @@ public final class Evaluator {
       int round,
       int hierarchyVersion,
       List<float[]> agentModels,
+      int[] scored,
       Hierarchy tree,
       Map<String, float[]> groupModels,
       float[] global) {
-    return combine(round, hierarchyVersion, scores(agentModels), groups(tree, groupModels, global));
+    return combine(
+        round, hierarchyVersion, scores(agentModels, scored), groups(tree, groupModels, global));
   }
 
-  /** Metrics from the agents' scores and the groups'. */
+  /** Metrics from the scored agents' scores (C-SPE and C-GEN null if none) and the groups'. */
   public static RoundMetrics combine(
       int round, int hierarchyVersion, List<AgentScore> scores, GroupScores groups) {
     long ownCorrect = 0;
@@ -84,11 +87,13 @@ public final class Evaluator {
       ownTotal += s.ownTotal();
       genSum += s.allCorrect() / (double) s.allTotal();
     }
+    boolean any = !scores.isEmpty();
     return new RoundMetrics(
         round,
         hierarchyVersion,
-        ownCorrect / (double) ownTotal,
-        genSum / scores.size(),
+        scores.size(),
+        any ? ownCorrect / (double) ownTotal : null,
+        any ? genSum / scores.size() : null,
         groups.global(),
         groups.gSpe(),
         groups.gGen(),
@@ -108,11 +113,17 @@ public final class Evaluator {
         union.size());
   }
 
-  /** Every agent's score (a model shared by several agents is predicted once). */
-  public List<AgentScore> scores(List<float[]> agentModels) {
+  /**
+   * The scores of some agents, in the order of {@code scored} (a model shared by several agents is
+   * predicted once).
+   *
+   * @param agentModels per agent, its model
+   */
+  public List<AgentScore> scores(List<float[]> agentModels, int[] scored) {
     Map<float[], Integer> index = new IdentityHashMap<>();
     List<float[]> distinct = new ArrayList<>();
-    for (float[] m : agentModels) {
+    for (int a : scored) {
+      float[] m = agentModels.get(a);
       index.computeIfAbsent(
           m,
           k -> {
@@ -121,8 +132,8 @@ public final class Evaluator {
           });
     }
     int[][] predictions = predictAll(distinct);
-    List<AgentScore> out = new ArrayList<>(agentModels.size());
-    for (int a = 0; a < agentModels.size(); a++) {
+    List<AgentScore> out = new ArrayList<>(scored.length);
+    for (int a : scored) {
       out.add(score(a, predictions[index.get(agentModels.get(a))]));
     }
     return out;

@@ -23,6 +23,7 @@ public final class MetricsJson {
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("round", m.round());
     o.put("hierarchyVersion", m.hierarchyVersion());
+    o.put("scoredAgents", m.scoredAgents());
     o.put("cSpe", m.cSpe());
     o.put("cGen", m.cGen());
     o.put("global", m.global());

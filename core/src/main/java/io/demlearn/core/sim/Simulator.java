@@ -5,6 +5,7 @@ import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.data.AgentData;
 import io.demlearn.core.data.Dataset;
 import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.metrics.EvaluationPlan;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.model.Model;
@@ -36,11 +37,20 @@ public final class Simulator implements AutoCloseable {
   private final Strategy strategy;
   private final TrainingPool trainingPool;
   private final Evaluator evaluator;
+  private final EvaluationPlan evaluation;
+  private final int[] scored;
   private final int[] trainSamples;
 
-  /** What one round produced. */
+  /**
+   * What one round produced: its metrics, the state it started from, the agents' trained models
+   * (before aggregation), and its timings.
+   */
   public record Round(
-      RoundMetrics metrics, RoundState state, double seconds, Map<String, Double> timings) {}
+      RoundMetrics metrics,
+      RoundState state,
+      List<float[]> trained,
+      double seconds,
+      Map<String, Double> timings) {}
 
   /** Called after every round. */
   public interface Listener {
@@ -58,6 +68,8 @@ public final class Simulator implements AutoCloseable {
     this.strategy = settings.strategy();
     this.trainingPool = new TrainingPool(model, settings.threads(), "demlearn-worker-");
     this.evaluator = new Evaluator(model, this.agents, trainingPool.executor(), settings.threads());
+    this.evaluation = settings.evaluation();
+    this.scored = evaluation.scored();
     this.trainSamples = agents.stream().mapToInt(a -> a.train().size()).toArray();
   }
 
@@ -101,13 +113,16 @@ public final class Simulator implements AutoCloseable {
   public RoundState round(int round, RoundState state, Listener listener) {
     long t0 = System.nanoTime();
     RoundMetrics metrics =
-        evaluator.evaluate(
-            round,
-            state.hierarchyVersion(),
-            state.evalModels(),
-            state.tree(),
-            state.groupModels(),
-            state.global());
+        evaluation.evaluates(round)
+            ? evaluator.evaluate(
+                round,
+                state.hierarchyVersion(),
+                state.evalModels(),
+                scored,
+                state.tree(),
+                state.groupModels(),
+                state.global())
+            : RoundMetrics.notEvaluated(round, state.hierarchyVersion());
     long t1 = System.nanoTime();
     List<float[]> trained =
         strategy.federated() ? trainAgents(round, state) : trainCentral(round, state);
@@ -131,7 +146,7 @@ public final class Simulator implements AutoCloseable {
     timings.put("train", (t2 - t1) / 1e9);
     timings.put("cluster", (t3 - t2) / 1e9);
     timings.put("aggregate", (t4 - t3) / 1e9);
-    listener.onRound(new Round(metrics, state, (t4 - t0) / 1e9, timings));
+    listener.onRound(new Round(metrics, state, trained, (t4 - t0) / 1e9, timings));
     return new RoundState(hierarchy, raw, generalised, raw.get(Hierarchy.ROOT), List.copyOf(next));
   }
 

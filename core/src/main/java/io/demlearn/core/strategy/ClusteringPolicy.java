@@ -4,16 +4,26 @@ import io.demlearn.core.cluster.Agglomerative;
 import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
+import io.demlearn.core.cluster.RandomProjection;
 import java.util.List;
 
 /**
  * How agents are clustered: agglomerative clustering of their full flattened parameters (the
  * authors' "weight" features) with a distance and a linkage; the authors use Euclidean distance and
- * average linkage.
+ * average linkage. For many agents the parameters can first be reduced by a seeded random
+ * projection ({@link RandomProjection}) to {@code dims} dimensions; 0 keeps the full parameters.
  */
-public record ClusteringPolicy(Metric metric, Linkage linkage) {
+public record ClusteringPolicy(Metric metric, Linkage linkage, int dims, long seed) {
   public ClusteringPolicy {
     check(metric, linkage);
+    if (dims < 0) {
+      throw new IllegalArgumentException("projection dimensions must be >= 0, got " + dims);
+    }
+  }
+
+  /** The full parameters, with exact distances. */
+  public ClusteringPolicy(Metric metric, Linkage linkage) {
+    this(metric, linkage, 0, 0);
   }
 
   /**
@@ -29,6 +39,22 @@ public record ClusteringPolicy(Metric metric, Linkage linkage) {
   }
 
   public Dendrogram cluster(List<float[]> models) {
-    return Agglomerative.cluster(models.toArray(new float[0][]), metric, linkage);
+    float[][] x = models.toArray(new float[0][]);
+    if (projects(x.length == 0 ? 0 : x[0].length)) {
+      x = RandomProjection.project(x, dims, seed);
+    }
+    return Agglomerative.cluster(x, metric, linkage);
+  }
+
+  /** What is clustered, as hierarchy versions record it. */
+  public String features() {
+    return dims == 0
+        ? "parameters"
+        : "parameters, random projection to " + dims + " dimensions (seed " + seed + ")";
+  }
+
+  /** Whether rows of {@code d} values are projected (not when they are no longer than dims). */
+  private boolean projects(int d) {
+    return dims > 0 && dims < d;
   }
 }

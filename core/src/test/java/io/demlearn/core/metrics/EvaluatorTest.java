@@ -98,13 +98,25 @@ class EvaluatorTest {
   void clientMetricsArePooledSpecialisationAndMeanGeneralisation() {
     Evaluator e = new Evaluator(new Scripted(), agents, pool, 2);
     List<float[]> models = List.of(rightOn(0, 1, 2), rightOn(2, 3), rightOn(6, 7, 8, 0));
-    RoundMetrics m = e.evaluate(3, -1, models, null, Map.of(), null);
+    RoundMetrics m = e.evaluate(3, -1, models, new int[] {0, 1, 2}, null, Map.of(), null);
+    assertThat(m.scoredAgents()).isEqualTo(3);
     // own rows: a0 2/2, a1 2/4, a2 3/3 -> pooled 7/9 (the mean of ratios would be 0.8333)
     assertThat(m.cSpe()).isCloseTo(7 / 9.0, within(1e-12));
     // all rows: 3/9, 2/9, 4/9 -> mean 1/3
     assertThat(m.cGen()).isCloseTo(1 / 3.0, within(1e-12));
     assertThat(m.global()).isNull();
     assertThat(m.gSpe()).isEmpty();
+  }
+
+  @Test
+  void aSampleOfAgentsScoresOnlyTheirModelsAgainstTheWholeTestUnion() {
+    Evaluator e = new Evaluator(new Scripted(), agents, pool, 2);
+    List<float[]> models = List.of(rightOn(0, 1, 2), rightOn(2, 3), rightOn(6, 7, 8, 0));
+    RoundMetrics m = e.evaluate(3, -1, models, new int[] {0, 2}, null, Map.of(), null);
+    assertThat(m.scoredAgents()).isEqualTo(2);
+    // own rows: a0 2/2, a2 3/3 -> 5/5; all rows: 3/9 and 4/9 -> 7/18
+    assertThat(m.cSpe()).isCloseTo(1.0, within(1e-12));
+    assertThat(m.cGen()).isCloseTo(7 / 18.0, within(1e-12));
   }
 
   @Test
@@ -123,6 +135,7 @@ class EvaluatorTest {
             1,
             0,
             List.of(rightOn(), rightOn(), rightOn()),
+            new int[] {0, 1, 2},
             tree,
             Map.of("L1-c3", group, "root", root),
             root);

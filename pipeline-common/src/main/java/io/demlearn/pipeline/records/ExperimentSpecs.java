@@ -38,6 +38,9 @@ public final class ExperimentSpecs {
     ExperimentSettings s = e.settings();
     Map<String, String> extra = new HashMap<>();
     extra.put("amplify-rounds", Integer.toString(s.amplifyRounds()));
+    extra.put("eval-every", Integer.toString(s.evalEvery()));
+    extra.put("eval-agents", Integer.toString(s.evalAgents()));
+    extra.put("cluster-dims", Integer.toString(s.clusterDims()));
     if (s.dataDir() != null) {
       extra.put("data-dir", s.dataDir().toAbsolutePath().toString());
     }
@@ -91,6 +94,11 @@ public final class ExperimentSpecs {
     Map<String, String> extra = spec.getExtra();
     String dataDir = extra.get("data-dir");
     String amplifyRounds = extra.get("amplify-rounds");
+    // specs written before these settings existed: every round and agent evaluated, exact
+    // clustering
+    String evalEvery = extra.getOrDefault("eval-every", "1");
+    String evalAgents = extra.getOrDefault("eval-agents", "0");
+    String clusterDims = extra.getOrDefault("cluster-dims", "0");
     return ExperimentSettings.builder()
         .algorithm(Algorithm.parse(spec.getAlgorithm()))
         .model(fromAvro(spec.getModelKind()))
@@ -113,6 +121,9 @@ public final class ExperimentSpecs {
         .linkage(Linkage.parse(spec.getLinkage()))
         .weighting(Weighting.parse(spec.getWeighting()))
         .threads(threads)
+        .evalEvery(Integer.valueOf(evalEvery))
+        .evalAgents(Integer.valueOf(evalAgents))
+        .clusterDims(Integer.valueOf(clusterDims))
         .build();
   }
 }

@@ -65,7 +65,7 @@ public final class Hierarchies {
                 .setLinkage(settings.linkage().label())
                 .setLevels(settings.levels())
                 .setReclusterEvery(settings.reclusterEvery())
-                .setFeatures("parameters")
+                .setFeatures(settings.clustering().features())
                 .build())
         .setCreatedAtMs(createdAtMs)
         .build();
