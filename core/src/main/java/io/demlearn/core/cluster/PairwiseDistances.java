@@ -113,6 +113,8 @@ public final class PairwiseDistances {
     private final int n;
     private final INDArray a;
     private double[] whole;
+    private INDArray block;
+    private double[] blockValues;
 
     Gram(float[][] x, boolean centred) {
       Tensors.init();
@@ -170,23 +172,35 @@ public final class PairwiseDistances {
       return diag;
     }
 
-    /** Rows [from, to) of the Gram matrix, row-major. */
+    /**
+     * Rows [from, to) of the Gram matrix, row-major, in a buffer that the next call reuses (full
+     * blocks share one native and one Java buffer: allocating and zeroing a fresh 128 MB block per
+     * call cost more than the multiplication).
+     */
     double[] rows(int from, int to) {
       if (from == 0 && to == n && whole != null) {
         return whole;
       }
-      double[] out = new double[(to - from) * n];
-      try (INDArray g = Nd4j.create(DataType.DOUBLE, to - from, n)) {
-        if (to - from == n) {
-          Nd4j.gemm(a, a, g, false, true, 1.0, 0.0);
-        } else {
-          try (INDArray part = a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()) {
-            Nd4j.gemm(part, a, g, false, true, 1.0, 0.0);
-          }
-        }
-        g.data().asNioDouble().get(out, 0, out.length);
+      int rows = to - from;
+      boolean full = rows == blockRows;
+      if (full && block == null) {
+        block = Nd4j.create(DataType.DOUBLE, blockRows, n);
+        blockValues = new double[blockRows * n];
       }
-      if (to - from == n) {
+      INDArray g = full ? block : Nd4j.create(DataType.DOUBLE, rows, n);
+      double[] out = full ? blockValues : new double[rows * n];
+      if (rows == n) {
+        Nd4j.gemm(a, a, g, false, true, 1.0, 0.0);
+      } else {
+        try (INDArray part = a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()) {
+          Nd4j.gemm(part, a, g, false, true, 1.0, 0.0);
+        }
+      }
+      g.data().asNioDouble().get(out, 0, out.length);
+      if (!full) {
+        g.close();
+      }
+      if (rows == n) {
         whole = out;
       }
       return out;
@@ -195,6 +209,10 @@ public final class PairwiseDistances {
     @Override
     public void close() {
       whole = null;
+      blockValues = null;
+      if (block != null) {
+        block.close();
+      }
       a.close();
     }
   }
