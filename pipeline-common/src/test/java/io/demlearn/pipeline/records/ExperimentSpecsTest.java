@@ -42,6 +42,9 @@ class ExperimentSpecsTest {
             .linkage(Linkage.COMPLETE)
             .weighting(Weighting.AGENTS)
             .threads(2)
+            .evalEvery(4)
+            .evalAgents(2)
+            .clusterDims(16)
             .build();
     Experiment e = new Experiment("spec-test", settings, AGENTS, Experiment.policy(5e5, 2000, 0.6));
     ExperimentSpec spec =
@@ -53,11 +56,32 @@ class ExperimentSpecsTest {
 
     Experiment back = ExperimentSpecs.fromSpec(spec, 2);
     assertThat(back.settings()).isEqualTo(settings);
+    assertThat(back.settings().evalEvery()).isEqualTo(4);
+    assertThat(back.settings().evalAgents()).isEqualTo(2);
+    assertThat(back.settings().clusterDims()).isEqualTo(16);
     assertThat(back.agentIds()).isEqualTo(AGENTS);
     assertThat(back.policy()).isEqualTo(e.policy());
     assertThat(ExperimentSpecs.fromSpec(spec, 5).settings().threads())
         .as("the reader's own choice")
         .isEqualTo(5);
+  }
+
+  @Test
+  void aSpecWrittenBeforeTheLargeRunSettingsEvaluatesEverythingAndClustersExactly() {
+    ExperimentSettings settings =
+        ExperimentSettings.builder().dataset("synthetic").agents(3).evalEvery(3).build();
+    ExperimentSpec spec =
+        ExperimentSpecs.toSpec(
+            new Experiment("old-spec", settings, AGENTS, Experiment.policy(5e5, 2000, 0.6)),
+            1L,
+            Map.of());
+    Map<String, String> extra = new java.util.HashMap<>(spec.getExtra());
+    extra.keySet().removeAll(java.util.List.of("eval-every", "eval-agents", "cluster-dims"));
+    spec.setExtra(extra);
+    ExperimentSettings back = ExperimentSpecs.fromSpec(spec, 1).settings();
+    assertThat(back.evalEvery()).isEqualTo(1);
+    assertThat(back.evalAgents()).isZero();
+    assertThat(back.clusterDims()).isZero();
   }
 
   @Test
