@@ -16,7 +16,10 @@ import io.demlearn.schemas.avro.SourceRecord;
 import io.demlearn.schemas.serde.AvroDeserializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -41,12 +44,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * for the group's level as a {@link GroupContribution}.
  *
  * <p>An update that arrives before the hierarchy version of its round (in a round that rebuilds the
- * tree, all do) is not kept: its offset is, and it is read back from the log ({@link UpdateLog})
- * when the version arrives. State: per agent its last counted round and, for its last {@value
- * AggregatorTopology#RETAINED_ROUNDS} rounds, the offset of each counted update and whether its
- * group's stored sum holds it yet ({@link IntakeCounts}); per open group its running sum, written
- * at each commit interval ({@link OpenSums}: an update added since is read back from the log after
- * a restart); the hierarchy versions; per round its progress.
+ * tree, all do) is not kept in the state: its offset is, and it is read back from the log ({@link
+ * UpdateLog}) when the version arrives, unless the task still holds it in memory: updates waiting
+ * for their version are also kept in memory up to a budget (an eighth of the heap, shared by the
+ * experiment's partitions), and a round whose waiting updates are all there is added from memory
+ * instead of re-reading the log (the state and a restart do not depend on it). State: per agent its
+ * last counted round and, for its last {@value AggregatorTopology#RETAINED_ROUNDS} rounds, the
+ * offset of each counted update and whether its group's stored sum holds it yet ({@link
+ * IntakeCounts}); per open group its running sum, written at each commit interval ({@link
+ * OpenSums}: an update added since is read back from the log after a restart); the hierarchy
+ * versions; per round its progress.
  */
 final class AgentIntake implements Processor<String, SpecificRecord, String, SpecificRecord> {
   static final String PARTITION_PREFIX = "partition-";
@@ -69,6 +76,12 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
   private IntakeRounds rounds;
   private boolean recovered;
 
+  /** Counted updates waiting for their round's hierarchy version, by offset, within a budget. */
+  private final Map<Long, ModelUpdate> waitingInMemory = new HashMap<>();
+
+  private long waitingBytes;
+  private final long waitingBudget;
+
   AgentIntake(
       Experiment experiment,
       int partitions,
@@ -83,6 +96,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     this.encoder = encoder;
     this.logs = logs;
     this.kind = ExperimentSpecs.toAvro(experiment.settings().model());
+    this.waitingBudget = Runtime.getRuntime().maxMemory() / 8 / Math.max(1, partitions);
   }
 
   static String roundKey(int round, String id) {
@@ -110,6 +124,8 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
             (round, group) -> contribution(round, plans.planFor(round), group));
     rounds = new IntakeRounds(context.getStateStore(AggregatorTopology.INTAKE_ROUNDS));
     recovered = false; // a task started again (also after a failed transaction) reads back
+    waitingInMemory.clear();
+    waitingBytes = 0;
     context.schedule(
         Duration.ofMillis(commitIntervalMs(context.appConfigs())),
         PunctuationType.WALL_CLOCK_TIME,
@@ -231,6 +247,12 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     counts.count(u, source.getOffset(), false); // marked added when its sum is written
     if (plan == null) {
       rounds.waitForHierarchy(round);
+      long size = u.getParameters().getValues().remaining();
+      if (waitingBytes + size <= waitingBudget) {
+        ModelUpdate before = waitingInMemory.put(source.getOffset(), u);
+        waitingBytes +=
+            size - (before == null ? 0 : before.getParameters().getValues().remaining());
+      }
     } else {
       fold(round, plan, each -> each.accept(u));
     }
@@ -257,7 +279,26 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
   }
 
   private void readBack(NavigableMap<Long, String> waiting, Consumer<ModelUpdate> each) {
-    if (!waiting.isEmpty()) {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    List<ModelUpdate> held = new ArrayList<>(waiting.size());
+    for (Map.Entry<Long, String> e : waiting.entrySet()) {
+      ModelUpdate u = waitingInMemory.get(e.getKey());
+      if (u == null || !u.getAgentId().equals(e.getValue())) {
+        break;
+      }
+      held.add(u);
+    }
+    for (Long offset : waiting.keySet()) {
+      ModelUpdate u = waitingInMemory.remove(offset);
+      if (u != null) {
+        waitingBytes -= u.getParameters().getValues().remaining();
+      }
+    }
+    if (held.size() == waiting.size()) {
+      held.forEach(each); // in offset order, as the log would hand them on
+    } else {
       log().readCounted(partition, waiting, decoder, updateTopic, each);
     }
   }

@@ -110,11 +110,11 @@ interface UpdateLog extends AutoCloseable {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    // a few updates at a time: a round's updates are never all in memory (one larger record still
-    // comes whole)
-    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 1024 * 1024);
-    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 1024 * 1024);
-    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 32);
+    // 8 MB at a time: a round's updates are never all in memory (one larger record still comes
+    // whole), and a round of 10,000 MLR updates (314 MB) takes 40 fetches, not 300
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 8 * 1024 * 1024);
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 512);
     KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c);
     Duration limit = Duration.ofSeconds(60);
     return new UpdateLog() {

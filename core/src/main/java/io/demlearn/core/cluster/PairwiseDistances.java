@@ -106,8 +106,11 @@ public final class PairwiseDistances {
    * then comes from the rows' sums of squares).
    */
   private static final class Gram implements AutoCloseable {
-    /** One call for up to this many rows (a 128 MB matrix). */
-    static final int WHOLE_UP_TO = 4096;
+    /** One call for up to this many rows. */
+    static final int WHOLE_UP_TO = 256;
+
+    /** Doubles per block of rows above that (16 MB): fresh native memory is slow to fault in. */
+    static final int BLOCK_DOUBLES = 1 << 21;
 
     final int blockRows;
     private final int n;
@@ -153,7 +156,7 @@ public final class PairwiseDistances {
         a.subiRowVector(mean);
         mean.close();
       }
-      blockRows = n <= WHOLE_UP_TO ? n : Math.max(1, (WHOLE_UP_TO * WHOLE_UP_TO) / n);
+      blockRows = n <= WHOLE_UP_TO ? n : Math.max(1, Math.min(n, BLOCK_DOUBLES / n));
     }
 
     double[] diagonal() {

@@ -31,6 +31,11 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
   private String cachedTopic;
   private int cachedId;
 
+  /**
+   * Size of the last record written (a hint for the next buffer; racy by design, any value works).
+   */
+  private volatile int lastSize;
+
   /** A serializer whose registry comes from {@link #configure}. */
   public AvroSerializer(Class<T> type) {
     this(type, null);
@@ -62,7 +67,8 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     }
     Objects.requireNonNull(registry, "AvroSerializer used before configure(): no schema registry");
     int id = schemaId(topic);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    // sized for the last record: a 31 KB update no longer grows the buffer (and copies it) 8 times
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, lastSize + 64));
     out.write(0);
     out.write(0);
     out.write(0);
@@ -78,6 +84,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
           e);
     }
     byte[] bytes = out.toByteArray();
+    lastSize = bytes.length;
     WireFormat.writeHeader(bytes, id);
     return bytes;
   }
