@@ -5,7 +5,9 @@ import io.demlearn.aggregator.AggregatorService;
 import io.demlearn.aggregator.AggregatorTopology;
 import io.demlearn.clusterer.ClustererMain;
 import io.demlearn.clusterer.ClustererService;
+import io.demlearn.core.data.AgentData;
 import io.demlearn.core.experiment.ExperimentData;
+import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.metrics.MetricsCollector;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.records.Experiment;
@@ -156,7 +158,8 @@ final class Pipeline implements AutoCloseable {
                   "1g",
                   Map.of(
                       "ROCKSDB_SHAREDLIB_DIR",
-                      Files.createDirectories(stateDir.resolve("rocksdb-native")).toString())));
+                      Files.createDirectories(stateDir.resolve("rocksdb-native")).toString()),
+                  quickCompiler()));
         } else {
           var config = new AggregatorTopology.Config(experiment, topics, serdes, tier[0], tier[1]);
           inThisProcess(
@@ -201,7 +204,12 @@ final class Pipeline implements AutoCloseable {
     startAggregators(layout, stateDir, common);
     if (layout.processPerService()) {
       children.start(
-          new ServiceProcesses.Service("clusterer", ClustererMain.class.getName(), common, "1g"));
+          new ServiceProcesses.Service(
+              "clusterer",
+              ClustererMain.class.getName(),
+              common,
+              clustererHeapMb(experiment.settings()) + "m",
+              quickCompiler()));
     } else {
       inThisProcess(
           "clusterer",
@@ -245,8 +253,45 @@ final class Pipeline implements AutoCloseable {
         args.addAll(List.of("--slow-agents", slow.toString()));
       }
       children.start(
-          new ServiceProcesses.Service("worker-" + k, AgentWorkerMain.class.getName(), args, "2g"));
+          new ServiceProcesses.Service(
+              "worker-" + k,
+              AgentWorkerMain.class.getName(),
+              args,
+              workerHeapMb(experiment.settings(), data, layout.workers()) + "m",
+              quickCompiler()));
     }
+  }
+
+  /** Above this many agents, child processes keep the C2 compiler (as the launcher does). */
+  static final int QUICK_COMPILER_UP_TO_AGENTS = 1000;
+
+  private boolean quickCompiler() {
+    return experiment.settings().agents() <= QUICK_COMPILER_UP_TO_AGENTS;
+  }
+
+  /**
+   * A worker process's heap: every agent's data (each worker loads the experiment's data) and, for
+   * the agents it hosts, three models each (start, trained, mixed), with room for the clients; at
+   * least 2 GB.
+   */
+  static long workerHeapMb(ExperimentSettings s, ExperimentData.Loaded data, int workers) {
+    long dataBytes = 0;
+    for (AgentData a : data.agents()) {
+      dataBytes += 4L * (a.train().features().length + a.test().features().length);
+    }
+    long models = 3L * s.agents() * s.model().dimension() * Float.BYTES / workers;
+    return Math.max(2048, (dataBytes + models) / (1 << 20) + 768);
+  }
+
+  /**
+   * The clusterer's heap: each agent's latest model, twice over (as read and as clustered), and the
+   * condensed distances; at least 1 GB.
+   */
+  static long clustererHeapMb(ExperimentSettings s) {
+    long n = s.agents();
+    long models = 2L * n * s.model().dimension() * Float.BYTES;
+    long distances = n * (n - 1) / 2 * Double.BYTES;
+    return Math.max(1024, (models + distances) / (1 << 20) + 512);
   }
 
   /** Starts the metrics collector, which calls {@code listener} once per round, in order. */

@@ -25,11 +25,20 @@ final class ServiceProcesses implements AutoCloseable {
    */
   static final String OMP_WAIT_POLICY = "OMP_WAIT_POLICY";
 
-  /** One service: a name (for logs and messages), its main class, arguments and environment. */
+  /**
+   * One service: a name (for logs and messages), its main class, arguments, maximum heap,
+   * environment, and whether it runs under the quick C1 compiler (a short-lived service whose own
+   * code is light; large experiments' agents need C2's vectorised loops).
+   */
   record Service(
-      String name, String mainClass, List<String> args, String heap, Map<String, String> env) {
-    Service(String name, String mainClass, List<String> args, String heap) {
-      this(name, mainClass, args, heap, Map.of());
+      String name,
+      String mainClass,
+      List<String> args,
+      String heap,
+      Map<String, String> env,
+      boolean quickCompiler) {
+    Service(String name, String mainClass, List<String> args, String heap, boolean quickCompiler) {
+      this(name, mainClass, args, heap, Map.of(), quickCompiler);
     }
   }
 
@@ -46,14 +55,11 @@ final class ServiceProcesses implements AutoCloseable {
 
     void start() {
       List<String> command =
-          new ArrayList<>(
-              List.of(
-                  JavaProcesses.javaExecutable(),
-                  "-Xmx" + service.heap(),
-                  "-XX:TieredStopAtLevel=1",
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  service.mainClass()));
+          new ArrayList<>(List.of(JavaProcesses.javaExecutable(), "-Xmx" + service.heap()));
+      if (service.quickCompiler()) {
+        command.add("-XX:TieredStopAtLevel=1");
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), service.mainClass()));
       command.addAll(service.args());
       command.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
       Map<String, String> env = new HashMap<>(service.env());
