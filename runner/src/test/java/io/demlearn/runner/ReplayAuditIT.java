@@ -68,9 +68,17 @@ class ReplayAuditIT {
               "--levels",
               "2",
               "--recluster-every",
-              "2");
+              "2",
+              "--eval-every",
+              "2",
+              "--eval-agents",
+              "5");
       assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
       String recorded = Files.readString(dir.resolve("run/metrics.jsonl"));
+      // round 1 is not evaluated; rounds 0, 2 and 3 score 5 of the 8 agents
+      assertThat(recorded)
+          .contains("\"round\":1,\"hierarchyVersion\":0,\"scoredAgents\":0,\"cSpe\":null")
+          .contains("\"round\":3,\"hierarchyVersion\":1,\"scoredAgents\":5,\"cSpe\":");
 
       SimulateCommandTest.Result replay = replay(broker, registry, id, "replay");
       assertThat(replay.exitCode()).as(replay.out() + replay.err()).isZero();
