@@ -57,7 +57,6 @@ final class ProjectionBenchmark implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ExperimentSettings settings = experiment.settings().toBuilder().clusterDims(0).build();
-    ClusteringPolicy exact = settings.clustering();
     ExperimentData.Loaded data = ExperimentOptions.load(settings);
     System.out.printf(
         Locale.ROOT,
@@ -83,7 +82,13 @@ final class ProjectionBenchmark implements Callable<Integer> {
           r -> {
             int round = r.metrics().round();
             long t0 = System.nanoTime();
-            Hierarchy reference = cut(exact, r.trained(), settings.levels());
+            double[] distances =
+                PairwiseDistances.compute(r.trained().toArray(new float[0][]), settings.metric());
+            Hierarchy reference =
+                Hierarchy.fromDendrogram(
+                    Agglomerative.fromCondensed(
+                        distances.clone(), r.trained().size(), settings.linkage()),
+                    settings.levels());
             double exactS = (System.nanoTime() - t0) / 1e9;
             exactSeconds.add(exactS);
             StringBuilder line = new StringBuilder();
@@ -96,7 +101,7 @@ final class ProjectionBenchmark implements Callable<Integer> {
                     sizes(reference)));
             // how stable the exact cut itself is: the exact distances, each moved by a relative
             // 0.1% (independent Gaussian noise), clustered again
-            Hierarchy nudged = nudgedCut(r.trained(), settings, round);
+            Hierarchy nudged = nudgedCut(distances, r.trained().size(), settings, round);
             double stable = 1;
             for (int level = 1; level <= settings.levels(); level++) {
               stable =
@@ -190,17 +195,17 @@ final class ProjectionBenchmark implements Callable<Integer> {
   }
 
   /**
-   * The K-level cut of exact distances each multiplied by (1 + 0.001 g), g standard normal, seeded
-   * per round: how far the exact cut itself moves under a 0.1% error in the distances.
+   * The K-level cut of the exact distances {@code d} (consumed) of n agents, each multiplied by (1
+   * + 0.001 g), g standard normal, seeded per round: how far the exact cut itself moves under a
+   * 0.1% error in the distances.
    */
-  private static Hierarchy nudgedCut(List<float[]> models, ExperimentSettings settings, int round) {
-    double[] d = PairwiseDistances.compute(models.toArray(new float[0][]), settings.metric());
+  private static Hierarchy nudgedCut(double[] d, int n, ExperimentSettings settings, int round) {
     SplittableRandom random = Seeds.random(settings.seed(), "nudged-distances", round);
     for (int i = 0; i < d.length; i++) {
       d[i] *= 1 + 0.001 * random.nextGaussian();
     }
     return Hierarchy.fromDendrogram(
-        Agglomerative.fromCondensed(d, models.size(), settings.linkage()), settings.levels());
+        Agglomerative.fromCondensed(d, n, settings.linkage()), settings.levels());
   }
 
   private static Hierarchy cut(ClusteringPolicy policy, List<float[]> models, int levels) {

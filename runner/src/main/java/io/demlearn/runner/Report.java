@@ -63,7 +63,7 @@ final class Report {
               last.round(),
               last.cSpe(),
               last.cGen(),
-              last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()),
+              SimulateCommand.Progress.accuracy(last.global()),
               SimulateCommand.median(seconds)));
       long evaluated = rounds.stream().filter(RoundMetrics::evaluated).count();
       Object agents =

@@ -120,7 +120,7 @@ final class RunOutput implements AutoCloseable {
         last.round(),
         last.cSpe(),
         last.cGen(),
-        last.global() == null ? "-" : String.format(Locale.ROOT, "%.4f", last.global()),
+        SimulateCommand.Progress.accuracy(last.global()),
         medianSeconds());
   }
 

@@ -1,5 +1,6 @@
 package io.demlearn.core.cluster;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -46,7 +47,7 @@ public final class AdjustedRand {
    */
   public static int[] labelsAt(Hierarchy tree, int level) {
     int[] label = new int[tree.agents()];
-    java.util.Arrays.fill(label, -1);
+    Arrays.fill(label, -1);
     int next = 0;
     for (Hierarchy.Group g : tree.atLevel(level)) {
       for (int a : g.members()) {

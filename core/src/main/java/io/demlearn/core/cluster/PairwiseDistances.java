@@ -123,8 +123,8 @@ public final class PairwiseDistances {
       Tensors.init();
       n = x.length;
       int d = x[0].length;
-      int block = Math.max(1, (1 << 20) / d);
-      if (n <= block) {
+      int copyRows = Math.max(1, (1 << 20) / d);
+      if (n <= copyRows) {
         // small: one copy in, one native cast
         float[] values = new float[n * d];
         for (int r = 0; r < n; r++) {
@@ -136,15 +136,15 @@ public final class PairwiseDistances {
       } else {
         // large: row blocks, so that no second full copy exists
         a = Nd4j.create(DataType.DOUBLE, n, d);
-        float[] values = new float[block * d];
-        for (int from = 0; from < n; from += block) {
-          int rows = Math.min(block, n - from);
+        float[] values = new float[copyRows * d];
+        for (int from = 0; from < n; from += copyRows) {
+          int rows = Math.min(copyRows, n - from);
           for (int r = 0; r < rows; r++) {
             System.arraycopy(x[from + r], 0, values, r * d, d);
           }
           INDArray part =
               Nd4j.create(
-                  rows == block ? values : Arrays.copyOf(values, rows * d),
+                  rows == copyRows ? values : Arrays.copyOf(values, rows * d),
                   new long[] {rows, d},
                   DataType.FLOAT);
           a.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()).assign(part);
@@ -177,8 +177,8 @@ public final class PairwiseDistances {
 
     /**
      * Rows [from, to) of the Gram matrix, row-major, in a buffer that the next call reuses (full
-     * blocks share one native and one Java buffer: allocating and zeroing a fresh 128 MB block per
-     * call cost more than the multiplication).
+     * blocks share one native and one Java buffer: fresh native memory per call, zeroed and faulted
+     * in, cost more than the multiplication).
      */
     double[] rows(int from, int to) {
       if (from == 0 && to == n && whole != null) {
