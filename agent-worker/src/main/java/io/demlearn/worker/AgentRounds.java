@@ -1,5 +1,6 @@
 package io.demlearn.worker;
 
+import io.demlearn.core.experiment.Participation;
 import io.demlearn.core.metrics.AgentScore;
 import io.demlearn.core.strategy.AgentStart;
 import io.demlearn.core.strategy.HierarchyVersion;
@@ -32,13 +33,14 @@ import org.apache.kafka.common.utils.Utils;
  * to. Its state is its latest counted update (the aggregator's rule: an agent's updates count in
  * round order, the first one per round). After an assignment every agent waits until the worker has
  * read its partitions to their end ({@link CaughtUp}): then each continues from its latest update.
- * An agent whose update of round r is known trains round r+1 once the hierarchy version in force
- * for r and the group models of r on its path are known (or every group model the round has, under
- * a straggler policy): it mixes them top-down into its start. Under a straggler policy, an agent
- * that was late starts from the newest round whose group models are all in (closed without it)
- * instead, skipping the rounds it missed. Records that fail the pipeline's checks are skipped; of
- * two different hierarchy versions for one round, the first counts. Group models and versions that
- * no hosted agent needs any more are forgotten.
+ * An agent whose update of round r is known trains its next round s (r+1, or under {@code
+ * --sample-fraction} the next round whose sample holds it) once the hierarchy version in force for
+ * s-1 and the group models of s-1 on its path are known (or every group model the round has): it
+ * mixes them top-down with its latest trained model (the initial model before its first) into its
+ * start. Under a straggler policy, an agent that was late starts from the newest round whose group
+ * models are all in (closed without it) instead, skipping the rounds it missed. Records that fail
+ * the pipeline's checks are skipped; of two different hierarchy versions for one round, the first
+ * counts. Group models and versions that no hosted agent needs any more are forgotten.
  */
 final class AgentRounds {
   /** Something the worker learnt. */
@@ -107,8 +109,10 @@ final class AgentRounds {
   private final Map<String, Integer> indexOf = new HashMap<>();
   private final Map<String, Agent> hosted = new HashMap<>();
 
-  /** Hosted agents by the round of their latest update. */
-  private final TreeMap<Integer, Set<Agent>> byLastRound = new TreeMap<>();
+  /** Hosted agents by the round whose group models they start their next round from. */
+  private final TreeMap<Integer, Set<Agent>> byStartRound = new TreeMap<>();
+
+  private final Participation participation;
 
   private final RoundsRead read;
 
@@ -138,6 +142,7 @@ final class AgentRounds {
     this.checks = new UpdateChecks(experiment);
     this.ownUpdates = new OwnUpdates(experiment, checks, clock);
     this.read = new RoundsRead(experiment);
+    this.participation = experiment.settings().participation();
     for (int i = 0; i < experiment.agentIds().size(); i++) {
       indexOf.put(experiment.agentIds().get(i), i);
     }
@@ -220,7 +225,7 @@ final class AgentRounds {
     Agent a = hosted.get(u.getAgentId());
     if (a != null
         && checks.check(key, u) == null
-        && UpdateChecks.followsOn(a.lastRound, u.getRound(), closedByPolicy)) {
+        && checks.followsOn(u.getAgentId(), a.lastRound, u.getRound(), closedByPolicy)) {
       advance(a, u.getRound(), ParameterVectors.toFloats(u.getParameters()));
     }
   }
@@ -233,8 +238,8 @@ final class AgentRounds {
     // the agents waiting for this round, and, once it is complete, those behind it (catching up)
     var waiting =
         complete
-            ? byLastRound.headMap(g.getRound(), true)
-            : byLastRound.subMap(g.getRound(), true, g.getRound(), true);
+            ? byStartRound.headMap(g.getRound(), true)
+            : byStartRound.subMap(g.getRound(), true, g.getRound(), true);
     for (Agent a : waiting.values().stream().flatMap(Set::stream).toList()) {
       startIfReady(a, out);
     }
@@ -265,31 +270,35 @@ final class AgentRounds {
   }
 
   private void startIfReady(Agent a, List<Command> out) {
-    int round = a.lastRound + 1;
-    if (!caughtUp || a.recovering || a.training >= 0 || round >= experiment.settings().rounds()) {
+    if (!caughtUp || a.recovering || a.training >= 0) {
+      return;
+    }
+    int from = a.lastRound;
+    if (experiment.closesEarly() && a.lastRound >= 0) {
+      // under a straggler policy, an agent left out of closed rounds catches up: it starts from
+      // the newest round whose group models are all here, skipping the rounds it missed
+      from = Math.max(from, read.newestCompleteAfter(a.lastRound));
+    }
+    int round = participation.nextRound(a.index, from);
+    if (round >= experiment.settings().rounds()) {
       return;
     }
     AgentStart start;
     int version;
-    if (a.lastRound < 0) {
+    if (round == 0) {
       start = strategy.initial(initialModel);
       HierarchyVersion initial = strategy.initialHierarchy(experiment.agentIds().size());
       version = initial == null ? -1 : initial.version();
     } else {
-      // under a straggler policy, an agent left out of closed rounds catches up: it starts from
-      // the newest round whose group models are all here, skipping the rounds it missed
-      int newest = experiment.closesEarly() ? read.newestCompleteAfter(a.lastRound) : -1;
-      int from = Math.max(a.lastRound, newest);
-      round = from + 1;
-      RoundsRead.Start s =
-          round < experiment.settings().rounds() ? read.after(from, a.index) : null;
+      RoundsRead.Start s = read.after(round - 1, a.index);
       if (s == null) {
         return;
       }
       HierarchyVersion hv = s.version();
+      float[] own = a.lastRound < 0 ? initialModel : a.trained;
       start =
           strategy.next(
-              a.index, a.trained, hv.tree(), strategy.generalise(hv.tree(), s.models(), s.path()));
+              a.index, own, hv.tree(), strategy.generalise(hv.tree(), s.models(), s.path()));
       version = hv.version();
     }
     a.training = round;
@@ -303,21 +312,27 @@ final class AgentRounds {
     index(a);
   }
 
+  /** The round whose group models an agent starts its next round from (-1: none, round 0). */
+  private int startRound(Agent a) {
+    return participation.nextRound(a.index, a.lastRound) - 1;
+  }
+
   private void index(Agent a) {
-    byLastRound.computeIfAbsent(a.lastRound, k -> new HashSet<>()).add(a);
+    byStartRound.computeIfAbsent(startRound(a), k -> new HashSet<>()).add(a);
   }
 
   private void unindex(Agent a) {
-    Set<Agent> same = byLastRound.get(a.lastRound);
+    int key = startRound(a);
+    Set<Agent> same = byStartRound.get(key);
     if (same != null && same.remove(a) && same.isEmpty()) {
-      byLastRound.remove(a.lastRound);
+      byStartRound.remove(key);
     }
   }
 
-  /** Group models of rounds every hosted agent is past, and versions no later round uses. */
+  /** Group models of rounds no hosted agent starts from any more, and versions no later uses. */
   private void forgetOld() {
-    if (!byLastRound.isEmpty()) {
-      read.forgetBefore(byLastRound.firstKey());
+    if (!byStartRound.isEmpty()) {
+      read.forgetBefore(byStartRound.firstKey());
     }
   }
 }

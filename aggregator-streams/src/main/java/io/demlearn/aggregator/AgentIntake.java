@@ -1,5 +1,6 @@
 package io.demlearn.aggregator;
 
+import io.demlearn.core.experiment.Participation;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.ExperimentSpecs;
@@ -66,6 +67,8 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
   private final Serializer<ModelUpdate> encoder;
   private final UpdateLog.Factory logs;
   private final ModelKind kind;
+  private final UpdateChecks checks;
+  private final Participation participation;
   private ProcessorContext<String, SpecificRecord> context;
   private DeadLetterOut deadLetters;
   private UpdateLog log;
@@ -96,6 +99,8 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     this.encoder = encoder;
     this.logs = logs;
     this.kind = ExperimentSpecs.toAvro(experiment.settings().model());
+    this.checks = new UpdateChecks(experiment);
+    this.participation = experiment.settings().participation();
     this.waitingBudget = Runtime.getRuntime().maxMemory() / 8 / Math.max(1, partitions);
   }
 
@@ -110,9 +115,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     this.deadLetters = new DeadLetterOut(experiment.id(), context);
     plans =
         new IntakePlans(
-            context.getStateStore(AggregatorTopology.INTAKE_HIERARCHIES),
-            experiment.settings().strategy(),
-            partitions);
+            context.getStateStore(AggregatorTopology.INTAKE_HIERARCHIES), experiment, partitions);
     counts = new IntakeCounts(context.getStateStore(AggregatorTopology.INTAKE_COUNTED));
     KeyValueStore<String, GroupContribution> partials =
         context.getStateStore(AggregatorTopology.INTAKE_PARTIALS);
@@ -219,15 +222,18 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
       }
       return; // the same update sent again counts once
     }
-    if (!UpdateChecks.followsOn(last, round, rounds::closed)) {
+    if (!checks.followsOn(agent, last, round, rounds::closed)) {
+      int index = experiment.agentIds().indexOf(agent);
       refuse(
           in,
           DeadLetterReason.ROUND_OUT_OF_RANGE,
-          "round %d is ahead of agent %s's next round, %d (an agent may skip rounds only to catch"
-              + " up after a round the straggler policy closed without it)",
+          participation.takesPart(index, round)
+              ? "round %d is ahead of agent %s's next round, %d (an agent may skip rounds only to"
+                  + " catch up after a round the straggler policy closed without it)"
+              : "round %d does not sample agent %s (--sample-fraction); its next round is %d",
           round,
           agent,
-          last + 1);
+          participation.nextRound(index, last));
       return;
     }
     if (rounds.closed(round)) {

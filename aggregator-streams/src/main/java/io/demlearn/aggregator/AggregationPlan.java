@@ -9,18 +9,22 @@ import io.demlearn.schemas.avro.RouteStep;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * How one hierarchy version is aggregated over {@code partitions} intake partitions: which
+ * How one hierarchy version aggregates a round over {@code partitions} intake partitions: which
  * partition hosts each agent (the one its key hashes to, as Kafka's default partitioner places it),
  * which group each agent hangs under, and each group's route to the root with the contributions
  * that complete every group on it (one per intake partition hosting any of the group's direct
- * agents, one per child group). Immutable.
+ * agents that train in the round, one per child group with any such agent below it). With every
+ * agent training, one plan serves every round of the version. Immutable.
  */
 final class AggregationPlan {
   private final HierarchyVersion version;
@@ -31,18 +35,30 @@ final class AggregationPlan {
   /** Per partition: group id -> its direct agents hosted there, sorted. */
   private final Map<Integer, Map<String, TreeSet<String>>> hosted = new HashMap<>();
 
-  AggregationPlan(HierarchyAssignment h, int partitions) {
+  /**
+   * @param trains whether an agent trains in the round (every agent, or the round's sample)
+   */
+  AggregationPlan(HierarchyAssignment h, int partitions, Predicate<String> trains) {
     this.version = Hierarchies.fromRecord(h);
     this.partitions = partitions;
     Map<String, GroupNode> groups = new HashMap<>();
+    Set<String> training = new HashSet<>();
     for (GroupNode g : h.getGroups()) {
       groups.put(g.getGroupId(), g);
+    }
+    for (GroupNode g : h.getGroups()) {
       for (String a : g.getAgentIds()) {
         parentOfAgent.put(a, g.getGroupId());
-        hosted
-            .computeIfAbsent(homePartition(a, partitions), p -> new TreeMap<>())
-            .computeIfAbsent(g.getGroupId(), k -> new TreeSet<>())
-            .add(a);
+        if (trains.test(a)) {
+          hosted
+              .computeIfAbsent(homePartition(a, partitions), p -> new TreeMap<>())
+              .computeIfAbsent(g.getGroupId(), k -> new TreeSet<>())
+              .add(a);
+          // the group and every ancestor has an agent training below it
+          for (GroupNode s = g;
+              s != null && training.add(s.getGroupId());
+              s = s.getParentId() == null ? null : groups.get(s.getParentId())) {}
+        }
       }
     }
     for (GroupNode g : h.getGroups()) {
@@ -54,7 +70,9 @@ final class AggregationPlan {
             RouteStep.newBuilder()
                 .setGroupId(s.getGroupId())
                 .setLevel(s.getLevel())
-                .setExpectedContributions(hostingPartitions(s) + s.getChildGroupIds().size())
+                .setExpectedContributions(
+                    hostingPartitions(s)
+                        + (int) s.getChildGroupIds().stream().filter(training::contains).count())
                 .setExpectedMembers(s.getAgentIds().size() + s.getChildGroupIds().size())
                 .build());
       }

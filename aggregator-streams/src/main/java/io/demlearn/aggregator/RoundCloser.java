@@ -55,7 +55,7 @@ final class RoundCloser implements Processor<String, RoundTally, String, Specifi
   }
 
   private void decide(long now) {
-    int agents = experiment.agentIds().size();
+    int agents = experiment.settings().participation().perRound(); // in every round
     TreeMap<Integer, List<RoundTally>> byRound = new TreeMap<>();
     try (KeyValueIterator<String, RoundTally> it = tallies.all()) {
       it.forEachRemaining(

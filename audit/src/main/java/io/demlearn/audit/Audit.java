@@ -108,7 +108,7 @@ public final class Audit {
       return; // refused by the aggregator onto dead-letters
     }
     int last = lastRound.getOrDefault(u.getAgentId(), -1);
-    if (!UpdateChecks.followsOn(last, u.getRound(), closedByPolicy::contains)) {
+    if (!checks.followsOn(u.getAgentId(), last, u.getRound(), closedByPolicy::contains)) {
       return; // sent again, conflicting, or out of sequence: not counted
     }
     lastRound.put(u.getAgentId(), u.getRound());
@@ -273,16 +273,17 @@ public final class Audit {
         }
       }
     }
-    int needed = experiment.closesEarly() ? experiment.quorumOf(agentIds.size()) : agentIds.size();
+    int inRound = experiment.settings().participation().perRound();
+    int needed = experiment.closesEarly() ? experiment.quorumOf(inRound) : inRound;
     if (present.size() < needed) {
       return new Finding(
           first.where(),
           String.format(
               Locale.ROOT,
-              "round %d averaged %d of %d agents, but the experiment's policy needs %d (%s)",
+              "round %d averaged %d of its %d agents, but the experiment's policy needs %d (%s)",
               round,
               present.size(),
-              agentIds.size(),
+              inRound,
               needed,
               experiment.closesEarly() ? "its quorum" : "it has no straggler policy"));
     }

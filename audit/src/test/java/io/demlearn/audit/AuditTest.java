@@ -232,7 +232,7 @@ class AuditTest {
     Log log = new Log(Experiment.defaultPolicy());
     log.round(0, false, true);
     assertThat(log.audit().check().problem())
-        .contains("averaged 3 of 4 agents")
+        .contains("averaged 3 of its 4 agents")
         .contains("no straggler policy");
   }
 

@@ -26,11 +26,12 @@ import java.util.function.LongSupplier;
  * <p>It uses the updates the aggregator counts ({@link UpdateChecks}: each agent's first update per
  * round, in round order, or catching up after a round the straggler policy closed; records that
  * fail a check are skipped). In a round that rebuilds the tree (DemLearn: every T rounds) it
- * clusters the agents' trained models once all have reported, or, under a straggler policy, once
- * the policy's timeout has passed since the round's first update and a quorum has reported: an
- * agent missing then is placed by its latest earlier model (the initial model before its first
- * update). Clustering is deterministic, so a restarted clusterer that decides a round again
- * publishes the same version.
+ * clusters the agents' trained models once all the round's agents have reported (all agents, or the
+ * round's sample under {@code --sample-fraction}), or, under a straggler policy, once the policy's
+ * timeout has passed since the round's first update and a quorum has reported: an agent that did
+ * not report (or was not in the round's sample) is placed by its latest earlier model (the initial
+ * model before its first update). Clustering is deterministic, so a restarted clusterer that
+ * decides a round again publishes the same version.
  */
 final class ClusteringDecisions {
   /** Something the clusterer read, or the time passing. */
@@ -57,18 +58,24 @@ final class ClusteringDecisions {
   private final LongSupplier clock;
   private final IntPredicate closedByPolicy;
   private final int agents;
+
+  /** How many agents train in each round. */
+  private final int inRound;
+
+  /** Whether agents' latest models are kept (for the agents missing from a round). */
+  private final boolean keepsLatest;
+
   private final Map<String, Integer> lastRound = new HashMap<>();
 
   /** Rounds to decide: per round, the agents' trained models so far. */
   private final TreeMap<Integer, Map<String, float[]>> pending = new TreeMap<>();
 
-  /**
-   * Under a straggler policy: when each pending round's first update was read, and each agent's
-   * latest model.
-   */
+  /** Under a straggler policy: when each pending round's first update was read. */
   private final Map<Integer, Long> firstSeenAt = new HashMap<>();
 
+  /** Each agent's latest model, if {@link #keepsLatest}. */
   private final Map<String, float[]> latestOf = new HashMap<>();
+
   private HierarchyVersion latest;
   private float[] initialModel;
 
@@ -84,6 +91,8 @@ final class ClusteringDecisions {
     this.clock = clock;
     this.closedByPolicy = closedByPolicy;
     this.agents = experiment.agentIds().size();
+    this.inRound = experiment.settings().participation().perRound();
+    this.keepsLatest = experiment.closesEarly() || inRound < agents;
   }
 
   /** Takes one event in; returns the versions to publish now, in order. */
@@ -114,18 +123,18 @@ final class ClusteringDecisions {
     }
     String agent = u.getAgentId();
     int round = u.getRound();
-    if (!UpdateChecks.followsOn(lastRound.getOrDefault(agent, -1), round, closedByPolicy)) {
+    if (!checks.followsOn(agent, lastRound.getOrDefault(agent, -1), round, closedByPolicy)) {
       return; // not counted: sent again, conflicting, or skipping rounds it may not skip
     }
     lastRound.put(agent, round);
     boolean decidedBefore =
         latest != null && round <= latest.effectiveFromRound() && strategy.rebuildsIn(round);
     boolean toDecide = strategy.rebuildsIn(round) || (latest == null && round == 0);
-    if (!experiment.closesEarly() && (decidedBefore || !toDecide)) {
+    if (!keepsLatest && (decidedBefore || !toDecide)) {
       return;
     }
     float[] model = ParameterVectors.toFloats(u.getParameters());
-    if (experiment.closesEarly()) {
+    if (keepsLatest) {
       latestOf.put(agent, model);
     }
     if (decidedBefore || !toDecide) {
@@ -140,7 +149,7 @@ final class ClusteringDecisions {
       Map.Entry<Integer, Map<String, float[]>> first = pending.firstEntry();
       int round = first.getKey();
       Map<String, float[]> got = first.getValue();
-      if (got.size() < agents && !closesEarly(round, got.size())) {
+      if (got.size() < inRound && !closesEarly(round, got.size())) {
         return;
       }
       List<float[]> trained = new ArrayList<>(agents);
@@ -164,7 +173,7 @@ final class ClusteringDecisions {
 
   private boolean closesEarly(int round, int present) {
     return experiment.closesEarly()
-        && present >= experiment.quorumOf(agents)
+        && present >= experiment.quorumOf(inRound)
         && clock.getAsLong() - firstSeenAt.get(round)
             >= experiment.policy().getStragglerTimeoutMs();
   }

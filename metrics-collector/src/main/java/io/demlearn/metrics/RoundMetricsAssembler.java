@@ -183,15 +183,10 @@ final class RoundMetricsAssembler {
       groupScores =
           evaluator.groups(
               hv.tree(), strategy.generalise(hv.tree(), models, null), models.get(Hierarchy.ROOT));
-      // the agents each group model averaged (fewer than the tree's under a straggler policy)
-      Map<String, Integer> members = new LinkedHashMap<>();
-      groupScores
-          .members()
-          .keySet()
-          .forEach(g -> members.put(g, averaged.get(round - 1).getOrDefault(g, 0)));
-      groupScores =
-          new Evaluator.GroupScores(
-              groupScores.gSpe(), groupScores.gGen(), members, groupScores.global());
+      // the agents each group model averaged (fewer than the tree's under a straggler policy or
+      // a sample)
+      Map<String, Integer> averagedIn = averaged.get(round - 1);
+      groupScores = groupScores.averaging(g -> averagedIn.getOrDefault(g, 0));
     }
     // C-SPE and C-GEN over the scored agents whose updates the round averaged
     Map<String, AgentEvaluation> got = scores.getOrDefault(round, Map.of());

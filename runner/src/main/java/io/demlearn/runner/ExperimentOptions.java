@@ -197,6 +197,14 @@ final class ExperimentOptions {
   Integer clusterDims;
 
   @Option(
+      names = "--sample-fraction",
+      paramLabel = "F",
+      description =
+          "Train a seeded sample of floor(F x agents) agents in each round, drawn afresh per round;"
+              + " the others keep their own model and publish nothing (default: 1, every agent).")
+  Double sampleFraction;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description = "Worker threads (default: the number of cores).")
@@ -230,6 +238,7 @@ final class ExperimentOptions {
           .evalEvery(evalEvery)
           .evalAgents(evalAgents)
           .clusterDims(clusterDims)
+          .sampleFraction(sampleFraction)
           .build();
     } catch (IllegalArgumentException | DataException e) {
       throw new UserException(e.getMessage(), e);

@@ -3,6 +3,7 @@ package io.demlearn.runner;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.demlearn.core.cluster.Dendrogram;
+import io.demlearn.core.experiment.Participation;
 import io.demlearn.core.metrics.RoundMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,17 +59,34 @@ final class Report {
       h.append(
           String.format(
               Locale.ROOT,
-              "<p>Round %d: C-SPE <b>%.4f</b>, C-GEN <b>%.4f</b>, Global <b>%s</b>; "
+              "<p>Round %d: C-SPE <b>%s</b>, C-GEN <b>%s</b>, Global <b>%s</b>; "
                   + "median %.3f s per round.</p>",
               last.round(),
-              last.cSpe(),
-              last.cGen(),
+              SimulateCommand.Progress.accuracy(last.cSpe()),
+              SimulateCommand.Progress.accuracy(last.cGen()),
               SimulateCommand.Progress.accuracy(last.global()),
               SimulateCommand.median(seconds)));
       long evaluated = rounds.stream().filter(RoundMetrics::evaluated).count();
-      Object agents =
-          provenance.get("settings") instanceof Map<?, ?> settings ? settings.get("agents") : null;
-      boolean sampled = agents != null && !agents.equals(last.scoredAgents());
+      Map<?, ?> settings = provenance.get("settings") instanceof Map<?, ?> m ? m : Map.of();
+      Object agents = settings.get("agents");
+      Object fraction = settings.get("sample-fraction");
+      boolean trainSample = fraction instanceof Number f && f.doubleValue() < 1;
+      if (trainSample && agents instanceof Number n) {
+        h.append(
+            String.format(
+                Locale.ROOT,
+                "<p>Each round trains a seeded sample of %d of the %s agents (--sample-fraction"
+                    + " %s); the others keep their models. C-SPE and C-GEN score the agents the"
+                    + " round trains; group metrics count the agents each group model"
+                    + " averaged.</p>",
+                new Participation(n.intValue(), 1, ((Number) fraction).doubleValue(), 0).perRound(),
+                agents,
+                fraction));
+      }
+      Object evalAgents = settings.get("eval-agents");
+      int scored =
+          evalAgents instanceof Number e ? e.intValue() : last.scoredAgents(); // older runs
+      boolean sampled = scored > 0 && agents instanceof Number n && n.intValue() != scored;
       if (evaluated < rounds.size() || sampled) {
         h.append(
             String.format(
@@ -78,10 +96,11 @@ final class Report {
                 rounds.size(),
                 sampled
                     ? "a seeded sample of "
-                        + last.scoredAgents()
+                        + scored
                         + " of the "
                         + agents
                         + " agents, the same in every evaluated round (--eval-agents)"
+                        + (trainSample ? ", those of them the round trains" : "")
                     : "every agent"));
       }
     }

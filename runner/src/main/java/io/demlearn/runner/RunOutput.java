@@ -116,10 +116,10 @@ final class RunOutput implements AutoCloseable {
     }
     return String.format(
         Locale.ROOT,
-        "round %d: C-SPE %.4f  C-GEN %.4f  Global %s;  median %.3f s/round",
+        "round %d: C-SPE %s  C-GEN %s  Global %s;  median %.3f s/round",
         last.round(),
-        last.cSpe(),
-        last.cGen(),
+        SimulateCommand.Progress.accuracy(last.cSpe()),
+        SimulateCommand.Progress.accuracy(last.cGen()),
         SimulateCommand.Progress.accuracy(last.global()),
         medianSeconds());
   }

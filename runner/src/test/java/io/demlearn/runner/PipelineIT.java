@@ -159,6 +159,55 @@ class PipelineIT {
   }
 
   @Test
+  void agentSamplingOverTwoWorkersEqualsTheSimulator(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
+    // agents miss rounds, come back from the newer group models, and are clustered by their latest
+    // model while absent; groups with no agent in a round have no model
+    sameAsTheSimulator(
+        broker,
+        registry,
+        List.of("--workers", "2"),
+        "--dataset",
+        "synthetic",
+        "--agents",
+        "12",
+        "--rounds",
+        "6",
+        "--seed",
+        "8",
+        "--algorithm",
+        "demlearn-p",
+        "--levels",
+        "2",
+        "--recluster-every",
+        "2",
+        "--sample-fraction",
+        "0.4",
+        "--eval-agents",
+        "8");
+  }
+
+  @Test
+  void fedAvgWithAgentSamplingEqualsTheSimulator(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
+    sameAsTheSimulator(
+        broker,
+        registry,
+        "--dataset",
+        "synthetic",
+        "--agents",
+        "10",
+        "--rounds",
+        "5",
+        "--seed",
+        "9",
+        "--algorithm",
+        "fedavg",
+        "--sample-fraction",
+        "0.3");
+  }
+
+  @Test
   void threeWorkerProcessesEqualTheSimulator(
       EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
     sameAsTheSimulator(

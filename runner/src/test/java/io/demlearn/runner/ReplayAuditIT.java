@@ -12,6 +12,8 @@ import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
 import io.demlearn.testkit.LocalRegistryExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,6 +114,53 @@ class ReplayAuditIT {
           .contains("audit failed: demlearn." + id + ".group-models partition 0 offset " + forgedAt)
           .contains("group model of round 1")
           .contains("parameter 17");
+    } finally {
+      broker.close();
+    }
+  }
+
+  @Test
+  void aRunThatSamplesAgentsReplaysAndPassesTheAudit(LocalSchemaRegistry registry) {
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary();
+    try {
+      String id = "sampled-1";
+      SimulateCommandTest.Result run =
+          SimulateCommandTest.run(
+              "run",
+              "--experiment",
+              id,
+              "--out",
+              dir.resolve("sampled").toString(),
+              "--bootstrap-servers",
+              broker.bootstrapServers(),
+              "--schema-registry-url",
+              registry.url(),
+              "--dataset",
+              "synthetic",
+              "--agents",
+              "10",
+              "--rounds",
+              "4",
+              "--seed",
+              "12",
+              "--levels",
+              "2",
+              "--sample-fraction",
+              "0.5");
+      assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+      assertThat(Files.readString(dir.resolve("sampled/report.html")))
+          .contains("trains a seeded sample of 5 of the 10 agents (--sample-fraction 0.5)");
+      assertThat(Files.readString(dir.resolve("sampled/settings.json")))
+          .contains("\"sample-fraction\" : 0.5");
+      SimulateCommandTest.Result replay = replay(broker, registry, id, "sampled-replay");
+      assertThat(replay.exitCode()).as(replay.out() + replay.err()).isZero();
+      assertThat(Files.readString(dir.resolve("sampled-replay/metrics.jsonl")))
+          .isEqualTo(Files.readString(dir.resolve("sampled/metrics.jsonl")));
+      SimulateCommandTest.Result audit = audit(broker, registry, id);
+      assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
+      assertThat(audit.out()).contains("audit passed").contains("rounds 0..3");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     } finally {
       broker.close();
     }

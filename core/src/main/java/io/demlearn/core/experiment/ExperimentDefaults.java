@@ -43,6 +43,9 @@ public final class ExperimentDefaults {
   /** Evaluate every round. */
   public static final int EVAL_EVERY = 1;
 
+  /** Every agent trains in every round. */
+  public static final double SAMPLE_FRACTION = 1.0;
+
   /** Up to this many agents, clustering uses the full parameters (exact distances). */
   public static final int EXACT_CLUSTERING_UP_TO = 2000;
 

@@ -49,6 +49,7 @@ public final class ExperimentSettings {
   private final int evalEvery;
   private final int evalAgents;
   private final int clusterDims;
+  private final double sampleFraction;
 
   ExperimentSettings(ExperimentSettingsBuilder b) {
     this.algorithm = b.algorithm != null ? b.algorithm : ExperimentDefaults.ALGORITHM;
@@ -93,6 +94,8 @@ public final class ExperimentSettings {
     this.evalAgents = b.evalAgents != null ? b.evalAgents : 0;
     this.clusterDims =
         b.clusterDims != null ? b.clusterDims : ExperimentDefaults.clusterDims(agents);
+    this.sampleFraction =
+        b.sampleFraction != null ? b.sampleFraction : ExperimentDefaults.SAMPLE_FRACTION;
     check();
   }
 
@@ -114,6 +117,13 @@ public final class ExperimentSettings {
             + "), or 0 for all, got "
             + evalAgents);
     require(clusterDims >= 0, "--cluster-dims must be >= 0 (0: no projection), got " + clusterDims);
+    require(
+        sampleFraction > 0 && sampleFraction <= 1,
+        "--sample-fraction must be in (0, 1], got " + sampleFraction);
+    require(
+        sampleFraction == 1 || algorithm != Algorithm.CENTRALISED,
+        "--sample-fraction samples agents to train; centralised training has one model trained on"
+            + " every agent's data");
     require(
         mu == 0 || algorithm.proximal(),
         "--mu "
@@ -247,6 +257,16 @@ public final class ExperimentSettings {
     return clusterDims;
   }
 
+  /** The fraction of agents that trains in each round (a seeded sample per round). */
+  public double sampleFraction() {
+    return sampleFraction;
+  }
+
+  /** Which agents train in each round. */
+  public Participation participation() {
+    return new Participation(agents, rounds, sampleFraction, seed);
+  }
+
   /** How agents are clustered. */
   public ClusteringPolicy clustering() {
     return new ClusteringPolicy(metric, linkage, clusterDims, seed);
@@ -300,6 +320,7 @@ public final class ExperimentSettings {
     m.put("eval-every", evalEvery);
     m.put("eval-agents", evalAgents);
     m.put("cluster-dims", clusterDims);
+    m.put("sample-fraction", sampleFraction);
     return m;
   }
 

@@ -35,6 +35,7 @@ public final class ExperimentSettingsBuilder {
   Integer evalEvery;
   Integer evalAgents;
   Integer clusterDims;
+  Double sampleFraction;
 
   ExperimentSettingsBuilder() {}
 
@@ -64,6 +65,7 @@ public final class ExperimentSettingsBuilder {
     evalEvery = s.evalEvery();
     evalAgents = s.evalAgents();
     clusterDims = s.clusterDims();
+    sampleFraction = s.sampleFraction();
   }
 
   public ExperimentSettingsBuilder algorithm(Algorithm value) {
@@ -197,6 +199,12 @@ public final class ExperimentSettingsBuilder {
    */
   public ExperimentSettingsBuilder clusterDims(Integer value) {
     clusterDims = value;
+    return this;
+  }
+
+  /** Train a seeded sample of this fraction of the agents in each round; by default all. */
+  public ExperimentSettingsBuilder sampleFraction(Double value) {
+    sampleFraction = value;
     return this;
   }
 

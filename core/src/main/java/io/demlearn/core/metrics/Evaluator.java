@@ -6,12 +6,14 @@ import io.demlearn.core.data.Dataset;
 import io.demlearn.core.model.Model;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.function.ToIntFunction;
 
 /**
  * Computes a round's metrics as the authors' code does (test data only): models predict the union
@@ -53,6 +55,16 @@ public final class Evaluator {
   public record GroupScores(
       List<Double> gSpe, List<Double> gGen, Map<String, Integer> members, Double global) {
     public static final GroupScores NONE = new GroupScores(List.of(), List.of(), Map.of(), null);
+
+    /**
+     * The same scores, each group's members being the agents its model averaged (fewer than the
+     * tree's when some did not train or report), by group id.
+     */
+    public GroupScores averaging(ToIntFunction<String> agentsAveraged) {
+      Map<String, Integer> averaged = new LinkedHashMap<>();
+      members.keySet().forEach(g -> averaged.put(g, agentsAveraged.applyAsInt(g)));
+      return new GroupScores(gSpe, gGen, averaged, global);
+    }
   }
 
   /**

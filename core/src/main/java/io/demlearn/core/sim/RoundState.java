@@ -14,13 +14,15 @@ import java.util.Map;
  * @param groupModels the group models as evaluated (DemLearn: generalised; the root as aggregated)
  * @param global the root model, for the Global metric, or null
  * @param agents per agent, where it stands at the start of the next round
+ * @param latest per agent, its latest trained model (the initial model before it first trains)
  */
 public record RoundState(
     HierarchyVersion hierarchy,
     Map<String, float[]> rawGroupModels,
     Map<String, float[]> groupModels,
     float[] global,
-    List<AgentStart> agents) {
+    List<AgentStart> agents,
+    List<float[]> latest) {
 
   public Hierarchy tree() {
     return hierarchy == null ? null : hierarchy.tree();

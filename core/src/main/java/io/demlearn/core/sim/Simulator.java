@@ -5,6 +5,7 @@ import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.data.AgentData;
 import io.demlearn.core.data.Dataset;
 import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.experiment.Participation;
 import io.demlearn.core.metrics.EvaluationPlan;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.metrics.RoundMetrics;
@@ -15,6 +16,7 @@ import io.demlearn.core.strategy.AgentStart;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.core.strategy.Strategy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,13 +24,15 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 
 /**
  * The in-memory reference: runs an experiment round by round with no Kafka, in the authors' order
- * (docs/ALGORITHM.md): evaluate, train every agent, aggregate (cluster, bottom-up, top-down).
- * Agents train in parallel on a fixed pool of threads, each with its own ND4J working memory; every
- * agent's randomness comes from its own stream (seed, agent, round), so results do not depend on
- * scheduling or thread count. It is the oracle the streaming pipeline is checked against.
+ * (docs/ALGORITHM.md): evaluate, train every agent (or the round's sample), aggregate (cluster,
+ * bottom-up, top-down). Agents train in parallel on a fixed pool of threads, each with its own ND4J
+ * working memory; every agent's randomness comes from its own stream (seed, agent, round), so
+ * results do not depend on scheduling or thread count. It is the oracle the streaming pipeline is
+ * checked against.
  */
 public final class Simulator implements AutoCloseable {
   private final ExperimentSettings settings;
@@ -38,12 +42,14 @@ public final class Simulator implements AutoCloseable {
   private final TrainingPool trainingPool;
   private final Evaluator evaluator;
   private final EvaluationPlan evaluation;
+  private final Participation participation;
   private final int[] scored;
   private final int[] trainSamples;
 
   /**
-   * What one round produced: its metrics, the state it started from, the agents' trained models
-   * (before aggregation), and its timings.
+   * What one round produced: its metrics, the state it started from, every agent's latest trained
+   * model after it (what it clustered: the round's own for the agents that trained in it), and its
+   * timings.
    */
   public record Round(
       RoundMetrics metrics,
@@ -70,6 +76,7 @@ public final class Simulator implements AutoCloseable {
     this.evaluator = new Evaluator(model, this.agents, trainingPool.executor(), settings.threads());
     this.evaluation = settings.evaluation();
     this.scored = evaluation.scored();
+    this.participation = settings.participation();
     this.trainSamples = agents.stream().mapToInt(a -> a.train().size()).toArray();
   }
 
@@ -102,43 +109,47 @@ public final class Simulator implements AutoCloseable {
             groups,
             groups,
             groups.get(Hierarchy.ROOT),
-            Collections.nCopies(agents.size(), strategy.initial(init)));
+            Collections.nCopies(agents.size(), strategy.initial(init)),
+            Collections.nCopies(agents.size(), init));
     for (int round = 0; round < settings.rounds(); round++) {
       state = round(round, state, listener);
     }
     return state;
   }
 
-  /** Runs one round from {@code state}: evaluate, train, cluster, aggregate, generalise. */
+  /**
+   * Runs one round from {@code state}: evaluate, train the round's agents, cluster every agent's
+   * latest model, aggregate the trained ones, generalise, and work out every agent's next start
+   * from its latest model (an agent that did not train keeps its own model and takes the new group
+   * models, as if it had trained to the same model again).
+   */
   public RoundState round(int round, RoundState state, Listener listener) {
     long t0 = System.nanoTime();
+    int[] present = participation.of(round);
     RoundMetrics metrics =
         evaluation.evaluates(round)
-            ? evaluator.evaluate(
-                round,
-                state.hierarchyVersion(),
-                state.evalModels(),
-                scored,
-                state.tree(),
-                state.groupModels(),
-                state.global())
+            ? evaluate(round, state, present)
             : RoundMetrics.notEvaluated(round, state.hierarchyVersion());
     long t1 = System.nanoTime();
     List<float[]> trained =
-        strategy.federated() ? trainAgents(round, state) : trainCentral(round, state);
+        strategy.federated() ? trainAgents(round, state, present) : trainCentral(round, state);
     checkFinite(round, trained);
+    List<float[]> latest = new ArrayList<>(state.latest());
+    for (int a : present) {
+      latest.set(a, trained.get(a));
+    }
     long t2 = System.nanoTime();
-    HierarchyVersion hierarchy = strategy.hierarchy(round, trained, state.hierarchy());
+    HierarchyVersion hierarchy = strategy.hierarchy(round, latest, state.hierarchy());
     long t3 = System.nanoTime();
     Map<String, float[]> raw =
         hierarchy == null ? Map.of() : strategy.aggregate(round, hierarchy, trained, trainSamples);
     Map<String, float[]> generalised =
         hierarchy == null ? Map.of() : strategy.generalise(hierarchy.tree(), raw, null);
-    List<AgentStart> next = new ArrayList<>(trained.size());
-    for (int a = 0; a < trained.size(); a++) {
+    List<AgentStart> next = new ArrayList<>(latest.size());
+    for (int a = 0; a < latest.size(); a++) {
       next.add(
           strategy.next(
-              a, trained.get(a), hierarchy == null ? null : hierarchy.tree(), generalised));
+              a, latest.get(a), hierarchy == null ? null : hierarchy.tree(), generalised));
     }
     long t4 = System.nanoTime();
     Map<String, Double> timings = new LinkedHashMap<>();
@@ -146,15 +157,47 @@ public final class Simulator implements AutoCloseable {
     timings.put("train", (t2 - t1) / 1e9);
     timings.put("cluster", (t3 - t2) / 1e9);
     timings.put("aggregate", (t4 - t3) / 1e9);
-    listener.onRound(new Round(metrics, state, trained, (t4 - t0) / 1e9, timings));
-    return new RoundState(hierarchy, raw, generalised, raw.get(Hierarchy.ROOT), List.copyOf(next));
+    listener.onRound(new Round(metrics, state, latest, (t4 - t0) / 1e9, timings));
+    return new RoundState(
+        hierarchy,
+        raw,
+        generalised,
+        raw.get(Hierarchy.ROOT),
+        List.copyOf(next),
+        Collections.unmodifiableList(latest));
+  }
+
+  /**
+   * C-SPE and C-GEN over the scored agents that train in the round (their evaluations travel with
+   * their updates in the pipeline); group metrics over every group, each counting the agents its
+   * model averaged.
+   */
+  private RoundMetrics evaluate(int round, RoundState state, int[] present) {
+    int[] who = scored;
+    Evaluator.GroupScores groups =
+        evaluator.groups(state.tree(), state.groupModels(), state.global());
+    if (!participation.everyone()) {
+      who = IntStream.of(scored).filter(a -> Arrays.binarySearch(present, a) >= 0).toArray();
+      if (round > 0 && state.tree() != null) {
+        Hierarchy tree = state.tree();
+        groups =
+            groups.averaging(
+                g ->
+                    (int)
+                        tree.group(g).members().stream()
+                            .filter(a -> participation.takesPart(a, round - 1))
+                            .count());
+      }
+    }
+    return Evaluator.combine(
+        round, state.hierarchyVersion(), evaluator.scores(state.evalModels(), who), groups);
   }
 
   /** A model that is no longer finite would poison every group above it: stop, naming the agent. */
   private void checkFinite(int round, List<float[]> trained) {
     for (int a = 0; a < trained.size(); a++) {
       float[] p = trained.get(a);
-      for (int k = 0; k < p.length; k++) {
+      for (int k = 0; p != null && k < p.length; k++) {
         if (!Float.isFinite(p[k])) {
           throw new DivergedException(
               "agent "
@@ -182,11 +225,11 @@ public final class Simulator implements AutoCloseable {
     }
   }
 
-  private List<float[]> trainAgents(int round, RoundState state) {
+  /** The models the round's agents trained; null for the others. */
+  private List<float[]> trainAgents(int round, RoundState state, int[] present) {
     TrainingSettings training = settings.training();
     List<Future<float[]>> futures = new ArrayList<>();
-    for (int a = 0; a < agents.size(); a++) {
-      int agent = a;
+    for (int agent : present) {
       futures.add(
           trainingPool
               .executor()
@@ -205,7 +248,12 @@ public final class Simulator implements AutoCloseable {
                     return params;
                   }));
     }
-    return collect(futures);
+    List<float[]> trained = collect(futures);
+    List<float[]> out = new ArrayList<>(Collections.nCopies(agents.size(), (float[]) null));
+    for (int i = 0; i < present.length; i++) {
+      out.set(present[i], trained.get(i));
+    }
+    return out;
   }
 
   private List<float[]> trainCentral(int round, RoundState state) {

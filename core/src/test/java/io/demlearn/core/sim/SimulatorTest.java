@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.demlearn.core.aggregate.Averaging;
 import io.demlearn.core.aggregate.Weighting;
+import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
 import io.demlearn.core.data.AgentData;
@@ -13,6 +14,7 @@ import io.demlearn.core.experiment.ExperimentData;
 import io.demlearn.core.experiment.ExperimentDefaults;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.experiment.ExperimentSettingsBuilder;
+import io.demlearn.core.experiment.Participation;
 import io.demlearn.core.metrics.MetricsJson;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,6 +98,58 @@ class SimulatorTest {
   }
 
   @Test
+  void aSampledRoundTrainsOnlyItsAgentsTheOthersKeepTheirModels() {
+    ExperimentSettings s =
+        synthetic()
+            .algorithm(Algorithm.DEMLEARN_P)
+            .agents(12)
+            .rounds(4)
+            .threads(2)
+            .sampleFraction(0.5)
+            .build();
+    Participation p = s.participation();
+    List<AgentData> data = ExperimentData.load(s).agents();
+    try (Simulator sim = new Simulator(s, data)) {
+      List<Simulator.Round> rounds = new ArrayList<>();
+      RoundState last = sim.run(rounds::add);
+      for (int r = 0; r < 4; r++) {
+        List<float[]> before = rounds.get(r).state().latest();
+        List<float[]> after = r == 3 ? last.latest() : rounds.get(r + 1).state().latest();
+        assertThat(p.of(r)).hasSize(6);
+        assertThat(rounds.get(r).metrics().scoredAgents()).isEqualTo(6);
+        for (int a = 0; a < 12; a++) {
+          // an agent of the round trained to a new model; the others kept theirs
+          assertThat(after.get(a) == before.get(a)).isEqualTo(!p.takesPart(a, r));
+          assertThat(Arrays.equals(after.get(a), before.get(a))).isEqualTo(!p.takesPart(a, r));
+        }
+      }
+      // group metrics count the agents each group model averaged: the round's six
+      assertThat(rounds.get(2).metrics().groupMembers().get(Hierarchy.ROOT)).isEqualTo(6);
+    }
+    // sampling is seeded: the same run again gives the same metrics
+    assertThat(run(s)).isEqualTo(run(s));
+    assertThat(run(s)).isNotEqualTo(run(s.toBuilder().sampleFraction(1.0).build()));
+  }
+
+  @Test
+  void fedAvgsAbsentAgentsStartFromTheNewestGlobalModel() {
+    ExperimentSettings s =
+        synthetic().algorithm(Algorithm.FEDAVG).agents(10).rounds(3).sampleFraction(0.3).build();
+    List<AgentData> data = ExperimentData.load(s).agents();
+    try (Simulator sim = new Simulator(s, data)) {
+      RoundState last = sim.run(r -> {});
+      assertThat(last.startModels()).allSatisfy(m -> assertThat(m).isSameAs(last.global()));
+      Participation p = s.participation();
+      int absent = 0;
+      while (p.takesPart(absent, 2)) {
+        absent++;
+      }
+      // evaluated with its own latest model, not the global one
+      assertThat(last.evalModels().get(absent)).isSameAs(last.latest().get(absent));
+    }
+  }
+
+  @Test
   void impossibleSettingsAreRefusedByName() {
     assertThatThrownBy(
             () ->
@@ -115,6 +169,12 @@ class SimulatorTest {
         .hasMessageContaining("synthetic");
     assertThatThrownBy(() -> synthetic().learningRate(-1.0).build())
         .hasMessageContaining("learning rate");
+    assertThatThrownBy(() -> synthetic().sampleFraction(1.5).build())
+        .hasMessageContaining("--sample-fraction must be in (0, 1], got 1.5");
+    assertThatThrownBy(
+            () -> synthetic().algorithm(Algorithm.CENTRALISED).sampleFraction(0.5).build())
+        .hasMessageContaining("--sample-fraction")
+        .hasMessageContaining("centralised");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.demlearn.pipeline.checks;
 
+import io.demlearn.core.experiment.Participation;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.ExperimentSpecs;
 import io.demlearn.schemas.ParameterVectors;
@@ -10,9 +11,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 import java.util.function.IntPredicate;
 
 /**
@@ -24,10 +25,12 @@ import java.util.function.IntPredicate;
  *   <li>each record on its own ({@link #check}): the experiment's id, a round in {@code [0,
  *       rounds)}, an agent of the experiment, at least one training sample, the experiment's model
  *       kind and dimension, finite parameters, a Euclidean norm within the policy's bound;
- *   <li>in an agent's sequence ({@link #followsOn}): an agent reports its rounds in order, so an
- *       update counts only if its round is the one after the agent's last counted update, or, for
- *       an agent catching up, the one after a round a straggler policy closed without it. A second
- *       update for a round already counted, or one that skips rounds otherwise, is not used.
+ *   <li>in an agent's sequence ({@link #followsOn}): an agent reports the rounds it takes part in
+ *       ({@code --sample-fraction}: all, or its rounds of the seeded sample) in order, so an update
+ *       counts only if its round is the agent's next one after its last counted update, or, for an
+ *       agent catching up, the next after one of its rounds a straggler policy closed without it. A
+ *       second update for a round already counted, one for a round the agent does not take part in,
+ *       or one that skips rounds otherwise, is not used.
  * </ul>
  */
 public final class UpdateChecks {
@@ -37,13 +40,17 @@ public final class UpdateChecks {
   private final Experiment experiment;
   private final io.demlearn.schemas.avro.ModelKind kind;
   private final int dimension;
-  private final Set<String> agents;
+  private final Map<String, Integer> agents = new HashMap<>();
+  private final Participation participation;
 
   public UpdateChecks(Experiment experiment) {
     this.experiment = experiment;
     this.kind = ExperimentSpecs.toAvro(experiment.settings().model());
     this.dimension = experiment.settings().model().dimension();
-    this.agents = new HashSet<>(experiment.agentIds());
+    for (int i = 0; i < experiment.agentIds().size(); i++) {
+      agents.put(experiment.agentIds().get(i), i);
+    }
+    this.participation = experiment.settings().participation();
   }
 
   /**
@@ -73,7 +80,7 @@ public final class UpdateChecks {
           DeadLetterReason.ROUND_OUT_OF_RANGE,
           "round " + u.getRound() + " is outside the experiment's rounds 0.." + (rounds - 1));
     }
-    if (!agents.contains(u.getAgentId())) {
+    if (!agents.containsKey(u.getAgentId())) {
       return new Refusal(
           DeadLetterReason.UNKNOWN_MEMBER,
           "agent '"
@@ -131,16 +138,22 @@ public final class UpdateChecks {
   }
 
   /**
-   * Whether an update for {@code round} continues an agent whose last counted update was for {@code
-   * lastRound} (-1: none yet): it is the agent's next round, or the agent catches up: a straggler
-   * policy closed the round before it without the agent (so the agent started from that round's
-   * group models, the newest it had, and skipped the rounds it missed).
+   * Whether an update of agent {@code agentId} for {@code round} continues the agent's sequence,
+   * its last counted update being for {@code lastRound} (-1: none yet): {@code round} is one of the
+   * agent's rounds, and either its next one, or the agent catches up: a straggler policy closed the
+   * agent's round before it without the agent (so the agent started from the group models of the
+   * round before {@code round}, the newest it had, and skipped the rounds it missed).
    *
    * @param closedByPolicy whether a straggler policy closed a round (the aggregator's decisions on
    *     {@code aggregation-control})
    */
-  public static boolean followsOn(int lastRound, int round, IntPredicate closedByPolicy) {
-    return round == lastRound + 1 || (round > lastRound + 1 && closedByPolicy.test(round - 1));
+  public boolean followsOn(String agentId, int lastRound, int round, IntPredicate closedByPolicy) {
+    Integer agent = agents.get(agentId);
+    if (agent == null || round <= lastRound || !participation.takesPart(agent, round)) {
+      return false;
+    }
+    int previous = participation.previousRound(agent, round);
+    return previous == lastRound || (previous > lastRound && closedByPolicy.test(previous));
   }
 
   /**

@@ -41,6 +41,7 @@ public final class ExperimentSpecs {
     extra.put("eval-every", Integer.toString(s.evalEvery()));
     extra.put("eval-agents", Integer.toString(s.evalAgents()));
     extra.put("cluster-dims", Integer.toString(s.clusterDims()));
+    extra.put("sample-fraction", Double.toString(s.sampleFraction()));
     if (s.dataDir() != null) {
       extra.put("data-dir", s.dataDir().toAbsolutePath().toString());
     }
@@ -95,10 +96,11 @@ public final class ExperimentSpecs {
     String dataDir = extra.get("data-dir");
     String amplifyRounds = extra.get("amplify-rounds");
     // specs written before these settings existed: every round and agent evaluated, exact
-    // clustering
+    // clustering, every agent trains in every round
     String evalEvery = extra.getOrDefault("eval-every", "1");
     String evalAgents = extra.getOrDefault("eval-agents", "0");
     String clusterDims = extra.getOrDefault("cluster-dims", "0");
+    String sampleFraction = extra.getOrDefault("sample-fraction", "1");
     return ExperimentSettings.builder()
         .algorithm(Algorithm.parse(spec.getAlgorithm()))
         .model(fromAvro(spec.getModelKind()))
@@ -124,6 +126,7 @@ public final class ExperimentSpecs {
         .evalEvery(Integer.valueOf(evalEvery))
         .evalAgents(Integer.valueOf(evalAgents))
         .clusterDims(Integer.valueOf(clusterDims))
+        .sampleFraction(Double.valueOf(sampleFraction))
         .build();
   }
 }

@@ -45,6 +45,7 @@ class ExperimentSpecsTest {
             .evalEvery(4)
             .evalAgents(2)
             .clusterDims(16)
+            .sampleFraction(0.5)
             .build();
     Experiment e = new Experiment("spec-test", settings, AGENTS, Experiment.policy(5e5, 2000, 0.6));
     ExperimentSpec spec =
@@ -59,6 +60,7 @@ class ExperimentSpecsTest {
     assertThat(back.settings().evalEvery()).isEqualTo(4);
     assertThat(back.settings().evalAgents()).isEqualTo(2);
     assertThat(back.settings().clusterDims()).isEqualTo(16);
+    assertThat(back.settings().sampleFraction()).isEqualTo(0.5);
     assertThat(back.agentIds()).isEqualTo(AGENTS);
     assertThat(back.policy()).isEqualTo(e.policy());
     assertThat(ExperimentSpecs.fromSpec(spec, 5).settings().threads())
@@ -67,7 +69,7 @@ class ExperimentSpecsTest {
   }
 
   @Test
-  void aSpecWrittenBeforeTheLargeRunSettingsEvaluatesEverythingAndClustersExactly() {
+  void aSpecWrittenBeforeTheLargeRunSettingsEvaluatesEverythingClustersExactlyAndTrainsAll() {
     ExperimentSettings settings =
         ExperimentSettings.builder().dataset("synthetic").agents(3).evalEvery(3).build();
     ExperimentSpec spec =
@@ -76,12 +78,15 @@ class ExperimentSpecsTest {
             1L,
             Map.of());
     Map<String, String> extra = new java.util.HashMap<>(spec.getExtra());
-    extra.keySet().removeAll(java.util.List.of("eval-every", "eval-agents", "cluster-dims"));
+    extra
+        .keySet()
+        .removeAll(List.of("eval-every", "eval-agents", "cluster-dims", "sample-fraction"));
     spec.setExtra(extra);
     ExperimentSettings back = ExperimentSpecs.fromSpec(spec, 1).settings();
     assertThat(back.evalEvery()).isEqualTo(1);
     assertThat(back.evalAgents()).isZero();
     assertThat(back.clusterDims()).isZero();
+    assertThat(back.sampleFraction()).isEqualTo(1.0);
   }
 
   @Test
