@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -76,8 +77,15 @@ final class AgentRounds {
    *
    * @param agent the agent's index in the experiment
    * @param hierarchyVersion the version the agent trains under (-1: none yet)
+   * @param starting works out the start (on the thread that trains: the loop does not hold a start
+   *     model for every agent waiting to train)
    */
-  record Train(int agent, int round, int hierarchyVersion, AgentStart start) implements Command {}
+  record Train(int agent, int round, int hierarchyVersion, Supplier<AgentStart> starting)
+      implements Command {
+    AgentStart start() {
+      return starting.get();
+    }
+  }
 
   /** Publish an agent's update. */
   record Publish(ModelUpdate update) implements Command {}
@@ -283,12 +291,13 @@ final class AgentRounds {
     if (round >= experiment.settings().rounds()) {
       return;
     }
-    AgentStart start;
+    Supplier<AgentStart> start;
     int version;
     if (round == 0) {
-      start = strategy.initial(initialModel);
-      HierarchyVersion initial = strategy.initialHierarchy(experiment.agentIds().size());
-      version = initial == null ? -1 : initial.version();
+      AgentStart initial = strategy.initial(initialModel);
+      start = () -> initial;
+      HierarchyVersion hierarchy = strategy.initialHierarchy(experiment.agentIds().size());
+      version = hierarchy == null ? -1 : hierarchy.version();
     } else {
       RoundsRead.Start s = read.after(round - 1, a.index);
       if (s == null) {
@@ -296,9 +305,8 @@ final class AgentRounds {
       }
       HierarchyVersion hv = s.version();
       float[] own = a.lastRound < 0 ? initialModel : a.trained;
-      start =
-          strategy.next(
-              a.index, own, hv.tree(), strategy.generalise(hv.tree(), s.models(), s.path()));
+      int index = a.index;
+      start = () -> strategy.next(index, own, hv.tree(), s.generalised());
       version = hv.version();
     }
     a.training = round;

@@ -8,6 +8,7 @@ import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.model.Model;
 import io.demlearn.core.model.TrainingPool;
 import io.demlearn.core.sim.Simulator;
+import io.demlearn.core.strategy.AgentStart;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.clients.ClosedRounds;
 import io.demlearn.pipeline.clients.Partitions;
@@ -260,17 +261,18 @@ public final class AgentWorker extends LoopService {
             () -> {
               try {
                 ExperimentSettings s = c.experiment().settings();
+                AgentStart start = t.start();
                 AgentScore score =
                     evaluation.evaluates(t.round()) && evaluation.scores(t.agent())
-                        ? evaluator.score(t.agent(), t.start().evalModel())
+                        ? evaluator.score(t.agent(), start.evalModel())
                         : null;
-                float[] params = t.start().startModel().clone();
+                float[] params = start.startModel().clone();
                 trainingPool
                     .trainer()
                     .train(
                         params,
                         agent.train(),
-                        t.start().proxTarget(),
+                        start.proxTarget(),
                         s.training(),
                         Simulator.trainingStream(s.seed(), t.agent(), t.round()));
                 trainedQueue.add(

@@ -18,9 +18,19 @@ import java.util.TreeMap;
  * computed under.
  */
 final class RoundsRead {
-  /** A round's group models read so far, the version they were computed under, how many it has. */
+  /**
+   * A round's group models read so far, the version they were computed under, how many it has, and
+   * the generalised models worked out so far.
+   */
   private static final class Aggregated {
     final Map<String, float[]> models = new HashMap<>();
+
+    /**
+     * Generalised models by group, each worked out once for all the agents below it: only from the
+     * models of a complete path (or a complete round), so it never changes.
+     */
+    final Map<String, float[]> generalised = new HashMap<>();
+
     int version;
     int groups = Integer.MAX_VALUE; // unknown until a record says
 
@@ -29,8 +39,11 @@ final class RoundsRead {
     }
   }
 
-  /** The group models of a round an agent can start from, and the version in force for it. */
-  record Start(HierarchyVersion version, Map<String, float[]> models, List<String> path) {}
+  /**
+   * The generalised group models on an agent's path (its parent and every ancestor) after a round,
+   * and the version in force for it.
+   */
+  record Start(HierarchyVersion version, Map<String, float[]> generalised) {}
 
   private final Experiment experiment;
   private final Strategy strategy;
@@ -74,10 +87,17 @@ final class RoundsRead {
       return null; // the version the group models were computed under is not read yet
     }
     List<String> path = Strategy.pathOf(hv.tree(), agent);
-    if (!raw.models.keySet().containsAll(path) && !raw.complete()) {
-      return null; // the models on its path are not all here, and the round may have them
+    if (!raw.generalised.keySet().containsAll(path)) {
+      if (!raw.models.keySet().containsAll(path) && !raw.complete()) {
+        return null; // the models on its path are not all here, and the round may have them
+      }
+      raw.generalised.putAll(strategy.generalise(hv.tree(), raw.models, path));
     }
-    return new Start(hv, raw.models, path);
+    Map<String, float[]> onPath = new HashMap<>();
+    for (String g : path) {
+      onPath.put(g, raw.generalised.get(g));
+    }
+    return new Start(hv, onPath);
   }
 
   /** The newest round after {@code round} whose group models and version are all here, or -1. */
