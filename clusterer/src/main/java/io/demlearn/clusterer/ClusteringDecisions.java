@@ -12,6 +12,7 @@ import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -67,8 +68,17 @@ final class ClusteringDecisions {
 
   private final Map<String, Integer> lastRound = new HashMap<>();
 
-  /** Rounds to decide: per round, the agents' trained models so far. */
+  /**
+   * Rounds to decide: per round, the agents' trained models so far, by their clustering features (a
+   * random projection is a few hundred floats instead of the model's thousands) once {@link
+   * #FEATURE_BATCH} models wait for theirs, or the round is decided.
+   */
   private final TreeMap<Integer, Map<String, float[]>> pending = new TreeMap<>();
+
+  /** Models in {@link #pending} whose features are not worked out yet, as (round, agent). */
+  private final List<Map.Entry<Integer, String>> featureless = new ArrayList<>();
+
+  private static final int FEATURE_BATCH = 64;
 
   /** Under a straggler policy: when each pending round's first update was read. */
   private final Map<Integer, Long> firstSeenAt = new HashMap<>();
@@ -142,6 +152,24 @@ final class ClusteringDecisions {
     }
     pending.computeIfAbsent(round, r -> new HashMap<>()).put(agent, model);
     firstSeenAt.putIfAbsent(round, clock.getAsLong());
+    featureless.add(Map.entry(round, agent));
+    if (featureless.size() >= FEATURE_BATCH) {
+      workOutFeatures();
+    }
+  }
+
+  /** Replaces the models in {@link #pending} that wait for their features by their features. */
+  private void workOutFeatures() {
+    List<float[]> models = new ArrayList<>(featureless.size());
+    for (Map.Entry<Integer, String> e : featureless) {
+      models.add(pending.get(e.getKey()).get(e.getValue()));
+    }
+    List<float[]> features = strategy.clusteringFeatures(models);
+    for (int i = 0; i < features.size(); i++) {
+      Map.Entry<Integer, String> e = featureless.get(i);
+      pending.get(e.getKey()).put(e.getValue(), features.get(i));
+    }
+    featureless.clear();
   }
 
   private void decide(List<HierarchyVersion> out) {
@@ -152,12 +180,24 @@ final class ClusteringDecisions {
       if (got.size() < inRound && !closesEarly(round, got.size())) {
         return;
       }
-      List<float[]> trained = new ArrayList<>(agents);
-      for (String id : experiment.agentIds()) {
-        float[] model = got.getOrDefault(id, latestOf.get(id));
-        trained.add(model != null ? model : initialModel());
+      if (!featureless.isEmpty()) {
+        workOutFeatures();
       }
-      HierarchyVersion hv = strategy.hierarchy(round, trained, latest);
+      // an agent missing from the round is placed by its latest earlier model
+      List<float[]> missing = new ArrayList<>();
+      for (String id : experiment.agentIds()) {
+        if (!got.containsKey(id)) {
+          float[] model = latestOf.get(id);
+          missing.add(model != null ? model : initialModel());
+        }
+      }
+      Iterator<float[]> missingFeatures = strategy.clusteringFeatures(missing).iterator();
+      List<float[]> features = new ArrayList<>(agents);
+      for (String id : experiment.agentIds()) {
+        float[] f = got.get(id);
+        features.add(f != null ? f : missingFeatures.next());
+      }
+      HierarchyVersion hv = strategy.hierarchy(round, features, latest);
       if (hv != null && hv != latest) {
         publish(hv, out);
       }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.experiment.Participation;
 import io.demlearn.core.model.Model;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.core.strategy.Strategy;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.records.ModelUpdates;
@@ -72,7 +74,8 @@ class ClusteringDecisionsTest {
   /** The version the strategy makes from these models (what the simulator uses). */
   static HierarchyVersion expected(
       Experiment e, int round, List<float[]> models, HierarchyVersion previous) {
-    return e.settings().strategy().hierarchy(round, models, previous);
+    Strategy strategy = e.settings().strategy();
+    return strategy.hierarchy(round, strategy.clusteringFeatures(models), previous);
   }
 
   static List<float[]> models(int round) {
@@ -121,6 +124,56 @@ class ClusteringDecisionsTest {
         .extracting(HierarchyVersion::version, HierarchyVersion::effectiveFromRound)
         .containsExactly(Tuple.tuple(1, 1));
     assertThat(v1.get(0).dendrogram()).isEqualTo(expected(e, 1, models(1), v0.get(0)).dendrogram());
+  }
+
+  @Test
+  void projectedFeaturesWorkedOutAsSampledUpdatesArriveClusterAsTheSimulatorWould() {
+    int n = 150;
+    List<String> ids = new ArrayList<>();
+    for (int a = 0; a < n; a++) {
+      ids.add(String.format("agent-%03d", a));
+    }
+    Experiment e =
+        new Experiment(
+            "projected",
+            ExperimentSettings.builder()
+                .dataset("synthetic")
+                .agents(n)
+                .rounds(2)
+                .levels(2)
+                .threads(1)
+                .clusterDims(16)
+                .sampleFraction(0.6)
+                .build(),
+            ids,
+            Experiment.defaultPolicy());
+    Participation p = e.settings().participation();
+    ClusteringDecisions d = decisions(e);
+    d.on(new ClusteringDecisions.RecoveryDone());
+    float[] initial = Simulator.initialModel(Model.of(e.settings().model()), e.settings().seed());
+    List<float[]> latest = new ArrayList<>();
+    for (int a = 0; a < n; a++) {
+      latest.add(initial);
+    }
+    int[] sampled = p.of(0);
+    List<HierarchyVersion> decided = List.of();
+    for (int i = sampled.length - 1; i >= 0; i--) { // in an order of their own
+      int a = sampled[i];
+      float[] model = new float[DIM];
+      java.util.SplittableRandom r = new java.util.SplittableRandom(a);
+      for (int k = 0; k < DIM; k++) {
+        model[k] = (float) r.nextGaussian() * (a % 3 + 1);
+      }
+      latest.set(a, model);
+      ModelUpdate u = ModelUpdates.of(e, ids.get(a), 0, -1, 10, model, null, 0);
+      assertThat(d.on(new ClusteringDecisions.UpdateRead(ids.get(a), u))).isEmpty();
+      decided = d.on(new ClusteringDecisions.Tick());
+      assertThat(decided)
+          .as("after %d of %d", sampled.length - i, sampled.length)
+          .hasSize(i == 0 ? 1 : 0);
+    }
+    // the agents left out of the round are placed by the initial model
+    assertThat(decided.get(0).dendrogram()).isEqualTo(expected(e, 0, latest, null).dendrogram());
   }
 
   @Test

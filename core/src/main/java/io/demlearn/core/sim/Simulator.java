@@ -139,7 +139,10 @@ public final class Simulator implements AutoCloseable {
       latest.set(a, trained.get(a));
     }
     long t2 = System.nanoTime();
-    HierarchyVersion hierarchy = strategy.hierarchy(round, latest, state.hierarchy());
+    HierarchyVersion hierarchy =
+        strategy.rebuildsIn(round) || state.hierarchy() == null
+            ? strategy.hierarchy(round, strategy.clusteringFeatures(latest), state.hierarchy())
+            : state.hierarchy();
     long t3 = System.nanoTime();
     Map<String, float[]> raw =
         hierarchy == null ? Map.of() : strategy.aggregate(round, hierarchy, trained, trainSamples);

@@ -39,11 +39,23 @@ public record ClusteringPolicy(Metric metric, Linkage linkage, int dims, long se
   }
 
   public Dendrogram cluster(List<float[]> models) {
-    float[][] x = models.toArray(new float[0][]);
-    if (projects(x.length == 0 ? 0 : x[0].length)) {
-      x = RandomProjection.project(x, dims, seed);
+    return clusterFeatures(features(models));
+  }
+
+  /**
+   * What is clustered of each model: the model itself, or its projection. A model's features do not
+   * depend on the models it is worked out with, so they may be worked out as models arrive.
+   */
+  public List<float[]> features(List<float[]> models) {
+    if (models.isEmpty() || !projects(models.get(0).length)) {
+      return models;
     }
-    return Agglomerative.cluster(x, metric, linkage);
+    return List.of(RandomProjection.project(models.toArray(new float[0][]), dims, seed));
+  }
+
+  /** Clusters models by their {@link #features}. */
+  public Dendrogram clusterFeatures(List<float[]> features) {
+    return Agglomerative.cluster(features.toArray(new float[0][]), metric, linkage);
   }
 
   /** What is clustered, as hierarchy versions record it. */

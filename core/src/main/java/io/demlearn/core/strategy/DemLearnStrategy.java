@@ -33,16 +33,21 @@ public record DemLearnStrategy(
     implements Strategy {
 
   @Override
-  public HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous) {
+  public HierarchyVersion hierarchy(int round, List<float[]> features, HierarchyVersion previous) {
     if (previous != null && round % reclusterEvery != 0) {
       return previous;
     }
-    Dendrogram dendrogram = clustering.cluster(trained);
+    Dendrogram dendrogram = clustering.clusterFeatures(features);
     return new HierarchyVersion(
         Hierarchy.fromDendrogram(dendrogram, levels),
         dendrogram,
         previous == null ? 0 : previous.version() + 1,
         round);
+  }
+
+  @Override
+  public List<float[]> clusteringFeatures(List<float[]> models) {
+    return clustering.features(models);
   }
 
   /** Amplify applies when the tree was rebuilt ("hard" update) in the first rounds. */

@@ -22,8 +22,8 @@ interface GlobalModelStrategy extends Strategy {
   }
 
   @Override
-  default HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous) {
-    return previous != null ? previous : initialHierarchy(trained.size());
+  default HierarchyVersion hierarchy(int round, List<float[]> features, HierarchyVersion previous) {
+    return previous != null ? previous : initialHierarchy(features.size());
   }
 
   @Override

@@ -8,7 +8,7 @@ import java.util.Map;
 /** No federation: every agent keeps training its own model on its own data. */
 public record LocalStrategy() implements Strategy {
   @Override
-  public HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous) {
+  public HierarchyVersion hierarchy(int round, List<float[]> features, HierarchyVersion previous) {
     return null;
   }
 

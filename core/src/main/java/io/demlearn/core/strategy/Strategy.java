@@ -17,12 +17,21 @@ import java.util.NavigableSet;
  */
 public interface Strategy {
   /**
-   * The hierarchy that aggregates round {@code round}, given the models trained in it, or null for
-   * no aggregation (local training).
+   * The hierarchy that aggregates round {@code round}, or null for no aggregation (local training).
    *
+   * @param features per agent, the {@link #clusteringFeatures} of its latest trained model
    * @param previous the version in force before this round, or null in round 0
    */
-  HierarchyVersion hierarchy(int round, List<float[]> trained, HierarchyVersion previous);
+  HierarchyVersion hierarchy(int round, List<float[]> features, HierarchyVersion previous);
+
+  /**
+   * What the hierarchy is built from, per model (DemLearn: the model, or its random projection); a
+   * model's features do not depend on the others given with it, so they can be worked out as models
+   * arrive.
+   */
+  default List<float[]> clusteringFeatures(List<float[]> models) {
+    return models;
+  }
 
   /**
    * Raw group models of round {@code round}, by group id, from exact sums (no order matters).

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.demlearn.core.Seeds;
 import io.demlearn.core.strategy.ClusteringPolicy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -47,11 +48,23 @@ class RandomProjectionTest {
       assertThat(b[i]).containsExactly(a[i]);
     }
     assertThat(RandomProjection.project(x, 32, 6)[0]).isNotEqualTo(a[0]);
-    // a row of the second block is projected like one of the first (same matrix): compare closely
-    float[][] alone = RandomProjection.project(new float[][] {x[1099], x[0]}, 32, 5);
-    for (int k = 0; k < 32; k++) {
-      assertThat(alone[0][k]).isCloseTo(a[1099][k], org.assertj.core.api.Assertions.within(1e-3f));
-      assertThat(alone[1][k]).isCloseTo(a[0][k], org.assertj.core.api.Assertions.within(1e-3f));
+  }
+
+  @Test
+  void aRowsBitsDoNotDependOnTheRowsItIsProjectedWith() {
+    // what lets the pipeline's clusterer project updates as they arrive, in batches of any size
+    float[][] x = points(150, 7850, 8);
+    float[][] all = RandomProjection.project(x, 256, 3);
+    for (int batch : new int[] {1, 2, 5, 16, 17, 64, 149}) {
+      for (int from = 0; from < x.length; from += batch) {
+        int to = Math.min(x.length, from + batch);
+        float[][] part = RandomProjection.project(Arrays.copyOfRange(x, from, to), 256, 3);
+        for (int i = from; i < to; i++) {
+          assertThat(part[i - from])
+              .as("row %d in a batch of %d", i, batch)
+              .containsExactly(all[i]);
+        }
+      }
     }
   }
 
