@@ -316,7 +316,14 @@ final class AgentRounds {
   private void advance(Agent a, int round, float[] parameters) {
     unindex(a);
     a.lastRound = round;
-    a.trained = parameters;
+    if (a.trained != null && a.trained.length == parameters.length) {
+      // one array per agent for as long as it is hosted, overwritten each round (its start for the
+      // next round is made before that round's training ends): no round leaves 10,000 models of
+      // garbage among the long-lived objects
+      System.arraycopy(parameters, 0, a.trained, 0, parameters.length);
+    } else {
+      a.trained = parameters;
+    }
     index(a);
   }
 

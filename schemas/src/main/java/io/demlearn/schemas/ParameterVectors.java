@@ -32,9 +32,23 @@ public final class ParameterVectors {
    */
   public static float[] toFloats(ParameterVector vector) {
     check(vector, null);
-    ByteBuffer bytes = vector.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[vector.getDimension()];
-    bytes.asFloatBuffer().get(out);
+    return toFloats(vector, new float[vector.getDimension()]);
+  }
+
+  /**
+   * The values of a vector, into {@code into} when it has room for them (else into a new array).
+   *
+   * @throws PayloadException (reason VECTOR_MISMATCH) if its byte length is not 4 * dimension
+   */
+  public static float[] toFloats(ParameterVector vector, float[] into) {
+    check(vector, null);
+    float[] out = into.length >= vector.getDimension() ? into : new float[vector.getDimension()];
+    vector
+        .getValues()
+        .duplicate()
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .asFloatBuffer()
+        .get(out, 0, vector.getDimension());
     return out;
   }
 

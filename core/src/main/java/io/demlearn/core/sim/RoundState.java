@@ -14,7 +14,9 @@ import java.util.Map;
  * @param groupModels the group models as evaluated (DemLearn: generalised; the root as aggregated)
  * @param global the root model, for the Global metric, or null
  * @param agents per agent, where it stands at the start of the next round
- * @param latest per agent, its latest trained model (the initial model before it first trains)
+ * @param latest per agent, its latest trained model (the initial model before it first trains),
+ *     kept when agents are sampled ({@code --sample-fraction}); null when every agent trains every
+ *     round (no round needs the models of the one before, and 10,000 of them are 314 MB)
  */
 public record RoundState(
     HierarchyVersion hierarchy,

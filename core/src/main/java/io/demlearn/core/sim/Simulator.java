@@ -110,7 +110,7 @@ public final class Simulator implements AutoCloseable {
             groups,
             groups.get(Hierarchy.ROOT),
             Collections.nCopies(agents.size(), strategy.initial(init)),
-            Collections.nCopies(agents.size(), init));
+            participation.everyone() ? null : Collections.nCopies(agents.size(), init));
     for (int round = 0; round < settings.rounds(); round++) {
       state = round(round, state, listener);
     }
@@ -134,9 +134,12 @@ public final class Simulator implements AutoCloseable {
     List<float[]> trained =
         strategy.federated() ? trainAgents(round, state, present) : trainCentral(round, state);
     checkFinite(round, trained);
-    List<float[]> latest = new ArrayList<>(state.latest());
-    for (int a : present) {
-      latest.set(a, trained.get(a));
+    List<float[]> latest = trained;
+    if (!participation.everyone()) {
+      latest = new ArrayList<>(state.latest());
+      for (int a : present) {
+        latest.set(a, trained.get(a));
+      }
     }
     long t2 = System.nanoTime();
     HierarchyVersion hierarchy =
@@ -167,7 +170,7 @@ public final class Simulator implements AutoCloseable {
         generalised,
         raw.get(Hierarchy.ROOT),
         List.copyOf(next),
-        Collections.unmodifiableList(latest));
+        participation.everyone() ? null : Collections.unmodifiableList(latest));
   }
 
   /**

@@ -42,6 +42,7 @@ public final class UpdateChecks {
   private final int dimension;
   private final Map<String, Integer> agents = new HashMap<>();
   private final Participation participation;
+  private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
 
   public UpdateChecks(Experiment experiment) {
     this.experiment = experiment;
@@ -114,8 +115,10 @@ public final class UpdateChecks {
           DeadLetterReason.VECTOR_MISMATCH,
           p.getValues().remaining() + " parameter bytes for " + dimension + " float32 values");
     }
-    // one bulk copy: a buffer read element by element costs a virtual call each in unoptimised code
-    float[] values = ParameterVectors.toFloats(p);
+    // one bulk copy (a buffer read element by element costs a virtual call each in unoptimised
+    // code) into this thread's scratch array: checking 10,000 updates a round allocates nothing
+    float[] values = ParameterVectors.toFloats(p, scratch.get());
+    scratch.set(values);
     double sumOfSquares = 0;
     for (int k = 0; k < dimension; k++) {
       float v = values[k];
