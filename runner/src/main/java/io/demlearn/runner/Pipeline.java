@@ -167,9 +167,7 @@ final class Pipeline implements AutoCloseable {
               new AggregatorService(
                   AggregatorTopology.build(config),
                   AggregatorTopology.streamsConfig(config, conn.kafkaConfig(), dir.toString(), k),
-                  e ->
-                      failure.compareAndSet(
-                          null, new IllegalStateException(name + ": " + e.getMessage(), e))));
+                  e -> failure.compareAndSet(null, failed(name, e))));
         }
       }
     }
@@ -344,8 +342,7 @@ final class Pipeline implements AutoCloseable {
               try {
                 service.run();
               } catch (Throwable e) {
-                failure.compareAndSet(
-                    null, new IllegalStateException(name + ": " + e.getMessage(), e));
+                failure.compareAndSet(null, failed(name, e));
               }
             },
             "demlearn-" + name);
@@ -369,5 +366,11 @@ final class Pipeline implements AutoCloseable {
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
+  }
+
+  /** A service's failure, named (an error without a message, such as a stack overflow, by type). */
+  private static IllegalStateException failed(String name, Throwable e) {
+    return new IllegalStateException(
+        name + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
   }
 }

@@ -226,8 +226,7 @@ final class Report {
     int n = d.leaves();
     double[] x = new double[2 * n - 1];
     double[] y = new double[2 * n - 1];
-    List<Integer> order = new ArrayList<>();
-    leafOrder(d, 2 * n - 2, order);
+    List<Integer> order = d.leavesBelow(2 * n - 2);
     int w = 900;
     int ht = 320;
     double maxDistance = d.merges().get(d.merges().size() - 1).distance();
@@ -266,17 +265,6 @@ final class Report {
               esc(leaf < ids.size() ? ids.get(leaf) : Integer.toString(leaf))));
     }
     return s.append("</svg>").toString();
-  }
-
-  private static void leafOrder(Dendrogram d, int node, List<Integer> out) {
-    int n = d.leaves();
-    if (node < n) {
-      out.add(node);
-      return;
-    }
-    Dendrogram.Merge m = d.merges().get(node - n);
-    leafOrder(d, m.left(), out);
-    leafOrder(d, m.right(), out);
   }
 
   private static String esc(String s) {

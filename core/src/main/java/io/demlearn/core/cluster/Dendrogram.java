@@ -1,5 +1,7 @@
 package io.demlearn.core.cluster;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,6 +19,27 @@ public record Dendrogram(int leaves, List<Merge> merges) {
           leaves + " leaves need " + (leaves - 1) + " merges, got " + merges.size());
     }
     merges = List.copyOf(merges);
+  }
+
+  /**
+   * The leaves below cluster {@code cluster}, left to right (found without recursion: identical
+   * points, such as agents that all still hold the initial model, merge in a chain n deep).
+   */
+  public List<Integer> leavesBelow(int cluster) {
+    List<Integer> out = new ArrayList<>();
+    ArrayDeque<Integer> open = new ArrayDeque<>();
+    open.push(cluster);
+    while (!open.isEmpty()) {
+      int c = open.pop();
+      if (c < leaves) {
+        out.add(c);
+      } else {
+        Merge m = merges.get(c - leaves);
+        open.push(m.right());
+        open.push(m.left());
+      }
+    }
+    return out;
   }
 
   /** Rows "left,right,distance,size", distances printed exactly (shortest round-trip form). */

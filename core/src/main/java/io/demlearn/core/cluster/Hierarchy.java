@@ -117,7 +117,7 @@ public final class Hierarchy {
       List<String> children = new ArrayList<>();
       List<Integer> members = new ArrayList<>();
       if (level == 1) {
-        leaves(cluster, members);
+        members.addAll(d.leavesBelow(cluster));
         direct.addAll(members);
       } else {
         Dendrogram.Merge m = d.merges().get(cluster - n);
@@ -139,16 +139,6 @@ public final class Hierarchy {
           new Group(
               id, level, parent, List.copyOf(direct), List.copyOf(children), List.copyOf(members)));
       return members;
-    }
-
-    private void leaves(int cluster, List<Integer> out) {
-      if (cluster < n) {
-        out.add(cluster);
-        return;
-      }
-      Dendrogram.Merge m = d.merges().get(cluster - n);
-      leaves(m.left(), out);
-      leaves(m.right(), out);
     }
   }
 

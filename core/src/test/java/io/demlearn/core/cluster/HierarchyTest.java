@@ -37,6 +37,24 @@ class HierarchyTest {
   }
 
   @Test
+  void aChainOfMergesAsDeepAsTheAgentsIsCutWithoutRecursion() {
+    // agents that all hold the same model (those not sampled in round 0) merge one at a time
+    int n = 100_000;
+    List<Dendrogram.Merge> merges = new java.util.ArrayList<>();
+    merges.add(new Dendrogram.Merge(0, 1, 0, 2));
+    for (int a = 2; a < n; a++) {
+      merges.add(new Dendrogram.Merge(a, n + a - 2, 0, a + 1));
+    }
+    Dendrogram d = new Dendrogram(n, merges);
+    assertThat(d.leavesBelow(2 * n - 2)).hasSize(n).startsWith(n - 1, n - 2);
+    Hierarchy h = Hierarchy.fromDendrogram(d, 3);
+    assertThat(h.group(Hierarchy.ROOT).members()).hasSize(n);
+    // the root, then one group per level, each with one agent of its own; level 1 holds the rest
+    assertThat(h.topDown()).hasSize(4);
+    assertThat(h.atLevel(1)).singleElement().satisfies(g -> assertThat(g.members()).hasSize(n - 3));
+  }
+
+  @Test
   void withOneLevelTheRootsChildrenHoldEveryAgentBelowThem() {
     Dendrogram d =
         new Dendrogram(
