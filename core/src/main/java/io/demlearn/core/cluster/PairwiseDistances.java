@@ -2,6 +2,8 @@ package io.demlearn.core.cluster;
 
 import io.demlearn.core.model.Tensors;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,7 +16,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * close relative to their norms, so the vectors are first centred on their mean (which leaves
  * distances unchanged and shrinks norms to the spread), and pairs with ||x-y||^2 still below 1e-4
  * (||x||^2 + ||y||^2) are recomputed directly from the differences; elsewhere the relative error
- * stays below ~1e-10.
+ * stays below ~1e-10. Identical rows (agents that all still hold the initial model) are at distance
+ * 0 without recomputing: what the differences would give, without a pass over each such pair.
  */
 public final class PairwiseDistances {
   /** Relative squared distance below which a pair is recomputed from its differences. */
@@ -50,6 +53,7 @@ public final class PairwiseDistances {
               i, "is all zeros: its cosine distance to anything is undefined");
         }
       }
+      int[] same = euclidean ? firstIdentical(x) : null;
       for (int from = 0; from < n; from += gram.blockRows) {
         int to = Math.min(n, from + gram.blockRows);
         double[] rows = gram.rows(from, to);
@@ -62,7 +66,7 @@ public final class PairwiseDistances {
               double gjj = diag[j];
               double d2 = gii + gjj - 2 * gij;
               if (d2 < RECOMPUTE_BELOW * (gii + gjj)) {
-                d2 = directSquared(x[i], x[j]);
+                d2 = same[i] == same[j] ? 0 : directSquared(x[i], x[j]);
               }
               out[index(n, i, j)] = Math.sqrt(Math.max(0, d2));
             } else {
@@ -218,6 +222,28 @@ public final class PairwiseDistances {
       }
       a.close();
     }
+  }
+
+  /** Per row, the first row with the same bits (itself if none before it). */
+  private static int[] firstIdentical(float[][] x) {
+    record Row(float[] values) {
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof Row r && Arrays.equals(values, r.values);
+      }
+
+      @Override
+      public int hashCode() {
+        return Arrays.hashCode(values);
+      }
+    }
+    Map<Row, Integer> first = new HashMap<>();
+    int[] out = new int[x.length];
+    for (int i = 0; i < x.length; i++) {
+      Integer before = first.putIfAbsent(new Row(x[i]), i);
+      out[i] = before == null ? i : before;
+    }
+    return out;
   }
 
   static double directSquared(float[] a, float[] b) {

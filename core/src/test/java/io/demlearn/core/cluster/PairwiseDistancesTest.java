@@ -54,4 +54,17 @@ class PairwiseDistancesTest {
       assertThat(worstRelativeError(x, Metric.COSINE)).as("%d rows", n).isLessThan(1e-6);
     }
   }
+
+  @Test
+  void identicalRowsAreAtDistanceZeroAsTheirDifferencesSay() {
+    float[][] x = points(40, 16);
+    for (int i = 10; i < 40; i++) {
+      x[i] = i % 2 == 0 ? x[10].clone() : x[11].clone(); // two sets of copies, as unsampled agents
+    }
+    double[] d = PairwiseDistances.compute(x, Metric.EUCLIDEAN);
+    assertThat(d[PairwiseDistances.index(40, 12, 38)]).isZero();
+    assertThat(d[PairwiseDistances.index(40, 12, 39)]).isPositive();
+    // every pair as its differences give it (a copy's distance to its original exactly 0)
+    assertThat(worstRelativeError(x, Metric.EUCLIDEAN)).isLessThan(1e-9);
+  }
 }
