@@ -31,8 +31,7 @@ public final class ParameterVectors {
    * @throws PayloadException (reason VECTOR_MISMATCH) if its byte length is not 4 * dimension
    */
   public static float[] toFloats(ParameterVector vector) {
-    check(vector, null);
-    return toFloats(vector, new float[vector.getDimension()]);
+    return toFloats(vector, new float[0]);
   }
 
   /**
