@@ -70,7 +70,7 @@ final class AgentRounds {
   record Trained(Train training, float[] parameters, AgentScore score) implements Event {}
 
   /** Something the worker must do. */
-  sealed interface Command permits Train, Publish {}
+  sealed interface Command permits Train, Publish, ShareFeatures {}
 
   /**
    * Evaluate an agent's start model, then train it for a round from the start model.
@@ -90,9 +90,29 @@ final class AgentRounds {
   /** Publish an agent's update. */
   record Publish(ModelUpdate update) implements Command {}
 
+  /**
+   * Publish the clustering features of an agent's update (when the experiment clusters a projection
+   * of the models, {@link Experiment#clustersPublishedFeatures}): after each training, and again
+   * for each agent's latest update once the worker has caught up (a worker stopped between an
+   * update and its features would otherwise leave the clusterer waiting; the clusterer counts one
+   * per round).
+   *
+   * @param parameters the update's parameters
+   * @param borrowed whether {@code parameters} is the agent's own array, which the next event may
+   *     overwrite (then the features must be worked out before that event is taken in); else it is
+   *     the training's result, which nothing changes any more
+   */
+  record ShareFeatures(
+      String agentId, int round, int hierarchyVersion, float[] parameters, boolean borrowed)
+      implements Command {}
+
   private static final class Agent {
     final int index;
     int lastRound = -1;
+
+    /** The hierarchy version its latest update was trained under. */
+    int version = -1;
+
     float[] trained;
 
     /** The round it is being trained for, or -1. */
@@ -126,6 +146,8 @@ final class AgentRounds {
 
   private boolean caughtUp;
 
+  private final boolean sharesFeatures;
+
   /**
    * @param trainSamples per agent (in the experiment's order), its training samples
    * @param partitions how many partitions {@code model-updates} has
@@ -151,6 +173,7 @@ final class AgentRounds {
     this.ownUpdates = new OwnUpdates(experiment, checks, clock);
     this.read = new RoundsRead(experiment);
     this.participation = experiment.settings().participation();
+    this.sharesFeatures = experiment.clustersPublishedFeatures();
     for (int i = 0; i < experiment.agentIds().size(); i++) {
       indexOf.put(experiment.agentIds().get(i), i);
     }
@@ -183,6 +206,14 @@ final class AgentRounds {
     } else if (event instanceof CaughtUp) {
       caughtUp = true;
       hosted.values().forEach(a -> a.recovering = false);
+      if (sharesFeatures) {
+        for (Agent a : hosted.values()) {
+          if (a.lastRound >= 0) {
+            String id = experiment.agentIds().get(a.index);
+            out.add(new ShareFeatures(id, a.lastRound, a.version, a.trained, true));
+          }
+        }
+      }
       hosted.values().forEach(a -> startIfReady(a, out));
     } else if (event instanceof HierarchyRead h) {
       if (read.add(h.hierarchy())) {
@@ -234,7 +265,14 @@ final class AgentRounds {
     if (a != null
         && checks.check(key, u) == null
         && checks.followsOn(u.getAgentId(), a.lastRound, u.getRound(), closedByPolicy)) {
-      advance(a, u.getRound(), ParameterVectors.toFloats(u.getParameters()));
+      // decoded into the agent's own array, if it has one (read back, an agent's updates replace
+      // each other)
+      float[] into = a.trained != null ? a.trained : new float[0];
+      advance(
+          a,
+          u.getRound(),
+          u.getHierarchyVersion(),
+          ParameterVectors.toFloats(u.getParameters(), into));
     }
   }
 
@@ -265,13 +303,18 @@ final class AgentRounds {
             t.parameters(),
             t.score());
     out.add(new Publish(update));
+    if (sharesFeatures) {
+      out.add(
+          new ShareFeatures(
+              id, training.round(), training.hierarchyVersion(), t.parameters(), false));
+    }
     Agent a = hosted.get(id);
     // only the training this agent started: one started before a rebalance re-hosted it is
     // published (the same update, counted once) but leaves the new one's state alone
     if (a != null && a.training == training.round()) {
       a.training = -1;
       if (training.round() > a.lastRound) {
-        advance(a, training.round(), t.parameters());
+        advance(a, training.round(), training.hierarchyVersion(), t.parameters());
       }
       startIfReady(a, out);
     }
@@ -313,17 +356,17 @@ final class AgentRounds {
     out.add(new Train(a.index, round, version, start));
   }
 
-  private void advance(Agent a, int round, float[] parameters) {
+  private void advance(Agent a, int round, int version, float[] parameters) {
     unindex(a);
     a.lastRound = round;
-    if (a.trained != null && a.trained.length == parameters.length) {
-      // one array per agent for as long as it is hosted, overwritten each round (its start for the
-      // next round is made before that round's training ends): no round leaves 10,000 models of
-      // garbage among the long-lived objects
-      System.arraycopy(parameters, 0, a.trained, 0, parameters.length);
-    } else {
-      a.trained = parameters;
+    a.version = version;
+    if (a.trained == null || a.trained.length != parameters.length) {
+      a.trained = new float[parameters.length];
     }
+    // one array per agent for as long as it is hosted, overwritten each round (its start for the
+    // next round is made before that round's training ends): no round leaves 10,000 models of
+    // garbage among the long-lived objects; the given array stays the caller's
+    System.arraycopy(parameters, 0, a.trained, 0, parameters.length);
     index(a);
   }
 

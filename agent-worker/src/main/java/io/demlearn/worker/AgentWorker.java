@@ -13,7 +13,9 @@ import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.clients.ClosedRounds;
 import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Features;
 import io.demlearn.pipeline.service.LoopService;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.serde.AvroDeserializer;
 import io.demlearn.schemas.serde.AvroSerdes;
@@ -21,6 +23,7 @@ import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.worker.AgentRounds.Command;
 import io.demlearn.worker.AgentRounds.Event;
 import io.demlearn.worker.AgentRounds.Publish;
+import io.demlearn.worker.AgentRounds.ShareFeatures;
 import io.demlearn.worker.AgentRounds.Train;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +62,10 @@ import org.slf4j.LoggerFactory;
  *       value: HierarchyAssignment) and {@code group-models} (key: group id, value: GroupModel),
  *       every partition, on a reader thread of their own.
  *   <li>Out: {@code model-updates}: one update per agent and round, with the evaluation of the
- *       model the agent started the round with.
+ *       model the agent started the round with; when the experiment clusters a random projection of
+ *       the models, {@code clustering-features} (key: agent id, value: ClusteringFeatures): each
+ *       update's projection, worked out in batches (the clusterer then reads 1 KB per update
+ *       instead of the whole model).
  * </ul>
  *
  * Training is deterministic (randomness from (seed, agent, round)): any worker computes the same
@@ -98,6 +104,16 @@ public final class AgentWorker extends LoopService {
   private final KafkaConsumer<String, byte[]> own;
   private final SharedTopicsReader shared;
   private final KafkaProducer<String, ModelUpdate> producer;
+
+  /** Null unless the experiment clusters published features. */
+  private final KafkaProducer<String, ClusteringFeatures> featuresProducer;
+
+  /** Updates whose features are to be worked out and published, in order. */
+  private final List<ShareFeatures> featuresToShare = new ArrayList<>();
+
+  /** Features are worked out this many at a time (one matrix product for all). */
+  private static final int FEATURES_BATCH = 64;
+
   private final TrainingPool trainingPool;
   private final ClosedRounds closedRounds;
 
@@ -142,6 +158,13 @@ public final class AgentWorker extends LoopService {
             ClientConfigs.batchingProducer(c.kafka(), prefix),
             c.topics().modelUpdates().keySerde().serializer(),
             c.topics().modelUpdates().valueSerde(c.serdes()).serializer());
+    this.featuresProducer =
+        c.experiment().clustersPublishedFeatures()
+            ? new KafkaProducer<>(
+                ClientConfigs.batchingProducer(c.kafka(), prefix + "-features"),
+                c.topics().clusteringFeatures().keySerde().serializer(),
+                c.topics().clusteringFeatures().valueSerde(c.serdes()).serializer())
+            : null;
     this.closedRounds = new ClosedRounds(c.kafka(), prefix + "-closes", c.topics(), c.serdes());
     this.trainingPool = new TrainingPool(model, c.threads(), "agent-trainer-" + c.workerId() + "-");
     int[] samples = c.agents().stream().mapToInt(a -> a.train().size()).toArray();
@@ -212,6 +235,9 @@ public final class AgentWorker extends LoopService {
       own.close();
       closedRounds.close();
       producer.close(Duration.ofSeconds(10));
+      if (featuresProducer != null) {
+        featuresProducer.close(Duration.ofSeconds(10));
+      }
       trainingPool.close();
     }
   }
@@ -240,13 +266,44 @@ public final class AgentWorker extends LoopService {
   }
 
   private void act(List<Command> commands) {
+    boolean borrowed = false;
     for (Command command : commands) {
       if (command instanceof Train t) {
         train(t);
       } else if (command instanceof Publish p) {
         publish(p.update());
+      } else if (command instanceof ShareFeatures f) {
+        featuresToShare.add(f);
+        borrowed |= f.borrowed();
+        if (featuresToShare.size() >= FEATURES_BATCH) {
+          shareFeatures();
+        }
       }
     }
+    if (borrowed) {
+      shareFeatures(); // before the next event changes the arrays
+    }
+  }
+
+  /** Works out the features of the updates waiting for them, and publishes them. */
+  private void shareFeatures() {
+    if (featuresToShare.isEmpty()) {
+      return;
+    }
+    List<float[]> models = new ArrayList<>(featuresToShare.size());
+    featuresToShare.forEach(f -> models.add(f.parameters()));
+    List<float[]> features = c.experiment().settings().strategy().clusteringFeatures(models);
+    String topic = c.topics().clusteringFeatures().name();
+    for (int i = 0; i < features.size(); i++) {
+      ShareFeatures f = featuresToShare.get(i);
+      ClusteringFeatures record =
+          Features.of(
+              c.experiment().id(), f.agentId(), f.round(), f.hierarchyVersion(), features.get(i));
+      // restarted, the worker publishes its agents' latest features again
+      send(featuresProducer, topic, record, "clustering features", f.agentId(), f.round());
+    }
+    featuresToShare.clear();
+    unsent = true;
   }
 
   /** Evaluates and trains on a thread of the pool; the result comes back as an event, when due. */
@@ -298,27 +355,40 @@ public final class AgentWorker extends LoopService {
    * waits is sent now rather than when its wait ends.
    */
   private void sendWhenIdle() {
+    if (inTraining == 0) {
+      shareFeatures();
+    }
     if (unsent && inTraining == 0) {
       producer.flush();
+      if (featuresProducer != null) {
+        featuresProducer.flush();
+      }
       unsent = false;
     }
   }
 
   private void publish(ModelUpdate update) {
     unsent = true;
+    // restarted, the worker recovers from what the log holds and sends it again
     String topic = c.topics().modelUpdates().name();
-    producer.send(
-        new ProducerRecord<>(topic, update.getAgentId(), update),
+    send(producer, topic, update, "update", update.getAgentId(), update.getRound());
+  }
+
+  /** Sends a record of an agent's round; the worker stops if it cannot be sent. */
+  private <V> void send(
+      KafkaProducer<String, V> to, String topic, V value, String what, String agent, int round) {
+    to.send(
+        new ProducerRecord<>(topic, agent, value),
         (meta, error) -> {
           if (error != null) {
-            // the worker stops: restarted, it recovers from what the log holds and sends it again
             fail(
                 new IllegalStateException(
                     String.format(
                         Locale.ROOT,
-                        "cannot publish the update of %s for round %d: %s",
-                        update.getAgentId(),
-                        update.getRound(),
+                        "cannot publish the %s of %s for round %d: %s",
+                        what,
+                        agent,
+                        round,
                         error),
                     error));
           }

@@ -24,6 +24,7 @@ import io.demlearn.worker.AgentRounds.GroupModelRead;
 import io.demlearn.worker.AgentRounds.HierarchyRead;
 import io.demlearn.worker.AgentRounds.Publish;
 import io.demlearn.worker.AgentRounds.Revoked;
+import io.demlearn.worker.AgentRounds.ShareFeatures;
 import io.demlearn.worker.AgentRounds.Train;
 import io.demlearn.worker.AgentRounds.Trained;
 import io.demlearn.worker.AgentRounds.UpdateRead;
@@ -42,19 +43,25 @@ class AgentRoundsTest {
   static final int[] SAMPLES = {10, 20, 30, 40};
   static final int DIM = 7850;
 
-  final Experiment experiment =
-      new Experiment(
-          "rounds-test",
-          ExperimentSettings.builder()
-              .algorithm(Algorithm.DEMLEARN_P)
-              .dataset("synthetic")
-              .agents(4)
-              .rounds(3)
-              .levels(2)
-              .threads(1)
-              .build(),
-          AGENTS,
-          Experiment.defaultPolicy());
+  final Experiment experiment = experiment(0);
+
+  /** DemLearn-P over the four agents, clustering a projection to {@code clusterDims} (0: none). */
+  static Experiment experiment(int clusterDims) {
+    return new Experiment(
+        "rounds-test",
+        ExperimentSettings.builder()
+            .algorithm(Algorithm.DEMLEARN_P)
+            .dataset("synthetic")
+            .agents(4)
+            .rounds(3)
+            .levels(2)
+            .threads(1)
+            .clusterDims(clusterDims)
+            .build(),
+        AGENTS,
+        Experiment.defaultPolicy());
+  }
+
   final Strategy strategy = experiment.settings().strategy();
   final float[] initial = filled(0.5f);
 
@@ -274,6 +281,43 @@ class AgentRoundsTest {
         .as("only the agent whose round-0 update is known goes on")
         .extracting(Train::agent, Train::round)
         .containsExactly(Tuple.tuple(first.agent(), 1));
+  }
+
+  @Test
+  void underAProjectionEachUpdateIsFollowedByItsFeaturesAndARecoveredWorkerSharesTheLatestAgain() {
+    Experiment projected = experiment(16);
+    AgentRounds rounds = new AgentRounds(projected, initial, SAMPLES, 1, () -> 1234L, r -> false);
+    rounds.on(new Assigned(Set.of(0)));
+    Train first = trainings(rounds.on(new CaughtUp())).get(0);
+    float[] trained = filled(first.agent());
+    List<Command> after = rounds.on(new Trained(first, trained, null));
+    assertThat(after).hasSize(2);
+    assertThat(after.get(0)).isInstanceOf(Publish.class);
+    ShareFeatures shared = (ShareFeatures) after.get(1);
+    assertThat(shared.agentId()).isEqualTo(AGENTS.get(first.agent()));
+    assertThat(shared.round()).isZero();
+    assertThat(shared.hierarchyVersion()).isEqualTo(-1);
+    assertThat(shared.parameters()).isSameAs(trained);
+    assertThat(shared.borrowed()).as("the training's own result: nothing changes it").isFalse();
+
+    // a worker that restarts between an update and its features publishes them again
+    AgentRounds restarted =
+        new AgentRounds(projected, initial, SAMPLES, 1, () -> 1234L, r -> false);
+    restarted.on(new Assigned(Set.of(0)));
+    ModelUpdate u = update(2, 1);
+    restarted.on(new UpdateRead(AGENTS.get(2), update(2, 0)));
+    restarted.on(new UpdateRead(AGENTS.get(2), u));
+    List<ShareFeatures> again =
+        restarted.on(new CaughtUp()).stream()
+            .filter(ShareFeatures.class::isInstance)
+            .map(ShareFeatures.class::cast)
+            .toList();
+    assertThat(again).hasSize(1);
+    assertThat(again.get(0).agentId()).isEqualTo(AGENTS.get(2));
+    assertThat(again.get(0).round()).isEqualTo(1);
+    assertThat(again.get(0).hierarchyVersion()).isEqualTo(u.getHierarchyVersion());
+    assertThat(again.get(0).parameters()).containsExactly(filled(2 + 1 / 10f));
+    assertThat(again.get(0).borrowed()).isTrue();
   }
 
   @Test

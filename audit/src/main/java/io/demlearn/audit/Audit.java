@@ -5,12 +5,18 @@ import io.demlearn.core.strategy.Strategy;
 import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,6 +46,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * the round without it), unless it comes after every update the aggregator averaged (it had not
  * processed it yet); a round must average every agent, or a quorum under a straggler policy.
  *
+ * <p>When the experiment clusters a random projection of the models, the clusterer used the
+ * clustering features the agents' workers published, not the updates: each counted update of a
+ * checked round must then have its features (counted by the same rules), and they must be the
+ * projection of its parameters, bit for bit. (Logs written before that topic existed have no
+ * features to check.)
+ *
  * <p>Records are kept without their parameters (a digest of a group model's), so that memory does
  * not grow with the rounds; a round's updates are read again when it is checked.
  */
@@ -57,6 +69,14 @@ public final class Audit {
 
   /** Counted updates by round, then agent. */
   private final Map<Integer, Map<String, Located<ModelUpdate>>> counted = new HashMap<>();
+
+  /** Counted clustering features by round, then agent: a digest of their values. */
+  private final Map<Integer, Map<String, Located<byte[]>>> countedFeatures = new HashMap<>();
+
+  private final Map<String, Integer> lastFeaturesRound = new HashMap<>();
+
+  /** Whether the log has features to check ({@link #featuresRecorded}). */
+  private boolean checksFeatures;
 
   private final Set<String> lateDeadLetters = new HashSet<>();
   private final Set<Integer> closedByPolicy = new HashSet<>();
@@ -117,6 +137,38 @@ public final class Audit {
         .computeIfAbsent(u.getRound(), k -> new HashMap<>())
         .put(u.getAgentId(), Located.of(u, r));
     updatesCounted++;
+  }
+
+  /**
+   * The log has a {@code clustering-features} topic: if the experiment clusters a projection, its
+   * updates' features are checked. Fed before the features.
+   */
+  public void featuresRecorded() {
+    checksFeatures = experiment.clustersPublishedFeatures();
+  }
+
+  public void features(ClusteringFeatures f, ConsumerRecord<String, byte[]> r) {
+    if (!checksFeatures || f == null || checks.check(r.key(), f) != null) {
+      return; // skipped by the clusterer
+    }
+    int last = lastFeaturesRound.getOrDefault(f.getAgentId(), -1);
+    if (!checks.followsOn(f.getAgentId(), last, f.getRound(), closedByPolicy::contains)) {
+      return; // sent again (a worker that recovered sends its agents' latest again): not counted
+    }
+    lastFeaturesRound.put(f.getAgentId(), f.getRound());
+    countedFeatures
+        .computeIfAbsent(f.getRound(), k -> new HashMap<>())
+        .put(f.getAgentId(), Located.of(digest(f.getValues()), r));
+  }
+
+  private static byte[] digest(ByteBuffer values) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(values.duplicate());
+      return md.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   /**
@@ -344,6 +396,58 @@ public final class Audit {
       }
       updates.add(update);
     }
-    return comparison.round(experiment, round, hv, agentIds, updates, recorded);
+    Finding f = checkFeatures(round, agentIds, updates, ofRound);
+    return f != null ? f : comparison.round(experiment, round, hv, agentIds, updates, recorded);
+  }
+
+  /** The round's counted updates against their recorded clustering features. */
+  private Finding checkFeatures(
+      int round,
+      List<String> agentIds,
+      List<ModelUpdate> updates,
+      Map<String, Located<ModelUpdate>> ofRound) {
+    if (!checksFeatures) {
+      return null;
+    }
+    List<Integer> at = new ArrayList<>();
+    List<float[]> models = new ArrayList<>();
+    for (int i = 0; i < agentIds.size(); i++) {
+      if (updates.get(i) != null) {
+        at.add(i);
+        models.add(ParameterVectors.toFloats(updates.get(i).getParameters()));
+      }
+    }
+    List<float[]> projected = experiment.settings().strategy().clusteringFeatures(models);
+    Map<String, Located<byte[]>> recorded = countedFeatures.getOrDefault(round, Map.of());
+    for (int k = 0; k < at.size(); k++) {
+      String agent = agentIds.get(at.get(k));
+      Located<byte[]> features = recorded.get(agent);
+      if (features == null) {
+        return new Finding(
+            ofRound.get(agent).where(),
+            String.format(
+                Locale.ROOT,
+                "the update of agent %s for round %d counts, but no clustering features of it"
+                    + " count (the clusterer reads those)",
+                agent,
+                round));
+      }
+      float[] expected = projected.get(k);
+      ByteBuffer bytes =
+          ByteBuffer.allocate(expected.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      bytes.asFloatBuffer().put(expected);
+      if (!MessageDigest.isEqual(digest(bytes), features.value())) {
+        return new Finding(
+            features.where(),
+            String.format(
+                Locale.ROOT,
+                "the clustering features of agent %s for round %d are not the projection of its"
+                    + " update at %s",
+                agent,
+                round,
+                ofRound.get(agent).where()));
+      }
+    }
+    return null;
   }
 }

@@ -48,6 +48,13 @@ public final class LogAudit {
           }
         });
     log.read(log.topics().modelUpdates(), r -> audit.update(updates.deserializeOrNull(r), r));
+    // written after their updates; absent from logs older than the topic
+    if (!log.partitions(log.topics().clusteringFeatures()).isEmpty()) {
+      audit.featuresRecorded();
+      var features = log.topics().clusteringFeatures().valueSerde(serdes).deserializer();
+      log.read(
+          log.topics().clusteringFeatures(), r -> audit.features(features.deserializeOrNull(r), r));
+    }
     var deadLetters = log.topics().deadLetters().valueSerde(serdes).deserializer();
     log.read(log.topics().deadLetters(), r -> audit.deadLetter(deadLetters.deserializeOrNull(r)));
     return audit;

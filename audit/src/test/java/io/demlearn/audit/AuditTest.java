@@ -9,10 +9,12 @@ import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.AgentScore;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Features;
 import io.demlearn.pipeline.records.GroupModels;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.records.ModelUpdates;
 import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.GroupModel;
@@ -53,8 +55,14 @@ class AuditTest {
     final List<GroupModel> groupModels = new ArrayList<>();
     final List<DeadLetter> deadLetters = new ArrayList<>();
     final List<Integer> closedRounds = new ArrayList<>();
+    final List<ClusteringFeatures> features = new ArrayList<>();
 
     Log(PipelinePolicy policy) {
+      this(policy, 0);
+    }
+
+    /** An experiment that clusters a projection to {@code clusterDims} dimensions (0: none). */
+    Log(PipelinePolicy policy, int clusterDims) {
       this.experiment =
           new Experiment(
               "audit-test",
@@ -65,6 +73,7 @@ class AuditTest {
                   .rounds(3)
                   .levels(2)
                   .threads(1)
+                  .clusterDims(clusterDims)
                   .build(),
               AGENTS,
               policy);
@@ -108,6 +117,23 @@ class AuditTest {
           0);
     }
 
+    /** Every update's clustering features, as the workers publish them. */
+    void shareFeatures() {
+      List<float[]> models = new ArrayList<>();
+      updates.forEach(u -> models.add(ParameterVectors.toFloats(u.getParameters())));
+      List<float[]> projected = experiment.settings().strategy().clusteringFeatures(models);
+      for (int i = 0; i < updates.size(); i++) {
+        ModelUpdate u = updates.get(i);
+        features.add(
+            Features.of(
+                experiment.id(),
+                u.getAgentId(),
+                u.getRound(),
+                u.getHierarchyVersion(),
+                projected.get(i)));
+      }
+    }
+
     int offsetOf(ModelUpdate u) {
       return updates.indexOf(u);
     }
@@ -137,6 +163,15 @@ class AuditTest {
         ModelUpdate u = updates.get(i);
         audit.update(
             decoded(u, ModelUpdate.class), record(topics.modelUpdates().name(), i, u.getAgentId()));
+      }
+      if (experiment.clustersPublishedFeatures()) {
+        audit.featuresRecorded();
+        for (int i = 0; i < features.size(); i++) {
+          ClusteringFeatures f = features.get(i);
+          audit.features(
+              decoded(f, ClusteringFeatures.class),
+              record(topics.clusteringFeatures().name(), i, f.getAgentId()));
+        }
       }
       deadLetters.forEach(audit::deadLetter);
       return audit;
@@ -193,6 +228,34 @@ class AuditTest {
     assertThat(audit.summary().hierarchyVersions()).isEqualTo(2);
     assertThat(audit.summary().lastRound()).isEqualTo(1);
     assertThat(audit.summary().partialRound()).isEqualTo(-1);
+  }
+
+  @Test
+  void underAProjectionEveryCountedUpdateNeedsItsOwnClusteringFeatures() {
+    Log log = new Log(Experiment.defaultPolicy(), 16);
+    assertThat(log.experiment.clustersPublishedFeatures()).isTrue();
+    log.round(0);
+    log.round(1);
+    log.shareFeatures();
+    assertThat(log.audit().check()).isNull();
+
+    // features that are not the projection of their update are named, with the update
+    ClusteringFeatures forged = log.features.get(5);
+    float[] values = Features.values(forged);
+    values[3] += 1e-3f;
+    log.features.set(5, Features.of(log.experiment.id(), forged.getAgentId(), 1, 0, values));
+    Finding f = log.audit().check();
+    assertThat(f).isNotNull();
+    assertThat(f.where())
+        .isEqualTo(log.topics.clusteringFeatures().name() + " partition 0 offset 5");
+    assertThat(f.problem())
+        .contains("clustering features of agent agent-001 for round 1 are not the projection")
+        .contains(log.topics.modelUpdates().name() + " partition 0 offset 5");
+
+    // an update whose features never came could not have been clustered
+    log.features.remove(5);
+    assertThat(log.audit().check().problem())
+        .contains("update of agent agent-001 for round 1 counts, but no clustering features");
   }
 
   @Test

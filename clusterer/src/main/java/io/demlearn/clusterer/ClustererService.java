@@ -7,6 +7,7 @@ import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.service.LoopService;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.serde.AvroDeserializer;
@@ -32,8 +33,11 @@ import org.slf4j.LoggerFactory;
  * ClusteringDecisions}'; this class reads and writes Kafka.
  *
  * <ul>
- *   <li>In: {@code model-updates} (key: agent id, value: ModelUpdate), every partition from the
- *       start, and {@code hierarchy-assignments} to learn what it published before a restart.
+ *   <li>In: {@code model-updates} (key: agent id, value: ModelUpdate), or, when the experiment
+ *       clusters a random projection of the models, {@code clustering-features} (key: agent id,
+ *       value: ClusteringFeatures, the projections the agents' workers publish), every partition
+ *       from the start; and {@code hierarchy-assignments} to learn what it published before a
+ *       restart.
  *   <li>Out: {@code hierarchy-assignments} (key: version, zero-padded; value: HierarchyAssignment),
  *       one new version each round the strategy rebuilds the tree (DemLearn: every T rounds), with
  *       its linkage matrix and settings; the flat tree before round 0 for FedAvg.
@@ -54,7 +58,8 @@ public final class ClustererService extends LoopService {
 
   private final Config c;
   private final ClusteringDecisions decisions;
-  private final AvroDeserializer<ModelUpdate> decoder;
+  private final AvroDeserializer<ModelUpdate> updates;
+  private final AvroDeserializer<ClusteringFeatures> features;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, HierarchyAssignment> producer;
   private final ClosedRounds closedRounds;
@@ -65,7 +70,8 @@ public final class ClustererService extends LoopService {
     this.closedRounds = new ClosedRounds(c.kafka(), id + "-closes", c.topics(), c.serdes());
     this.decisions =
         new ClusteringDecisions(c.experiment(), System::currentTimeMillis, closedRounds);
-    this.decoder = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
+    this.updates = c.topics().modelUpdates().valueSerde(c.serdes()).deserializer();
+    this.features = c.topics().clusteringFeatures().valueSerde(c.serdes()).deserializer();
     this.consumer =
         new KafkaConsumer<>(
             ClientConfigs.consumer(c.kafka(), id, null),
@@ -84,14 +90,24 @@ public final class ClustererService extends LoopService {
         closedRounds) {
       readPublished();
       publish(decisions.on(new ClusteringDecisions.RecoveryDone()));
-      List<TopicPartition> parts = Partitions.of(consumer, c.topics().modelUpdates().name());
+      boolean readsFeatures = c.experiment().clustersPublishedFeatures();
+      String input =
+          readsFeatures ? c.topics().clusteringFeatures().name() : c.topics().modelUpdates().name();
+      List<TopicPartition> parts = Partitions.of(consumer, input);
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       while (!closed()) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          ModelUpdate u = decoder.deserializeOrNull(r);
-          if (u != null) {
-            decisions.on(new ClusteringDecisions.UpdateRead(r.key(), u));
+          ClusteringDecisions.Event read = null;
+          if (readsFeatures) {
+            ClusteringFeatures f = features.deserializeOrNull(r);
+            read = f == null ? null : new ClusteringDecisions.FeaturesRead(r.key(), f);
+          } else {
+            ModelUpdate u = updates.deserializeOrNull(r);
+            read = u == null ? null : new ClusteringDecisions.UpdateRead(r.key(), u);
+          }
+          if (read != null) {
+            decisions.on(read);
           }
         }
         publish(decisions.on(new ClusteringDecisions.Tick()));

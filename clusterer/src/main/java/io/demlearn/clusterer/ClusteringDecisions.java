@@ -7,17 +7,19 @@ import io.demlearn.core.strategy.Strategy;
 import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Features;
 import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The clusterer's decisions, with no Kafka in it: fed what it reads ({@link Event}: the versions it
@@ -26,17 +28,18 @@ import java.util.function.LongSupplier;
  *
  * <p>It uses the updates the aggregator counts ({@link UpdateChecks}: each agent's first update per
  * round, in round order, or catching up after a round the straggler policy closed; records that
- * fail a check are skipped). In a round that rebuilds the tree (DemLearn: every T rounds) it
- * clusters the agents' trained models once all the round's agents have reported (all agents, or the
- * round's sample under {@code --sample-fraction}), or, under a straggler policy, once the policy's
- * timeout has passed since the round's first update and a quorum has reported: an agent that did
- * not report (or was not in the round's sample) is placed by its latest earlier model (the initial
- * model before its first update). Clustering is deterministic, so a restarted clusterer that
- * decides a round again publishes the same version.
+ * fail a check are skipped), or, when the experiment clusters a random projection of the models,
+ * the features the agents' workers publish for them (the same rules). In a round that rebuilds the
+ * tree (DemLearn: every T rounds) it clusters the agents' trained models once all the round's
+ * agents have reported (all agents, or the round's sample under {@code --sample-fraction}), or,
+ * under a straggler policy, once the policy's timeout has passed since the round's first update and
+ * a quorum has reported: an agent that did not report (or was not in the round's sample) is placed
+ * by its latest earlier model (the initial model before its first update). Clustering is
+ * deterministic, so a restarted clusterer that decides a round again publishes the same version.
  */
 final class ClusteringDecisions {
   /** Something the clusterer read, or the time passing. */
-  sealed interface Event permits Published, RecoveryDone, UpdateRead, Tick {}
+  sealed interface Event permits Published, RecoveryDone, UpdateRead, FeaturesRead, Tick {}
 
   /** A version on {@code hierarchy-assignments}, read back before any update (after a restart). */
   record Published(HierarchyAssignment hierarchy) implements Event {}
@@ -46,6 +49,9 @@ final class ClusteringDecisions {
 
   /** An update read; rounds are decided at the next {@link Tick}. */
   record UpdateRead(String key, ModelUpdate update) implements Event {}
+
+  /** The clustering features of an update read; rounds are decided at the next {@link Tick}. */
+  record FeaturesRead(String key, ClusteringFeatures features) implements Event {}
 
   /**
    * A batch of reads is in, or time has passed: decide the rounds that are complete, or that a
@@ -68,26 +74,17 @@ final class ClusteringDecisions {
 
   private final Map<String, Integer> lastRound = new HashMap<>();
 
-  /**
-   * Rounds to decide: per round, the agents' trained models so far, by their clustering features (a
-   * random projection is a few hundred floats instead of the model's thousands) once {@link
-   * #FEATURE_BATCH} models wait for theirs, or the round is decided.
-   */
+  /** Rounds to decide: per round, the clustering features of the agents' trained models so far. */
   private final TreeMap<Integer, Map<String, float[]>> pending = new TreeMap<>();
-
-  /** Models in {@link #pending} whose features are not worked out yet, as (round, agent). */
-  private final List<Map.Entry<Integer, String>> featureless = new ArrayList<>();
-
-  private static final int FEATURE_BATCH = 64;
 
   /** Under a straggler policy: when each pending round's first update was read. */
   private final Map<Integer, Long> firstSeenAt = new HashMap<>();
 
-  /** Each agent's latest model, if {@link #keepsLatest}. */
+  /** The clustering features of each agent's latest model, if {@link #keepsLatest}. */
   private final Map<String, float[]> latestOf = new HashMap<>();
 
   private HierarchyVersion latest;
-  private float[] initialModel;
+  private float[] initialFeatures;
 
   /**
    * @param clock the time, in milliseconds, for the straggler policy's timeout
@@ -120,19 +117,30 @@ final class ClusteringDecisions {
         publish(initial, out);
       }
     } else if (event instanceof UpdateRead u) {
-      accept(u.key(), u.update());
+      if (checks.check(u.key(), u.update()) == null) {
+        ModelUpdate update = u.update();
+        accept(
+            update.getAgentId(),
+            update.getRound(),
+            () -> featuresOf(ParameterVectors.toFloats(update.getParameters())));
+      }
+    } else if (event instanceof FeaturesRead f) {
+      if (checks.check(f.key(), f.features()) == null) {
+        ClusteringFeatures features = f.features();
+        accept(features.getAgentId(), features.getRound(), () -> Features.values(features));
+      }
     } else if (event instanceof Tick) {
       decide(out);
     }
     return out;
   }
 
-  private void accept(String key, ModelUpdate u) {
-    if (checks.check(key, u) != null) {
-      return; // the aggregator refuses it onto dead-letters
-    }
-    String agent = u.getAgentId();
-    int round = u.getRound();
+  /**
+   * Takes in an agent's trained model for a round, by its clustering features (worked out only if
+   * they are used), if it passed the record checks; records that fail them are refused elsewhere
+   * (the aggregator's dead letters), or skipped.
+   */
+  private void accept(String agent, int round, Supplier<float[]> features) {
     if (!checks.followsOn(agent, lastRound.getOrDefault(agent, -1), round, closedByPolicy)) {
       return; // not counted: sent again, conflicting, or skipping rounds it may not skip
     }
@@ -143,33 +151,19 @@ final class ClusteringDecisions {
     if (!keepsLatest && (decidedBefore || !toDecide)) {
       return;
     }
-    float[] model = ParameterVectors.toFloats(u.getParameters());
+    float[] f = features.get();
     if (keepsLatest) {
-      latestOf.put(agent, model);
+      latestOf.put(agent, f);
     }
     if (decidedBefore || !toDecide) {
       return;
     }
-    pending.computeIfAbsent(round, r -> new HashMap<>()).put(agent, model);
+    pending.computeIfAbsent(round, r -> new HashMap<>()).put(agent, f);
     firstSeenAt.putIfAbsent(round, clock.getAsLong());
-    featureless.add(Map.entry(round, agent));
-    if (featureless.size() >= FEATURE_BATCH) {
-      workOutFeatures();
-    }
   }
 
-  /** Replaces the models in {@link #pending} that wait for their features by their features. */
-  private void workOutFeatures() {
-    List<float[]> models = new ArrayList<>(featureless.size());
-    for (Map.Entry<Integer, String> e : featureless) {
-      models.add(pending.get(e.getKey()).get(e.getValue()));
-    }
-    List<float[]> features = strategy.clusteringFeatures(models);
-    for (int i = 0; i < features.size(); i++) {
-      Map.Entry<Integer, String> e = featureless.get(i);
-      pending.get(e.getKey()).put(e.getValue(), features.get(i));
-    }
-    featureless.clear();
+  private float[] featuresOf(float[] model) {
+    return strategy.clusteringFeatures(List.of(model)).get(0);
   }
 
   private void decide(List<HierarchyVersion> out) {
@@ -180,22 +174,14 @@ final class ClusteringDecisions {
       if (got.size() < inRound && !closesEarly(round, got.size())) {
         return;
       }
-      if (!featureless.isEmpty()) {
-        workOutFeatures();
-      }
       // an agent missing from the round is placed by its latest earlier model
-      List<float[]> missing = new ArrayList<>();
-      for (String id : experiment.agentIds()) {
-        if (!got.containsKey(id)) {
-          float[] model = latestOf.get(id);
-          missing.add(model != null ? model : initialModel());
-        }
-      }
-      Iterator<float[]> missingFeatures = strategy.clusteringFeatures(missing).iterator();
       List<float[]> features = new ArrayList<>(agents);
       for (String id : experiment.agentIds()) {
         float[] f = got.get(id);
-        features.add(f != null ? f : missingFeatures.next());
+        if (f == null) {
+          f = latestOf.get(id);
+        }
+        features.add(f != null ? f : initialFeatures());
       }
       HierarchyVersion hv = strategy.hierarchy(round, features, latest);
       if (hv != null && hv != latest) {
@@ -218,12 +204,13 @@ final class ClusteringDecisions {
             >= experiment.policy().getStragglerTimeoutMs();
   }
 
-  private float[] initialModel() {
-    if (initialModel == null) {
-      initialModel =
-          Simulator.initialModel(
-              Model.of(experiment.settings().model()), experiment.settings().seed());
+  private float[] initialFeatures() {
+    if (initialFeatures == null) {
+      initialFeatures =
+          featuresOf(
+              Simulator.initialModel(
+                  Model.of(experiment.settings().model()), experiment.settings().seed()));
     }
-    return initialModel;
+    return initialFeatures;
   }
 }

@@ -11,9 +11,11 @@ import io.demlearn.core.sim.Simulator;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.core.strategy.Strategy;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Features;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.records.ModelUpdates;
 import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.ModelKind;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.PipelinePolicy;
@@ -127,7 +129,7 @@ class ClusteringDecisionsTest {
   }
 
   @Test
-  void projectedFeaturesWorkedOutAsSampledUpdatesArriveClusterAsTheSimulatorWould() {
+  void publishedFeaturesOfSampledUpdatesClusterAsTheSimulatorWould() {
     int n = 150;
     List<String> ids = new ArrayList<>();
     for (int a = 0; a < n; a++) {
@@ -165,8 +167,12 @@ class ClusteringDecisionsTest {
         model[k] = (float) r.nextGaussian() * (a % 3 + 1);
       }
       latest.set(a, model);
-      ModelUpdate u = ModelUpdates.of(e, ids.get(a), 0, -1, 10, model, null, 0);
-      assertThat(d.on(new ClusteringDecisions.UpdateRead(ids.get(a), u))).isEmpty();
+      // as the agent's worker publishes them; a record of the wrong size is skipped
+      float[] features = e.settings().strategy().clusteringFeatures(List.of(model)).get(0);
+      ClusteringFeatures wrong = Features.of(e.id(), ids.get(a), 0, -1, new float[8]);
+      assertThat(d.on(new ClusteringDecisions.FeaturesRead(ids.get(a), wrong))).isEmpty();
+      ClusteringFeatures f = Features.of(e.id(), ids.get(a), 0, -1, features);
+      assertThat(d.on(new ClusteringDecisions.FeaturesRead(ids.get(a), f))).isEmpty();
       decided = d.on(new ClusteringDecisions.Tick());
       assertThat(decided)
           .as("after %d of %d", sampled.length - i, sampled.length)

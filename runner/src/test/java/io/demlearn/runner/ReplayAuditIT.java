@@ -120,7 +120,8 @@ class ReplayAuditIT {
   }
 
   @Test
-  void aRunThatSamplesAgentsReplaysAndPassesTheAudit(LocalSchemaRegistry registry) {
+  void aRunThatSamplesAgentsAndClustersProjectionsReplaysAndPassesTheAudit(
+      LocalSchemaRegistry registry) {
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary();
     try {
       String id = "sampled-1";
@@ -146,7 +147,9 @@ class ReplayAuditIT {
               "--levels",
               "2",
               "--sample-fraction",
-              "0.5");
+              "0.5",
+              "--cluster-dims",
+              "16");
       assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
       assertThat(Files.readString(dir.resolve("sampled/report.html")))
           .contains("trains a seeded sample of 5 of the 10 agents (--sample-fraction 0.5)");

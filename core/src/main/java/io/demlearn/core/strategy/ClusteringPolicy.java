@@ -66,7 +66,7 @@ public record ClusteringPolicy(Metric metric, Linkage linkage, int dims, long se
   }
 
   /** Whether rows of {@code d} values are projected (not when they are no longer than dims). */
-  private boolean projects(int d) {
+  public boolean projects(int d) {
     return dims > 0 && dims < d;
   }
 }

@@ -50,6 +50,11 @@ public record DemLearnStrategy(
     return clustering.features(models);
   }
 
+  @Override
+  public boolean clustersReducedFeatures(int parameters) {
+    return clustering.projects(parameters);
+  }
+
   /** Amplify applies when the tree was rebuilt ("hard" update) in the first rounds. */
   @Override
   public double amplifyIn(int round, HierarchyVersion hierarchy) {

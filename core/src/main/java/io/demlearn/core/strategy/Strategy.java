@@ -34,6 +34,15 @@ public interface Strategy {
   }
 
   /**
+   * Whether the {@link #clusteringFeatures} of models of {@code parameters} values are smaller than
+   * the models (a projection): then the pipeline's agents publish them next to their updates, and
+   * the clusterer reads those instead of the updates.
+   */
+  default boolean clustersReducedFeatures(int parameters) {
+    return false;
+  }
+
+  /**
    * Raw group models of round {@code round}, by group id, from exact sums (no order matters).
    *
    * @param trained per agent, its trained model, or null if it did not report in time (then it is

@@ -3,7 +3,9 @@ package io.demlearn.pipeline.checks;
 import io.demlearn.core.experiment.Participation;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.ExperimentSpecs;
+import io.demlearn.pipeline.records.Features;
 import io.demlearn.schemas.ParameterVectors;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.ParameterVector;
@@ -61,34 +63,10 @@ public final class UpdateChecks {
    *     so the order in which an agent's updates are read)
    */
   public Refusal check(String key, ModelUpdate u) {
-    if (!experiment.id().equals(u.getExperimentId())) {
-      return new Refusal(
-          DeadLetterReason.WRONG_EXPERIMENT,
-          "an update of experiment '"
-              + u.getExperimentId()
-              + "' on the topics of experiment '"
-              + experiment.id()
-              + "'");
-    }
-    if (!u.getAgentId().equals(key)) {
-      return new Refusal(
-          DeadLetterReason.KEY_MISMATCH,
-          "key '" + key + "' is not the update's agent id '" + u.getAgentId() + "'");
-    }
-    int rounds = experiment.settings().rounds();
-    if (u.getRound() < 0 || u.getRound() >= rounds) {
-      return new Refusal(
-          DeadLetterReason.ROUND_OUT_OF_RANGE,
-          "round " + u.getRound() + " is outside the experiment's rounds 0.." + (rounds - 1));
-    }
-    if (!agents.containsKey(u.getAgentId())) {
-      return new Refusal(
-          DeadLetterReason.UNKNOWN_MEMBER,
-          "agent '"
-              + u.getAgentId()
-              + "' is not one of the experiment's "
-              + agents.size()
-              + " agents");
+    Refusal refused =
+        checkOrigin(key, u.getExperimentId(), u.getAgentId(), u.getRound(), "an update");
+    if (refused != null) {
+      return refused;
     }
     if (u.getTrainSamples() < 1) {
       return new Refusal(
@@ -136,6 +114,69 @@ public final class UpdateChecks {
               "parameter norm %.6g exceeds the bound %.6g (--max-update-norm)",
               norm,
               experiment.policy().getMaxUpdateNorm()));
+    }
+    return null;
+  }
+
+  /**
+   * Null if a record of clustering features passes every check on its own (those of an update's
+   * experiment, key, round and agent; the projection's dimension; finite values), else the first it
+   * fails.
+   */
+  public Refusal check(String key, ClusteringFeatures f) {
+    Refusal refused =
+        checkOrigin(key, f.getExperimentId(), f.getAgentId(), f.getRound(), "features");
+    if (refused != null) {
+      return refused;
+    }
+    int dims = experiment.settings().clusterDims();
+    if (f.getDimension() != dims || f.getValues().remaining() != 4 * dims) {
+      return new Refusal(
+          DeadLetterReason.VECTOR_MISMATCH,
+          f.getDimension()
+              + " features in "
+              + f.getValues().remaining()
+              + " bytes; the experiment projects to "
+              + dims
+              + " float32 values");
+    }
+    float[] values = Features.values(f);
+    for (int k = 0; k < dims; k++) {
+      if (!Float.isFinite(values[k])) {
+        return new Refusal(DeadLetterReason.NON_FINITE, "feature " + k + " is " + values[k]);
+      }
+    }
+    return null;
+  }
+
+  /** The checks every record about an agent's round takes: experiment, key, round, agent. */
+  private Refusal checkOrigin(
+      String key, CharSequence experimentId, CharSequence agentId, int round, String what) {
+    if (!experiment.id().contentEquals(experimentId)) {
+      return new Refusal(
+          DeadLetterReason.WRONG_EXPERIMENT,
+          what
+              + " of experiment '"
+              + experimentId
+              + "' on the topics of experiment '"
+              + experiment.id()
+              + "'");
+    }
+    if (!agentId.toString().equals(key)) {
+      return new Refusal(
+          DeadLetterReason.KEY_MISMATCH,
+          "key '" + key + "' is not the agent id '" + agentId + "' of " + what);
+    }
+    int rounds = experiment.settings().rounds();
+    if (round < 0 || round >= rounds) {
+      return new Refusal(
+          DeadLetterReason.ROUND_OUT_OF_RANGE,
+          "round " + round + " is outside the experiment's rounds 0.." + (rounds - 1));
+    }
+    if (!agents.containsKey(agentId.toString())) {
+      return new Refusal(
+          DeadLetterReason.UNKNOWN_MEMBER,
+          "agent '" + agentId + "' is not one of the experiment's " + agents.size() + " agents");
     }
     return null;
   }

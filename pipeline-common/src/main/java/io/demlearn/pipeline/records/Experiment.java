@@ -74,6 +74,15 @@ public record Experiment(
     return m;
   }
 
+  /**
+   * Whether the hierarchy is built from features smaller than the models (a random projection):
+   * then each worker publishes its updates' features on {@code clustering-features}, and the
+   * clusterer reads those instead of {@code model-updates}.
+   */
+  public boolean clustersPublishedFeatures() {
+    return settings.strategy().clustersReducedFeatures(settings.model().dimension());
+  }
+
   /** Whether rounds may close without every member (a straggler timeout is set). */
   public boolean closesEarly() {
     return policy.getStragglerTimeoutMs() > 0;

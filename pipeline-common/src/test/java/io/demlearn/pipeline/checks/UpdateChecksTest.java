@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.experiment.Participation;
+import io.demlearn.pipeline.checks.UpdateChecks.Refusal;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Features;
+import io.demlearn.schemas.avro.DeadLetterReason;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -58,5 +61,38 @@ class UpdateChecksTest {
         assertThat(checks.followsOn(id, first, third, r -> r == second)).isTrue();
       }
     }
+  }
+
+  @Test
+  void clusteringFeaturesAreCheckedLikeTheUpdatesTheyComeFrom() {
+    ExperimentSettings s =
+        ExperimentSettings.builder()
+            .dataset("synthetic")
+            .agents(10)
+            .rounds(12)
+            .clusterDims(4)
+            .build();
+    List<String> ids = IntStream.range(0, 10).mapToObj(i -> "a-" + i).toList();
+    Experiment e = new Experiment("checks", s, ids, Experiment.defaultPolicy());
+    assertThat(e.clustersPublishedFeatures()).isTrue();
+    assertThat(experiment(1.0).clustersPublishedFeatures()).isFalse();
+    UpdateChecks checks = new UpdateChecks(e);
+    float[] ok = {1, 2, 3, 4};
+    assertThat(checks.check("a-1", Features.of("checks", "a-1", 3, 2, ok))).isNull();
+    assertThat(checks.check("a-2", Features.of("checks", "a-1", 3, 2, ok)).reason())
+        .isEqualTo(DeadLetterReason.KEY_MISMATCH);
+    assertThat(checks.check("a-1", Features.of("other", "a-1", 3, 2, ok)).detail())
+        .contains("features of experiment 'other'");
+    assertThat(checks.check("a-1", Features.of("checks", "a-1", 12, 2, ok)).reason())
+        .isEqualTo(DeadLetterReason.ROUND_OUT_OF_RANGE);
+    assertThat(checks.check("x", Features.of("checks", "x", 3, 2, ok)).reason())
+        .isEqualTo(DeadLetterReason.UNKNOWN_MEMBER);
+    Refusal shorter = checks.check("a-1", Features.of("checks", "a-1", 3, 2, new float[3]));
+    assertThat(shorter.reason()).isEqualTo(DeadLetterReason.VECTOR_MISMATCH);
+    assertThat(shorter.detail()).contains("projects to 4");
+    Refusal nan =
+        checks.check("a-1", Features.of("checks", "a-1", 3, 2, new float[] {1, Float.NaN, 3, 4}));
+    assertThat(nan.reason()).isEqualTo(DeadLetterReason.NON_FINITE);
+    assertThat(nan.detail()).contains("feature 1");
   }
 }

@@ -1,6 +1,7 @@
 package io.demlearn.schemas.topics;
 
 import io.demlearn.schemas.avro.AggregationControl;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.ExperimentSpec;
 import io.demlearn.schemas.avro.GroupContribution;
@@ -71,6 +72,10 @@ public record ExperimentTopics(
     return topic(TopicKind.MODEL_UPDATES, ModelUpdate.class);
   }
 
+  public Topic<ClusteringFeatures> clusteringFeatures() {
+    return topic(TopicKind.CLUSTERING_FEATURES, ClusteringFeatures.class);
+  }
+
   public Topic<GroupModel> groupModels() {
     return topic(TopicKind.GROUP_MODELS, GroupModel.class);
   }
@@ -129,7 +134,8 @@ public record ExperimentTopics(
         groupModels(),
         hierarchyAssignments(),
         metrics(),
-        deadLetters());
+        deadLetters(),
+        clusteringFeatures());
   }
 
   /** The full name of one topic. */

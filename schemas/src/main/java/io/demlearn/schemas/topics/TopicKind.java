@@ -1,6 +1,7 @@
 package io.demlearn.schemas.topics;
 
 import io.demlearn.schemas.avro.AggregationControl;
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.ExperimentSpec;
 import io.demlearn.schemas.avro.GroupContribution;
@@ -43,7 +44,12 @@ public enum TopicKind {
    */
   AGGREGATION_CONTROL("aggregation-control", AggregationControl.class, false, true),
   /** The aggregator's, under a straggler policy. Key: round. Value: an intake partition's count. */
-  ROUND_TALLIES("round-tallies", RoundTally.class, false, true);
+  ROUND_TALLIES("round-tallies", RoundTally.class, false, true),
+  /**
+   * Key: agent id. Value: the clustering features (a random projection) of an agent's update for
+   * one round, published next to it when the experiment clusters projections (else empty).
+   */
+  CLUSTERING_FEATURES("clustering-features", ClusteringFeatures.class, false, true);
 
   private final String suffix;
   private final Class<? extends SpecificRecord> valueType;

@@ -17,7 +17,8 @@ class ExperimentTopicsTest {
             "demlearn.fmnist-01.group-models",
             "demlearn.fmnist-01.hierarchy-assignments",
             "demlearn.fmnist-01.metrics",
-            "demlearn.fmnist-01.dead-letters");
+            "demlearn.fmnist-01.dead-letters",
+            "demlearn.fmnist-01.clustering-features");
   }
 
   @Test
