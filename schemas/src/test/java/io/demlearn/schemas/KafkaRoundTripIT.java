@@ -169,11 +169,11 @@ class KafkaRoundTripIT {
       TopicAdmin topicAdmin = new TopicAdmin(admin, Duration.ofSeconds(30));
       List<TopicSpec> specs = topics.all().stream().map(Topic::spec).toList();
       TopicAdmin.Outcome first = topicAdmin.ensure(specs);
-      assertThat(first.created()).hasSize(6);
+      assertThat(first.created()).hasSize(7);
       assertThat(first.existing()).isEmpty();
       TopicAdmin.Outcome second = topicAdmin.ensure(specs);
       assertThat(second.created()).isEmpty();
-      assertThat(second.existing()).hasSize(6);
+      assertThat(second.existing()).hasSize(7);
 
       // the same experiment asked with another partition count and another record size limit
       ExperimentTopics other = new ExperimentTopics(experiment, 3, (short) -1, 4 * 1024 * 1024);

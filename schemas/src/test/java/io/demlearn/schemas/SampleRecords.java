@@ -1,5 +1,6 @@
 package io.demlearn.schemas;
 
+import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.ClusteringSettings;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
@@ -12,6 +13,7 @@ import io.demlearn.schemas.avro.ModelKind;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.RoundMetrics;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -163,6 +165,20 @@ public final class SampleRecords {
         .build();
   }
 
+  public static ClusteringFeatures clusteringFeatures(String experimentId) {
+    float[] values = randomFloats(256, 2);
+    ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    return ClusteringFeatures.newBuilder()
+        .setExperimentId(experimentId)
+        .setRound(7)
+        .setHierarchyVersion(6)
+        .setAgentId("agent-003")
+        .setDimension(values.length)
+        .setValues(bytes)
+        .build();
+  }
+
   /** One sample of every message type. */
   public static List<SpecificRecord> all(String experimentId) {
     return List.of(
@@ -171,6 +187,7 @@ public final class SampleRecords {
         groupModel(experimentId),
         hierarchyAssignment(experimentId),
         roundMetrics(experimentId),
-        deadLetter(experimentId));
+        deadLetter(experimentId),
+        clusteringFeatures(experimentId));
   }
 }

@@ -47,7 +47,7 @@ class AvroSerdeTest {
           .as(record.getClass().getSimpleName())
           .isEqualTo(record);
     }
-    assertThat(serdes.registry().subjects()).hasSize(6).allMatch(s -> s.endsWith("-value"));
+    assertThat(serdes.registry().subjects()).hasSize(7).allMatch(s -> s.endsWith("-value"));
   }
 
   @Test
