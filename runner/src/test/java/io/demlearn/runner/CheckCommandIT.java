@@ -26,8 +26,8 @@ class CheckCommandIT {
     assertThat(r.out())
         .contains("Kafka broker ready at 127.0.0.1:")
         .contains("schema registry ready at http://127.0.0.1:")
-        .contains("6 created, 0 already there")
-        .contains("registered 6 value schemas")
+        .contains("7 created, 0 already there")
+        .contains("registered 7 value schemas")
         .contains("published the experiment spec and 5 model updates")
         .contains("every one equal to what was sent, bit for bit")
         .contains("done");
@@ -67,7 +67,7 @@ class CheckCommandIT {
             "--schema-registry-url",
             registry.url());
     assertThat(again.exitCode()).as(again.toString()).isZero();
-    assertThat(again.out()).contains("0 created, 6 already there");
+    assertThat(again.out()).contains("0 created, 7 already there");
 
     Cli.Result conflict =
         cli.run(

@@ -84,7 +84,7 @@ class StackCommandIT {
     assertThat(rerun.exitCode()).as(rerun.toString()).isZero();
     assertThat(rerun.out())
         .contains("using the local stack (demlearn stack start): " + bootstrap)
-        .contains("0 created, 6 already there");
+        .contains("0 created, 7 already there");
     assertThat(find(rerun.out(), "ids (\\[[0-9, ]+\\])")).isEqualTo(ids);
 
     Cli.Result wipe = cli.run("stack", "stop", "--delete-data");
