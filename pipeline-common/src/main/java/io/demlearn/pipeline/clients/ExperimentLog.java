@@ -8,10 +8,12 @@ import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Topic;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
 import java.util.function.Consumer;
 import java.util.function.LongPredicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -22,6 +24,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * An experiment's topics read as a finished log: each topic from its beginning to the end it has
  * when the read starts, committed records only, partition by partition in offset order. No consumer
  * group, nothing committed: reading changes nothing on the cluster.
+ *
+ * <p>A transaction open when a read starts is waited for (it commits or aborts), so that the read
+ * has every record written before it started: a committed read stops at a partition's first open
+ * transaction, and one left open by a producer that died (a killed aggregator's) stays open until
+ * the broker aborts it after the producer's transaction timeout; a read that ended there would
+ * silently miss everything committed after it.
  */
 public final class ExperimentLog implements AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(500);
@@ -29,6 +37,10 @@ public final class ExperimentLog implements AutoCloseable {
   private final String experimentId;
   private final ExperimentTopics topics;
   private final KafkaConsumer<String, byte[]> consumer;
+
+  /** Reads nothing: asks for partitions' ends including records of open transactions. */
+  private final KafkaConsumer<String, byte[]> uncommitted;
+
   private final Duration timeout;
 
   /**
@@ -44,6 +56,11 @@ public final class ExperimentLog implements AutoCloseable {
             ClientConfigs.consumer(kafka, "demlearn-log-" + experimentId, null),
             new StringDeserializer(),
             new ByteArrayDeserializer());
+    Map<String, Object> ends =
+        ClientConfigs.consumer(kafka, "demlearn-log-ends-" + experimentId, null);
+    ends.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    this.uncommitted =
+        new KafkaConsumer<>(ends, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   /** The experiment's topics, named by its id (with the default partition count). */
@@ -168,7 +185,7 @@ public final class ExperimentLog implements AutoCloseable {
   public void read(String topic, Consumer<ConsumerRecord<String, byte[]>> each) {
     List<TopicPartition> parts = Partitions.of(consumer, topic, timeout);
     // one snapshot of every partition's end, so that what one transaction wrote is read whole
-    Map<TopicPartition, Long> ends = consumer.endOffsets(parts, timeout);
+    Map<TopicPartition, Long> ends = settledEnds(parts);
     for (TopicPartition tp : parts) {
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
@@ -234,9 +251,52 @@ public final class ExperimentLog implements AutoCloseable {
     consumer.assign(List.of());
   }
 
+  /**
+   * Every partition's end for a committed read once each transaction open at the call has ended: at
+   * least the offset of the last record written before the call.
+   *
+   * @throws LogException if a transaction stays open longer than the timeout
+   */
+  private Map<TopicPartition, Long> settledEnds(List<TopicPartition> parts) {
+    Map<TopicPartition, Long> written = uncommitted.endOffsets(parts, timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Map<TopicPartition, Long> stable = consumer.endOffsets(parts, timeout);
+      TopicPartition open = null;
+      for (TopicPartition tp : parts) {
+        if (stable.get(tp) < written.get(tp)) {
+          open = tp;
+          break;
+        }
+      }
+      if (open == null) {
+        return stable;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new LogException(
+            String.format(
+                Locale.ROOT,
+                "%s has a transaction open since offset %d (of %d written) for over %d s: a"
+                    + " producer stopped without ending it, and the broker aborts it once the"
+                    + " producer's transaction timeout has passed; read again then",
+                open,
+                stable.get(open),
+                written.get(open),
+                timeout.toSeconds()));
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new LogException("interrupted while waiting for " + open + "'s open transaction");
+      }
+    }
+  }
+
   @Override
   public void close() {
     consumer.close(Duration.ofSeconds(5));
+    uncommitted.close(Duration.ofSeconds(5));
   }
 
   /** The log cannot be read as asked; the message says why. */
