@@ -14,7 +14,6 @@ import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -432,11 +431,8 @@ public final class Audit {
                 agent,
                 round));
       }
-      float[] expected = projected.get(k);
-      ByteBuffer bytes =
-          ByteBuffer.allocate(expected.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      bytes.asFloatBuffer().put(expected);
-      if (!MessageDigest.isEqual(digest(bytes), features.value())) {
+      if (!MessageDigest.isEqual(
+          digest(ParameterVectors.bytes(projected.get(k))), features.value())) {
         return new Finding(
             features.where(),
             String.format(

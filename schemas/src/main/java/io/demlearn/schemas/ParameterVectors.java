@@ -15,14 +15,25 @@ public final class ParameterVectors {
 
   /** A vector holding a copy of {@code values}. */
   public static ParameterVector of(ModelKind kind, float[] values) {
-    ByteBuffer bytes =
-        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asFloatBuffer().put(values);
     return ParameterVector.newBuilder()
         .setModelKind(kind)
         .setDimension(values.length)
-        .setValues(bytes)
+        .setValues(bytes(values))
         .build();
+  }
+
+  /** Float32 values as the records carry them: little-endian, 4 bytes each. */
+  public static ByteBuffer bytes(float[] values) {
+    ByteBuffer bytes =
+        ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    return bytes;
+  }
+
+  /** The first {@code n} little-endian float32 values of {@code bytes}, into {@code into}. */
+  public static float[] floats(ByteBuffer bytes, int n, float[] into) {
+    bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(into, 0, n);
+    return into;
   }
 
   /**
@@ -42,13 +53,7 @@ public final class ParameterVectors {
   public static float[] toFloats(ParameterVector vector, float[] into) {
     check(vector, null);
     float[] out = into.length >= vector.getDimension() ? into : new float[vector.getDimension()];
-    vector
-        .getValues()
-        .duplicate()
-        .order(ByteOrder.LITTLE_ENDIAN)
-        .asFloatBuffer()
-        .get(out, 0, vector.getDimension());
-    return out;
+    return floats(vector.getValues(), vector.getDimension(), out);
   }
 
   /**

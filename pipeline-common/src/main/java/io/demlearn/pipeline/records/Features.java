@@ -1,12 +1,11 @@
 package io.demlearn.pipeline.records;
 
+import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.ClusteringFeatures;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * The clustering features of an update as the {@code clustering-features} topic carries them:
- * little-endian float32, like parameter vectors.
+ * float32 values encoded as parameter vectors' are ({@link ParameterVectors#bytes}).
  */
 public final class Features {
   private Features() {}
@@ -18,16 +17,13 @@ public final class Features {
    */
   public static ClusteringFeatures of(
       String experimentId, String agentId, int round, int hierarchyVersion, float[] features) {
-    ByteBuffer bytes =
-        ByteBuffer.allocate(features.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asFloatBuffer().put(features);
     return ClusteringFeatures.newBuilder()
         .setExperimentId(experimentId)
         .setRound(round)
         .setHierarchyVersion(hierarchyVersion)
         .setAgentId(agentId)
         .setDimension(features.length)
-        .setValues(bytes)
+        .setValues(ParameterVectors.bytes(features))
         .build();
   }
 
@@ -36,8 +32,6 @@ public final class Features {
    * io.demlearn.pipeline.checks.UpdateChecks#check(String, ClusteringFeatures)}).
    */
   public static float[] values(ClusteringFeatures f) {
-    float[] out = new float[f.getDimension()];
-    f.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-    return out;
+    return ParameterVectors.floats(f.getValues(), f.getDimension(), new float[f.getDimension()]);
   }
 }
