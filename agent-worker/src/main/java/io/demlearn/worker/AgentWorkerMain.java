@@ -12,16 +12,16 @@ import java.util.Map;
 /**
  * An agent worker as a process of its own ({@code demlearn run --workers N} starts N of them):
  * {@code AgentWorkerMain --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL
- * --worker-id K [--threads T] [--slow-agents ID=MS[@FROM-TO],...] [--client-config FILE]}. It reads
- * the experiment from its {@code experiments} topic, loads the data, and works until SIGTERM, which
- * stops it cleanly.
+ * [--worker-id NAME] [--threads T] [--slow-agents ID=MS[@FROM-TO],...] [--client-config FILE]} (the
+ * worker id defaults to the host's name, a container's id). It reads the experiment from its {@code
+ * experiments} topic, loads the data, and works until SIGTERM, which stops it cleanly.
  */
 public final class AgentWorkerMain {
   private AgentWorkerMain() {}
 
   public static void main(String[] args) {
     Map<String, String> own = new LinkedHashMap<>();
-    own.put("worker-id", "K");
+    own.put("worker-id", "NAME");
     own.put("threads", "T");
     own.put("slow-agents", "ID=MS[@FROM-TO],...");
     System.exit(
@@ -30,7 +30,7 @@ public final class AgentWorkerMain {
             args,
             own,
             p -> {
-              String workerId = p.requiredOption("worker-id");
+              String workerId = p.nameOption("worker-id");
               int threads = p.intOption("threads", ExperimentDefaults.threads());
               Map<String, SlowAgent> slow = parseSlowAgents(p, p.option("slow-agents", ""));
               try (AvroSerdes serdes = new AvroSerdes(p.registry())) {

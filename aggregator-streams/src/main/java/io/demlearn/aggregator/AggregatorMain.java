@@ -16,13 +16,14 @@ import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The aggregator as a process of its own: {@code AggregatorMain --experiment ID --bootstrap-servers
- * HOST:PORT --schema-registry-url URL --state-dir DIR [--levels A-B] [--instance K]
+ * HOST:PORT --schema-registry-url URL [--state-dir DIR] [--levels A-B] [--instance NAME]
  * [--client-config FILE]}. It reads the experiment from its {@code experiments} topic and runs the
  * Streams application for levels A to B (every level by default; the intake comes with level 1)
  * until SIGTERM, which closes it cleanly (the last transaction committed, state flushed). Instances
- * of the same levels share the work (K tells them apart: each needs its own number and state
- * directory). Killed, an instance's tasks move to the others, or a new instance restores them from
- * the changelogs, and processing goes on exactly once.
+ * of the same levels share the work (NAME tells them apart: each needs its own, and a state
+ * directory of its own; the default is the host's name, a container's id). Killed, an instance's
+ * tasks move to the others, or a new instance restores them from the changelogs, and processing
+ * goes on exactly once.
  */
 public final class AggregatorMain {
   private AggregatorMain() {}
@@ -36,19 +37,27 @@ public final class AggregatorMain {
     Map<String, String> own = new LinkedHashMap<>();
     own.put("state-dir", "DIR");
     own.put("levels", "A-B");
-    own.put("instance", "K");
+    own.put("instance", "NAME");
     return ServiceProcess.launch(
         name,
         args,
         own,
         p -> {
-          Path stateDir = Path.of(p.requiredOption("state-dir"));
+          String instance = p.nameOption("instance");
+          // the state is a local copy of changelogs in Kafka: a temporary folder will do
+          Path stateDir =
+              Path.of(
+                  p.option(
+                      "state-dir",
+                      Path.of(
+                              System.getProperty("java.io.tmpdir"),
+                              "demlearn-aggregator-" + p.experimentId() + "-" + instance)
+                          .toString()));
           try {
             Files.createDirectories(stateDir);
           } catch (IOException e) {
             throw new UncheckedIOException("cannot create the state directory " + stateDir, e);
           }
-          int instance = p.intOption("instance", 1);
           try (AvroSerdes serdes = new AvroSerdes(p.registry())) {
             Experiment experiment = p.experiment(serdes, 1);
             AggregatorTopology.Config config;

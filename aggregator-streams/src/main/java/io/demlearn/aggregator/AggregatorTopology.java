@@ -9,6 +9,7 @@ import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.GroupState;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.Topic;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -272,10 +273,10 @@ public final class AggregatorTopology {
    *
    * @param client settings every Kafka client gets (bootstrap servers, security)
    * @param stateDir where the state stores live
-   * @param instance this instance's number among those of the same levels (its static membership)
+   * @param instance this instance's name among those of the same levels (its static membership)
    */
   public static Properties streamsConfig(
-      Config c, Map<String, Object> client, String stateDir, int instance) {
+      Config c, Map<String, Object> client, String stateDir, String instance) {
     Map<String, Object> p = new HashMap<>(client);
     String id = applicationId(c);
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
@@ -283,7 +284,14 @@ public final class AggregatorTopology {
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     p.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+    // the topics Streams makes (changelogs) are replicated as the experiment's own
+    Replication replication = c.topics().replication();
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication.factor());
+    if (replication.minInsyncReplicas() > 0) {
+      p.put(
+          StreamsConfig.topicPrefix("min.insync.replicas"),
+          Integer.toString(replication.minInsyncReplicas()));
+    }
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
     // records buffered per input partition before processing (Streams' default, 1,000, would be
     // 31 MB of MLR updates, 3.3 GB of CNN ones)

@@ -16,6 +16,7 @@ import io.demlearn.schemas.registry.InMemorySchemaRegistry;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,8 @@ class AgentIntakeRestartTest {
   private final AvroSerdes serdes =
       new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
   private final ExperimentTopics topics =
-      new ExperimentTopics(EXP, 1, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+      new ExperimentTopics(
+          EXP, 1, Replication.CLUSTER_DEFAULT, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
   private final Experiment experiment =
       new Experiment(
           EXP,

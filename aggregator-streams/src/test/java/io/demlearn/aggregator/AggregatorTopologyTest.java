@@ -25,6 +25,7 @@ import io.demlearn.schemas.registry.InMemorySchemaRegistry;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,8 @@ class AggregatorTopologyTest {
 
   /** The test driver reads one partition of each topic. */
   private final ExperimentTopics topics =
-      new ExperimentTopics(EXP, 1, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+      new ExperimentTopics(
+          EXP, 1, Replication.CLUSTER_DEFAULT, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
 
   private final List<TopologyTestDriver> drivers = new ArrayList<>();
   @TempDir Path stateRoot;
@@ -108,7 +110,7 @@ class AggregatorTopologyTest {
               config,
               Map.of("bootstrap.servers", "unused:9092"),
               Files.createTempDirectory(stateRoot, "agg-state").toString(),
-              1);
+              "1");
       driver = new TopologyTestDriver(AggregatorTopology.build(config), props);
       drivers.add(driver);
       rawUpdates =

@@ -17,6 +17,7 @@ import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.SchemaSetup;
 import io.demlearn.schemas.topics.TopicAdmin;
 import io.demlearn.schemas.topics.TopicSpec;
@@ -91,7 +92,10 @@ final class AggregatorBenchmark implements Callable<Integer> {
     Experiment experiment = new Experiment(id, settings, agentIds, Experiment.defaultPolicy());
     ExperimentTopics topics =
         new ExperimentTopics(
-            id, partitions, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+            id,
+            partitions,
+            Replication.CLUSTER_DEFAULT,
+            ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     String raw = topics.name(io.demlearn.schemas.topics.TopicKind.MODEL_UPDATES) + "-raw";
     try (Connection conn = Connection.open(connection, console);
         AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
@@ -149,7 +153,7 @@ final class AggregatorBenchmark implements Callable<Integer> {
             new AggregatorService(
                 AggregatorTopology.build(config),
                 AggregatorTopology.streamsConfig(
-                    config, kafka, state.resolve("a" + k).toString(), k));
+                    config, kafka, state.resolve("a" + k).toString(), Integer.toString(k)));
         services.add(s);
         Thread t = new Thread(s, "bench-aggregator-" + k);
         t.setDaemon(true);

@@ -44,9 +44,9 @@ final class AggregatorCommand implements Callable<Integer> {
       defaultValue = "1",
       paramLabel = "K",
       description =
-          "This instance's number among those of the same levels; each needs its own"
+          "This instance's name among those of the same levels; each needs its own"
               + " (default: ${DEFAULT-VALUE}).")
-  int instance;
+  String instance;
 
   @Option(
       names = "--state-dir",
@@ -81,7 +81,7 @@ final class AggregatorCommand implements Callable<Integer> {
                           + "-"
                           + instance);
       args.addAll(List.of("--state-dir", dir.toString()));
-      args.addAll(List.of("--instance", Integer.toString(instance)));
+      args.addAll(List.of("--instance", instance));
       return AggregatorMain.run("demlearn aggregator", args.toArray(String[]::new));
     }
   }

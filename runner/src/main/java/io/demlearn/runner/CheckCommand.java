@@ -13,6 +13,7 @@ import io.demlearn.schemas.avro.ExperimentSpec;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.SchemaSetup;
 import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
@@ -81,13 +82,7 @@ final class CheckCommand implements Callable<Integer> {
           "Partitions of the model-update and group-model topics (default: ${DEFAULT-VALUE}).")
   int partitions;
 
-  @Option(
-      names = "--replication-factor",
-      defaultValue = "-1",
-      paramLabel = "R",
-      description =
-          "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
-  short replicationFactor;
+  @Mixin ReplicationOptions replication;
 
   @Override
   public Integer call() {
@@ -100,7 +95,10 @@ final class CheckCommand implements Callable<Integer> {
     try {
       topics =
           new ExperimentTopics(
-              id, partitions, replicationFactor, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+              id,
+              partitions,
+              Replication.CLUSTER_DEFAULT,
+              ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
       ExperimentSettings settings =
           ExperimentSettings.builder()
               .dataset("synthetic")
@@ -119,7 +117,10 @@ final class CheckCommand implements Callable<Integer> {
     }
     Console console = new Console(System.out);
     console.line("DemLearn on Kafka: pipeline check, experiment " + id);
+    int weak;
     try (Connection conn = Connection.open(connection, console)) {
+      Replication asked = replication.resolve(conn, console);
+      topics = topics.withReplication(asked);
       Console.Stopwatch sw = new Console.Stopwatch();
       try (Admin admin = Admin.create(conn.kafkaConfig())) {
         TopicAdmin.Outcome outcome =
@@ -154,12 +155,65 @@ final class CheckCommand implements Callable<Integer> {
         List<ModelUpdate> sent = publish(conn, serdes, topics, check, console);
         readBack(conn, serdes, topics, sent, console);
       }
+      weak = reportWeakTopics(conn, asked, console);
       if (conn.startedLocalParts()) {
         console.step("stopping the local broker and registry ...");
       }
     }
+    if (weak > 0) {
+      throw new UserException(
+          weak
+              + " topic"
+              + (weak == 1 ? " is" : "s are")
+              + " replicated less than asked (listed above): recreate them, or raise their"
+              + " min.insync.replicas with kafka-configs, before relying on them");
+    }
     console.step("done");
     return 0;
+  }
+
+  /** The brokers' topics that experiments rely on, besides the project's own. */
+  private static final List<String> BROKER_TOPICS =
+      List.of("__consumer_offsets", "__transaction_state");
+
+  /**
+   * Lists every topic of the project (every experiment's, and their aggregators' internal ones) and
+   * the brokers' offsets and transaction topics whose replication is weaker than asked.
+   *
+   * @return how many there are
+   */
+  private static int reportWeakTopics(Connection conn, Replication asked, Console console) {
+    try (Admin admin = Admin.create(conn.kafkaConfig())) {
+      TopicAdmin topicAdmin = new TopicAdmin(admin, Duration.ofSeconds(60));
+      List<String> names = new ArrayList<>(topicAdmin.names(ExperimentTopics.PREFIX));
+      names.addAll(BROKER_TOPICS);
+      Map<String, TopicAdmin.Replicas> found = topicAdmin.replication(names);
+      int weak = 0;
+      for (Map.Entry<String, TopicAdmin.Replicas> e : found.entrySet()) {
+        TopicAdmin.Replicas r = e.getValue();
+        if (r.weakerThan(asked)) {
+          weak++;
+          console.line(
+              "  weaker than asked: "
+                  + e.getKey()
+                  + ": "
+                  + r.factor()
+                  + " replicas, min.insync.replicas "
+                  + r.minInsync()
+                  + " (asked "
+                  + asked.describe()
+                  + ")");
+        }
+      }
+      console.step(
+          "replication of "
+              + found.size()
+              + " topics checked against "
+              + asked.describe()
+              + ": "
+              + (weak == 0 ? "none weaker" : weak + " weaker"));
+      return weak;
+    }
   }
 
   /** One round of updates of the default model, each one the pipeline accepts. */

@@ -1,7 +1,9 @@
 package io.demlearn.runner;
 
 import io.demlearn.pipeline.clients.ClientSettings;
+import io.demlearn.schemas.registry.SchemaRegistryClient;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
+import io.demlearn.schemas.registry.SchemaRegistryException;
 import io.demlearn.stack.BackgroundStack;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
@@ -32,6 +34,7 @@ final class Connection implements AutoCloseable {
   private final LocalSchemaRegistry localRegistry;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
+  private Duration connectTimeout = Duration.ofSeconds(30);
 
   private Connection(
       Map<String, Object> kafka,
@@ -59,7 +62,9 @@ final class Connection implements AutoCloseable {
     boolean needRegistry = !registry.containsKey(SchemaRegistryConfig.URL);
     if (needBroker && needRegistry && useBackgroundStack(kafka, registry, console)) {
       checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
-      return new Connection(kafka, registry, options.clientConfig, null, null);
+      checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
+      return new Connection(kafka, registry, options.clientConfig, null, null)
+          .timeout(options.connectTimeoutSeconds);
     }
     if (needBroker || needRegistry) {
       console.step(
@@ -112,7 +117,11 @@ final class Connection implements AutoCloseable {
     if (!needBroker) {
       checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     }
-    return new Connection(kafka, registry, options.clientConfig, broker, localRegistry);
+    if (!needRegistry) {
+      checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
+    }
+    return new Connection(kafka, registry, options.clientConfig, broker, localRegistry)
+        .timeout(options.connectTimeoutSeconds);
   }
 
   /**
@@ -134,7 +143,14 @@ final class Connection implements AutoCloseable {
               + " whose log is gone");
     }
     checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
-    return new Connection(kafka, registry, options.clientConfig, null, null);
+    checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
+    return new Connection(kafka, registry, options.clientConfig, null, null)
+        .timeout(options.connectTimeoutSeconds);
+  }
+
+  private Connection timeout(int seconds) {
+    this.connectTimeout = Duration.ofSeconds(seconds);
+    return this;
   }
 
   /** Fills in the missing addresses from the background stack, if it runs. */
@@ -183,6 +199,72 @@ final class Connection implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UserException("interrupted while connecting to Kafka", e);
+    }
+  }
+
+  /**
+   * The number of brokers in the cluster, waiting up to the connect timeout for at least {@code
+   * wanted} of them (brokers of a cluster that has just started register one by one).
+   *
+   * @return the brokers counted last: fewer than {@code wanted} when the wait ran out
+   */
+  int awaitBrokers(int wanted) {
+    long deadline = System.nanoTime() + connectTimeout.toNanos();
+    Map<String, Object> config = new HashMap<>(kafka);
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) connectTimeout.toMillis());
+    config.put(
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+        (int) Math.min(connectTimeout.toMillis(), 30_000));
+    try (Admin admin = Admin.create(config)) {
+      while (true) {
+        int nodes =
+            admin
+                .describeCluster()
+                .nodes()
+                .get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .size();
+        if (nodes >= wanted || System.nanoTime() > deadline) {
+          return nodes;
+        }
+        Thread.sleep(500);
+      }
+    } catch (TimeoutException | ExecutionException e) {
+      throw new UserException(
+          "cannot count the brokers of the Kafka cluster at "
+              + bootstrapServers()
+              + (e instanceof ExecutionException ? ": " + e.getCause().getMessage() : ""),
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserException("interrupted while counting the brokers", e);
+    }
+  }
+
+  /**
+   * Asks the schema registry for its subjects, so that one that does not answer is named before
+   * anything is created on the cluster.
+   */
+  private static void checkRegistry(
+      Map<String, Object> registry, Duration timeout, Console console) {
+    Map<String, Object> config = new HashMap<>(registry);
+    config.put(SchemaRegistryConfig.REQUEST_TIMEOUT_MS, Long.toString(timeout.toMillis()));
+    try (SchemaRegistryClient client = SchemaRegistryConfig.clientFor(config)) {
+      int subjects = client.subjects().size();
+      console.step(
+          "schema registry at "
+              + registry.get(SchemaRegistryConfig.URL)
+              + " answers ("
+              + subjects
+              + " subject"
+              + (subjects == 1 ? "" : "s")
+              + ")");
+    } catch (SchemaRegistryException | IllegalArgumentException e) {
+      throw new UserException(
+          "the schema registry at "
+              + registry.get(SchemaRegistryConfig.URL)
+              + " does not answer (check --schema-registry-url and --client-config): "
+              + e.getMessage(),
+          e);
     }
   }
 

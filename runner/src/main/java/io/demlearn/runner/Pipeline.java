@@ -43,7 +43,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * them all, latest first, before the cluster they depend on goes away.
  */
 final class Pipeline implements AutoCloseable {
-  /** How the services run. */
   /**
    * How a run places its services.
    *
@@ -126,7 +125,6 @@ final class Pipeline implements AutoCloseable {
     }
   }
 
-  /** Starts the aggregator, the clusterer and the agent workers. */
   /** Every instance of every aggregator tier, each with a state directory of its own. */
   private void startAggregators(Layout layout, Path stateDir, List<String> common)
       throws IOException {
@@ -166,13 +164,15 @@ final class Pipeline implements AutoCloseable {
               name,
               new AggregatorService(
                   AggregatorTopology.build(config),
-                  AggregatorTopology.streamsConfig(config, conn.kafkaConfig(), dir.toString(), k),
+                  AggregatorTopology.streamsConfig(
+                      config, conn.kafkaConfig(), dir.toString(), Integer.toString(k)),
                   e -> failure.compareAndSet(null, failed(name, e))));
         }
       }
     }
   }
 
+  /** Starts the aggregator, the clusterer and the agent workers. */
   void start(Layout layout, ExperimentData.Loaded data) throws IOException {
     String id = experiment.id();
     // the aggregator's state is changelogged in Kafka: its local copy lives only as long as the run
@@ -310,7 +310,9 @@ final class Pipeline implements AutoCloseable {
     long lastProgress = System.nanoTime();
     int lastDone = 0;
     while (metrics.roundsDone() < rounds) {
-      children.supervise();
+      if (children != null) {
+        children.supervise();
+      }
       Throwable failed = failure.get();
       if (failed != null) {
         throw new UserException("the experiment failed: " + failed.getMessage(), failed);

@@ -11,6 +11,7 @@ import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.schemas.avro.PipelinePolicy;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
 import io.demlearn.worker.SlowAgent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,13 +72,7 @@ final class RunCommand implements Callable<Integer> {
               + " aggregator for every level).")
   String aggregatorTiers;
 
-  @Option(
-      names = "--replication-factor",
-      defaultValue = "-1",
-      paramLabel = "R",
-      description =
-          "Replicas of every topic; -1 takes the cluster's default (default: ${DEFAULT-VALUE}).")
-  short replicationFactor;
+  @Mixin ReplicationOptions replication;
 
   @Option(
       names = "--workers",
@@ -101,6 +96,14 @@ final class RunCommand implements Callable<Integer> {
           "Run the aggregator, the clusterer and every agent worker as child processes of their"
               + " own.")
   boolean processPerService;
+
+  @Option(
+      names = "--external-services",
+      description =
+          "Start no service: the aggregator, the clusterer and the agent workers run elsewhere"
+              + " (docker/compose.yaml, docker/k8s/), started with this --experiment id; the run"
+              + " creates the experiment, follows its rounds and writes the results.")
+  boolean externalServices;
 
   @Option(
       names = "--restarts",
@@ -162,6 +165,22 @@ final class RunCommand implements Callable<Integer> {
     if (aggregators < 1) {
       throw new UserException("--aggregators must be at least 1, got " + aggregators);
     }
+    if (externalServices
+        && (processPerService
+            || workers != 1
+            || aggregators != 1
+            || aggregatorTiers != null
+            || !slowAgents.isEmpty())) {
+      throw new UserException(
+          "--external-services starts no service: --process-per-service, --workers,"
+              + " --aggregators, --aggregator-tiers and --slow-agent belong to the services'"
+              + " own command lines");
+    }
+    if (externalServices && output.experimentId == null) {
+      throw new UserException(
+          "--external-services needs --experiment ID: the services started elsewhere wait for"
+              + " that id");
+    }
     if (restarts < 0) {
       throw new UserException("--restarts must be >= 0, got " + restarts);
     }
@@ -173,7 +192,7 @@ final class RunCommand implements Callable<Integer> {
           new ExperimentTopics(
               id,
               partitions != null ? partitions : Math.max(workers, aggregators),
-              replicationFactor,
+              Replication.CLUSTER_DEFAULT,
               ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage(), e);
@@ -202,7 +221,16 @@ final class RunCommand implements Callable<Integer> {
         Connection conn = Connection.open(connection, console);
         AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
       temporaryLog = conn.startedLocalParts();
-      drive(run, topics, data, layout, out, conn, serdes, console, progress);
+      drive(
+          run,
+          topics.withReplication(replication.resolve(conn, console)),
+          data,
+          layout,
+          out,
+          conn,
+          serdes,
+          console,
+          progress);
     } finally {
       progress.done();
     }
@@ -289,24 +317,32 @@ final class RunCommand implements Callable<Integer> {
     Map<String, String> machine = Provenance.withNumerics();
     try (Pipeline pipeline = new Pipeline(run, topics, conn, serdes, console)) {
       pipeline.create(machine);
-      console.step(
-          "topics demlearn."
-              + run.id()
-              + ".* created, spec published; starting "
-              + describeAggregators(layout)
-              + ", the clusterer and "
-              + (workers == 1 ? "an agent worker" : workers + " agent workers")
-              + (processPerService
-                  ? ", each in a process of its own"
-                  : workers > 1 ? " (worker processes)" : ""));
-      pipeline.start(layout, data);
+      if (externalServices) {
+        console.step(
+            "topics demlearn."
+                + run.id()
+                + ".* created, spec published; the aggregator, the clusterer and the agent"
+                + " workers run elsewhere (--external-services): waiting for their rounds");
+      } else {
+        console.step(
+            "topics demlearn."
+                + run.id()
+                + ".* created, spec published; starting "
+                + describeAggregators(layout)
+                + ", the clusterer and "
+                + (workers == 1 ? "an agent worker" : workers + " agent workers")
+                + (processPerService
+                    ? ", each in a process of its own"
+                    : workers > 1 ? " (worker processes)" : ""));
+        pipeline.start(layout, data);
+      }
       out.open(
           run.id(),
           settings,
           data.source(),
           Map.of(
               "mode",
-              "run",
+              externalServices ? "run with external services" : "run",
               "bootstrapServers",
               conn.bootstrapServers(),
               "schemaRegistryUrl",

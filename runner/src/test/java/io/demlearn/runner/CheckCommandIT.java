@@ -89,7 +89,7 @@ class CheckCommandIT {
   }
 
   @Test
-  void badInputIsNamedWithoutAStackTrace(EmbeddedKafkaBroker broker) {
+  void badInputIsNamedWithoutAStackTrace(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
     Cli cli = new Cli(home);
     Cli.Result badId =
         cli.run(
@@ -122,8 +122,45 @@ class CheckCommandIT {
             "noreg");
     assertThat(noRegistry.exitCode()).isEqualTo(1);
     assertThat(noRegistry.err())
-        .contains("cannot reach schema registry at http://127.0.0.1:1")
+        .contains("the schema registry at http://127.0.0.1:1 does not answer")
+        .contains("check --schema-registry-url")
         .doesNotContain("\tat ");
+    assertThat(noRegistry.out()).as("named before anything is created").doesNotContain("topics");
+
+    Cli.Result tooManyReplicas =
+        cli.run(
+            "check",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--connect-timeout",
+            "2",
+            "--schema-registry-url",
+            registry.url(),
+            "--replication-factor",
+            "3",
+            "--experiment",
+            "rf3");
+    assertThat(tooManyReplicas.exitCode()).isEqualTo(1);
+    assertThat(tooManyReplicas.err())
+        .contains(
+            "--replication-factor 3 is more than the 1 broker of the Kafka cluster at "
+                + broker.bootstrapServers())
+        .doesNotContain("\tat ");
+
+    Cli.Result minAboveFactor =
+        cli.run(
+            "check",
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            registry.url(),
+            "--min-insync-replicas",
+            "2",
+            "--experiment",
+            "minisr2");
+    assertThat(minAboveFactor.exitCode()).isEqualTo(1);
+    assertThat(minAboveFactor.err())
+        .contains("--min-insync-replicas 2 is more than the replication factor 1");
 
     Cli.Result noKafka =
         cli.run(

@@ -7,6 +7,7 @@ import io.demlearn.schemas.registry.InMemorySchemaRegistry;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
 import java.time.Duration;
@@ -38,7 +39,8 @@ class KafkaContainerIT {
   void modelUpdatesRoundTripThroughAContainerBroker() {
     String experiment = "tc-" + UUID.randomUUID().toString().substring(0, 8);
     String scope = experiment;
-    ExperimentTopics topics = new ExperimentTopics(experiment, 2, (short) 1, 16 * 1024 * 1024);
+    ExperimentTopics topics =
+        new ExperimentTopics(experiment, 2, new Replication((short) 1, 1), 16 * 1024 * 1024);
     Topic<ModelUpdate> updates = topics.modelUpdates();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.getBootstrapServers()))) {
       new TopicAdmin(admin, Duration.ofSeconds(60)).ensure(List.of(updates.spec()));

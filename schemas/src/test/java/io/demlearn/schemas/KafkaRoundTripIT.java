@@ -8,6 +8,7 @@ import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.serde.PayloadException;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
 import io.demlearn.schemas.topics.TopicConflictException;
@@ -109,7 +110,8 @@ class KafkaRoundTripIT {
   @Test
   void aBadPayloadOnATopicIsReportedWithItsPartitionAndOffset(
       EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) {
-    ExperimentTopics topics = new ExperimentTopics(experiment, 1, (short) 1, 16 * 1024 * 1024);
+    ExperimentTopics topics =
+        new ExperimentTopics(experiment, 1, new Replication((short) 1, 1), 16 * 1024 * 1024);
     Topic<ModelUpdate> updates = topics.modelUpdates();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
       new TopicAdmin(admin, Duration.ofSeconds(30)).ensure(List.of(updates.spec()));
@@ -176,7 +178,8 @@ class KafkaRoundTripIT {
       assertThat(second.existing()).hasSize(7);
 
       // the same experiment asked with another partition count and another record size limit
-      ExperimentTopics other = new ExperimentTopics(experiment, 3, (short) -1, 4 * 1024 * 1024);
+      ExperimentTopics other =
+          new ExperimentTopics(experiment, 3, Replication.CLUSTER_DEFAULT, 4 * 1024 * 1024);
       assertThatThrownBy(() -> topicAdmin.ensure(List.of(other.modelUpdates().spec())))
           .isInstanceOfSatisfying(
               TopicConflictException.class,

@@ -5,6 +5,10 @@ import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.demlearn.schemas.topics.Replication;
+import io.demlearn.schemas.topics.TopicAdmin;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -13,13 +17,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.ToIntFunction;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * What every service process starts from: its command line ({@code --experiment ID
- * --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE]} and the service's
- * own options; with {@code --parent-pid} it stops when that process ends), the experiment as its
- * spec on the {@code experiments} topic describes it, the experiment's topics as they exist, and a
- * SIGTERM hook that closes the service cleanly.
+ * --bootstrap-servers HOST:PORT --schema-registry-url URL [--client-config FILE] [--spec-wait
+ * SECONDS]} and the service's own options; with {@code --parent-pid} it stops when that process
+ * ends), the experiment as its spec on the {@code experiments} topic describes it, the experiment's
+ * topics as they exist, and a SIGTERM hook that closes the service cleanly.
  *
  * <p>It never ends the process itself: a service's {@code main} calls {@link #launch}, which
  * returns the exit code for {@code main} to exit with: 0 after a clean stop, 1 when the service
@@ -28,10 +34,12 @@ import java.util.function.ToIntFunction;
 public final class ServiceProcess {
   private static final List<String> REQUIRED =
       List.of("experiment", "bootstrap-servers", "schema-registry-url");
-  private static final List<String> OPTIONAL = List.of("client-config", "parent-pid");
+  private static final List<String> OPTIONAL = List.of("client-config", "parent-pid", "spec-wait");
 
-  /** How long a service waits for its experiment's spec to appear. */
-  private static final Duration SPEC_WAIT = Duration.ofSeconds(60);
+  /** How long a service waits for its experiment's spec to appear, unless told. */
+  private static final int SPEC_WAIT_SECONDS = 60;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
 
   private final String name;
   private final String usage;
@@ -103,7 +111,7 @@ public final class ServiceProcess {
             "usage: "
                 + mainClass
                 + " --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL"
-                + " [--client-config FILE] [--parent-pid PID]");
+                + " [--client-config FILE] [--spec-wait SECONDS] [--parent-pid PID]");
     own.forEach(
         (option, text) -> usage.append(" [--").append(option).append(' ').append(text).append(']'));
     Map<String, String> options = new LinkedHashMap<>();
@@ -202,6 +210,36 @@ public final class ServiceProcess {
     }
   }
 
+  /**
+   * A name option (letters, digits, '.', '_', '-'), or this host's name when it is not given: in a
+   * container that is the container's own id, which stays the same across its restarts, so that
+   * replicas started from one command line (Compose's --scale, a Kubernetes Deployment) each get a
+   * name of their own.
+   */
+  public String nameOption(String option) {
+    String v = options.get(option);
+    if (v == null) {
+      v = hostName();
+    }
+    if (!NAME.matcher(v).matches()) {
+      throw usageError(
+          "--" + option + " takes 1-100 letters, digits, '.', '_' or '-', got '" + v + "'");
+    }
+    return v;
+  }
+
+  private static String hostName() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env.trim();
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "1";
+    }
+  }
+
   /** Settings every Kafka client of the service gets. */
   public Map<String, Object> kafka() {
     return clients.kafka();
@@ -213,20 +251,27 @@ public final class ServiceProcess {
   }
 
   /**
-   * The experiment as its spec describes it, waiting up to a minute for the spec to appear.
+   * The experiment as its spec describes it, waiting for the spec to appear up to {@code
+   * --spec-wait} seconds (default a minute; 0 waits as long as it takes).
    *
    * @throws StartFailure if there is none by then, or it cannot be used
    */
   public Experiment experiment(AvroSerdes serdes, int threads) {
     try (ExperimentLog log = new ExperimentLog(kafka(), experimentId(), Duration.ofSeconds(30))) {
-      return log.awaitExperiment(serdes, threads, SPEC_WAIT);
+      int wait = intOption("spec-wait", SPEC_WAIT_SECONDS);
+      if (wait < 0) {
+        throw usageError("--spec-wait must be >= 0 seconds, got " + wait);
+      }
+      return log.awaitExperiment(
+          serdes, threads, wait == 0 ? Duration.ofDays(3650) : Duration.ofSeconds(wait));
     } catch (ExperimentLog.LogException e) {
       throw new StartFailure(1, e.getMessage());
     }
   }
 
   /**
-   * The experiment's topics as they exist (the partition count read from the broker).
+   * The experiment's topics as they exist: the partition count and replication (replicas and
+   * min.insync.replicas) read from the cluster, which the aggregator gives the topics it creates.
    *
    * @throws StartFailure if they do not exist
    */
@@ -241,8 +286,24 @@ public final class ServiceProcess {
                 + " does not exist: is the experiment id"
                 + " right, and the broker the one it runs on?");
       }
-      return new ExperimentTopics(
-          experimentId(), partitions, (short) -1, ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+      String name = log.topics().modelUpdates().name();
+      TopicAdmin.Replicas replicas;
+      try (Admin admin = Admin.create(kafka())) {
+        replicas =
+            new TopicAdmin(admin, Duration.ofSeconds(30)).replication(List.of(name)).get(name);
+      }
+      if (replicas == null) {
+        throw new StartFailure(1, "topic " + name + " disappeared while the service started");
+      }
+      try {
+        return new ExperimentTopics(
+            experimentId(),
+            partitions,
+            new Replication((short) replicas.factor(), replicas.minInsync()),
+            ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+      } catch (IllegalArgumentException e) {
+        throw new StartFailure(1, "topic " + name + ": " + e.getMessage());
+      }
     }
   }
 

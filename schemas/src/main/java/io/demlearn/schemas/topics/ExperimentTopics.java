@@ -11,6 +11,7 @@ import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.RoundMetrics;
 import io.demlearn.schemas.avro.RoundTally;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -22,11 +23,11 @@ import org.apache.avro.specific.SpecificRecord;
  *
  * @param experimentId the experiment's id: letters, digits, '-' and '_' only
  * @param partitions partitions of the model-update and group-model topics (the unit of scaling)
- * @param replicationFactor replicas of every topic, or -1 for the cluster's default
+ * @param replication replicas of every topic and how many must be in sync
  * @param maxMessageBytes largest record a topic accepts (a CNN update is about 3.3 MB)
  */
 public record ExperimentTopics(
-    String experimentId, int partitions, short replicationFactor, int maxMessageBytes) {
+    String experimentId, int partitions, Replication replication, int maxMessageBytes) {
   public static final String PREFIX = "demlearn.";
   public static final int DEFAULT_PARTITIONS = 6;
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -36,6 +37,9 @@ public record ExperimentTopics(
     checkId(experimentId);
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+    }
+    if (replication == null) {
+      throw new IllegalArgumentException("replication must be given");
     }
     if (maxMessageBytes < 1024 * 1024) {
       throw new IllegalArgumentException(
@@ -58,10 +62,15 @@ public record ExperimentTopics(
     }
   }
 
-  /** The defaults: 6 partitions, the cluster's replication, 16 MiB records. */
+  /** The defaults: 6 partitions, the brokers' default replication, 16 MiB records. */
   public static ExperimentTopics of(String experimentId) {
     return new ExperimentTopics(
-        experimentId, DEFAULT_PARTITIONS, (short) -1, DEFAULT_MAX_MESSAGE_BYTES);
+        experimentId, DEFAULT_PARTITIONS, Replication.CLUSTER_DEFAULT, DEFAULT_MAX_MESSAGE_BYTES);
+  }
+
+  /** The same topics, replicated as given. */
+  public ExperimentTopics withReplication(Replication r) {
+    return new ExperimentTopics(experimentId, partitions, r, maxMessageBytes);
   }
 
   public Topic<ExperimentSpec> experiments() {
@@ -158,18 +167,16 @@ public record ExperimentTopics(
     if (kind.valueType() != type) {
       throw new IllegalStateException(kind + " carries " + kind.valueType().getSimpleName());
     }
-    Map<String, String> configs =
-        Map.of(
-            "cleanup.policy",
-            kind.compacted() ? "compact" : "delete",
-            "retention.ms",
-            "-1",
-            "retention.bytes",
-            "-1",
-            "max.message.bytes",
-            Integer.toString(maxMessageBytes));
+    Map<String, String> configs = new HashMap<>();
+    configs.put("cleanup.policy", kind.compacted() ? "compact" : "delete");
+    configs.put("retention.ms", "-1");
+    configs.put("retention.bytes", "-1");
+    configs.put("max.message.bytes", Integer.toString(maxMessageBytes));
+    if (replication.minInsyncReplicas() > 0) {
+      configs.put("min.insync.replicas", Integer.toString(replication.minInsyncReplicas()));
+    }
     TopicSpec spec =
-        new TopicSpec(name, kind.partitioned() ? partitions : 1, replicationFactor, configs);
+        new TopicSpec(name, kind.partitioned() ? partitions : 1, replication.factor(), configs);
     return new Topic<>(kind, spec, type);
   }
 }

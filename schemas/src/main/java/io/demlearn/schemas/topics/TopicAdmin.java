@@ -8,12 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
@@ -29,6 +31,20 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 public final class TopicAdmin {
   private final Admin admin;
   private final Duration timeout;
+
+  /**
+   * How one existing topic is replicated.
+   *
+   * @param factor replicas of its first partition
+   * @param minInsync its effective {@code min.insync.replicas}
+   */
+  public record Replicas(int factor, int minInsync) {
+    /** Whether it is weaker than asked in either. */
+    public boolean weakerThan(Replication asked) {
+      return (asked.factor() > 0 && factor < asked.factor())
+          || (asked.minInsyncReplicas() > 0 && minInsync < asked.minInsyncReplicas());
+    }
+  }
 
   /** What {@link #ensure} did. */
   public record Outcome(List<String> created, List<String> existing) {}
@@ -91,6 +107,48 @@ public final class TopicAdmin {
     created.sort(null);
     existing.sort(null);
     return new Outcome(created, existing);
+  }
+
+  /**
+   * How existing topics are replicated: the replicas of their first partition and their effective
+   * {@code min.insync.replicas}; topics that do not exist are left out.
+   */
+  public Map<String, Replicas> replication(Collection<String> names) {
+    Map<String, TopicDescription> found = describe(names);
+    Map<String, Replicas> out = new TreeMap<>();
+    if (found.isEmpty()) {
+      return out;
+    }
+    Map<ConfigResource, Config> configs =
+        await(
+            admin
+                .describeConfigs(
+                    found.keySet().stream()
+                        .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
+                        .toList())
+                .all(),
+            "describe topic configs");
+    for (TopicDescription d : found.values()) {
+      int replicas = d.partitions().isEmpty() ? 1 : d.partitions().get(0).replicas().size();
+      Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, d.name()));
+      ConfigEntry minIsr = config == null ? null : config.get("min.insync.replicas");
+      int min = minIsr == null || minIsr.value() == null ? 1 : Integer.parseInt(minIsr.value());
+      out.put(d.name(), new Replicas(replicas, min));
+    }
+    return out;
+  }
+
+  /**
+   * The names of every topic on the cluster that starts with {@code prefix} (internal topics
+   * included).
+   */
+  public List<String> names(String prefix) {
+    return await(
+            admin.listTopics(new ListTopicsOptions().listInternal(true)).names(), "list topics")
+        .stream()
+        .filter(n -> n.startsWith(prefix))
+        .sorted()
+        .toList();
   }
 
   private Map<String, TopicDescription> describe(Collection<String> names) {

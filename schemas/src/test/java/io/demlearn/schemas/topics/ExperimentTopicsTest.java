@@ -23,7 +23,8 @@ class ExperimentTopicsTest {
 
   @Test
   void compactedTopicsAndLogsKeptForever() {
-    ExperimentTopics t = new ExperimentTopics("e", 12, (short) -1, 8 * 1024 * 1024);
+    ExperimentTopics t =
+        new ExperimentTopics("e", 12, Replication.CLUSTER_DEFAULT, 8 * 1024 * 1024);
     assertThat(t.hierarchyAssignments().spec().configs())
         .containsEntry("cleanup.policy", "compact");
     assertThat(t.experiments().spec().configs()).containsEntry("cleanup.policy", "compact");
