@@ -2,6 +2,7 @@ package io.demlearn.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.dockerjava.api.model.PortBinding;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.registry.InMemorySchemaRegistry;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
@@ -10,6 +11,10 @@ import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.Topic;
 import io.demlearn.schemas.topics.TopicAdmin;
+import io.demlearn.testkit.DockerImages;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,20 +25,62 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.testcontainers.junit.jupiter.Container;
-import org.testcontainers.junit.jupiter.Testcontainers;
-import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
 
 /**
- * Produce and consume through a Kafka broker in a container (Testcontainers), where a Docker engine
- * exists; skipped (reported as skipped) where none does.
+ * Produce and consume through the project's broker image (Kafka 4.4 in KRaft mode, one node) in a
+ * container started by Testcontainers, where a Docker engine runs and the image is built; skipped,
+ * saying why, elsewhere.
  */
 @Tag("integration")
-@Testcontainers(disabledWithoutDocker = true)
 class KafkaContainerIT {
-  @Container static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.0.0");
+  private static GenericContainer<?> kafka;
+  private static String bootstrap;
+
+  @BeforeAll
+  static void startBroker() throws IOException {
+    DockerImages.assumePresent(DockerImages.kafka());
+    // the client listener is advertised at the host port it is published on, fixed before start
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    bootstrap = "127.0.0.1:" + port;
+    kafka =
+        new GenericContainer<>(DockerImages.kafka())
+            .withEnv("KAFKA_NODE_ID", "1")
+            .withEnv("KAFKA_CLUSTER_ID", "P_FyonkES6WP7vCjyPyRgQ")
+            .withEnv("KAFKA_CFG_PROCESS_ROLES", "broker,controller")
+            .withEnv("KAFKA_CFG_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093")
+            .withEnv("KAFKA_CFG_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+            .withEnv("KAFKA_CFG_LISTENERS", "PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093")
+            .withEnv("KAFKA_CFG_ADVERTISED_LISTENERS", "PLAINTEXT://" + bootstrap)
+            .withEnv("KAFKA_CFG_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
+            .withEnv("KAFKA_CFG_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+            .withEnv("KAFKA_CFG_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+            .withEnv("KAFKA_CFG_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1")
+            .withEnv("KAFKA_CFG_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1")
+            .withCreateContainerCmdModifier(
+                cmd ->
+                    cmd.getHostConfig()
+                        .withPortBindings(PortBinding.parse("127.0.0.1:" + port + ":9092")))
+            .waitingFor(
+                Wait.forLogMessage(".*Kafka Server started.*", 1)
+                    .withStartupTimeout(Duration.ofSeconds(120)));
+    kafka.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (kafka != null) {
+      kafka.stop();
+    }
+  }
 
   @Test
   void modelUpdatesRoundTripThroughAContainerBroker() {
@@ -42,13 +89,12 @@ class KafkaContainerIT {
     ExperimentTopics topics =
         new ExperimentTopics(experiment, 2, new Replication((short) 1, 1), 16 * 1024 * 1024);
     Topic<ModelUpdate> updates = topics.modelUpdates();
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", KAFKA.getBootstrapServers()))) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       new TopicAdmin(admin, Duration.ofSeconds(60)).ensure(List.of(updates.spec()));
     }
     AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, "mock://" + scope));
     List<ModelUpdate> sent = new ArrayList<>();
-    var producerConfig =
-        new HashMap<String, Object>(Map.of("bootstrap.servers", KAFKA.getBootstrapServers()));
+    var producerConfig = new HashMap<String, Object>(Map.of("bootstrap.servers", bootstrap));
     try (KafkaProducer<String, ModelUpdate> producer =
         new KafkaProducer<>(
             producerConfig,
@@ -66,7 +112,7 @@ class KafkaContainerIT {
     Map<String, Object> consumerConfig =
         Map.of(
             "bootstrap.servers",
-            KAFKA.getBootstrapServers(),
+            bootstrap,
             "group.id",
             experiment,
             "auto.offset.reset",

@@ -1,0 +1,233 @@
+package io.demlearn.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.demlearn.testkit.DockerImages;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Compose deployment (docker/compose.yaml) on the project's images: three KRaft brokers, the
+ * registry, the aggregator, the clusterer, two agent workers and the experiment job. A 10-round
+ * experiment runs while one broker container is stopped (from round 3 to round 6) and one worker
+ * container is killed; its metrics equal {@code simulate}'s bit for bit, audit (from this host,
+ * through the brokers' published listeners) passes, and {@code check} finds every topic, Streams'
+ * changelogs included, replicated three times with two in sync. Skipped, saying why, where no
+ * Docker engine or Compose runs or the images are not built.
+ */
+@Tag("integration")
+class DeploymentIT {
+  private static final Path COMPOSE_FILE = Path.of("..", "docker", "compose.yaml");
+
+  private static final List<String> EXPERIMENT =
+      List.of("--dataset", "synthetic", "--agents", "20", "--rounds", "10", "--seed", "5");
+
+  @TempDir Path dir;
+
+  @Test
+  void anExperimentOnThreeBrokersSurvivesABrokerDownAndAWorkerKilled() throws Exception {
+    DockerImages.assumePresent(DockerImages.app(), DockerImages.kafka(), DockerImages.registry());
+    List<String> compose = composeCommand();
+    assumeTrue(
+        compose != null, "skipped: neither docker-compose nor 'docker compose' is installed");
+
+    String id = "deploy-" + UUID.randomUUID().toString().substring(0, 8);
+    Path runs = Files.createDirectories(dir.resolve("runs"));
+    int[] ports = freePorts(4);
+    Map<String, String> env = new LinkedHashMap<>();
+    String app = DockerImages.app(); // PREFIX/demlearn:TAG
+    env.put("IMAGE_PREFIX", app.substring(0, app.lastIndexOf("/demlearn:")));
+    env.put("DEMLEARN_VERSION", app.substring(app.lastIndexOf(':') + 1));
+    env.put("EXPERIMENT", id);
+    env.put("EXPERIMENT_OPTIONS", String.join(" ", EXPERIMENT));
+    env.put("RUNS_DIR", runs.toAbsolutePath().toString());
+    env.put("KAFKA_1_PORT", Integer.toString(ports[0]));
+    env.put("KAFKA_2_PORT", Integer.toString(ports[1]));
+    env.put("KAFKA_3_PORT", Integer.toString(ports[2]));
+    env.put("REGISTRY_PORT", Integer.toString(ports[3]));
+    Compose c = new Compose(compose, "dl" + id.replace("-", ""), env);
+    Path out = runs.resolve(id);
+    List<String> faults = new ArrayList<>();
+    try {
+      c.run(600, "up", "-d", "--scale", "worker=2");
+      String job = c.containers("experiment").get(0);
+
+      faults.add("kafka-2 stopped after round " + (waitForRound(c, job, out, 3) - 1));
+      c.run(120, "stop", "kafka-2");
+      List<String> workers = c.containers("worker");
+      assertThat(workers).hasSize(2);
+      faults.add("a worker killed after round " + (waitForRound(c, job, out, 4) - 1));
+      DockerImages.Answer kill = DockerImages.docker("kill", workers.get(1));
+      assertThat(kill.exitCode()).as(kill.output()).isZero();
+      faults.add("kafka-2 started after round " + (waitForRound(c, job, out, 6) - 1));
+      c.run(120, "start", "kafka-2");
+
+      DockerImages.Answer exit = DockerImages.run(List.of("docker", "wait", job), 600);
+      assertThat(exit.output().strip())
+          .as("the experiment job's exit code; its log:\n" + c.logs("experiment"))
+          .isEqualTo("0");
+      assertThat(RecordedRuns.roundsWritten(out)).isEqualTo(10);
+      System.out.println("DeploymentIT faults: " + faults);
+
+      Path sim = dir.resolve("sim");
+      List<String> simulate = new ArrayList<>(List.of("simulate", "--out", sim.toString()));
+      simulate.addAll(EXPERIMENT);
+      SimulateCommandTest.Result simulated =
+          SimulateCommandTest.run(simulate.toArray(String[]::new));
+      assertThat(simulated.exitCode()).as(simulated.err()).isZero();
+      assertThat(RecordedRuns.metrics(out))
+          .as("the deployment's metrics against simulate's, with " + faults)
+          .isEqualTo(RecordedRuns.metrics(sim));
+
+      String bootstrap =
+          "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
+      String registry = "http://127.0.0.1:" + ports[3] + "/apis/ccompat/v7";
+      SimulateCommandTest.Result audit =
+          SimulateCommandTest.run(
+              "audit",
+              "--experiment",
+              id,
+              "--bootstrap-servers",
+              bootstrap,
+              "--schema-registry-url",
+              registry);
+      assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
+      assertThat(audit.out()).contains("audit passed");
+
+      SimulateCommandTest.Result check =
+          SimulateCommandTest.run(
+              "check", "--bootstrap-servers", bootstrap, "--schema-registry-url", registry);
+      assertThat(check.exitCode()).as(check.out() + check.err()).isZero();
+      assertThat(check.out())
+          .contains("topics replicated: 3 replicas, 2 in sync (3 brokers)")
+          .containsPattern(
+              "replication of \\d+ topics checked against 3 replicas, 2 in sync:" + " none weaker");
+      SimulateCommandTest.Result stricter =
+          SimulateCommandTest.run(
+              "check",
+              "--bootstrap-servers",
+              bootstrap,
+              "--schema-registry-url",
+              registry,
+              "--min-insync-replicas",
+              "3");
+      assertThat(stricter.exitCode()).isEqualTo(1);
+      assertThat(stricter.out())
+          .contains(
+              "weaker than asked: demlearn."
+                  + id
+                  + ".model-updates: 3 replicas,"
+                  + " min.insync.replicas 2")
+          .contains("weaker than asked: demlearn." + id + ".aggregator");
+      assertThat(stricter.err()).contains("replicated less than asked");
+    } catch (AssertionError | RuntimeException e) {
+      System.err.println("faults: " + faults);
+      for (String service : List.of("experiment", "aggregator", "clusterer", "worker")) {
+        System.err.println("---- " + service + " ----\n" + c.logs(service));
+      }
+      throw e;
+    } finally {
+      c.run(300, "down", "-v", "--timeout", "5");
+    }
+  }
+
+  /**
+   * Waits until the job has written {@code rounds} rounds; returns how many it has.
+   *
+   * @throws AssertionError if the job ends first, or after five minutes
+   */
+  private static int waitForRound(Compose c, String job, Path out, int rounds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (true) {
+      int written = RecordedRuns.roundsWritten(out);
+      if (written >= rounds) {
+        return written;
+      }
+      String state =
+          DockerImages.docker("inspect", "--format", "{{.State.Status}}", job).output().strip();
+      if (state.equals("exited") || System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "the experiment job has written "
+                + written
+                + " rounds, waiting for "
+                + rounds
+                + " (state "
+                + state
+                + "); its log:\n"
+                + c.logs("experiment"));
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** docker-compose (1.x), or Docker's compose plugin, whichever answers; null if none. */
+  private static List<String> composeCommand() {
+    for (List<String> candidate :
+        List.of(List.of("docker-compose"), List.of("docker", "compose"))) {
+      List<String> version = new ArrayList<>(candidate);
+      version.add("version");
+      if (DockerImages.run(version, 30).exitCode() == 0) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  private static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  /** One Compose project of docker/compose.yaml, with its own name and settings. */
+  private record Compose(List<String> command, String project, Map<String, String> env) {
+    void run(int seconds, String... args) {
+      DockerImages.Answer a = exec(seconds, args);
+      if (a.exitCode() != 0) {
+        throw new AssertionError(
+            "compose " + String.join(" ", args) + " failed (" + a.exitCode() + "):\n" + a.output());
+      }
+    }
+
+    List<String> containers(String service) {
+      DockerImages.Answer a = exec(60, "ps", "-q", service);
+      return a.output().lines().map(String::strip).filter(l -> !l.isEmpty()).sorted().toList();
+    }
+
+    String logs(String service) {
+      DockerImages.Answer a = exec(60, "logs", "--no-color", "--tail", "60", service);
+      return a.output();
+    }
+
+    private DockerImages.Answer exec(int seconds, String... args) {
+      List<String> cmd = new ArrayList<>(command);
+      cmd.addAll(List.of("-p", project, "-f", COMPOSE_FILE.toString()));
+      cmd.addAll(List.of(args));
+      return DockerImages.run(cmd, env, seconds);
+    }
+  }
+}
