@@ -3,6 +3,7 @@ package io.demlearn.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.demlearn.testkit.Commands;
 import io.demlearn.testkit.DockerImages;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -70,12 +71,12 @@ class DeploymentIT {
       List<String> workers = c.containers("worker");
       assertThat(workers).hasSize(2);
       faults.add("a worker killed after round " + (waitForRound(c, job, out, 4) - 1));
-      DockerImages.Answer kill = DockerImages.docker("kill", workers.get(1));
+      Commands.Answer kill = DockerImages.docker("kill", workers.get(1));
       assertThat(kill.exitCode()).as(kill.output()).isZero();
       faults.add("kafka-2 started after round " + (waitForRound(c, job, out, 6) - 1));
       c.run(120, "start", "kafka-2");
 
-      DockerImages.Answer exit = DockerImages.run(List.of("docker", "wait", job), 600);
+      Commands.Answer exit = Commands.run(List.of("docker", "wait", job), 600);
       assertThat(exit.output().strip())
           .as("the experiment job's exit code; its log:\n" + c.logs("experiment"))
           .isEqualTo("0");
@@ -179,7 +180,7 @@ class DeploymentIT {
         List.of(List.of("docker-compose"), List.of("docker", "compose"))) {
       List<String> version = new ArrayList<>(candidate);
       version.add("version");
-      if (DockerImages.run(version, 30).exitCode() == 0) {
+      if (Commands.run(version, 30).exitCode() == 0) {
         return candidate;
       }
     }
@@ -206,7 +207,7 @@ class DeploymentIT {
   /** One Compose project of docker/compose.yaml, with its own name and settings. */
   private record Compose(List<String> command, String project, Map<String, String> env) {
     void run(int seconds, String... args) {
-      DockerImages.Answer a = exec(seconds, args);
+      Commands.Answer a = exec(seconds, args);
       if (a.exitCode() != 0) {
         throw new AssertionError(
             "compose " + String.join(" ", args) + " failed (" + a.exitCode() + "):\n" + a.output());
@@ -214,20 +215,20 @@ class DeploymentIT {
     }
 
     List<String> containers(String service) {
-      DockerImages.Answer a = exec(60, "ps", "-q", service);
+      Commands.Answer a = exec(60, "ps", "-q", service);
       return a.output().lines().map(String::strip).filter(l -> !l.isEmpty()).sorted().toList();
     }
 
     String logs(String service) {
-      DockerImages.Answer a = exec(60, "logs", "--no-color", "--tail", "60", service);
+      Commands.Answer a = exec(60, "logs", "--no-color", "--tail", "60", service);
       return a.output();
     }
 
-    private DockerImages.Answer exec(int seconds, String... args) {
+    private Commands.Answer exec(int seconds, String... args) {
       List<String> cmd = new ArrayList<>(command);
       cmd.addAll(List.of("-p", project, "-f", COMPOSE_FILE.toString()));
       cmd.addAll(List.of(args));
-      return DockerImages.run(cmd, env, seconds);
+      return Commands.run(cmd, env, seconds);
     }
   }
 }

@@ -2,12 +2,8 @@ package io.demlearn.testkit;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The project's own container images, for tests that run them: their names (system properties set
@@ -43,7 +39,7 @@ public final class DockerImages {
     assumeTrue(engine == null, () -> "skipped: " + engine);
     List<String> missing = new ArrayList<>();
     for (String image : images) {
-      if (docker("image", "inspect", "--format", "{{.Id}}", image).exitCode != 0) {
+      if (docker("image", "inspect", "--format", "{{.Id}}", image).exitCode() != 0) {
         missing.add(image);
       }
     }
@@ -59,59 +55,19 @@ public final class DockerImages {
 
   /** Why no Docker engine can be used here, or null when one answers. */
   public static String engineProblem() {
-    Answer a = docker("info", "--format", "{{.ServerVersion}}");
-    if (a.exitCode == 0 && !a.output.isBlank()) {
+    Commands.Answer a = docker("info", "--format", "{{.ServerVersion}}");
+    if (a.exitCode() == 0 && !a.output().isBlank()) {
       return null;
     }
-    return a.exitCode == 127
+    return a.exitCode() == 127
         ? "no docker command on this machine (apt-get install docker.io)"
-        : "no Docker engine answers (docker info: " + a.output.strip() + ")";
+        : "no Docker engine answers (docker info: " + a.output().strip() + ")";
   }
 
   /** Runs the docker command line; its exit code and output (standard output and error). */
-  public static Answer docker(String... args) {
+  public static Commands.Answer docker(String... args) {
     List<String> command = new ArrayList<>(List.of("docker"));
     command.addAll(List.of(args));
-    return run(command, 60);
-  }
-
-  /** A command's exit code (127: it could not start) and its output, both streams together. */
-  public record Answer(int exitCode, String output) {}
-
-  /** Runs a command to its end (or for at most {@code seconds}; then exit code -1). */
-  public static Answer run(List<String> command, int seconds) {
-    return run(command, Map.of(), seconds);
-  }
-
-  /** Runs a command with more environment variables (at most {@code seconds}; then -1). */
-  public static Answer run(List<String> command, Map<String, String> env, int seconds) {
-    try {
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-      pb.environment().putAll(env);
-      Process p = pb.start();
-      byte[][] out = new byte[1][];
-      Thread reader =
-          new Thread(
-              () -> {
-                try {
-                  out[0] = p.getInputStream().readAllBytes();
-                } catch (IOException e) {
-                  out[0] = new byte[0];
-                }
-              });
-      reader.start();
-      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        reader.join(5000);
-        return new Answer(-1, String.join(" ", command) + ": no end within " + seconds + " s");
-      }
-      reader.join();
-      return new Answer(p.exitValue(), new String(out[0], StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      return new Answer(127, e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Answer(-1, "interrupted");
-    }
+    return Commands.run(command, 60);
   }
 }
