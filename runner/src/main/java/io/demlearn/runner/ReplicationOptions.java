@@ -63,7 +63,12 @@ final class ReplicationOptions {
               + ": no write could ever succeed");
     }
     Replication r = new Replication(factor, min);
-    console.step("topics replicated: " + r.describe() + " (" + brokers + " brokers)");
+    console.step(
+        "topics replicated: "
+            + r.describe()
+            + " ("
+            + brokers
+            + (brokers == 1 ? " broker)" : " brokers)"));
     return r;
   }
 }

@@ -53,7 +53,9 @@ public record Replication(short factor, int minInsyncReplicas) {
     if (this.equals(CLUSTER_DEFAULT)) {
       return "the brokers' default replication";
     }
-    return (factor > 0 ? factor + " replicas" : "the brokers' default replicas")
+    return (factor > 1
+            ? factor + " replicas"
+            : factor == 1 ? "1 replica" : "the brokers' default replicas")
         + ", "
         + (minInsyncReplicas > 0 ? minInsyncReplicas + " in sync" : "the brokers' default in sync");
   }
