@@ -50,7 +50,9 @@ final class RunCommand implements Callable<Integer> {
       description =
           "Partitions of the model-update, group-model and aggregation topics: the most agent"
               + " workers, and aggregator instances, that can share the work (default: the number"
-              + " of workers or of aggregators, the larger).")
+              + " of workers or of aggregators, the larger; with --external-services "
+              + ExperimentTopics.DEFAULT_PARTITIONS
+              + ").")
   Integer partitions;
 
   @Option(
@@ -191,7 +193,11 @@ final class RunCommand implements Callable<Integer> {
       topics =
           new ExperimentTopics(
               id,
-              partitions != null ? partitions : Math.max(workers, aggregators),
+              partitions != null
+                  ? partitions
+                  : externalServices
+                      ? ExperimentTopics.DEFAULT_PARTITIONS
+                      : Math.max(workers, aggregators),
               Replication.CLUSTER_DEFAULT,
               ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
     } catch (IllegalArgumentException e) {
