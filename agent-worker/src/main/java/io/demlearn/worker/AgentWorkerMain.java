@@ -13,8 +13,8 @@ import java.util.Map;
  * An agent worker as a process of its own ({@code demlearn run --workers N} starts N of them):
  * {@code AgentWorkerMain --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL
  * [--worker-id NAME] [--threads T] [--slow-agents ID=MS[@FROM-TO],...] [--client-config FILE]} (the
- * worker id defaults to the host's name, a container's id). It reads the experiment from its {@code
- * experiments} topic, loads the data, and works until SIGTERM, which stops it cleanly.
+ * worker id defaults to the host's name and the process id). It reads the experiment from its
+ * {@code experiments} topic, loads the data, and works until SIGTERM, which stops it cleanly.
  */
 public final class AgentWorkerMain {
   private AgentWorkerMain() {}

@@ -10,8 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -21,7 +23,7 @@ import org.apache.kafka.clients.admin.Admin;
  * Streams application for levels A to B (every level by default; the intake comes with level 1)
  * until SIGTERM, which closes it cleanly (the last transaction committed, state flushed). Instances
  * of the same levels share the work (NAME tells them apart: each needs its own, and a state
- * directory of its own; the default is the host's name, a container's id). Killed, an instance's
+ * directory of its own; the default is the host's name and the process id). Killed, an instance's
  * tasks move to the others, or a new instance restores them from the changelogs, and processing
  * goes on exactly once.
  */
@@ -44,15 +46,15 @@ public final class AggregatorMain {
         own,
         p -> {
           String instance = p.nameOption("instance");
-          // the state is a local copy of changelogs in Kafka: a temporary folder will do
+          // the stores are in memory, restored from their changelogs: without --state-dir a
+          // temporary folder will do, deleted when the service stops
+          boolean temporaryState = p.option("state-dir", null) == null;
           Path stateDir =
-              Path.of(
-                  p.option(
-                      "state-dir",
-                      Path.of(
-                              System.getProperty("java.io.tmpdir"),
-                              "demlearn-aggregator-" + p.experimentId() + "-" + instance)
-                          .toString()));
+              temporaryState
+                  ? Path.of(
+                      System.getProperty("java.io.tmpdir"),
+                      "demlearn-aggregator-" + p.experimentId() + "-" + instance)
+                  : Path.of(p.option("state-dir", null));
           try {
             Files.createDirectories(stateDir);
           } catch (IOException e) {
@@ -92,8 +94,20 @@ public final class AggregatorMain {
                     + ", instance "
                     + instance
                     + " started");
-            return p.runUntilStopped(service, "aggregator");
+            int code = p.runUntilStopped(service, "aggregator");
+            if (temporaryState) {
+              deleteTree(stateDir);
+            }
+            return code;
           }
         });
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete the temporary state folder " + dir + ": " + e);
+    }
   }
 }

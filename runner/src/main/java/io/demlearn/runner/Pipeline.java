@@ -327,7 +327,13 @@ final class Pipeline implements AutoCloseable {
                 + " s (round "
                 + lastDone
                 + " is waiting); the rounds before are in "
-                + partial);
+                + partial
+                + (children == null
+                    ? " (the services run elsewhere: do an aggregator, the clusterer and agent"
+                        + " workers run, with --experiment "
+                        + experiment.id()
+                        + ", on this cluster?)"
+                    : ""));
       }
       Thread.sleep(20);
     }

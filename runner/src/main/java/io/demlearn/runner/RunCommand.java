@@ -227,6 +227,12 @@ final class RunCommand implements Callable<Integer> {
         Connection conn = Connection.open(connection, console);
         AvroSerdes serdes = new AvroSerdes(conn.registryConfig())) {
       temporaryLog = conn.startedLocalParts();
+      if (externalServices && temporaryLog) {
+        throw new UserException(
+            "--external-services: the services run elsewhere and need a cluster they can reach;"
+                + " give --bootstrap-servers and --schema-registry-url, or start the background"
+                + " stack (demlearn stack start)");
+      }
       drive(
           run,
           topics.withReplication(replication.resolve(conn, console)),

@@ -211,15 +211,16 @@ public final class ServiceProcess {
   }
 
   /**
-   * A name option (letters, digits, '.', '_', '-'), or this host's name when it is not given: in a
-   * container that is the container's own id, which stays the same across its restarts, so that
-   * replicas started from one command line (Compose's --scale, a Kubernetes Deployment) each get a
-   * name of their own.
+   * A name option (letters, digits, '.', '_', '-'), or, when it is not given, this host's name and
+   * this process's id: replicas started from one command line (Compose's --scale, a Kubernetes
+   * Deployment, processes on one host) each get a name of their own, and in a container (the
+   * container's id as host name, the JVM as its process 1) the name stays the same across restarts
+   * of the container, so that static group membership takes its work back at once.
    */
   public String nameOption(String option) {
     String v = options.get(option);
     if (v == null) {
-      v = hostName();
+      v = hostName() + "-" + ProcessHandle.current().pid();
     }
     if (!NAME.matcher(v).matches()) {
       throw usageError(
