@@ -7,10 +7,17 @@ import io.demlearn.stack.JavaProcesses;
 import io.demlearn.stack.LocalSchemaRegistry;
 import io.demlearn.testkit.LocalKafkaExtension;
 import io.demlearn.testkit.LocalRegistryExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -50,7 +57,9 @@ class ExternalServicesIT {
     try {
       services.add(start("io.demlearn.aggregator.AggregatorMain", "aggregator", common));
       services.add(start("io.demlearn.clusterer.ClustererMain", "clusterer", common));
-      services.add(start("io.demlearn.worker.AgentWorkerMain", "worker-a", common));
+      List<String> withMetrics = new ArrayList<>(common);
+      withMetrics.addAll(List.of("--metrics-port", "0"));
+      services.add(start("io.demlearn.worker.AgentWorkerMain", "worker-a", withMetrics));
       services.add(start("io.demlearn.worker.AgentWorkerMain", "worker-b", common));
 
       Path out = dir.resolve("run");
@@ -82,6 +91,20 @@ class ExternalServicesIT {
       for (Process p : services) {
         assertThat(p.isAlive()).as("a service still runs, waiting for more").isTrue();
       }
+      Matcher endpoint =
+          Pattern.compile("metrics endpoint: agent-worker (http://127\\.0\\.0\\.1:\\d+/metrics)")
+              .matcher(Files.readString(dir.resolve("worker-a.log")));
+      assertThat(endpoint.find()).as("the worker prints its metrics endpoint").isTrue();
+      String scraped =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(endpoint.group(1))).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(scraped)
+          .contains("jvm_memory_used_bytes{")
+          .contains("experiment=\"" + id + "\"")
+          .contains("service=\"agent-worker\"");
     } finally {
       services.forEach(Process::destroy);
       for (Process p : services) {

@@ -8,6 +8,7 @@ import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.TopicAdmin;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,8 @@ import org.apache.kafka.clients.admin.Admin;
 public final class ServiceProcess {
   private static final List<String> REQUIRED =
       List.of("experiment", "bootstrap-servers", "schema-registry-url");
-  private static final List<String> OPTIONAL = List.of("client-config", "parent-pid", "spec-wait");
+  private static final List<String> OPTIONAL =
+      List.of("client-config", "parent-pid", "spec-wait", "metrics-port");
 
   /** How long a service waits for its experiment's spec to appear, unless told. */
   private static final int SPEC_WAIT_SECONDS = 60;
@@ -45,6 +47,8 @@ public final class ServiceProcess {
   private final String usage;
   private final Map<String, String> options;
   private ClientSettings clients;
+  private String metricsHost;
+  private int metricsPort = -1;
   private volatile boolean parentGone;
   private volatile LoopService running;
 
@@ -111,7 +115,8 @@ public final class ServiceProcess {
             "usage: "
                 + mainClass
                 + " --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL"
-                + " [--client-config FILE] [--spec-wait SECONDS] [--parent-pid PID]");
+                + " [--client-config FILE] [--spec-wait SECONDS] [--metrics-port [HOST:]PORT]"
+                + " [--parent-pid PID]");
     own.forEach(
         (option, text) -> usage.append(" [--").append(option).append(' ').append(text).append(']'));
     Map<String, String> options = new LinkedHashMap<>();
@@ -143,6 +148,20 @@ public final class ServiceProcess {
               .at(options.get("bootstrap-servers"), options.get("schema-registry-url"));
     } catch (IllegalArgumentException e) {
       throw p.usageError(e.getMessage());
+    }
+    String metrics = options.get("metrics-port");
+    if (metrics != null) {
+      int colon = metrics.lastIndexOf(':');
+      p.metricsHost = colon < 0 ? "127.0.0.1" : metrics.substring(0, colon);
+      try {
+        p.metricsPort = Integer.parseInt(metrics.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        p.metricsPort = -1;
+      }
+      if (p.metricsPort < 0 || p.metricsPort > 65535 || p.metricsHost.isEmpty()) {
+        throw p.usageError(
+            "--metrics-port takes [HOST:]PORT (0: a free port), got '" + metrics + "'");
+      }
     }
     if (options.containsKey("parent-pid")) {
       p.watchParent(p.intOption("parent-pid", -1));
@@ -241,6 +260,25 @@ public final class ServiceProcess {
     }
   }
 
+  /**
+   * With {@code --metrics-port [HOST:]PORT} (host 127.0.0.1 unless given, e.g. 0.0.0.0 in a
+   * container; port 0 picks a free one), serves the service's metrics and prints {@code metrics
+   * endpoint: SERVICE URL}; else null.
+   */
+  private MetricsEndpoint startMetrics(String serviceName) {
+    if (metricsPort < 0) {
+      return null;
+    }
+    try {
+      MetricsEndpoint endpoint =
+          MetricsEndpoint.start(metricsHost, metricsPort, serviceName, experimentId());
+      System.out.println("metrics endpoint: " + serviceName + " " + endpoint.url());
+      return endpoint;
+    } catch (UncheckedIOException e) {
+      throw new StartFailure(1, e.getMessage());
+    }
+  }
+
   /** Settings every Kafka client of the service gets. */
   public Map<String, Object> kafka() {
     return clients.kafka();
@@ -328,6 +366,7 @@ public final class ServiceProcess {
               }
             },
             serviceName + "-shutdown");
+    MetricsEndpoint metrics = startMetrics(serviceName);
     Runtime.getRuntime().addShutdownHook(hook);
     running = service;
     try {
@@ -343,6 +382,9 @@ public final class ServiceProcess {
       System.err.println("error: the " + serviceName + " stopped: " + e.getMessage());
       return 1;
     } finally {
+      if (metrics != null) {
+        metrics.close();
+      }
       stopped.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);

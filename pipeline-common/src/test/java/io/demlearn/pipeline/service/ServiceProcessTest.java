@@ -64,6 +64,25 @@ class ServiceProcessTest {
   }
 
   @Test
+  void deploymentOptionsAreCheckedAndNamesDefaultToHostAndProcess() {
+    Launched badPort = launch(with("--metrics-port", "x:y"), p -> 0);
+    assertThat(badPort.code()).isEqualTo(2);
+    assertThat(badPort.err()).contains("--metrics-port takes [HOST:]PORT (0: a free port)");
+    assertThat(launch(with("--metrics-port", "70000"), p -> 0).code()).isEqualTo(2);
+    assertThat(launch(with("--metrics-port", "0.0.0.0:0"), p -> 0).code()).isZero();
+
+    AtomicReference<String> name = new AtomicReference<>();
+    assertThat(
+            launch(CONNECTION, p -> name.getAndSet(p.nameOption("worker-id")) == null ? 0 : 1)
+                .code())
+        .isZero();
+    assertThat(name.get()).endsWith("-" + ProcessHandle.current().pid()).matches("[A-Za-z0-9].*");
+    Launched badName = launch(with("--worker-id", "a b"), p -> p.nameOption("worker-id").length());
+    assertThat(badName.code()).isEqualTo(2);
+    assertThat(badName.err()).contains("--worker-id takes 1-100 letters, digits");
+  }
+
+  @Test
   void theBodysExitCodeIsReturnedAndAFailureToStartIsOne() {
     AtomicReference<String> worker = new AtomicReference<>();
     assertThat(
