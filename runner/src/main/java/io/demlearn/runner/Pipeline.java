@@ -12,6 +12,7 @@ import io.demlearn.metrics.MetricsCollector;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.ExperimentSpecs;
+import io.demlearn.pipeline.service.MetricsEndpoint;
 import io.demlearn.schemas.avro.ExperimentSpec;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
@@ -22,6 +23,7 @@ import io.demlearn.worker.AgentWorker;
 import io.demlearn.worker.AgentWorkerMain;
 import io.demlearn.worker.SlowAgent;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +50,8 @@ final class Pipeline implements AutoCloseable {
    *
    * @param aggregators instances of each aggregator tier
    * @param tiers the level ranges each aggregator tier aggregates, from level 1 up
+   * @param metricsPort the first port of the services' metrics endpoints (0: free ports), or null
+   *     for none
    */
   record Layout(
       int workers,
@@ -55,7 +59,8 @@ final class Pipeline implements AutoCloseable {
       List<int[]> tiers,
       boolean processPerService,
       int restarts,
-      Map<String, SlowAgent> slowAgents) {
+      Map<String, SlowAgent> slowAgents,
+      Integer metricsPort) {
     Layout {
       tiers = List.copyOf(tiers);
       slowAgents = Map.copyOf(slowAgents);
@@ -70,6 +75,7 @@ final class Pipeline implements AutoCloseable {
   private final List<AutoCloseable> services = new ArrayList<>();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private ServiceProcesses children;
+  private Integer nextMetricsPort;
 
   Pipeline(
       Experiment experiment,
@@ -145,6 +151,7 @@ final class Pipeline implements AutoCloseable {
                   tier[0] + "-" + tier[1],
                   "--instance",
                   Integer.toString(k)));
+          args.addAll(metricsArgs());
           // RocksDB unpacks its native library at every start, by default into /tmp, where a
           // killed process leaves it (14 MB each): the run's state folder, deleted at the end,
           // holds it instead
@@ -160,6 +167,7 @@ final class Pipeline implements AutoCloseable {
                   quickCompiler()));
         } else {
           var config = new AggregatorTopology.Config(experiment, topics, serdes, tier[0], tier[1]);
+          serveMetrics(name);
           inThisProcess(
               name,
               new AggregatorService(
@@ -175,6 +183,7 @@ final class Pipeline implements AutoCloseable {
   /** Starts the aggregator, the clusterer and the agent workers. */
   void start(Layout layout, ExperimentData.Loaded data) throws IOException {
     String id = experiment.id();
+    nextMetricsPort = layout.metricsPort();
     // the aggregator's state is changelogged in Kafka: its local copy lives only as long as the run
     Path stateRoot = Files.createDirectories(DemlearnHome.dir().resolve("state"));
     Path stateDir = Files.createTempDirectory(stateRoot, id + "-");
@@ -184,7 +193,8 @@ final class Pipeline implements AutoCloseable {
             id,
             DemlearnHome.dir().resolve("logs"),
             layout.restarts(),
-            line -> console.line("  " + line));
+            line -> console.line("  " + line),
+            console::line);
     services.add(children);
     List<String> common =
         new ArrayList<>(
@@ -201,14 +211,17 @@ final class Pipeline implements AutoCloseable {
     }
     startAggregators(layout, stateDir, common);
     if (layout.processPerService()) {
+      List<String> args = new ArrayList<>(common);
+      args.addAll(metricsArgs());
       children.start(
           new ServiceProcesses.Service(
               "clusterer",
               ClustererMain.class.getName(),
-              common,
+              args,
               clustererHeapMb(experiment.settings()) + "m",
               quickCompiler()));
     } else {
+      serveMetrics("clusterer");
       inThisProcess(
           "clusterer",
           new ClustererService(
@@ -216,6 +229,7 @@ final class Pipeline implements AutoCloseable {
     }
     int threads = experiment.settings().threads();
     if (layout.workers() == 1 && !layout.processPerService()) {
+      serveMetrics("agent-worker");
       inThisProcess(
           "agent-worker",
           new AgentWorker(
@@ -238,6 +252,7 @@ final class Pipeline implements AutoCloseable {
               Integer.toString(k),
               "--threads",
               Integer.toString(Math.max(1, threads / layout.workers()))));
+      args.addAll(metricsArgs());
       if (!layout.slowAgents().isEmpty()) {
         StringBuilder slow = new StringBuilder();
         layout
@@ -258,6 +273,36 @@ final class Pipeline implements AutoCloseable {
               workerHeapMb(experiment.settings(), data, layout.workers()) + "m",
               quickCompiler()));
     }
+  }
+
+  /** The next metrics port: 0 stays 0 (a free one each), P counts up; null: none. */
+  private Integer takeMetricsPort() {
+    Integer port = nextMetricsPort;
+    if (port != null && port > 0) {
+      nextMetricsPort = port + 1;
+    }
+    return port;
+  }
+
+  private List<String> metricsArgs() {
+    Integer port = takeMetricsPort();
+    return port == null ? List.of() : List.of("--metrics-port", "127.0.0.1:" + port);
+  }
+
+  /** An endpoint of its own for a service in this process, printed as a child's would be. */
+  private void serveMetrics(String name) {
+    Integer port = takeMetricsPort();
+    if (port == null) {
+      return;
+    }
+    MetricsEndpoint endpoint;
+    try {
+      endpoint = MetricsEndpoint.start("127.0.0.1", port, name, experiment.id());
+    } catch (UncheckedIOException e) {
+      throw new UserException(e.getMessage(), e);
+    }
+    services.add(endpoint);
+    console.line("metrics endpoint: " + name + " " + endpoint.url());
   }
 
   /** Above this many agents, child processes keep the C2 compiler (as the launcher does). */

@@ -108,6 +108,15 @@ final class RunCommand implements Callable<Integer> {
   boolean externalServices;
 
   @Option(
+      names = "--metrics-port",
+      paramLabel = "P",
+      description =
+          "Serve each service's metrics for Prometheus at http://127.0.0.1:PORT/metrics and print"
+              + " one line per service; 0 picks a free port for each, P gives P, P+1, ... in"
+              + " order (default: none).")
+  Integer metricsPort;
+
+  @Option(
       names = "--restarts",
       defaultValue = "3",
       paramLabel = "N",
@@ -183,6 +192,13 @@ final class RunCommand implements Callable<Integer> {
           "--external-services needs --experiment ID: the services started elsewhere wait for"
               + " that id");
     }
+    if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+      throw new UserException("--metrics-port must be a port (0-65535), got " + metricsPort);
+    }
+    if (externalServices && metricsPort != null) {
+      throw new UserException(
+          "--external-services starts no service: give --metrics-port to the services");
+    }
     if (restarts < 0) {
       throw new UserException("--restarts must be >= 0, got " + restarts);
     }
@@ -218,7 +234,8 @@ final class RunCommand implements Callable<Integer> {
             tiers(run),
             processPerService,
             restarts,
-            slowAgentDelays(agentIds));
+            slowAgentDelays(agentIds),
+            metricsPort);
 
     SimulateCommand.Progress progress =
         new SimulateCommand.Progress(settings.rounds(), System.console() != null);

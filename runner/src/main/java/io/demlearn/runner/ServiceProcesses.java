@@ -2,12 +2,16 @@ package io.demlearn.runner;
 
 import io.demlearn.stack.JavaProcesses;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The experiment's services as child processes, supervised: each runs a service main with this
@@ -48,6 +52,11 @@ final class ServiceProcesses implements AutoCloseable {
     Process process;
     int restarts;
 
+    /** Where this start's output begins in the log, until its metrics endpoint is reported. */
+    long endpointSearchFrom = -1;
+
+    long nextEndpointSearch;
+
     Child(Service service) {
       this.service = service;
       this.log = logDir.resolve(experiment + "-" + service.name() + ".log");
@@ -67,6 +76,10 @@ final class ServiceProcesses implements AutoCloseable {
         env.putIfAbsent(OMP_WAIT_POLICY, "PASSIVE");
       }
       try {
+        endpointSearchFrom =
+            !service.args().contains("--metrics-port")
+                ? -1
+                : Files.exists(log) ? Files.size(log) : 0;
         process = JavaProcesses.start(command, env, log, false);
       } catch (IOException e) {
         throw new UserException(
@@ -79,17 +92,26 @@ final class ServiceProcesses implements AutoCloseable {
   private final Path logDir;
   private final int maxRestarts;
   private final Consumer<String> report;
+  private final Consumer<String> endpoints;
   private final List<Child> children = new ArrayList<>();
 
   /**
    * @param maxRestarts how many times one child may be started again
    * @param report where restarts are reported (one line each)
+   * @param endpoints where the children's metrics endpoints are reported, one line each ({@code
+   *     metrics endpoint: NAME URL}), as each (re)started child prints its own
    */
-  ServiceProcesses(String experiment, Path logDir, int maxRestarts, Consumer<String> report) {
+  ServiceProcesses(
+      String experiment,
+      Path logDir,
+      int maxRestarts,
+      Consumer<String> report,
+      Consumer<String> endpoints) {
     this.experiment = experiment;
     this.logDir = logDir;
     this.maxRestarts = maxRestarts;
     this.report = report;
+    this.endpoints = endpoints;
   }
 
   /** Starts a service process. */
@@ -99,10 +121,14 @@ final class ServiceProcesses implements AutoCloseable {
     child.start();
   }
 
-  /** Restarts children that have exited; throws once one has exited more often than allowed. */
+  /**
+   * Restarts children that have exited, and reports the metrics endpoints they print; throws once
+   * one has exited more often than allowed.
+   */
   void supervise() {
     for (Child c : children) {
       if (c.process.isAlive()) {
+        reportEndpoint(c);
         continue;
       }
       int code = c.process.exitValue();
@@ -131,6 +157,27 @@ final class ServiceProcesses implements AutoCloseable {
               + maxRestarts
               + ")");
       c.start();
+    }
+  }
+
+  private static final Pattern ENDPOINT = Pattern.compile("metrics endpoint: \\S+ (\\S+)");
+
+  /** Looks, at most once a second, for the endpoint line of a child's current start. */
+  private void reportEndpoint(Child c) {
+    long now = System.nanoTime();
+    if (c.endpointSearchFrom < 0 || now < c.nextEndpointSearch) {
+      return;
+    }
+    c.nextEndpointSearch = now + 1_000_000_000L;
+    try (var in = Files.newInputStream(c.log)) {
+      in.skipNBytes(c.endpointSearchFrom);
+      Matcher m = ENDPOINT.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      if (m.find()) {
+        endpoints.accept("metrics endpoint: " + c.service.name() + " " + m.group(1));
+        c.endpointSearchFrom = -1;
+      }
+    } catch (IOException e) {
+      // not written yet: look again later
     }
   }
 
