@@ -35,6 +35,7 @@ final class Connection implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
   private Duration connectTimeout = Duration.ofSeconds(30);
+  private int brokers;
 
   private Connection(
       Map<String, Object> kafka,
@@ -61,10 +62,11 @@ final class Connection implements AutoCloseable {
     boolean needBroker = !kafka.containsKey("bootstrap.servers");
     boolean needRegistry = !registry.containsKey(SchemaRegistryConfig.URL);
     if (needBroker && needRegistry && useBackgroundStack(kafka, registry, console)) {
-      checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
+      int brokers =
+          checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
       checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
       return new Connection(kafka, registry, options.clientConfig, null, null)
-          .timeout(options.connectTimeoutSeconds);
+          .known(options.connectTimeoutSeconds, brokers);
     }
     if (needBroker || needRegistry) {
       console.step(
@@ -114,14 +116,15 @@ final class Connection implements AutoCloseable {
           ? cause
           : e;
     }
-    if (!needBroker) {
-      checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
-    }
+    int brokers =
+        needBroker
+            ? 1
+            : checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     if (!needRegistry) {
       checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     }
     return new Connection(kafka, registry, options.clientConfig, broker, localRegistry)
-        .timeout(options.connectTimeoutSeconds);
+        .known(options.connectTimeoutSeconds, brokers);
   }
 
   /**
@@ -142,14 +145,16 @@ final class Connection implements AutoCloseable {
               + " start); a run without them and without a running stack used a temporary broker"
               + " whose log is gone");
     }
-    checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
+    int brokers = checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     return new Connection(kafka, registry, options.clientConfig, null, null)
-        .timeout(options.connectTimeoutSeconds);
+        .known(options.connectTimeoutSeconds, brokers);
   }
 
-  private Connection timeout(int seconds) {
-    this.connectTimeout = Duration.ofSeconds(seconds);
+  /** What opening found: the connect timeout, and the brokers the cluster answered with. */
+  private Connection known(int timeoutSeconds, int brokers) {
+    this.connectTimeout = Duration.ofSeconds(timeoutSeconds);
+    this.brokers = brokers;
     return this;
   }
 
@@ -171,7 +176,8 @@ final class Connection implements AutoCloseable {
     return true;
   }
 
-  private static void checkReachable(Map<String, Object> kafka, Duration timeout, Console console) {
+  /** Asks the cluster for its brokers; returns how many answered. */
+  private static int checkReachable(Map<String, Object> kafka, Duration timeout, Console console) {
     Map<String, Object> config = new HashMap<>(kafka);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     config.put(
@@ -187,6 +193,7 @@ final class Connection implements AutoCloseable {
               + " broker"
               + (nodes == 1 ? "" : "s")
               + ")");
+      return nodes;
     } catch (TimeoutException | ExecutionException e) {
       throw new UserException(
           "cannot reach the Kafka cluster at "
@@ -203,12 +210,16 @@ final class Connection implements AutoCloseable {
   }
 
   /**
-   * The number of brokers in the cluster, waiting up to the connect timeout for at least {@code
-   * wanted} of them (brokers of a cluster that has just started register one by one).
+   * The number of brokers in the cluster: as it answered when opened, or, if that is fewer than
+   * {@code wanted}, counted again until there are that many or the connect timeout has passed
+   * (brokers of a cluster that has just started register one by one).
    *
    * @return the brokers counted last: fewer than {@code wanted} when the wait ran out
    */
   int awaitBrokers(int wanted) {
+    if (brokers >= wanted) {
+      return brokers;
+    }
     long deadline = System.nanoTime() + connectTimeout.toNanos();
     Map<String, Object> config = new HashMap<>(kafka);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) connectTimeout.toMillis());
@@ -224,6 +235,7 @@ final class Connection implements AutoCloseable {
                 .get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .size();
         if (nodes >= wanted || System.nanoTime() > deadline) {
+          brokers = nodes;
           return nodes;
         }
         Thread.sleep(500);

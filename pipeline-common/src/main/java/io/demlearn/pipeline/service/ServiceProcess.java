@@ -315,34 +315,26 @@ public final class ServiceProcess {
    * @throws StartFailure if they do not exist
    */
   public ExperimentTopics topics() {
-    try (ExperimentLog log = new ExperimentLog(kafka(), experimentId(), Duration.ofSeconds(30))) {
-      int partitions = log.partitions(log.topics().modelUpdates()).size();
-      if (partitions == 0) {
-        throw new StartFailure(
-            1,
-            "topic "
-                + log.topics().modelUpdates().name()
-                + " does not exist: is the experiment id"
-                + " right, and the broker the one it runs on?");
-      }
-      String name = log.topics().modelUpdates().name();
-      TopicAdmin.Replicas replicas;
-      try (Admin admin = Admin.create(kafka())) {
-        replicas =
-            new TopicAdmin(admin, Duration.ofSeconds(30)).replication(List.of(name)).get(name);
-      }
-      if (replicas == null) {
-        throw new StartFailure(1, "topic " + name + " disappeared while the service started");
-      }
-      try {
-        return new ExperimentTopics(
-            experimentId(),
-            partitions,
-            new Replication((short) replicas.factor(), replicas.minInsync()),
-            ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
-      } catch (IllegalArgumentException e) {
-        throw new StartFailure(1, "topic " + name + ": " + e.getMessage());
-      }
+    String name = ExperimentTopics.of(experimentId()).modelUpdates().name();
+    TopicAdmin.Replicas found;
+    try (Admin admin = Admin.create(kafka())) {
+      found = new TopicAdmin(admin, Duration.ofSeconds(30)).replication(List.of(name)).get(name);
+    }
+    if (found == null) {
+      throw new StartFailure(
+          1,
+          "topic "
+              + name
+              + " does not exist: is the experiment id right, and the broker the one it runs on?");
+    }
+    try {
+      return new ExperimentTopics(
+          experimentId(),
+          found.partitions(),
+          new Replication((short) found.factor(), found.minInsync()),
+          ExperimentTopics.DEFAULT_MAX_MESSAGE_BYTES);
+    } catch (IllegalArgumentException e) {
+      throw new StartFailure(1, "topic " + name + ": " + e.getMessage());
     }
   }
 

@@ -33,12 +33,13 @@ public final class TopicAdmin {
   private final Duration timeout;
 
   /**
-   * How one existing topic is replicated.
+   * How one existing topic is partitioned and replicated.
    *
+   * @param partitions its partition count
    * @param factor replicas of its first partition
    * @param minInsync its effective {@code min.insync.replicas}
    */
-  public record Replicas(int factor, int minInsync) {
+  public record Replicas(int partitions, int factor, int minInsync) {
     /** Whether it is weaker than asked in either. */
     public boolean weakerThan(Replication asked) {
       return (asked.factor() > 0 && factor < asked.factor())
@@ -110,8 +111,9 @@ public final class TopicAdmin {
   }
 
   /**
-   * How existing topics are replicated: the replicas of their first partition and their effective
-   * {@code min.insync.replicas}; topics that do not exist are left out.
+   * How existing topics are partitioned and replicated: their partitions, the replicas of their
+   * first partition and their effective {@code min.insync.replicas}; topics that do not exist are
+   * left out.
    */
   public Map<String, Replicas> replication(Collection<String> names) {
     Map<String, TopicDescription> found = describe(names);
@@ -133,7 +135,7 @@ public final class TopicAdmin {
       Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, d.name()));
       ConfigEntry minIsr = config == null ? null : config.get("min.insync.replicas");
       int min = minIsr == null || minIsr.value() == null ? 1 : Integer.parseInt(minIsr.value());
-      out.put(d.name(), new Replicas(replicas, min));
+      out.put(d.name(), new Replicas(d.partitions().size(), replicas, min));
     }
     return out;
   }

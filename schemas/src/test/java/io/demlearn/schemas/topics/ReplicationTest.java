@@ -27,11 +27,11 @@ class ReplicationTest {
   @Test
   void aTopicIsWeakerWhenEitherSettingIsBelowTheAsked() {
     Replication asked = new Replication((short) 3, 2);
-    assertThat(new TopicAdmin.Replicas(3, 2).weakerThan(asked)).isFalse();
-    assertThat(new TopicAdmin.Replicas(3, 3).weakerThan(asked)).isFalse();
-    assertThat(new TopicAdmin.Replicas(1, 1).weakerThan(asked)).isTrue();
-    assertThat(new TopicAdmin.Replicas(3, 1).weakerThan(asked)).isTrue();
-    assertThat(new TopicAdmin.Replicas(1, 1).weakerThan(Replication.CLUSTER_DEFAULT)).isFalse();
+    assertThat(new TopicAdmin.Replicas(6, 3, 2).weakerThan(asked)).isFalse();
+    assertThat(new TopicAdmin.Replicas(6, 3, 3).weakerThan(asked)).isFalse();
+    assertThat(new TopicAdmin.Replicas(6, 1, 1).weakerThan(asked)).isTrue();
+    assertThat(new TopicAdmin.Replicas(6, 3, 1).weakerThan(asked)).isTrue();
+    assertThat(new TopicAdmin.Replicas(6, 1, 1).weakerThan(Replication.CLUSTER_DEFAULT)).isFalse();
   }
 
   @Test
