@@ -1,6 +1,5 @@
 package io.demlearn.aggregator;
 
-import io.demlearn.core.strategy.DemLearnStrategy;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.schemas.avro.DeadLetter;
@@ -92,7 +91,7 @@ public final class AggregatorTopology {
       int toLevel,
       UpdateLog.Factory updateLog) {
     public Config {
-      int top = topLevel(experiment);
+      int top = experiment.topLevel();
       if (fromLevel < 1 || toLevel < fromLevel || toLevel > top) {
         throw new IllegalArgumentException(
             "levels "
@@ -109,7 +108,7 @@ public final class AggregatorTopology {
 
     /** Every level, reading updates back with a consumer. */
     public Config(Experiment experiment, ExperimentTopics topics, AvroSerdes serdes) {
-      this(experiment, topics, serdes, 1, topLevel(experiment), UpdateLog::kafka);
+      this(experiment, topics, serdes, 1, experiment.topLevel(), UpdateLog::kafka);
     }
 
     /** Some levels, reading updates back with a consumer. */
@@ -125,7 +124,7 @@ public final class AggregatorTopology {
    * @throws IllegalArgumentException saying what would be valid
    */
   public static int[] levels(Experiment experiment, String text) {
-    int top = topLevel(experiment);
+    int top = experiment.topLevel();
     if (text == null || text.isBlank()) {
       return new int[] {1, top};
     }
@@ -149,15 +148,10 @@ public final class AggregatorTopology {
     }
   }
 
-  /** The root's level: K + 1 for DemLearn, 1 for a global model (FedAvg, FedProx). */
-  public static int topLevel(Experiment experiment) {
-    return experiment.settings().strategy() instanceof DemLearnStrategy d ? d.levels() + 1 : 1;
-  }
-
   /** The topics the aggregator writes that it does not find: they must exist before it starts. */
   public static List<Topic<? extends SpecificRecord>> topics(
       Experiment experiment, ExperimentTopics topics) {
-    return topics.aggregation(topLevel(experiment));
+    return topics.aggregation(experiment.topLevel());
   }
 
   public static Topology build(Config c) {
@@ -255,7 +249,7 @@ public final class AggregatorTopology {
    */
   public static String applicationId(Config c) {
     String whole = applicationId(c.experiment().id());
-    return c.fromLevel() == 1 && c.toLevel() == topLevel(c.experiment())
+    return c.fromLevel() == 1 && c.toLevel() == c.experiment().topLevel()
         ? whole
         : whole + ".levels-" + c.fromLevel() + "-" + c.toLevel();
   }

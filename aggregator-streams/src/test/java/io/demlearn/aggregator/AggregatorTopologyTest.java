@@ -103,7 +103,7 @@ class AggregatorTopologyTest {
               topics,
               serdes,
               1,
-              AggregatorTopology.topLevel(experiment),
+              experiment.topLevel(),
               (topic, appConfigs) -> new RecordedLog());
       Properties props =
           AggregatorTopology.streamsConfig(

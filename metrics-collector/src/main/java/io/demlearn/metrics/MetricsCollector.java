@@ -3,6 +3,7 @@ package io.demlearn.metrics;
 import io.demlearn.core.data.AgentData;
 import io.demlearn.core.metrics.Evaluator;
 import io.demlearn.core.metrics.RoundMetrics;
+import io.demlearn.core.metrics.RoundTraffic;
 import io.demlearn.core.model.Model;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.core.strategy.HierarchyVersion;
@@ -11,8 +12,10 @@ import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.service.LoopService;
 import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.serde.WireFormat;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -34,6 +37,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *       evaluations, which the aggregator passes on) and {@code hierarchy-assignments} (key:
  *       version, value: HierarchyAssignment); every partition. Round r's metrics are out when round
  *       r is aggregated.
+ *   <li>In, for the traffic only (sizes, rounds and timestamps; nothing else is decoded): {@code
+ *       model-updates} and {@code clustering-features} (key: agent id), the aggregator's level
+ *       topics (key: group id, value: GroupContribution); every partition. Before a round is out,
+ *       what they held when it was complete is read (and the round's clustering features, which
+ *       travel on their own, are awaited for up to {@link #FEATURES_WAIT}).
  *   <li>Out: {@code metrics} (key: experiment id, value: RoundMetrics), and a callback per round.
  * </ul>
  */
@@ -53,13 +61,18 @@ public final class MetricsCollector extends LoopService {
 
   /** Called on the collector's thread, once per round, in order. */
   public interface Listener {
-    void onRound(RoundMetrics metrics, double seconds, Map<String, Double> timings);
+    void onRound(
+        RoundMetrics metrics, double seconds, Map<String, Double> timings, RoundTraffic traffic);
   }
+
+  /** How long a round's metrics wait for clustering features its updates announce. */
+  static final Duration FEATURES_WAIT = Duration.ofSeconds(5);
 
   private final Config c;
   private final Listener listener;
   private final RoundMetricsAssembler assembler;
   private final KafkaConsumer<String, byte[]> consumer;
+  private final KafkaConsumer<String, byte[]> traffic;
   private final KafkaProducer<String, io.demlearn.schemas.avro.RoundMetrics> producer;
 
   /** What the assembler knows, for other threads. */
@@ -81,6 +94,11 @@ public final class MetricsCollector extends LoopService {
     this.consumer =
         new KafkaConsumer<>(
             ClientConfigs.groupModelConsumer(c.kafka(), id, c.experiment()),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    this.traffic =
+        new KafkaConsumer<>(
+            ClientConfigs.consumer(c.kafka(), id + ".traffic", null),
             new StringDeserializer(),
             new ByteArrayDeserializer());
     this.producer =
@@ -106,22 +124,30 @@ public final class MetricsCollector extends LoopService {
     var hierarchyDecoder = c.topics().hierarchyAssignments().valueSerde(c.serdes()).deserializer();
     String groupTopic = c.topics().groupModels().name();
     int rounds = c.experiment().settings().rounds();
-    try (consumer) {
+    try (consumer;
+        traffic) {
       List<TopicPartition> parts =
           Partitions.of(consumer, groupTopic, c.topics().hierarchyAssignments().name());
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
+      List<TopicPartition> trafficParts = Partitions.of(traffic, trafficTopics());
+      traffic.assign(trafficParts);
+      traffic.seekToBeginning(trafficParts);
       while (!closed() && roundsDone() < rounds) {
         // a whole batch first: a round's hierarchy may come after its group models in it
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           if (r.topic().equals(groupTopic)) {
-            assembler.groupModel(groupDecoder.deserializeOrNull(r));
+            assembler.groupModel(groupDecoder.deserializeOrNull(r), size(r));
           } else {
-            assembler.hierarchy(hierarchyDecoder.deserializeOrNull(r));
+            assembler.hierarchy(hierarchyDecoder.deserializeOrNull(r), size(r));
           }
         }
+        readTraffic(Duration.ZERO);
         latestVersion = assembler.latestVersion();
-        assembler.complete().forEach(this::publish);
+        while (assembler.ready()) {
+          readTrafficOf(assembler.nextRound(), trafficParts);
+          publish(assembler.next());
+        }
         roundsDone = assembler.roundsDone();
       }
     } catch (WakeupException e) {
@@ -131,6 +157,59 @@ public final class MetricsCollector extends LoopService {
     } finally {
       producer.close(Duration.ofSeconds(5));
     }
+  }
+
+  /** The topics whose records are the hops of a round's traffic, but the group models'. */
+  private String[] trafficTopics() {
+    List<String> names = new ArrayList<>();
+    names.add(c.topics().modelUpdates().name());
+    if (c.experiment().clustersPublishedFeatures()) {
+      names.add(c.topics().clusteringFeatures().name());
+    }
+    for (int level = 1; level <= c.experiment().topLevel(); level++) {
+      names.add(c.topics().aggregationLevel(level).name());
+    }
+    return names.toArray(String[]::new);
+  }
+
+  /**
+   * Reads the traffic topics up to what they held when {@code round} was complete, and then, for a
+   * while, the round's clustering features its updates announce.
+   */
+  private void readTrafficOf(int round, List<TopicPartition> parts) {
+    Map<TopicPartition, Long> end = traffic.endOffsets(parts);
+    while (!closed() && !Partitions.reached(traffic, end)) {
+      readTraffic(Duration.ofMillis(100));
+    }
+    long deadline = System.nanoTime() + FEATURES_WAIT.toNanos();
+    while (!closed() && assembler.awaitsFeatures(round) && System.nanoTime() - deadline < 0) {
+      readTraffic(Duration.ofMillis(50));
+    }
+  }
+
+  private void readTraffic(Duration timeout) {
+    String updates = c.topics().modelUpdates().name();
+    String features = c.topics().clusteringFeatures().name();
+    for (ConsumerRecord<String, byte[]> r : traffic.poll(timeout)) {
+      int round = WireFormat.round(r.value());
+      if (round < 0) {
+        continue; // not an experiment's record: refused by the pipeline, part of no round
+      }
+      if (r.topic().equals(updates)) {
+        assembler.update(r.key(), round, size(r), r.timestamp());
+      } else if (r.topic().equals(features)) {
+        assembler.features(r.key(), round, size(r), r.timestamp());
+      } else {
+        String topic = r.topic();
+        int level = Integer.parseInt(topic.substring(topic.lastIndexOf('-') + 1));
+        assembler.contribution(level, round, size(r));
+      }
+    }
+  }
+
+  /** A record's size as written: key and value bytes. */
+  static long size(ConsumerRecord<?, ?> r) {
+    return Math.max(0, r.serializedKeySize()) + (long) Math.max(0, r.serializedValueSize());
   }
 
   private void publish(RoundMetricsAssembler.Round round) {
@@ -152,12 +231,14 @@ public final class MetricsCollector extends LoopService {
                 .setGroupMembers(m.groupMembers())
                 .setSeconds(round.seconds())
                 .setTimings(round.timings())
+                .setBytes(round.traffic().flat())
                 .build()));
-    listener.onRound(m, round.seconds(), round.timings());
+    listener.onRound(m, round.seconds(), round.timings(), round.traffic());
   }
 
   @Override
   protected void wakeUp() {
     consumer.wakeup();
+    traffic.wakeup();
   }
 }

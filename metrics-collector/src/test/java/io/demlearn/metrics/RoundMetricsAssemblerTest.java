@@ -126,15 +126,15 @@ class RoundMetricsAssemblerTest {
   void roundsComeOutInOrderOnceTheirGroupModelsAndThoseOfTheRoundBeforeAreIn() {
     RoundMetricsAssembler a = assembler();
     // round 1 arrives before round 0, and the hierarchies after the group models
-    groupModels(1).forEach(a::groupModel);
-    a.hierarchy(hierarchy(1));
+    groupModels(1).forEach(g -> a.groupModel(g, 100));
+    a.hierarchy(hierarchy(1), 10);
     assertThat(a.complete()).as("round 0 is missing").isEmpty();
     List<GroupModel> round0 = groupModels(0);
-    round0.subList(0, round0.size() - 1).forEach(a::groupModel);
-    a.hierarchy(hierarchy(0));
+    round0.subList(0, round0.size() - 1).forEach(g -> a.groupModel(g, 100));
+    a.hierarchy(hierarchy(0), 10);
     assertThat(a.complete()).as("round 0 still misses a group model").isEmpty();
     nanos.set(2_500_000_000L);
-    a.groupModel(round0.get(round0.size() - 1));
+    a.groupModel(round0.get(round0.size() - 1), 100);
     List<RoundMetricsAssembler.Round> out = a.complete();
     assertThat(out).extracting(r -> r.metrics().round()).containsExactly(0, 1);
     assertThat(a.roundsDone()).isEqualTo(2);
@@ -143,7 +143,7 @@ class RoundMetricsAssemblerTest {
         .containsEntry("trainAndCluster", 0.5)
         .containsEntry("round", 1.0);
     // a group model read again counts once: no round comes out twice
-    a.groupModel(groupModels(1).get(0));
+    a.groupModel(groupModels(1).get(0), 100);
     assertThat(a.complete()).isEmpty();
     assertThat(a.latestVersion().version()).isEqualTo(1);
   }
@@ -151,10 +151,10 @@ class RoundMetricsAssemblerTest {
   @Test
   void agentMetricsComeFromTheirOwnEvaluationsAndGroupMetricsFromTheRoundBefore() {
     RoundMetricsAssembler a = assembler();
-    a.hierarchy(hierarchy(0));
-    a.hierarchy(hierarchy(1));
-    groupModels(0).forEach(a::groupModel);
-    groupModels(1).forEach(a::groupModel);
+    a.hierarchy(hierarchy(0), 10);
+    a.hierarchy(hierarchy(1), 10);
+    groupModels(0).forEach(g -> a.groupModel(g, 100));
+    groupModels(1).forEach(g -> a.groupModel(g, 100));
     List<RoundMetricsAssembler.Round> out = a.complete();
     assertThat(out).hasSize(2);
     var round0 = out.get(0).metrics();
@@ -180,18 +180,76 @@ class RoundMetricsAssemblerTest {
   @Test
   void aHierarchyThatConflictsWithTheFirstOneReadForItsRoundIsSkipped() {
     RoundMetricsAssembler a = assembler();
-    a.hierarchy(hierarchy(0));
+    a.hierarchy(hierarchy(0), 10);
     HierarchyAssignment other = hierarchy(0);
     other.setVersion(9);
-    a.hierarchy(other);
-    groupModels(0).forEach(a::groupModel);
+    a.hierarchy(other, 10);
+    groupModels(0).forEach(g -> a.groupModel(g, 100));
     assertThat(a.complete()).hasSize(1);
     assertThat(a.latestVersion().version()).isZero();
     GroupModel foreign = groupModels(1).get(0);
     foreign.setExperimentId("another");
-    a.groupModel(foreign);
-    a.groupModel(null); // an unreadable record
+    a.groupModel(foreign, 100);
+    a.groupModel(null, 100); // an unreadable record
     assertThat(a.complete()).isEmpty();
     assertThat(a.roundsDone()).as("round 0 needs only its own group models").isEqualTo(1);
+  }
+
+  @Test
+  void aRoundsTrafficIsTheSizeOfItsRecordsByHopAndLevel() {
+    RoundMetricsAssembler a = assembler();
+    a.hierarchy(hierarchy(0), 10);
+    // round 0: four updates of 1000 bytes, the last at 300 ms, features of 50 bytes each
+    for (int agent = 0; agent < 4; agent++) {
+      String id = experiment.agentIds().get(agent);
+      a.update(id, 0, 1000, 100L * agent);
+      a.features(id, 0, 50, 100L * agent + 10);
+    }
+    a.update(experiment.agentIds().get(0), 1, 999, 2000); // the next round's: not this one's
+    a.contribution(1, 0, 700);
+    a.contribution(1, 0, 300);
+    a.contribution(2, 0, 200);
+    a.contribution(3, 0, 150);
+    assertThat(a.awaitsFeatures(0)).isFalse();
+    List<GroupModel> models = groupModels(0);
+    models.forEach(g -> a.groupModel(g, 100 + g.getLevel()));
+    a.groupModel(models.get(0), 100); // read twice: counts once
+    assertThat(a.ready()).isTrue();
+    RoundMetricsAssembler.Round round0 = a.next();
+    var t = round0.traffic();
+    Hierarchy tree = version(0).tree();
+    assertThat(t.updates()).isEqualTo(4000);
+    assertThat(t.features()).isEqualTo(200);
+    assertThat(t.hierarchy()).isEqualTo(10);
+    assertThat(t.sums()).containsExactly(1000L, 200L, 150L);
+    List<Long> byLevel = new ArrayList<>();
+    long toAgents = 0;
+    for (int level = 1; level <= tree.topLevel(); level++) {
+      byLevel.add((long) (100 + level) * tree.atLevel(level).size());
+    }
+    for (Hierarchy.Group g : tree.topDown()) {
+      toAgents += (100L + g.level()) * g.agentCount();
+    }
+    assertThat(t.groupModels()).isEqualTo(byLevel);
+    assertThat(t.toAgents()).isEqualTo(toAgents).isPositive();
+    assertThat(t.written())
+        .isEqualTo(4000 + 200 + 10 + 1000 + 200 + 150 + byLevel.stream().mapToLong(x -> x).sum());
+    // every group model of round 0 is produced at 500 ms: the lowest level's 0.2 s after the last
+    // update (300 ms), the levels above at once
+    int lowest = tree.bottomUp().get(0).level();
+    assertThat(round0.timings())
+        .containsEntry("aggregate", 0.2)
+        .containsEntry("aggregate-" + lowest, 0.2)
+        .containsEntry("aggregate-" + tree.topLevel(), 0.0)
+        .doesNotContainKey("cluster");
+  }
+
+  @Test
+  void aRoundAwaitsTheFeaturesOfTheAgentsWhoseUpdatesWereRead() {
+    RoundMetricsAssembler a = assembler();
+    a.update(experiment.agentIds().get(0), 0, 10, 0);
+    assertThat(a.awaitsFeatures(0)).isEqualTo(experiment.clustersPublishedFeatures());
+    a.features(experiment.agentIds().get(0), 0, 5, 0);
+    assertThat(a.awaitsFeatures(0)).isFalse();
   }
 }

@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
       CheckCommand.class,
       ClusterCommand.class,
       StackCommand.class,
-      BenchmarkCommand.class
+      BenchmarkCommand.class,
+      CompareCommand.class
     })
 public final class Main {
   @Option(

@@ -2,6 +2,7 @@ package io.demlearn.runner;
 
 import io.demlearn.core.experiment.ExperimentDefaults;
 import io.demlearn.core.metrics.RoundMetrics;
+import io.demlearn.core.metrics.RoundTraffic;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.clients.ExperimentLog;
@@ -138,7 +139,8 @@ final class ReplayCommand implements Callable<Integer> {
         output.round(
             fromAvro(m, experiment.agentIds().size()),
             m.getSeconds(),
-            new TreeMap<>(m.getTimings()));
+            new TreeMap<>(m.getTimings()),
+            RoundTraffic.fromFlat(m.getBytes()));
       }
       if (latest[0] != null && latest[0].dendrogram() != null) {
         output.dendrogram(latest[0].dendrogram(), leafOrder);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.experiment.Participation;
 import io.demlearn.core.metrics.RoundMetrics;
+import io.demlearn.core.metrics.RoundTraffic;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,11 +20,21 @@ import java.util.function.Function;
 /**
  * The experiment's report: one self-contained HTML page (inline SVG, no scripts, nothing fetched)
  * with C-SPE, C-GEN and Global per round, group metrics per level, the seconds per round, the
- * dendrogram of the latest hierarchy and every setting.
+ * traffic per round by hop (runs through Kafka), the dendrogram of the latest hierarchy and every
+ * setting. Charts tell their series apart by line style and marker as well as colour, so that they
+ * read in grey scale too.
  */
 final class Report {
   private static final String[] COLOURS = {
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"
+  };
+
+  /** Dash patterns, one per series (the first solid). */
+  private static final String[] DASHES = {"", "7 3", "2 3", "9 3 2 3", "4 4", "12 4", "1 5"};
+
+  /** Marker shapes, one per series; drawn on a few points of each line. */
+  private static final String[] MARKERS = {
+    "circle", "square", "triangle", "diamond", "cross", "plus", "star"
   };
 
   private Report() {}
@@ -35,6 +46,7 @@ final class Report {
       Map<String, Object> provenance,
       List<RoundMetrics> rounds,
       List<Double> seconds,
+      List<RoundTraffic> traffic,
       Dendrogram dendrogram,
       List<String> agentIds)
       throws IOException {
@@ -111,7 +123,7 @@ final class Report {
                 series("C-SPE", rounds, RoundMetrics::cSpe),
                 series("C-GEN", rounds, RoundMetrics::cGen),
                 series("Global", rounds, RoundMetrics::global)),
-            rounds,
+            rounds.size(),
             0,
             1));
     int levels = rounds.stream().mapToInt(r -> r.gSpe().size()).max().orElse(0);
@@ -132,14 +144,15 @@ final class Report {
                 r -> level < r.gGen().size() ? r.gGen().get(level) : null));
       }
       h.append("<h2>Group models on their members' test data (G-SPE), by level</h2>")
-          .append(chart(spe, rounds, 0, 1));
+          .append(chart(spe, rounds.size(), 0, 1));
       h.append("<h2>Group models on all test data (G-GEN), by level</h2>")
-          .append(chart(gen, rounds, 0, 1));
+          .append(chart(gen, rounds.size(), 0, 1));
     }
     double maxSeconds = seconds.stream().mapToDouble(d -> d).max().orElse(1);
     List<Double> secs = new ArrayList<>(seconds);
     h.append("<h2>Seconds per round</h2>")
-        .append(chart(List.of(new Series("seconds", secs)), rounds, 0, maxSeconds * 1.1));
+        .append(chart(List.of(new Series("seconds", secs)), rounds.size(), 0, maxSeconds * 1.1));
+    h.append(traffic(rounds, traffic));
     if (dendrogram != null && dendrogram.leaves() > 1) {
       h.append("<h2>Dendrogram of the latest hierarchy</h2>")
           .append(dendrogramSvg(dendrogram, agentIds));
@@ -156,6 +169,87 @@ final class Report {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /**
+   * Kilobytes per round by hop, and a table of the medians by hop and level; empty if no round has
+   * traffic (a simulation writes no records).
+   */
+  private static String traffic(List<RoundMetrics> rounds, List<RoundTraffic> traffic) {
+    if (traffic.stream().allMatch(t -> t == null)) {
+      return "";
+    }
+    List<Series> hops =
+        List.of(
+            kilobytes("updates (agents up)", traffic, RoundTraffic::updates),
+            kilobytes("sums up, all levels", traffic, t -> sum(t.sums())),
+            kilobytes("group models, all levels", traffic, t -> sum(t.groupModels())),
+            kilobytes("clustering", traffic, t -> t.features() + t.hierarchy()),
+            kilobytes("to agents (paths)", traffic, RoundTraffic::toAgents));
+    double max = 1;
+    for (Series ser : hops) {
+      for (Double v : ser.values()) {
+        max = v == null ? max : Math.max(max, v);
+      }
+    }
+    StringBuilder h = new StringBuilder();
+    h.append("<h2>Traffic per round (kB of records), by hop</h2>")
+        .append(chart(hops, rounds.size(), 0, max * 1.1));
+    h.append("<table><tr><th>hop</th><th>median kB per round</th></tr>");
+    row(h, "model updates, agents up", traffic, RoundTraffic::updates);
+    row(h, "clustering features, agents up", traffic, RoundTraffic::features);
+    row(h, "hierarchy versions, down", traffic, RoundTraffic::hierarchy);
+    int levels = traffic.stream().mapToInt(t -> t == null ? 0 : t.sums().size()).max().orElse(0);
+    for (int l = 0; l < levels; l++) {
+      int level = l;
+      row(
+          h,
+          "sums into level " + (l + 1) + ", up",
+          traffic,
+          t -> level < t.sums().size() ? t.sums().get(level) : 0);
+      row(
+          h,
+          "group models of level " + (l + 1),
+          traffic,
+          t -> level < t.groupModels().size() ? t.groupModels().get(level) : 0);
+    }
+    row(h, "written to topics, all hops", traffic, RoundTraffic::written);
+    row(h, "group models on every agent's path, down", traffic, RoundTraffic::toAgents);
+    return h.append("</table>").toString();
+  }
+
+  private static Series kilobytes(
+      String name, List<RoundTraffic> traffic, java.util.function.ToLongFunction<RoundTraffic> f) {
+    List<Double> v = new ArrayList<>();
+    traffic.forEach(t -> v.add(t == null ? null : f.applyAsLong(t) / 1000.0));
+    return new Series(name, v);
+  }
+
+  private static void row(
+      StringBuilder h,
+      String name,
+      List<RoundTraffic> traffic,
+      java.util.function.ToLongFunction<RoundTraffic> f) {
+    List<Double> values = new ArrayList<>();
+    traffic.forEach(
+        t -> {
+          if (t != null) {
+            values.add(f.applyAsLong(t) / 1000.0);
+          }
+        });
+    h.append("<tr><td style=\"text-align:left\">")
+        .append(esc(name))
+        .append("</td><td>")
+        .append(String.format(Locale.ROOT, "%.1f", SimulateCommand.median(values)))
+        .append("</td></tr>");
+  }
+
+  static long sum(List<Long> values) {
+    long s = 0;
+    for (long v : values) {
+      s += v;
+    }
+    return s;
+  }
+
   private static Series series(
       String name, List<RoundMetrics> rounds, Function<RoundMetrics, Double> f) {
     List<Double> v = new ArrayList<>();
@@ -163,13 +257,13 @@ final class Report {
     return new Series(name, v);
   }
 
-  private static String chart(
-      List<Series> series, List<RoundMetrics> rounds, double lo, double hi) {
+  /** A line chart of {@code series} over rounds 0..points-1, the y axis from lo to hi. */
+  static String chart(List<Series> series, int points, double lo, double hi) {
     int w = 900;
     int ht = 260;
     int left = 50;
     int bottom = 30;
-    int n = Math.max(2, rounds.size());
+    int n = Math.max(2, points);
     StringBuilder s = new StringBuilder();
     s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
         .append(w)
@@ -190,9 +284,15 @@ final class Report {
       s.append(String.format(Locale.ROOT, "<text x=\"5\" y=\"%.1f\">%.2f</text>", y + 4, v));
     }
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">round</text>", w / 2, ht));
+    int legendX = left;
+    int legendY = ht + 15;
     for (int i = 0; i < series.size(); i++) {
       Series ser = series.get(i);
+      String colour = COLOURS[i % COLOURS.length];
+      String marker = MARKERS[i % MARKERS.length];
       StringBuilder path = new StringBuilder();
+      StringBuilder marks = new StringBuilder();
+      int every = Math.max(1, ser.values().size() / 8);
       for (int r = 0; r < ser.values().size(); r++) {
         Double v = ser.values().get(r);
         if (v == null) {
@@ -202,23 +302,115 @@ final class Report {
         double y = ht - bottom - (ht - bottom - 10) * (v - lo) / (hi - lo);
         path.append(path.length() == 0 ? "M" : "L")
             .append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+        if ((r + i) % every == 0) {
+          marks.append(marker(marker, x, y, colour));
+        }
       }
-      String colour = COLOURS[i % COLOURS.length];
-      s.append("<path d=\"")
+      s.append("<g class=\"series\" data-name=\"")
+          .append(esc(ser.name()))
+          .append("\"><path d=\"")
           .append(path)
           .append("\" fill=\"none\" stroke=\"")
           .append(colour)
-          .append("\" stroke-width=\"1.8\"/>");
+          .append("\" stroke-width=\"1.8\"")
+          .append(dash(i))
+          .append("/>")
+          .append(marks)
+          .append("</g>");
+      int width = 40 + 7 * ser.name().length();
+      if (legendX + width > w) {
+        legendX = left;
+        legendY += 16;
+      }
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\""
+                  + " stroke-width=\"1.8\"%s/>",
+              legendX,
+              legendX + 24,
+              legendY - 4,
+              legendY - 4,
+              colour,
+              dash(i)));
+      s.append(marker(marker, legendX + 12, legendY - 4, colour));
       s.append(
           String.format(
               Locale.ROOT,
               "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>",
-              left + 10 + 110 * i,
-              ht + 15,
+              legendX + 30,
+              legendY,
               colour,
               esc(ser.name())));
+      legendX += width;
     }
-    return s.append("</svg>").toString();
+    String svg = s.append("</svg>").toString();
+    int height = legendY + 8;
+    return svg.replaceFirst("height=\"" + (ht + 20) + "\"", "height=\"" + height + "\"");
+  }
+
+  private static String dash(int i) {
+    String d = DASHES[i % DASHES.length];
+    return d.isEmpty() ? "" : " stroke-dasharray=\"" + d + "\"";
+  }
+
+  /** A marker of {@code shape} centred on (x, y). */
+  private static String marker(String shape, double x, double y, String colour) {
+    double r = 3.5;
+    return switch (shape) {
+      case "circle" ->
+          String.format(
+              Locale.ROOT,
+              "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"/>",
+              x,
+              y,
+              r,
+              colour);
+      case "square" ->
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\""
+                  + " stroke=\"%s\" stroke-width=\"1.5\"/>",
+              x - r,
+              y - r,
+              2 * r,
+              2 * r,
+              colour);
+      case "triangle" -> polygon(colour, x, y - r, x + r, y + r, x - r, y + r);
+      case "diamond" -> polygon(colour, x, y - r - 1, x + r + 1, y, x, y + r + 1, x - r - 1, y);
+      case "cross" -> lines(colour, x - r, y - r, x + r, y + r, x - r, y + r, x + r, y - r);
+      case "plus" -> lines(colour, x - r - 1, y, x + r + 1, y, x, y - r - 1, x, y + r + 1);
+      default ->
+          String.format(
+              Locale.ROOT,
+              "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"none\" stroke=\"%s\"/>",
+              x,
+              y,
+              r,
+              colour);
+    };
+  }
+
+  private static String polygon(String colour, double... xy) {
+    StringBuilder p = new StringBuilder();
+    for (int k = 0; k < xy.length; k += 2) {
+      p.append(String.format(Locale.ROOT, "%.1f,%.1f ", xy[k], xy[k + 1]));
+    }
+    return "<polygon points=\"" + p.toString().trim() + "\" fill=\"" + colour + "\"/>";
+  }
+
+  private static String lines(String colour, double... xy) {
+    StringBuilder p = new StringBuilder();
+    for (int k = 0; k < xy.length; k += 4) {
+      p.append(
+          String.format(
+              Locale.ROOT, "M%.1f,%.1f L%.1f,%.1f ", xy[k], xy[k + 1], xy[k + 2], xy[k + 3]));
+    }
+    return "<path d=\""
+        + p.toString().trim()
+        + "\" stroke=\""
+        + colour
+        + "\" stroke-width=\"1.5\"/>";
   }
 
   /** Leaves along the bottom in dendrogram order; each merge drawn at its distance. */
@@ -267,7 +459,7 @@ final class Report {
     return s.append("</svg>").toString();
   }
 
-  private static String esc(String s) {
+  static String esc(String s) {
     return s.replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")

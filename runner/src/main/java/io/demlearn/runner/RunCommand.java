@@ -311,21 +311,21 @@ final class RunCommand implements Callable<Integer> {
             "--aggregator-tiers "
                 + aggregatorTiers
                 + ": the ranges must follow each other from level 1 to "
-                + AggregatorTopology.topLevel(run)
+                + run.topLevel()
                 + " (level "
                 + next
                 + " is next)");
       }
       next = t[1] + 1;
     }
-    if (next != AggregatorTopology.topLevel(run) + 1) {
+    if (next != run.topLevel() + 1) {
       throw new UserException(
           "--aggregator-tiers "
               + aggregatorTiers
               + ": the ranges stop at level "
               + (next - 1)
               + "; this experiment's root is at level "
-              + AggregatorTopology.topLevel(run));
+              + run.topLevel());
     }
     return tiers;
   }
@@ -389,8 +389,8 @@ final class RunCommand implements Callable<Integer> {
           pipeline.collect(
               new MetricsCollector.Config(
                   run, topics, data.agents(), conn.kafkaConfig(), serdes, pool, settings.threads()),
-              (m, secs, timings) -> {
-                out.round(m, secs, timings);
+              (m, secs, timings, traffic) -> {
+                out.round(m, secs, timings, traffic);
                 progress.round(m, secs);
               });
       pipeline.await(

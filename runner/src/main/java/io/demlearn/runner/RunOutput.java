@@ -6,6 +6,7 @@ import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.MetricsJson;
 import io.demlearn.core.metrics.RoundMetrics;
+import io.demlearn.core.metrics.RoundTraffic;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ final class RunOutput implements AutoCloseable {
   private final Map<String, Object> provenance = new LinkedHashMap<>();
   private final List<RoundMetrics> rounds = new ArrayList<>();
   private final List<Double> seconds = new ArrayList<>();
+  private final List<RoundTraffic> traffic = new ArrayList<>();
   private BufferedWriter partial;
   private Dendrogram dendrogram;
   private List<String> agentIds = List.of();
@@ -82,10 +84,10 @@ final class RunOutput implements AutoCloseable {
     }
   }
 
-  /** Appends one round. */
-  void round(RoundMetrics m, double secs, Map<String, Double> timings) {
+  /** Appends one round; {@code traffic} is null where no records were written (simulate). */
+  void round(RoundMetrics m, double secs, Map<String, Double> timings, RoundTraffic traffic) {
     try {
-      partial.write(MetricsJson.line(m, secs, timings));
+      partial.write(MetricsJson.line(m, secs, timings, traffic));
       partial.newLine();
       partial.flush();
     } catch (IOException e) {
@@ -93,6 +95,7 @@ final class RunOutput implements AutoCloseable {
     }
     rounds.add(m);
     seconds.add(secs);
+    this.traffic.add(traffic);
   }
 
   /** The latest hierarchy's dendrogram, for the report. */
@@ -150,7 +153,8 @@ final class RunOutput implements AutoCloseable {
       provenance.put("finished", Instant.now().toString());
       provenance.put("medianSecondsPerRound", medianSeconds());
       writeJson(dir.resolve("settings.json"), provenance);
-      Report.write(dir.resolve("report.html"), provenance, rounds, seconds, dendrogram, agentIds);
+      Report.write(
+          dir.resolve("report.html"), provenance, rounds, seconds, traffic, dendrogram, agentIds);
     } catch (IOException e) {
       throw new UserException("cannot write results to " + dir + ": " + e.getMessage(), e);
     }

@@ -62,7 +62,7 @@ final class SimulateCommand implements Callable<Integer> {
       RoundState last =
           sim.run(
               r -> {
-                output.round(r.metrics(), r.seconds(), r.timings());
+                output.round(r.metrics(), r.seconds(), r.timings(), null);
                 progress.round(r.metrics(), r.seconds());
               });
       if (last.hierarchy() != null && last.hierarchy().dendrogram() != null) {

@@ -27,7 +27,7 @@ import java.util.concurrent.Future;
 final class RecordedRuns {
   private RecordedRuns() {}
 
-  /** Every field of every line of a folder's metrics.jsonl but the timings. */
+  /** Every field of every line of a folder's metrics.jsonl but the timings and the traffic. */
   static List<String> metrics(Path folder) throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<String> out = new ArrayList<>();
@@ -35,6 +35,7 @@ final class RecordedRuns {
       ObjectNode o = (ObjectNode) json.readTree(line);
       o.remove("seconds");
       o.remove("timings");
+      o.remove("bytes");
       out.add(o.toString());
     }
     return out;

@@ -1,6 +1,7 @@
 package io.demlearn.pipeline.records;
 
 import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.strategy.DemLearnStrategy;
 import io.demlearn.schemas.avro.PipelinePolicy;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -81,6 +82,11 @@ public record Experiment(
    */
   public boolean clustersPublishedFeatures() {
     return settings.strategy().clustersReducedFeatures(settings.model().dimension());
+  }
+
+  /** The root's level: K + 1 for DemLearn, 1 for a global model (FedAvg, FedProx). */
+  public int topLevel() {
+    return settings.strategy() instanceof DemLearnStrategy d ? d.levels() + 1 : 1;
   }
 
   /** Whether rounds may close without every member (a straggler timeout is set). */

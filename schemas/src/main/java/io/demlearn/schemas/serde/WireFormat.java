@@ -54,4 +54,40 @@ public final class WireFormat {
         | ((payload[3] & 0xff) << 8)
         | (payload[4] & 0xff);
   }
+
+  /**
+   * The round of a framed record whose schema begins with {@code experimentId} (string) and {@code
+   * round} (int), as ModelUpdate, ClusteringFeatures and GroupContribution do (a field's place
+   * never changes: fields are only added at the end or removed with a default), read without
+   * decoding the rest; -1 if the payload is not such a record.
+   */
+  public static int round(byte[] payload) {
+    if (payload == null || payload.length <= HEADER_SIZE || payload[0] != MAGIC_BYTE) {
+      return -1;
+    }
+    int[] at = {HEADER_SIZE};
+    long idLength = varint(payload, at);
+    if (idLength < 0 || idLength > payload.length - at[0]) {
+      return -1;
+    }
+    at[0] += (int) idLength;
+    long round = varint(payload, at);
+    return round < 0 || round > Integer.MAX_VALUE ? -1 : (int) round;
+  }
+
+  /** Avro's zig-zag variable-length long at {@code at[0]}, moving it on; -1 if cut short. */
+  private static long varint(byte[] b, int[] at) {
+    long raw = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (at[0] >= b.length) {
+        return -1;
+      }
+      int x = b[at[0]++] & 0xff;
+      raw |= (long) (x & 0x7f) << shift;
+      if ((x & 0x80) == 0) {
+        return (raw >>> 1) ^ -(raw & 1);
+      }
+    }
+    return -1;
+  }
 }

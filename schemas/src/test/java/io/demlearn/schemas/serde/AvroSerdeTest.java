@@ -221,4 +221,40 @@ class AvroSerdeTest {
     assertThat(Arrays.copyOfRange(bytes, 4, 8)).containsExactly(0x00, 0x00, 0x20, 0xc0);
     assertThat(ParameterVectors.toFloats(v)).containsExactly(1.0f, -2.5f, Float.MIN_VALUE);
   }
+
+  @Test
+  void roundIsReadFromTheRecordsThatBeginWithExperimentAndRound() {
+    for (org.apache.avro.Schema schema :
+        java.util.List.of(
+            ModelUpdate.getClassSchema(),
+            io.demlearn.schemas.avro.ClusteringFeatures.getClassSchema(),
+            io.demlearn.schemas.avro.GroupContribution.getClassSchema())) {
+      assertThat(schema.getFields().subList(0, 2))
+          .extracting(f -> f.name() + ":" + f.schema().getType())
+          .as(schema.getName())
+          .containsExactly("experimentId:STRING", "round:INT");
+    }
+    for (int round : new int[] {0, 1, 63, 64, 300, 1 << 20}) {
+      ModelUpdate update =
+          SampleRecords.modelUpdate(
+              "an-experiment-with-a-long-id-" + "x".repeat(70),
+              "agent-7",
+              round,
+              SampleRecords.randomFloats(10, round));
+      byte[] bytes = serdes.valueSerde(ModelUpdate.class).serializer().serialize("u", update);
+      assertThat(WireFormat.round(bytes)).as("round %d", round).isEqualTo(round);
+    }
+    var features = SampleRecords.clusteringFeatures("exp-1");
+    assertThat(
+            WireFormat.round(
+                serdes
+                    .valueSerde(io.demlearn.schemas.avro.ClusteringFeatures.class)
+                    .serializer()
+                    .serialize("f", features)))
+        .isEqualTo(features.getRound());
+    assertThat(WireFormat.round(new byte[] {0, 0, 0, 0, 1, (byte) 0xff})).isEqualTo(-1);
+    assertThat(WireFormat.round(new byte[] {1, 0, 0, 0, 1, 2, 65, 4})).isEqualTo(-1);
+    assertThat(WireFormat.round(new byte[] {0, 0, 0, 0, 1, 40, 65})).isEqualTo(-1);
+    assertThat(WireFormat.round(null)).isEqualTo(-1);
+  }
 }
