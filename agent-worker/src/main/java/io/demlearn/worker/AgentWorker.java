@@ -15,6 +15,7 @@ import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Features;
 import io.demlearn.pipeline.service.LoopService;
+import io.demlearn.pipeline.service.ServiceMeters;
 import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.serde.AvroDeserializer;
@@ -25,6 +26,8 @@ import io.demlearn.worker.AgentRounds.Event;
 import io.demlearn.worker.AgentRounds.Publish;
 import io.demlearn.worker.AgentRounds.ShareFeatures;
 import io.demlearn.worker.AgentRounds.Train;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,6 +39,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -135,6 +139,14 @@ public final class AgentWorker extends LoopService {
   /** Whether updates were handed to the producer since it last sent everything it held. */
   private boolean unsent;
 
+  /** The worker's meters, registered when it starts. */
+  private volatile Timer evaluateTimer;
+
+  private volatile Timer trainTimer;
+  private volatile Timer publishTimer;
+  private volatile Counter trainedCounter;
+  private volatile Counter publishedCounter;
+
   public AgentWorker(Config c) {
     this.c = c;
     Model model = Model.of(c.experiment().settings().model());
@@ -180,6 +192,19 @@ public final class AgentWorker extends LoopService {
 
   @Override
   protected void loop() {
+    bindClient(own);
+    bindClient(producer);
+    if (featuresProducer != null) {
+      bindClient(featuresProducer);
+    }
+    Timer evaluate = ServiceMeters.phase(meters(), "evaluate");
+    Timer train = ServiceMeters.phase(meters(), "train");
+    Counter trained = ServiceMeters.roundsTrained(meters());
+    this.evaluateTimer = evaluate;
+    this.trainTimer = train;
+    this.trainedCounter = trained;
+    this.publishTimer = ServiceMeters.phase(meters(), "publish");
+    this.publishedCounter = ServiceMeters.updatesPublished(meters());
     Thread reader = new Thread(shared, "agent-worker-" + c.workerId() + "-reader");
     reader.setDaemon(true);
     reader.start();
@@ -300,7 +325,7 @@ public final class AgentWorker extends LoopService {
           Features.of(
               c.experiment().id(), f.agentId(), f.round(), f.hierarchyVersion(), features.get(i));
       // restarted, the worker publishes its agents' latest features again
-      send(featuresProducer, topic, record, "clustering features", f.agentId(), f.round());
+      send(featuresProducer, topic, record, "clustering features", f.agentId(), f.round(), null);
     }
     featuresToShare.clear();
     unsent = true;
@@ -319,10 +344,15 @@ public final class AgentWorker extends LoopService {
               try {
                 ExperimentSettings s = c.experiment().settings();
                 AgentStart start = t.start();
+                long began = System.nanoTime();
                 AgentScore score =
                     evaluation.evaluates(t.round()) && evaluation.scores(t.agent())
                         ? evaluator.score(t.agent(), start.evalModel())
                         : null;
+                long evaluated = System.nanoTime();
+                if (score != null) {
+                  evaluateTimer.record(evaluated - began, TimeUnit.NANOSECONDS);
+                }
                 float[] params = start.startModel().clone();
                 trainingPool
                     .trainer()
@@ -332,6 +362,8 @@ public final class AgentWorker extends LoopService {
                         start.proxTarget(),
                         s.training(),
                         Simulator.trainingStream(s.seed(), t.agent(), t.round()));
+                trainTimer.record(System.nanoTime() - evaluated, TimeUnit.NANOSECONDS);
+                trainedCounter.increment();
                 trainedQueue.add(
                     new Due(new AgentRounds.Trained(t, params, score), System.nanoTime() + due));
               } catch (RuntimeException e) {
@@ -371,15 +403,35 @@ public final class AgentWorker extends LoopService {
     unsent = true;
     // restarted, the worker recovers from what the log holds and sends it again
     String topic = c.topics().modelUpdates().name();
-    send(producer, topic, update, "update", update.getAgentId(), update.getRound());
+    long sent = System.nanoTime();
+    send(
+        producer,
+        topic,
+        update,
+        "update",
+        update.getAgentId(),
+        update.getRound(),
+        () -> {
+          publishTimer.record(System.nanoTime() - sent, TimeUnit.NANOSECONDS);
+          publishedCounter.increment();
+        });
   }
 
   /** Sends a record of an agent's round; the worker stops if it cannot be sent. */
   private <V> void send(
-      KafkaProducer<String, V> to, String topic, V value, String what, String agent, int round) {
+      KafkaProducer<String, V> to,
+      String topic,
+      V value,
+      String what,
+      String agent,
+      int round,
+      Runnable acknowledged) {
     to.send(
         new ProducerRecord<>(topic, agent, value),
         (meta, error) -> {
+          if (error == null && acknowledged != null) {
+            acknowledged.run();
+          }
           if (error != null) {
             fail(
                 new IllegalStateException(

@@ -15,6 +15,7 @@ import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.avro.RoundTally;
 import io.demlearn.schemas.avro.SourceRecord;
 import io.demlearn.schemas.serde.AvroDeserializer;
+import io.micrometer.core.instrument.Counter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,13 +86,17 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
   private long waitingBytes;
   private final long waitingBudget;
 
+  private final Counter accepted;
+
   AgentIntake(
       Experiment experiment,
       int partitions,
       String updateTopic,
       AvroDeserializer<ModelUpdate> decoder,
       Serializer<ModelUpdate> encoder,
-      UpdateLog.Factory logs) {
+      UpdateLog.Factory logs,
+      Counter accepted) {
+    this.accepted = accepted;
     this.experiment = experiment;
     this.partitions = partitions;
     this.updateTopic = updateTopic;
@@ -251,6 +256,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
     rounds.counted(round, in.timestamp());
     AggregationPlan plan = plans.planFor(round);
     counts.count(u, source.getOffset(), false); // marked added when its sum is written
+    accepted.increment();
     if (plan == null) {
       rounds.waitForHierarchy(round);
       long size = u.getParameters().getValues().remaining();

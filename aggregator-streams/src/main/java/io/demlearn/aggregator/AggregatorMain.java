@@ -67,7 +67,8 @@ public final class AggregatorMain {
               int[] levels = AggregatorTopology.levels(experiment, p.option("levels", null));
               config =
                   new AggregatorTopology.Config(
-                      experiment, p.topics(), serdes, levels[0], levels[1]);
+                          experiment, p.topics(), serdes, levels[0], levels[1])
+                      .withMeters(p.meters("aggregator"));
             } catch (IllegalArgumentException e) {
               throw p.usageError(e.getMessage());
             }

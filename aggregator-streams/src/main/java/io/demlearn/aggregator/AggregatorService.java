@@ -1,6 +1,7 @@
 package io.demlearn.aggregator;
 
 import io.demlearn.pipeline.service.LoopService;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -53,6 +54,8 @@ public final class AggregatorService extends LoopService {
           wake.countDown();
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+    KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
+    metrics.bindTo(meters());
     try {
       streams.start();
       wake.await();
@@ -60,6 +63,7 @@ public final class AggregatorService extends LoopService {
       Thread.currentThread().interrupt();
     } finally {
       closedCleanly = streams.close(CLOSE_TIMEOUT);
+      metrics.close();
     }
     Throwable failed = failure.get();
     if (failed != null) {

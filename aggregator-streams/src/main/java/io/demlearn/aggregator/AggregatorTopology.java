@@ -2,6 +2,7 @@ package io.demlearn.aggregator;
 
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.service.ServiceMeters;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.GroupModel;
@@ -10,6 +11,7 @@ import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.Topic;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -80,8 +82,9 @@ public final class AggregatorTopology {
 
   /**
    * What the topology needs: the experiment, its topics, the serdes' factory, the levels it
-   * aggregates ({@code fromLevel..toLevel}; the intake comes with level 1) and how it reads updates
-   * back from their topic.
+   * aggregates ({@code fromLevel..toLevel}; the intake comes with level 1), how it reads updates
+   * back from their topic, and where its meters go (updates accepted, records refused by reason,
+   * group models and aggregation time per level: {@link ServiceMeters}).
    */
   public record Config(
       Experiment experiment,
@@ -89,7 +92,8 @@ public final class AggregatorTopology {
       AvroSerdes serdes,
       int fromLevel,
       int toLevel,
-      UpdateLog.Factory updateLog) {
+      UpdateLog.Factory updateLog,
+      MeterRegistry meters) {
     public Config {
       int top = experiment.topLevel();
       if (fromLevel < 1 || toLevel < fromLevel || toLevel > top) {
@@ -104,6 +108,22 @@ public final class AggregatorTopology {
                 + top
                 + (top == 1 ? " level)" : " levels)"));
       }
+    }
+
+    /** No meters. */
+    public Config(
+        Experiment experiment,
+        ExperimentTopics topics,
+        AvroSerdes serdes,
+        int fromLevel,
+        int toLevel,
+        UpdateLog.Factory updateLog) {
+      this(experiment, topics, serdes, fromLevel, toLevel, updateLog, ServiceMeters.none());
+    }
+
+    /** The same, its meters in {@code registry}. */
+    public Config withMeters(MeterRegistry registry) {
+      return new Config(experiment, topics, serdes, fromLevel, toLevel, updateLog, registry);
     }
 
     /** Every level, reading updates back with a consumer. */
@@ -198,7 +218,9 @@ public final class AggregatorTopology {
                 Consumed.with(Serdes.String(), c.serdes().valueSerde(GroupContribution.class))
                     .withName("read-levels"))
             .process(
-                () -> new GroupAggregator(c.experiment()), Named.as("sum-groups"), LEVEL_GROUPS)
+                () -> new GroupAggregator(c.experiment(), c.meters()),
+                Named.as("sum-groups"),
+                LEVEL_GROUPS)
             .split(Named.as("level-"))
             .branch((k, v) -> v instanceof GroupModel, Branched.as("models"))
             .defaultBranch(Branched.as("sums"));
@@ -235,8 +257,19 @@ public final class AggregatorTopology {
   }
 
   static void writeDeadLetters(Config c, KStream<String, SpecificRecord> refused, String name) {
+    String prefix = ExperimentTopics.PREFIX + c.experiment().id() + ".";
     refused
         .mapValues(v -> (DeadLetter) v, Named.as("as-" + name.substring("write-".length())))
+        .peek(
+            (k, d) ->
+                ServiceMeters.refused(
+                        c.meters(),
+                        d.getSourceTopic().startsWith(prefix)
+                            ? d.getSourceTopic().substring(prefix.length())
+                            : d.getSourceTopic(),
+                        d.getReason().name())
+                    .increment(),
+            Named.as("count-" + name.substring("write-".length())))
         .to(
             c.topics().deadLetters().name(),
             Produced.with(Serdes.String(), c.serdes().valueSerde(DeadLetter.class)).withName(name));

@@ -2,15 +2,18 @@ package io.demlearn.aggregator;
 
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.ExperimentSpecs;
+import io.demlearn.pipeline.service.ServiceMeters;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.GroupState;
 import io.demlearn.schemas.avro.ModelKind;
 import io.demlearn.schemas.avro.RouteStep;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -33,11 +36,13 @@ final class GroupAggregator
 
   private final Experiment experiment;
   private final ModelKind kind;
+  private final MeterRegistry meters;
   private ProcessorContext<String, SpecificRecord> context;
   private KeyValueStore<String, GroupState> open;
 
-  GroupAggregator(Experiment experiment) {
+  GroupAggregator(Experiment experiment, MeterRegistry meters) {
     this.experiment = experiment;
+    this.meters = meters;
     this.kind = ExperimentSpecs.toAvro(experiment.settings().model());
   }
 
@@ -106,6 +111,9 @@ final class GroupAggregator
               .build();
       context.forward(new Record<>(step.getGroupId(), g, now));
       context.commit(); // agents and the next level go on once it is committed
+      ServiceMeters.groupModels(meters, step.getLevel()).increment();
+      ServiceMeters.phase(meters, "aggregate", step.getLevel())
+          .record(Math.max(0, now - c.getProducedAtMs()), TimeUnit.MILLISECONDS);
     }
     if (root) {
       LOG.debug("round {} aggregated: {} group models", c.getRound(), sum.groupsBelow() + 1);

@@ -1,6 +1,7 @@
 package io.demlearn.aggregator;
 
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.service.ServiceMeters;
 import io.demlearn.schemas.avro.AggregationControl;
 import io.demlearn.schemas.avro.AggregationInput;
 import io.demlearn.schemas.avro.DeadLetter;
@@ -123,7 +124,8 @@ final class IntakeTopology {
                         topics.modelUpdates().name(),
                         updateSerde.deserializer(),
                         updateSerde.serializer(),
-                        c.updateLog()),
+                        c.updateLog(),
+                        ServiceMeters.updatesAccepted(c.meters())),
                 Named.as("count-updates"),
                 AggregatorTopology.INTAKE_HIERARCHIES,
                 AggregatorTopology.INTAKE_COUNTED,

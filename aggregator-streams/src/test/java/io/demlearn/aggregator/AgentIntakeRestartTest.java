@@ -109,7 +109,9 @@ class AgentIntakeRestartTest {
               topics.modelUpdates().name(),
               updates.deserializer(),
               updates.serializer(),
-              (topic, configs) -> new CountingLog());
+              (topic, configs) -> new CountingLog(),
+              io.demlearn.pipeline.service.ServiceMeters.updatesAccepted(
+                  io.demlearn.pipeline.service.ServiceMeters.none()));
       intake.init(context);
       return new Intake(intake, context);
     }

@@ -7,16 +7,19 @@ import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.service.LoopService;
+import io.demlearn.pipeline.service.ServiceMeters;
 import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.serde.AvroDeserializer;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -86,6 +89,9 @@ public final class ClustererService extends LoopService {
 
   @Override
   protected void loop() {
+    bindClient(consumer);
+    bindClient(producer);
+    Timer cluster = ServiceMeters.phase(meters(), "cluster");
     try (consumer;
         closedRounds) {
       readPublished();
@@ -110,7 +116,12 @@ public final class ClustererService extends LoopService {
             decisions.on(read);
           }
         }
-        publish(decisions.on(new ClusteringDecisions.Tick()));
+        long t0 = System.nanoTime();
+        List<HierarchyVersion> built = decisions.on(new ClusteringDecisions.Tick());
+        if (!built.isEmpty()) {
+          cluster.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        }
+        publish(built);
       }
     } catch (WakeupException e) {
       if (!closed()) {
@@ -162,6 +173,7 @@ public final class ClustererService extends LoopService {
         throw new IllegalStateException(
             "cannot publish hierarchy version " + hv.version() + ": " + e.getCause(), e.getCause());
       }
+      ServiceMeters.hierarchiesPublished(meters()).increment();
       LOG.debug(
           "hierarchy version {} for round {} published in {} ms",
           hv.version(),

@@ -12,7 +12,9 @@ import io.demlearn.metrics.MetricsCollector;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.ExperimentSpecs;
+import io.demlearn.pipeline.service.LoopService;
 import io.demlearn.pipeline.service.MetricsEndpoint;
+import io.demlearn.pipeline.service.ServiceMeters;
 import io.demlearn.schemas.avro.ExperimentSpec;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
@@ -22,6 +24,7 @@ import io.demlearn.schemas.topics.TopicAdmin;
 import io.demlearn.worker.AgentWorker;
 import io.demlearn.worker.AgentWorkerMain;
 import io.demlearn.worker.SlowAgent;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -166,9 +169,12 @@ final class Pipeline implements AutoCloseable {
                       Files.createDirectories(stateDir.resolve("rocksdb-native")).toString()),
                   quickCompiler()));
         } else {
-          var config = new AggregatorTopology.Config(experiment, topics, serdes, tier[0], tier[1]);
-          serveMetrics(name);
+          MeterRegistry meters = serveMetrics(name);
+          var config =
+              new AggregatorTopology.Config(experiment, topics, serdes, tier[0], tier[1])
+                  .withMeters(meters);
           inThisProcess(
+              meters,
               name,
               new AggregatorService(
                   AggregatorTopology.build(config),
@@ -221,16 +227,16 @@ final class Pipeline implements AutoCloseable {
               clustererHeapMb(experiment.settings()) + "m",
               quickCompiler()));
     } else {
-      serveMetrics("clusterer");
       inThisProcess(
+          serveMetrics("clusterer"),
           "clusterer",
           new ClustererService(
               new ClustererService.Config(experiment, topics, conn.kafkaConfig(), serdes)));
     }
     int threads = experiment.settings().threads();
     if (layout.workers() == 1 && !layout.processPerService()) {
-      serveMetrics("agent-worker");
       inThisProcess(
+          serveMetrics("agent-worker"),
           "agent-worker",
           new AgentWorker(
               new AgentWorker.Config(
@@ -289,11 +295,14 @@ final class Pipeline implements AutoCloseable {
     return port == null ? List.of() : List.of("--metrics-port", "127.0.0.1:" + port);
   }
 
-  /** An endpoint of its own for a service in this process, printed as a child's would be. */
-  private void serveMetrics(String name) {
+  /**
+   * An endpoint of its own for a service in this process, printed as a child's would be; the
+   * registry of its meters (one that keeps nothing without {@code --metrics-port}).
+   */
+  private MeterRegistry serveMetrics(String name) {
     Integer port = takeMetricsPort();
     if (port == null) {
-      return;
+      return ServiceMeters.none();
     }
     MetricsEndpoint endpoint;
     try {
@@ -303,6 +312,7 @@ final class Pipeline implements AutoCloseable {
     }
     services.add(endpoint);
     console.line("metrics endpoint: " + name + " " + endpoint.url());
+    return endpoint.registry();
   }
 
   /** Above this many agents, child processes keep the C2 compiler (as the launcher does). */
@@ -340,7 +350,7 @@ final class Pipeline implements AutoCloseable {
   /** Starts the metrics collector, which calls {@code listener} once per round, in order. */
   MetricsCollector collect(MetricsCollector.Config config, MetricsCollector.Listener listener) {
     MetricsCollector metrics = new MetricsCollector(config, listener);
-    inThisProcess("metrics", metrics);
+    inThisProcess(ServiceMeters.none(), "metrics", metrics);
     return metrics;
   }
 
@@ -385,10 +395,9 @@ final class Pipeline implements AutoCloseable {
   }
 
   /** Runs a service on a thread of this process; a failure ends the run (see {@link #await}). */
-  private void inThisProcess(String name, Runnable service) {
-    if (service instanceof AutoCloseable closeable) {
-      services.add(closeable);
-    }
+  private void inThisProcess(MeterRegistry meters, String name, LoopService service) {
+    service.meters(meters);
+    services.add(service);
     Thread t =
         new Thread(
             () -> {

@@ -1,17 +1,26 @@
 package io.demlearn.pipeline.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
 
 /**
  * A service that runs one loop on the thread that calls {@link #run} until {@link #close} is called
  * from another thread; close wakes the loop and waits (up to 30 s) until it has closed its Kafka
- * clients, so that nothing outlives what the service depends on.
+ * clients, so that nothing outlives what the service depends on. Its meters go to the registry it
+ * is given before it runs ({@link #meters(MeterRegistry)}; none by default).
  */
 public abstract class LoopService implements Runnable, AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running;
   private volatile boolean closed;
+  private volatile MeterRegistry meters = ServiceMeters.none();
+  private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
 
   @Override
   public final void run() {
@@ -22,6 +31,10 @@ public abstract class LoopService implements Runnable, AutoCloseable {
       }
       loop();
     } finally {
+      synchronized (clientMetrics) {
+        clientMetrics.forEach(KafkaClientMetrics::close);
+        clientMetrics.clear();
+      }
       stopped.countDown();
     }
   }
@@ -35,6 +48,32 @@ public abstract class LoopService implements Runnable, AutoCloseable {
   /** What a clean stop leaves behind, for the line a process prints when SIGTERM stopped it. */
   public String describeStop() {
     return "its clients are closed, its work so far committed";
+  }
+
+  /** Where the service's meters go; call before {@link #run}. */
+  public final void meters(MeterRegistry registry) {
+    this.meters = registry;
+  }
+
+  /** The registry of the service's meters. */
+  protected final MeterRegistry meters() {
+    return meters;
+  }
+
+  /** The Kafka client's own metrics (records, bytes, lag, latency, by topic) in the registry. */
+  protected final void bindClient(Object client) {
+    KafkaClientMetrics m;
+    if (client instanceof Producer<?, ?> p) {
+      m = new KafkaClientMetrics(p);
+    } else if (client instanceof Consumer<?, ?> c) {
+      m = new KafkaClientMetrics(c);
+    } else {
+      throw new IllegalArgumentException("not a Kafka client: " + client);
+    }
+    m.bindTo(meters);
+    synchronized (clientMetrics) {
+      clientMetrics.add(m);
+    }
   }
 
   /** Whether {@link #close} has been called. */

@@ -7,6 +7,7 @@ import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Replication;
 import io.demlearn.schemas.topics.TopicAdmin;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -49,6 +50,8 @@ public final class ServiceProcess {
   private ClientSettings clients;
   private String metricsHost;
   private int metricsPort = -1;
+  private MetricsEndpoint endpoint;
+  private MeterRegistry meters;
   private volatile boolean parentGone;
   private volatile LoopService running;
 
@@ -261,22 +264,27 @@ public final class ServiceProcess {
   }
 
   /**
-   * With {@code --metrics-port [HOST:]PORT} (host 127.0.0.1 unless given, e.g. 0.0.0.0 in a
-   * container; port 0 picks a free one), serves the service's metrics and prints {@code metrics
-   * endpoint: SERVICE URL}; else null.
+   * The registry of the service's meters. With {@code --metrics-port [HOST:]PORT} (host 127.0.0.1
+   * unless given, e.g. 0.0.0.0 in a container; port 0 picks a free one) the first call starts
+   * serving them and prints {@code metrics endpoint: SERVICE URL}; without, the registry keeps
+   * nothing.
    */
-  private MetricsEndpoint startMetrics(String serviceName) {
+  public MeterRegistry meters(String serviceName) {
+    if (meters != null) {
+      return meters;
+    }
     if (metricsPort < 0) {
-      return null;
+      meters = ServiceMeters.none();
+      return meters;
     }
     try {
-      MetricsEndpoint endpoint =
-          MetricsEndpoint.start(metricsHost, metricsPort, serviceName, experimentId());
-      System.out.println("metrics endpoint: " + serviceName + " " + endpoint.url());
-      return endpoint;
+      endpoint = MetricsEndpoint.start(metricsHost, metricsPort, serviceName, experimentId());
     } catch (UncheckedIOException e) {
       throw new StartFailure(1, e.getMessage());
     }
+    System.out.println("metrics endpoint: " + serviceName + " " + endpoint.url());
+    meters = endpoint.registry();
+    return meters;
   }
 
   /** Settings every Kafka client of the service gets. */
@@ -358,7 +366,7 @@ public final class ServiceProcess {
               }
             },
             serviceName + "-shutdown");
-    MetricsEndpoint metrics = startMetrics(serviceName);
+    service.meters(meters(serviceName));
     Runtime.getRuntime().addShutdownHook(hook);
     running = service;
     try {
@@ -374,8 +382,8 @@ public final class ServiceProcess {
       System.err.println("error: the " + serviceName + " stopped: " + e.getMessage());
       return 1;
     } finally {
-      if (metrics != null) {
-        metrics.close();
+      if (endpoint != null) {
+        endpoint.close();
       }
       stopped.countDown();
       try {
