@@ -6,6 +6,7 @@ import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.metrics.RoundMetrics;
 import io.demlearn.core.sim.RoundState;
 import io.demlearn.core.sim.Simulator;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -100,12 +101,57 @@ final class SimulateCommand implements Callable<Integer> {
   static final class Progress {
     private final int rounds;
     private final boolean interactive;
-    private final long start = System.nanoTime();
+
+    /** Rounds the rate is measured over: the latest ones, so that it follows a change of pace. */
+    static final int RATE_WINDOW = 20;
+
+    private final ArrayDeque<Long> finished = new ArrayDeque<>();
     private int done;
 
     Progress(int rounds, boolean interactive) {
       this.rounds = rounds;
       this.interactive = interactive;
+      finished.add(System.nanoTime());
+    }
+
+    /** Rounds per second over the latest rounds (since the start for the first ones). */
+    private double roundsPerSecond() {
+      double seconds = (finished.getLast() - finished.getFirst()) / 1e9;
+      return seconds <= 0 ? 0 : (finished.size() - 1) / seconds;
+    }
+
+    /**
+     * The progress bar: {@code [####....] 12/100 rounds 3.4 rounds/s 0:26 left C-SPE .. C-GEN ..};
+     * the time left is "?" before any rate is known.
+     */
+    static String bar(int done, int rounds, double roundsPerSecond, Double cSpe, Double cGen) {
+      int width = 30;
+      int filled = (int) Math.round(width * done / (double) rounds);
+      String left =
+          roundsPerSecond > 0 ? clock(Math.round((rounds - done) / roundsPerSecond)) : "?";
+      return String.format(
+          Locale.ROOT,
+          "[%s%s] %d/%d rounds  %s rounds/s  %s left  C-SPE %s  C-GEN %s",
+          "#".repeat(filled),
+          ".".repeat(width - filled),
+          done,
+          rounds,
+          roundsPerSecond >= 10
+              ? String.format(Locale.ROOT, "%.0f", roundsPerSecond)
+              : String.format(Locale.ROOT, "%.2f", roundsPerSecond),
+          left,
+          accuracy(cSpe),
+          accuracy(cGen));
+    }
+
+    /** Seconds as m:ss, or h:mm:ss from an hour. */
+    static String clock(long seconds) {
+      long h = seconds / 3600;
+      long m = seconds / 60 % 60;
+      long s = seconds % 60;
+      return h > 0
+          ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s)
+          : String.format(Locale.ROOT, "%d:%02d", m, s);
     }
 
     void header() {
@@ -129,21 +175,12 @@ final class SimulateCommand implements Callable<Integer> {
           levels(m.gSpe()),
           levels(m.gGen()),
           seconds);
+      finished.addLast(System.nanoTime());
+      if (finished.size() > RATE_WINDOW + 1) {
+        finished.removeFirst();
+      }
       if (interactive) {
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        int width = 30;
-        int filled = (int) Math.round(width * done / (double) rounds);
-        double eta = elapsed / done * (rounds - done);
-        System.out.printf(
-            Locale.ROOT,
-            "[%s%s] %d/%d rounds  C-SPE %s  C-GEN %s  ETA %.0f s",
-            "#".repeat(filled),
-            ".".repeat(width - filled),
-            done,
-            rounds,
-            accuracy(m.cSpe()),
-            accuracy(m.cGen()),
-            eta);
+        System.out.print(bar(done, rounds, roundsPerSecond(), m.cSpe(), m.cGen()));
       }
       System.out.flush();
     }

@@ -301,4 +301,17 @@ class SimulateCommandTest {
                 .err())
         .contains("--linkage ward needs --metric euclidean");
   }
+
+  @Test
+  void theProgressBarShowsRoundsPerSecondAndTheTimeLeft() {
+    assertThat(SimulateCommand.Progress.bar(25, 100, 2.5, 0.91234, null))
+        .isEqualTo(
+            "[########......................] 25/100 rounds  2.50 rounds/s  0:30 left"
+                + "  C-SPE 0.9123  C-GEN -");
+    assertThat(SimulateCommand.Progress.bar(1, 10_000, 0.1, null, null))
+        .contains("1/10000 rounds  0.10 rounds/s  27:46:30 left");
+    assertThat(SimulateCommand.Progress.bar(5, 100, 0, null, null)).contains("? left");
+    assertThat(SimulateCommand.Progress.bar(50, 1000, 40, null, null))
+        .contains("40 rounds/s  0:24 left");
+  }
 }
