@@ -54,8 +54,10 @@ public final class AggregatorService extends LoopService {
           wake.countDown();
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-    KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
-    metrics.bindTo(meters());
+    KafkaStreamsMetrics metrics =
+        new KafkaStreamsMetrics(
+            streams, java.util.List.of(), metricsScheduler(), CLIENT_METRICS_REFRESH);
+    bindMeters(metrics, metrics);
     try {
       streams.start();
       wake.await();
@@ -63,7 +65,6 @@ public final class AggregatorService extends LoopService {
       Thread.currentThread().interrupt();
     } finally {
       closedCleanly = streams.close(CLOSE_TIMEOUT);
-      metrics.close();
     }
     Throwable failed = failure.get();
     if (failed != null) {

@@ -3,17 +3,27 @@ package io.demlearn.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.demlearn.testkit.Commands;
 import io.demlearn.testkit.DockerImages;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -40,14 +50,18 @@ class DeploymentIT {
 
   @Test
   void anExperimentOnThreeBrokersSurvivesABrokerDownAndAWorkerKilled() throws Exception {
-    DockerImages.assumePresent(DockerImages.app(), DockerImages.kafka(), DockerImages.registry());
+    DockerImages.assumePresent(
+        DockerImages.app(),
+        DockerImages.kafka(),
+        DockerImages.registry(),
+        DockerImages.prometheus());
     List<String> compose = composeCommand();
     assumeTrue(
         compose != null, "skipped: neither docker-compose nor 'docker compose' is installed");
 
     String id = "deploy-" + UUID.randomUUID().toString().substring(0, 8);
     Path runs = Files.createDirectories(dir.resolve("runs"));
-    int[] ports = freePorts(4);
+    int[] ports = freePorts(5);
     Map<String, String> env = new LinkedHashMap<>();
     String app = DockerImages.app(); // PREFIX/demlearn:TAG
     env.put("IMAGE_PREFIX", app.substring(0, app.lastIndexOf("/demlearn:")));
@@ -59,6 +73,7 @@ class DeploymentIT {
     env.put("KAFKA_2_PORT", Integer.toString(ports[1]));
     env.put("KAFKA_3_PORT", Integer.toString(ports[2]));
     env.put("REGISTRY_PORT", Integer.toString(ports[3]));
+    env.put("PROMETHEUS_PORT", Integer.toString(ports[4]));
     Compose c = new Compose(compose, "dl" + id.replace("-", ""), env);
     Path out = runs.resolve(id);
     List<String> faults = new ArrayList<>();
@@ -134,6 +149,28 @@ class DeploymentIT {
                   + " min.insync.replicas 2")
           .contains("weaker than asked: demlearn." + id + ".aggregator");
       assertThat(stricter.err()).contains("replicated less than asked");
+
+      // Prometheus has scraped every service: each one's own series are there
+      JsonNode seen =
+          prometheusQuery(
+              ports[4], "count by (compose_service, service) ({__name__=~\"demlearn_.+\"})");
+      Set<String> services = new TreeSet<>();
+      seen.forEach(
+          s ->
+              services.add(
+                  s.path("metric").path("compose_service").asText()
+                      + "/"
+                      + s.path("metric").path("service").asText()));
+      assertThat(services)
+          .containsExactly("aggregator/aggregator", "clusterer/clusterer", "worker/agent-worker");
+      assertThat(
+              prometheusQuery(ports[4], "sum(demlearn_group_models_total)")
+                  .get(0)
+                  .path("value")
+                  .get(1)
+                  .asDouble())
+          .as("group models the aggregator counted")
+          .isPositive();
     } catch (AssertionError | RuntimeException e) {
       System.err.println("faults: " + faults);
       for (String service : List.of("experiment", "aggregator", "clusterer", "worker")) {
@@ -143,6 +180,23 @@ class DeploymentIT {
     } finally {
       c.run(300, "down", "-v", "--timeout", "5");
     }
+  }
+
+  /** The result of an instant query to the deployment's Prometheus. */
+  private static JsonNode prometheusQuery(int port, String query) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + port
+                                + "/api/v1/query?query="
+                                + URLEncoder.encode(query, StandardCharsets.UTF_8)))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return new ObjectMapper().readTree(r.body()).path("data").path("result");
   }
 
   /**

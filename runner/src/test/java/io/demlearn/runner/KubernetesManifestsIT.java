@@ -88,7 +88,19 @@ class KubernetesManifestsIT {
             .containsSubsequence("--experiment", "$(EXPERIMENT)")
             .containsSubsequence("--bootstrap-servers", "$(BOOTSTRAP_SERVERS)")
             .containsSubsequence("--schema-registry-url", "$(SCHEMA_REGISTRY_URL)")
-            .hasSize(10);
+            .containsSubsequence("--metrics-port", "0.0.0.0:9404")
+            .hasSize(12);
+        assertThat(container.path("ports").get(0).path("containerPort").asInt()).isEqualTo(9404);
+        assertThat(
+                byName
+                    .get(workload)
+                    .path("spec")
+                    .path("template")
+                    .path("metadata")
+                    .path("annotations")
+                    .path("prometheus.io/port")
+                    .asText())
+            .isEqualTo("9404");
       } else {
         assertThat(String.join(" ", args))
             .contains("demlearn run --external-services")

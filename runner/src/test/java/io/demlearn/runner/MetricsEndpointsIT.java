@@ -3,6 +3,7 @@ package io.demlearn.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
 import io.demlearn.testkit.LocalKafkaExtension;
@@ -153,9 +154,11 @@ class MetricsEndpointsIT {
           endpoints.values().forEach(u -> targets.add(URI.create(u).getAuthority()));
           try (PrometheusServer prometheus = PrometheusServer.start(prometheusDir, targets)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String perTopic = "count(kafka_producer_topic_byte_total{topic=~\".+model-updates\"})";
             while (System.nanoTime() < deadline
                 && !(prometheus.value("count(up == 1)") == 4
-                    && prometheus.value("sum(demlearn_updates_accepted_total)") > 0)) {
+                    && prometheus.value("sum(demlearn_updates_accepted_total)") > 0
+                    && prometheus.value(perTopic) > 0)) {
               Thread.sleep(500);
             }
             assertThat(prometheus.value("count(up == 1)")).as("targets up").isEqualTo(4);
@@ -187,9 +190,42 @@ class MetricsEndpointsIT {
                   .as(kafka + " series")
                   .isPositive();
             }
+            assertThat(prometheus.value(perTopic)).as("bytes written per topic").isPositive();
+            assertDashboardQueriesAnswer(prometheus);
           }
           return null;
         },
         endpoints);
+  }
+
+  /**
+   * Every query of the Grafana dashboard (docker/grafana/) runs, and every series it names is there
+   * (refusals only once a record is refused).
+   */
+  private static void assertDashboardQueriesAnswer(PrometheusServer prometheus) throws Exception {
+    JsonNode dashboard =
+        new ObjectMapper()
+            .readTree(Path.of("..", "docker", "grafana", "demlearn-dashboard.json").toFile());
+    Pattern name = Pattern.compile("\\b(?:demlearn|kafka|jvm)_[a-z_]+");
+    Set<String> names = new TreeSet<>();
+    int queries = 0;
+    for (JsonNode panel : dashboard.path("panels")) {
+      for (JsonNode target : panel.path("targets")) {
+        String expr = target.path("expr").asText().replace("$experiment", ".*");
+        prometheus.query(expr); // fails if Prometheus refuses it
+        queries++;
+        Matcher m = name.matcher(expr);
+        while (m.find()) {
+          names.add(m.group());
+        }
+      }
+    }
+    assertThat(queries).isGreaterThanOrEqualTo(10);
+    names.remove("demlearn_records_refused_total");
+    for (String n : names) {
+      assertThat(prometheus.value("count({__name__=\"" + n + "\"})"))
+          .as("series " + n + ", which the dashboard shows")
+          .isPositive();
+    }
   }
 }

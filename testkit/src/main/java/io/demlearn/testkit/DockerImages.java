@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * The project's own container images, for tests that run them: their names (system properties set
- * by the build, {@code demlearn.image.app}, {@code .kafka} and {@code .registry}), and assumptions
- * that skip a test, saying why, where no Docker engine answers or an image has not been built
- * ({@code mvn -Pimages -DskipTests package}; README, "Deploy with Docker Compose").
+ * by the build, {@code demlearn.image.app}, {@code .kafka}, {@code .registry} and {@code
+ * .prometheus}), and assumptions that skip a test, saying why, where no Docker engine answers or an
+ * image has not been built ({@code mvn -Pimages -DskipTests package}; README, "Deploy with Docker
+ * Compose").
  */
 public final class DockerImages {
   private DockerImages() {}
@@ -27,6 +28,11 @@ public final class DockerImages {
   /** The schema registry image. */
   public static String registry() {
     return name("registry", "demlearn/registry:2.4.2");
+  }
+
+  /** The Prometheus image of the Compose deployment (docker/build-prometheus.sh). */
+  public static String prometheus() {
+    return name("prometheus", "demlearn/prometheus:2.42.0");
   }
 
   private static String name(String which, String otherwise) {

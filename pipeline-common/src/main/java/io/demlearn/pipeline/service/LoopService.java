@@ -1,10 +1,14 @@
 package io.demlearn.pipeline.service;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -20,7 +24,14 @@ public abstract class LoopService implements Runnable, AutoCloseable {
   private volatile boolean running;
   private volatile boolean closed;
   private volatile MeterRegistry meters = ServiceMeters.none();
-  private final List<KafkaClientMetrics> clientMetrics = new ArrayList<>();
+  private final List<AutoCloseable> clientMetrics = new ArrayList<>();
+  private ScheduledExecutorService metricsScheduler;
+
+  /**
+   * How often the Kafka clients' metrics are looked at again for new ones (those of a topic appear
+   * once the client has used it); Micrometer's default is a minute.
+   */
+  protected static final Duration CLIENT_METRICS_REFRESH = Duration.ofSeconds(5);
 
   @Override
   public final void run() {
@@ -32,8 +43,18 @@ public abstract class LoopService implements Runnable, AutoCloseable {
       loop();
     } finally {
       synchronized (clientMetrics) {
-        clientMetrics.forEach(KafkaClientMetrics::close);
+        for (AutoCloseable m : clientMetrics) {
+          try {
+            m.close();
+          } catch (Exception ignored) {
+            // stops a refresh task only
+          }
+        }
         clientMetrics.clear();
+        if (metricsScheduler != null) {
+          metricsScheduler.shutdownNow();
+          metricsScheduler = null;
+        }
       }
       stopped.countDown();
     }
@@ -64,15 +85,36 @@ public abstract class LoopService implements Runnable, AutoCloseable {
   protected final void bindClient(Object client) {
     KafkaClientMetrics m;
     if (client instanceof Producer<?, ?> p) {
-      m = new KafkaClientMetrics(p);
+      m = new KafkaClientMetrics(p, List.of(), metricsScheduler(), CLIENT_METRICS_REFRESH);
     } else if (client instanceof Consumer<?, ?> c) {
-      m = new KafkaClientMetrics(c);
+      m = new KafkaClientMetrics(c, List.of(), metricsScheduler(), CLIENT_METRICS_REFRESH);
     } else {
       throw new IllegalArgumentException("not a Kafka client: " + client);
     }
-    m.bindTo(meters);
+    bindMeters(m, m);
+  }
+
+  /** Binds meters to the registry; {@code closed} is closed when the loop ends. */
+  protected final void bindMeters(MeterBinder binder, AutoCloseable closed) {
+    binder.bindTo(meters);
     synchronized (clientMetrics) {
-      clientMetrics.add(m);
+      clientMetrics.add(closed);
+    }
+  }
+
+  /** The thread that refreshes the clients' metrics: one per service, stopped with its loop. */
+  protected final ScheduledExecutorService metricsScheduler() {
+    synchronized (clientMetrics) {
+      if (metricsScheduler == null) {
+        metricsScheduler =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "client-metrics");
+                  t.setDaemon(true);
+                  return t;
+                });
+      }
+      return metricsScheduler;
     }
   }
 
