@@ -84,7 +84,7 @@ final class RoundMetricsAssembler {
   private final Map<Integer, Long> groupsAt = new HashMap<>();
   private final Map<Integer, Long> hierarchyAt = new HashMap<>();
   private final Map<Integer, Integer> clusteredAt = new HashMap<>();
-  private final Map<Integer, Long> featuresAt = new HashMap<>();
+  private final Map<Integer, Long> clusterInputsAt = new HashMap<>();
   private final Map<Integer, Tally> traffic = new HashMap<>();
   private HierarchyVersion latestVersion;
   private int nextRound;
@@ -148,6 +148,9 @@ final class RoundMetricsAssembler {
    * milliseconds).
    */
   void update(String agent, int round, long bytes, long timestampMs) {
+    if (!experiment.clustersPublishedFeatures()) {
+      clusterInputsAt.merge(round, timestampMs, Math::max); // the clusterer reads the updates
+    }
     if (round < nextRound) {
       return; // a late or re-sent update of a round already out
     }
@@ -159,7 +162,9 @@ final class RoundMetricsAssembler {
 
   /** An agent's clustering features of a round, and the size and timestamp of their record. */
   void features(String agent, int round, long bytes, long timestampMs) {
-    featuresAt.merge(round, timestampMs, Math::max);
+    if (experiment.clustersPublishedFeatures()) {
+      clusterInputsAt.merge(round, timestampMs, Math::max);
+    }
     if (round < nextRound) {
       return;
     }
@@ -236,7 +241,7 @@ final class RoundMetricsAssembler {
     hierarchyAt.remove(nextRound);
     clusteredAt.remove(nextRound);
     traffic.remove(nextRound);
-    featuresAt.keySet().removeIf(r -> r < nextRound - 1);
+    clusterInputsAt.keySet().removeIf(r -> r < nextRound - 1);
     while (versions.size() > 1 && versions.higherKey(versions.firstKey()) <= nextRound) {
       versions.pollFirstEntry(); // a later version is in force for every round still to come
     }
@@ -367,9 +372,9 @@ final class RoundMetricsAssembler {
       }
     }
     Integer clustered = clusteredAt.get(round);
-    Long features = clustered == null || clustered >= round ? null : featuresAt.get(clustered);
-    if (hierarchy != null && features != null) {
-      t.put("cluster", (hierarchy - features) / 1e3);
+    Long inputs = clustered == null || clustered > round ? null : clusterInputsAt.get(clustered);
+    if (hierarchy != null && inputs != null) {
+      t.put("cluster", (hierarchy - inputs) / 1e3);
     }
     return t;
   }

@@ -198,7 +198,9 @@ class RoundMetricsAssemblerTest {
   @Test
   void aRoundsTrafficIsTheSizeOfItsRecordsByHopAndLevel() {
     RoundMetricsAssembler a = assembler();
-    a.hierarchy(hierarchy(0), 10);
+    HierarchyAssignment clustered = hierarchy(0);
+    clustered.setCreatedAtMs(400); // clustered from round 0's models, after the last of them
+    a.hierarchy(clustered, 10);
     // round 0: four updates of 1000 bytes, the last at 300 ms, features of 50 bytes each
     for (int agent = 0; agent < 4; agent++) {
       String id = experiment.agentIds().get(agent);
@@ -241,7 +243,7 @@ class RoundMetricsAssemblerTest {
         .containsEntry("aggregate", 0.2)
         .containsEntry("aggregate-" + lowest, 0.2)
         .containsEntry("aggregate-" + tree.topLevel(), 0.0)
-        .doesNotContainKey("cluster");
+        .containsEntry("cluster", experiment.clustersPublishedFeatures() ? 0.09 : 0.1);
   }
 
   @Test

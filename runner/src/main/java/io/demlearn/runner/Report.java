@@ -284,6 +284,17 @@ final class Report {
       s.append(String.format(Locale.ROOT, "<text x=\"5\" y=\"%.1f\">%.2f</text>", y + 4, v));
     }
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">round</text>", w / 2, ht));
+    for (int t = 0; t <= 4 && n > 2; t++) {
+      int r = (int) Math.round((n - 1) * t / 4.0);
+      double x = left + (w - 10 - left) * (double) r / (n - 1);
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>",
+              x,
+              ht - bottom + 14,
+              r));
+    }
     int legendX = left;
     int legendY = ht + 15;
     for (int i = 0; i < series.size(); i++) {
