@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
     subcommands = {
       BenchmarkCommand.Cluster.class,
       AggregatorBenchmark.class,
-      ProjectionBenchmark.class
+      ProjectionBenchmark.class,
+      SigningBenchmark.class
     })
 final class BenchmarkCommand {
 

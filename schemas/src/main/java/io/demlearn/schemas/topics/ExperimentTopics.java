@@ -1,5 +1,6 @@
 package io.demlearn.schemas.topics;
 
+import io.demlearn.schemas.avro.AgentKey;
 import io.demlearn.schemas.avro.AggregationControl;
 import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.DeadLetter;
@@ -99,6 +100,16 @@ public record ExperimentTopics(
 
   public Topic<DeadLetter> deadLetters() {
     return topic(TopicKind.DEAD_LETTERS, DeadLetter.class);
+  }
+
+  /** The public keys of a signed experiment's agents and clusterer. */
+  public Topic<AgentKey> agentKeys() {
+    return topic(TopicKind.AGENT_KEYS, AgentKey.class);
+  }
+
+  /** The key of a public key on the agent-keys topic: owner, '/', key id (zero-padded). */
+  public static String agentKeyKey(String ownerId, int keyId) {
+    return ownerId + "/" + String.format("%010d", keyId);
   }
 
   /** The aggregator's topic for the contributions to groups at {@code level}. */

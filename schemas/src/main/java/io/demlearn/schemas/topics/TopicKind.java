@@ -1,5 +1,6 @@
 package io.demlearn.schemas.topics;
 
+import io.demlearn.schemas.avro.AgentKey;
 import io.demlearn.schemas.avro.AggregationControl;
 import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.DeadLetter;
@@ -49,7 +50,13 @@ public enum TopicKind {
    * Key: agent id. Value: the clustering features (a random projection) of an agent's update for
    * one round, published next to it when the experiment clusters projections (else empty).
    */
-  CLUSTERING_FEATURES("clustering-features", ClusteringFeatures.class, false, true);
+  CLUSTERING_FEATURES("clustering-features", ClusteringFeatures.class, false, true),
+  /**
+   * Key: owner id (an agent's, or "clusterer"), '/', key id zero-padded to 10 digits. Value: a
+   * public key that signs the owner's records from a round on. Compacted (every key id stays), one
+   * partition; only in an experiment that signs, and only the operator writes it.
+   */
+  AGENT_KEYS("agent-keys", AgentKey.class, true, false);
 
   private final String suffix;
   private final Class<? extends SpecificRecord> valueType;
