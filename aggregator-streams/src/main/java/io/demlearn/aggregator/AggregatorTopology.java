@@ -1,8 +1,10 @@
 package io.demlearn.aggregator;
 
+import io.demlearn.pipeline.clients.AgentKeysLog;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.service.ServiceMeters;
+import io.demlearn.pipeline.signing.SignatureCheck;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.GroupContribution;
 import io.demlearn.schemas.avro.GroupModel;
@@ -93,7 +95,8 @@ public final class AggregatorTopology {
       int fromLevel,
       int toLevel,
       UpdateLog.Factory updateLog,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      KeysFactory keys) {
     public Config {
       int top = experiment.topLevel();
       if (fromLevel < 1 || toLevel < fromLevel || toLevel > top) {
@@ -118,12 +121,25 @@ public final class AggregatorTopology {
         int fromLevel,
         int toLevel,
         UpdateLog.Factory updateLog) {
-      this(experiment, topics, serdes, fromLevel, toLevel, updateLog, ServiceMeters.none());
+      this(
+          experiment,
+          topics,
+          serdes,
+          fromLevel,
+          toLevel,
+          updateLog,
+          ServiceMeters.none(),
+          appConfigs -> new AgentKeysLog(experiment.id(), appConfigs, serdes));
     }
 
     /** The same, its meters in {@code registry}. */
     public Config withMeters(MeterRegistry registry) {
-      return new Config(experiment, topics, serdes, fromLevel, toLevel, updateLog, registry);
+      return new Config(experiment, topics, serdes, fromLevel, toLevel, updateLog, registry, keys);
+    }
+
+    /** The same, reading a signed experiment's keys from {@code keys}. */
+    public Config withKeys(KeysFactory keys) {
+      return new Config(experiment, topics, serdes, fromLevel, toLevel, updateLog, meters, keys);
     }
 
     /** Every level, reading updates back with a consumer. */
@@ -136,6 +152,14 @@ public final class AggregatorTopology {
         Experiment experiment, ExperimentTopics topics, AvroSerdes serdes, int from, int to) {
       this(experiment, topics, serdes, from, to, UpdateLog::kafka);
     }
+  }
+
+  /**
+   * Where a task of a signed experiment reads the keys that signatures are checked against: the
+   * {@code agent-keys} topic by default, with the application's client settings.
+   */
+  public interface KeysFactory {
+    SignatureCheck.Keys open(Map<String, Object> appConfigs);
   }
 
   /**

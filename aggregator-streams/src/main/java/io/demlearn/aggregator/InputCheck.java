@@ -4,6 +4,7 @@ import io.demlearn.pipeline.checks.DeadLetters;
 import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.signing.SignatureCheck;
 import io.demlearn.schemas.avro.AggregationInput;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
@@ -24,7 +25,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * hierarchy version and checks it on its own ({@link UpdateChecks#check}, {@link
  * HierarchyChecks#check}). A good one goes on as an {@link AggregationInput} that remembers where
  * it came from; any other becomes a {@link DeadLetter} holding the original bytes, its reason and
- * its source topic, partition and offset.
+ * its source topic, partition and offset. In a signed experiment ({@link Experiment#signed()}) a
+ * record must also carry its owner's signature ({@link SignatureCheck}; the keys from {@code
+ * agent-keys}, read by each task), else it is refused as {@code BAD_SIGNATURE}.
  */
 final class InputCheck<T extends SpecificRecord>
     implements Processor<byte[], byte[], String, SpecificRecord> {
@@ -33,6 +36,9 @@ final class InputCheck<T extends SpecificRecord>
   private final AvroDeserializer<T> decoder;
   private final UpdateChecks checks;
   private final boolean compacted;
+  private final AggregatorTopology.KeysFactory keysFactory;
+  private SignatureCheck.Keys keys;
+  private SignatureCheck signatures;
   private ProcessorContext<String, SpecificRecord> context;
   private DeadLetterOut deadLetters;
 
@@ -40,8 +46,13 @@ final class InputCheck<T extends SpecificRecord>
    * @param compacted whether the topic is compacted (a record without a value is then a tombstone,
    *     not an error)
    */
-  InputCheck(Experiment experiment, AvroDeserializer<T> decoder, boolean compacted) {
+  InputCheck(
+      Experiment experiment,
+      AggregatorTopology.KeysFactory keys,
+      AvroDeserializer<T> decoder,
+      boolean compacted) {
     this.experiment = experiment;
+    this.keysFactory = keys;
     this.compacted = compacted;
     this.decoder = decoder;
     this.checks = new UpdateChecks(experiment);
@@ -51,6 +62,17 @@ final class InputCheck<T extends SpecificRecord>
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.deadLetters = new DeadLetterOut(experiment.id(), context);
+    if (experiment.signed()) {
+      keys = keysFactory.open(context.appConfigs());
+      signatures = new SignatureCheck(keys);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (keys != null) {
+      keys.close();
+    }
   }
 
   @Override
@@ -80,6 +102,9 @@ final class InputCheck<T extends SpecificRecord>
     AggregationInput.Builder in = AggregationInput.newBuilder().setSource(source);
     if (value instanceof ModelUpdate u) {
       UpdateChecks.Refusal refusal = checks.check(key, u);
+      if (refusal == null && signatures != null) {
+        refusal = signatures.check(u);
+      }
       if (refusal != null) {
         refuse(record, source, refusal.reason(), refusal.detail());
         return;
@@ -88,6 +113,9 @@ final class InputCheck<T extends SpecificRecord>
     } else {
       HierarchyAssignment h = (HierarchyAssignment) value;
       UpdateChecks.Refusal refusal = HierarchyChecks.check(experiment, h).refusal();
+      if (refusal == null && signatures != null) {
+        refusal = signatures.check(h);
+      }
       if (refusal != null) {
         refuse(record, source, refusal.reason(), refusal.detail());
         return;

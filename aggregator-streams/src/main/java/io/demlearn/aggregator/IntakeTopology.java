@@ -70,7 +70,10 @@ final class IntakeTopology {
                 .process(
                     () ->
                         new InputCheck<>(
-                            e, serdes.valueSerde(HierarchyAssignment.class).deserializer(), true),
+                            e,
+                            c.keys(),
+                            serdes.valueSerde(HierarchyAssignment.class).deserializer(),
+                            true),
                     Named.as("check-hierarchies")),
             c,
             "hierarchy-check-");
@@ -103,7 +106,7 @@ final class IntakeTopology {
         AggregatorTopology.split(
             builder.stream(topics.modelUpdates().name(), raw.withName("read-model-updates"))
                 .process(
-                    () -> new InputCheck<>(e, updateSerde.deserializer(), false),
+                    () -> new InputCheck<>(e, c.keys(), updateSerde.deserializer(), false),
                     Named.as("check-updates")),
             c,
             "update-check-");

@@ -96,6 +96,16 @@ class AggregatorTopologyTest {
 
     Harness(ExperimentSettings settings, List<String> agents, PipelinePolicy policy)
         throws Exception {
+      this(settings, agents, policy, null);
+    }
+
+    /** With {@code keys}, the keys a signed experiment's tasks check signatures against. */
+    Harness(
+        ExperimentSettings settings,
+        List<String> agents,
+        PipelinePolicy policy,
+        AggregatorTopology.KeysFactory keys)
+        throws Exception {
       this.experiment = new Experiment(EXP, settings, agents, policy);
       AggregatorTopology.Config config =
           new AggregatorTopology.Config(
@@ -105,6 +115,9 @@ class AggregatorTopologyTest {
               1,
               experiment.topLevel(),
               (topic, appConfigs) -> new RecordedLog());
+      if (keys != null) {
+        config = config.withKeys(keys);
+      }
       Properties props =
           AggregatorTopology.streamsConfig(
               config,
@@ -727,5 +740,74 @@ class AggregatorTopologyTest {
     h.driver.advanceWallClockTime(Duration.ofMillis(300));
     h.driver.advanceWallClockTime(Duration.ofMillis(300));
     assertThat(h.read().get("root").getAgentCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aSignedExperimentRefusesUnsignedAndForgedRecordsAndAveragesTheSignedOnes() throws Exception {
+    io.demlearn.pipeline.signing.KeyRing ring = new io.demlearn.pipeline.signing.KeyRing(EXP);
+    io.demlearn.pipeline.signing.Signer signer = new io.demlearn.pipeline.signing.Signer();
+    List<String> owners = new ArrayList<>(AGENTS.subList(0, 4));
+    owners.add(io.demlearn.pipeline.signing.KeyRing.CLUSTERER);
+    for (String owner : owners) {
+      java.security.KeyPair pair = io.demlearn.pipeline.signing.Ed25519.generate();
+      signer.add(owner, 0, pair.getPrivate());
+      assertThat(
+              ring.add(
+                  io.demlearn.schemas.avro.AgentKey.newBuilder()
+                      .setExperimentId(EXP)
+                      .setOwnerId(owner)
+                      .setKeyId(1)
+                      .setEffectiveFromRound(0)
+                      .setAlgorithm("Ed25519")
+                      .setPublicKey(java.nio.ByteBuffer.wrap(pair.getPublic().getEncoded()))
+                      .setIssuedAtMs(0)
+                      .build()))
+          .isNull();
+    }
+    int[] refreshes = {0};
+    io.demlearn.pipeline.signing.SignatureCheck.Keys keys =
+        new io.demlearn.pipeline.signing.SignatureCheck.Keys() {
+          @Override
+          public io.demlearn.pipeline.signing.KeyRing ring() {
+            return ring;
+          }
+
+          @Override
+          public boolean refresh() {
+            refreshes[0]++;
+            return false;
+          }
+        };
+    PipelinePolicy signed = PipelinePolicy.newBuilder().setRequireSignatures(true).build();
+    Harness h = new Harness(settings(4, 3, 2, 1.0), AGENTS, signed, appConfigs -> keys);
+
+    h.hierarchy(twoPairs(0, 0), AGENTS); // not signed
+    h.expectOneDeadLetter(DeadLetterReason.BAD_SIGNATURE, "hierarchy version 0 for round 0");
+    HierarchyAssignment version =
+        Hierarchies.toRecord(EXP, twoPairs(0, 0), AGENTS, h.experiment.settings(), 0);
+    h.hierarchies.pipeInput(ExperimentTopics.hierarchyKey(0), signer.sign(version));
+    assertThat(h.deadLetters.readValuesToList()).isEmpty();
+
+    h.update("agent-000", 0, v(1), 1); // not signed
+    h.expectOneDeadLetter(DeadLetterReason.BAD_SIGNATURE, "is not signed");
+    io.demlearn.pipeline.signing.Signer forger =
+        new io.demlearn.pipeline.signing.Signer()
+            .add("agent-001", 0, io.demlearn.pipeline.signing.Ed25519.generate().getPrivate());
+    h.pipe("agent-001", forger.sign(h.builder("agent-001", 0, v(100), 1).build()));
+    h.expectOneDeadLetter(
+        DeadLetterReason.BAD_SIGNATURE, "is not signed by the key agent-001 has registered");
+    assertThat(refreshes[0]).as("the keys read again before each refusal").isEqualTo(3);
+
+    float[][] values = {v(1), v(3), v(5), v(9)};
+    for (int a = 0; a < 4; a++) {
+      String agent = AGENTS.get(a);
+      h.pipe(agent, signer.sign(h.builder(agent, 0, values[a], 1).build()));
+    }
+    assertThat(h.deadLetters.readValuesToList()).isEmpty();
+    Map<String, GroupModel> g = h.read();
+    assertThat(g.keySet()).containsExactlyInAnyOrder("L2-c4", "L2-c5", "root");
+    assertThat(first(g.get("root"), 1))
+        .as("the signed updates alone, the forged one's 100 nowhere")
+        .containsExactly(4.5f);
   }
 }

@@ -72,6 +72,9 @@ public record Experiment(
     m.put("maxUpdateNorm", policy.getMaxUpdateNorm());
     m.put("stragglerTimeoutSeconds", policy.getStragglerTimeoutMs() / 1000.0);
     m.put("quorum", policy.getQuorum());
+    if (signed()) {
+      m.put("requireSignatures", true);
+    }
     return m;
   }
 
@@ -87,6 +90,14 @@ public record Experiment(
   /** The root's level: K + 1 for DemLearn, 1 for a global model (FedAvg, FedProx). */
   public int topLevel() {
     return settings.strategy() instanceof DemLearnStrategy d ? d.levels() + 1 : 1;
+  }
+
+  /**
+   * Whether every update, clustering features record and hierarchy version must be signed by its
+   * owner's key in force ({@code agent-keys}); others are refused.
+   */
+  public boolean signed() {
+    return policy.getRequireSignatures();
   }
 
   /** Whether rounds may close without every member (a straggler timeout is set). */

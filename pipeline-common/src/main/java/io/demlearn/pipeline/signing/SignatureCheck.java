@@ -1,0 +1,75 @@
+package io.demlearn.pipeline.signing;
+
+import io.demlearn.pipeline.checks.UpdateChecks.Refusal;
+import io.demlearn.schemas.avro.ClusteringFeatures;
+import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.HierarchyAssignment;
+import io.demlearn.schemas.avro.ModelUpdate;
+import java.util.Locale;
+
+/**
+ * A verifier's check of a record's signature against the keys registered for the experiment: a
+ * record that its owner's key in force did not sign is refused ({@code BAD_SIGNATURE}). Before it
+ * refuses, it reads the keys registered since it last looked ({@link Keys#refresh()}): a signer
+ * uses a new key only once its registration is written, so a record signed with it is never refused
+ * for having arrived before the key did, and the verdict follows from the log alone.
+ */
+public final class SignatureCheck {
+  /** The keys a verifier knows, and a way to read the ones registered since. */
+  public interface Keys extends AutoCloseable {
+    KeyRing ring();
+
+    /** Reads the keys registered since the last look; whether there were any. */
+    boolean refresh();
+
+    @Override
+    default void close() {}
+  }
+
+  private final Keys keys;
+
+  public SignatureCheck(Keys keys) {
+    this.keys = keys;
+  }
+
+  /** Null if the update is signed by its agent's key in force for its round, else why not. */
+  public Refusal check(ModelUpdate u) {
+    KeyRing.Verdict v = keys.ring().verify(u);
+    if (v != KeyRing.Verdict.VALID && keys.refresh()) {
+      v = keys.ring().verify(u);
+    }
+    return refusal(v, "update of " + u.getAgentId(), u.getAgentId(), u.getRound());
+  }
+
+  public Refusal check(ClusteringFeatures f) {
+    KeyRing.Verdict v = keys.ring().verify(f);
+    if (v != KeyRing.Verdict.VALID && keys.refresh()) {
+      v = keys.ring().verify(f);
+    }
+    return refusal(v, "clustering features of " + f.getAgentId(), f.getAgentId(), f.getRound());
+  }
+
+  public Refusal check(HierarchyAssignment h) {
+    KeyRing.Verdict v = keys.ring().verify(h);
+    if (v != KeyRing.Verdict.VALID && keys.refresh()) {
+      v = keys.ring().verify(h);
+    }
+    return refusal(
+        v, "hierarchy version " + h.getVersion(), KeyRing.CLUSTERER, h.getEffectiveFromRound());
+  }
+
+  private Refusal refusal(KeyRing.Verdict v, String what, String owner, int round) {
+    String why =
+        switch (v) {
+          case VALID -> null;
+          case UNSIGNED -> "is not signed; this experiment requires signatures";
+          case NO_KEY -> "is signed, but " + owner + " has no key registered for round " + round;
+          case BAD -> "is not signed by the key " + owner + " has registered for round " + round;
+        };
+    return why == null
+        ? null
+        : new Refusal(
+            DeadLetterReason.BAD_SIGNATURE,
+            String.format(Locale.ROOT, "%s for round %d %s", what, round, why));
+  }
+}
