@@ -16,6 +16,7 @@ import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Features;
 import io.demlearn.pipeline.service.LoopService;
 import io.demlearn.pipeline.service.ServiceMeters;
+import io.demlearn.pipeline.signing.Signer;
 import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.serde.AvroDeserializer;
@@ -91,9 +92,23 @@ public final class AgentWorker extends LoopService {
       AvroSerdes serdes,
       int threads,
       String workerId,
-      Map<String, SlowAgent> slowAgents) {
+      Map<String, SlowAgent> slowAgents,
+      Signer signer) {
     public Config {
       slowAgents = Map.copyOf(slowAgents);
+    }
+
+    /** A worker of an experiment that is not signed. */
+    public Config(
+        Experiment experiment,
+        ExperimentTopics topics,
+        List<AgentData> agents,
+        Map<String, Object> kafka,
+        AvroSerdes serdes,
+        int threads,
+        String workerId,
+        Map<String, SlowAgent> slowAgents) {
+      this(experiment, topics, agents, kafka, serdes, threads, workerId, slowAgents, null);
     }
   }
 
@@ -324,6 +339,9 @@ public final class AgentWorker extends LoopService {
       ClusteringFeatures record =
           Features.of(
               c.experiment().id(), f.agentId(), f.round(), f.hierarchyVersion(), features.get(i));
+      if (c.signer() != null) {
+        c.signer().sign(record);
+      }
       // restarted, the worker publishes its agents' latest features again
       send(featuresProducer, topic, record, "clustering features", f.agentId(), f.round(), null);
     }
@@ -403,6 +421,9 @@ public final class AgentWorker extends LoopService {
     unsent = true;
     // restarted, the worker recovers from what the log holds and sends it again
     String topic = c.topics().modelUpdates().name();
+    if (c.signer() != null) {
+      c.signer().sign(update);
+    }
     long sent = System.nanoTime();
     send(
         producer,

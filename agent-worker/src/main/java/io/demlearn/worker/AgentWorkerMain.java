@@ -46,7 +46,8 @@ public final class AgentWorkerMain {
                             serdes,
                             threads,
                             workerId,
-                            slow));
+                            slow,
+                            p.signer(experiment)));
                 System.out.println(
                     "agent worker "
                         + workerId

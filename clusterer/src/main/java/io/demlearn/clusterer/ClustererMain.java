@@ -25,7 +25,8 @@ public final class ClustererMain {
                 Experiment experiment = p.experiment(serdes, 1);
                 ClustererService service =
                     new ClustererService(
-                        new ClustererService.Config(experiment, p.topics(), p.kafka(), serdes));
+                        new ClustererService.Config(
+                            experiment, p.topics(), p.kafka(), serdes, p.signer(experiment)));
                 System.out.println("clusterer of experiment " + experiment.id() + " started");
                 return p.runUntilStopped(service, "clusterer");
               }

@@ -8,6 +8,7 @@ import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.service.LoopService;
 import io.demlearn.pipeline.service.ServiceMeters;
+import io.demlearn.pipeline.signing.Signer;
 import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
@@ -57,7 +58,17 @@ public final class ClustererService extends LoopService {
       Experiment experiment,
       ExperimentTopics topics,
       Map<String, Object> kafka,
-      AvroSerdes serdes) {}
+      AvroSerdes serdes,
+      Signer signer) {
+    /** A clusterer of an experiment that is not signed. */
+    public Config(
+        Experiment experiment,
+        ExperimentTopics topics,
+        Map<String, Object> kafka,
+        AvroSerdes serdes) {
+      this(experiment, topics, kafka, serdes, null);
+    }
+  }
 
   private final Config c;
   private final ClusteringDecisions decisions;
@@ -82,7 +93,7 @@ public final class ClustererService extends LoopService {
             new ByteArrayDeserializer());
     this.producer =
         new KafkaProducer<>(
-            ClientConfigs.producer(c.kafka(), id),
+            ClientConfigs.producer(c.kafka(), id + "-hierarchies"),
             c.topics().hierarchyAssignments().keySerde().serializer(),
             c.topics().hierarchyAssignments().valueSerde(c.serdes()).serializer());
   }
@@ -157,6 +168,9 @@ public final class ClustererService extends LoopService {
               c.experiment().agentIds(),
               c.experiment().settings(),
               System.currentTimeMillis());
+      if (c.signer() != null) {
+        c.signer().sign(record);
+      }
       try {
         producer
             .send(

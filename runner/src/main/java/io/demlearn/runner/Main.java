@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
       ClusterCommand.class,
       StackCommand.class,
       BenchmarkCommand.class,
-      CompareCommand.class
+      CompareCommand.class,
+      KeysCommand.class
     })
 public final class Main {
   @Option(

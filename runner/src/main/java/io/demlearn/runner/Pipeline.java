@@ -15,6 +15,8 @@ import io.demlearn.pipeline.records.ExperimentSpecs;
 import io.demlearn.pipeline.service.LoopService;
 import io.demlearn.pipeline.service.MetricsEndpoint;
 import io.demlearn.pipeline.service.ServiceMeters;
+import io.demlearn.pipeline.signing.KeyFiles;
+import io.demlearn.pipeline.signing.Signer;
 import io.demlearn.schemas.avro.ExperimentSpec;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
@@ -63,7 +65,8 @@ final class Pipeline implements AutoCloseable {
       boolean processPerService,
       int restarts,
       Map<String, SlowAgent> slowAgents,
-      Integer metricsPort) {
+      Integer metricsPort,
+      Path keyDir) {
     Layout {
       tiers = List.copyOf(tiers);
       slowAgents = Map.copyOf(slowAgents);
@@ -79,6 +82,9 @@ final class Pipeline implements AutoCloseable {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private ServiceProcesses children;
   private Integer nextMetricsPort;
+
+  /** The private keys of a signed experiment, for the services in this process; else null. */
+  private Signer signer;
 
   Pipeline(
       Experiment experiment,
@@ -215,6 +221,10 @@ final class Pipeline implements AutoCloseable {
       common.addAll(
           List.of("--client-config", conn.clientConfigFile().toAbsolutePath().toString()));
     }
+    if (layout.keyDir() != null) {
+      common.addAll(List.of("--key-dir", layout.keyDir().toString()));
+      signer = KeyFiles.read(layout.keyDir(), id);
+    }
     startAggregators(layout, stateDir, common);
     if (layout.processPerService()) {
       List<String> args = new ArrayList<>(common);
@@ -231,7 +241,7 @@ final class Pipeline implements AutoCloseable {
           serveMetrics("clusterer"),
           "clusterer",
           new ClustererService(
-              new ClustererService.Config(experiment, topics, conn.kafkaConfig(), serdes)));
+              new ClustererService.Config(experiment, topics, conn.kafkaConfig(), serdes, signer)));
     }
     int threads = experiment.settings().threads();
     if (layout.workers() == 1 && !layout.processPerService()) {
@@ -247,7 +257,8 @@ final class Pipeline implements AutoCloseable {
                   serdes,
                   threads,
                   "1",
-                  layout.slowAgents())));
+                  layout.slowAgents(),
+                  signer)));
       return;
     }
     for (int k = 1; k <= layout.workers(); k++) {

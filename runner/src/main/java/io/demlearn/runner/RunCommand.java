@@ -13,6 +13,7 @@ import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Replication;
 import io.demlearn.worker.SlowAgent;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -153,6 +154,21 @@ final class RunCommand implements Callable<Integer> {
   double maxUpdateNorm;
 
   @Option(
+      names = "--sign",
+      description =
+          "Require every update, clustering features record and hierarchy version to be signed"
+              + " by its owner's Ed25519 key: issues a key per agent and one for the clusterer"
+              + " (public keys on agent-keys, private keys under --key-dir); an unsigned or forged"
+              + " record is refused (dead letter BAD_SIGNATURE).")
+  boolean sign;
+
+  @Option(
+      names = "--key-dir",
+      paramLabel = "DIR",
+      description = "Where --sign puts the private keys (default: .demlearn/keys).")
+  Path keyDir;
+
+  @Option(
       names = "--slow-agent",
       paramLabel = "ID=SECONDS[@FROM-TO]",
       description =
@@ -206,6 +222,7 @@ final class RunCommand implements Callable<Integer> {
     PipelinePolicy policy;
     try {
       policy = Experiment.policy(maxUpdateNorm, Math.round(stragglerTimeoutSeconds * 1000), quorum);
+      policy.setRequireSignatures(sign);
       topics =
           new ExperimentTopics(
               id,
@@ -235,7 +252,8 @@ final class RunCommand implements Callable<Integer> {
             processPerService,
             restarts,
             slowAgentDelays(agentIds),
-            metricsPort);
+            metricsPort,
+            sign ? (keyDir != null ? keyDir : KeysCommand.defaultKeyDir()).toAbsolutePath() : null);
 
     SimulateCommand.Progress progress =
         new SimulateCommand.Progress(settings.rounds(), System.console() != null);
@@ -346,6 +364,15 @@ final class RunCommand implements Callable<Integer> {
     Map<String, String> machine = Provenance.withNumerics();
     try (Pipeline pipeline = new Pipeline(run, topics, conn, serdes, console)) {
       pipeline.create(machine);
+      if (run.signed()) {
+        int keys = KeysCommand.issue(conn.kafkaConfig(), serdes, run, layout.keyDir());
+        console.step(
+            keys
+                + " keys issued (--sign): public keys on "
+                + topics.agentKeys().name()
+                + ", private keys in "
+                + layout.keyDir().resolve(run.id()));
+      }
       if (externalServices) {
         console.step(
             "topics demlearn."

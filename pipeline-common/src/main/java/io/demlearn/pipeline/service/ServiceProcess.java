@@ -3,6 +3,8 @@ package io.demlearn.pipeline.service;
 import io.demlearn.pipeline.clients.ClientSettings;
 import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.signing.KeyFiles;
+import io.demlearn.pipeline.signing.Signer;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Replication;
@@ -37,7 +39,7 @@ public final class ServiceProcess {
   private static final List<String> REQUIRED =
       List.of("experiment", "bootstrap-servers", "schema-registry-url");
   private static final List<String> OPTIONAL =
-      List.of("client-config", "parent-pid", "spec-wait", "metrics-port");
+      List.of("client-config", "parent-pid", "spec-wait", "metrics-port", "key-dir");
 
   /** How long a service waits for its experiment's spec to appear, unless told. */
   private static final int SPEC_WAIT_SECONDS = 60;
@@ -119,6 +121,7 @@ public final class ServiceProcess {
                 + mainClass
                 + " --experiment ID --bootstrap-servers HOST:PORT --schema-registry-url URL"
                 + " [--client-config FILE] [--spec-wait SECONDS] [--metrics-port [HOST:]PORT]"
+                + " [--key-dir DIR]"
                 + " [--parent-pid PID]");
     own.forEach(
         (option, text) -> usage.append(" [--").append(option).append(' ').append(text).append(']'));
@@ -285,6 +288,32 @@ public final class ServiceProcess {
     System.out.println("metrics endpoint: " + serviceName + " " + endpoint.url());
     meters = endpoint.registry();
     return meters;
+  }
+
+  /**
+   * The private keys the service signs with, from {@code --key-dir DIR} ({@link KeyFiles}), for an
+   * experiment that requires signatures; null for one that does not.
+   *
+   * @throws StartFailure if a signed experiment's keys cannot be read
+   */
+  public Signer signer(Experiment experiment) {
+    if (!experiment.signed()) {
+      return null;
+    }
+    String dir = options.get("key-dir");
+    if (dir == null) {
+      throw new StartFailure(
+          1,
+          "experiment "
+              + experiment.id()
+              + " requires signatures: give --key-dir DIR, the folder of its keys"
+              + " (demlearn keys issue, or run --sign, wrote them)");
+    }
+    try {
+      return KeyFiles.read(Path.of(dir), experiment.id());
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      throw new StartFailure(1, "--key-dir " + dir + ": " + e.getMessage());
+    }
   }
 
   /** Settings every Kafka client of the service gets. */
