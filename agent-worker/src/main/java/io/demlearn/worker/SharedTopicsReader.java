@@ -1,7 +1,10 @@
 package io.demlearn.worker;
 
+import io.demlearn.pipeline.checks.UpdateChecks;
+import io.demlearn.pipeline.clients.AgentKeysLog;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.clients.Partitions;
+import io.demlearn.pipeline.signing.SignatureCheck;
 import io.demlearn.schemas.avro.GroupModel;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.serde.AvroSerdes;
@@ -15,14 +18,20 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An agent worker's reader of the topics every worker needs whole: {@code group-models} (key: group
  * id, value: GroupModel) and {@code hierarchy-assignments} (key: version, value:
- * HierarchyAssignment), every partition from the start, on a thread of its own. Each record it can
- * decode becomes an {@link AgentRounds.Event}; after a poll that brought any, it wakes the worker.
+ * HierarchyAssignment), every partition from the start, on a thread of its own (in a signed
+ * experiment, a hierarchy version its clusterer's key did not sign is ignored, as the aggregator
+ * refuses it). Each record it can decode becomes an {@link AgentRounds.Event}; after a poll that
+ * brought any, it wakes the worker.
  */
 final class SharedTopicsReader implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(SharedTopicsReader.class);
+  private final AgentWorker.Config c;
   private final ExperimentTopics topics;
   private final AvroSerdes serdes;
   private final KafkaConsumer<String, byte[]> consumer;
@@ -43,6 +52,7 @@ final class SharedTopicsReader implements Runnable {
       Consumer<AgentRounds.Event> events,
       Runnable wake,
       Consumer<RuntimeException> fail) {
+    this.c = c;
     this.topics = c.topics();
     this.serdes = c.serdes();
     this.consumer =
@@ -71,7 +81,8 @@ final class SharedTopicsReader implements Runnable {
     var groupDecoder = topics.groupModels().valueSerde(serdes).deserializer();
     var hierarchyDecoder = topics.hierarchyAssignments().valueSerde(serdes).deserializer();
     String groupTopic = topics.groupModels().name();
-    try (consumer) {
+    try (consumer;
+        SignatureCheck signatures = AgentKeysLog.checkFor(c.experiment(), c.kafka(), serdes)) {
       List<TopicPartition> all =
           Partitions.of(consumer, groupTopic, topics.hierarchyAssignments().name());
       consumer.assign(all);
@@ -91,7 +102,11 @@ final class SharedTopicsReader implements Runnable {
             }
           } else {
             HierarchyAssignment h = hierarchyDecoder.deserializeOrNull(r);
-            if (h != null) {
+            UpdateChecks.Refusal refused =
+                h == null || signatures == null ? null : signatures.check(h);
+            if (refused != null) {
+              LOG.warn("hierarchy record at offset {} ignored: {}", r.offset(), refused.detail());
+            } else if (h != null) {
               events.accept(new AgentRounds.HierarchyRead(h));
               any = true;
             }

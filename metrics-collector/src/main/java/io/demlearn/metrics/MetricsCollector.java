@@ -7,10 +7,13 @@ import io.demlearn.core.metrics.RoundTraffic;
 import io.demlearn.core.model.Model;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.pipeline.clients.AgentKeysLog;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.clients.Partitions;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.service.LoopService;
+import io.demlearn.pipeline.signing.SignatureCheck;
+import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.serde.WireFormat;
 import io.demlearn.schemas.topics.ExperimentTopics;
@@ -125,7 +128,8 @@ public final class MetricsCollector extends LoopService {
     String groupTopic = c.topics().groupModels().name();
     int rounds = c.experiment().settings().rounds();
     try (consumer;
-        traffic) {
+        traffic;
+        SignatureCheck signatures = AgentKeysLog.checkFor(c.experiment(), c.kafka(), c.serdes())) {
       List<TopicPartition> parts =
           Partitions.of(consumer, groupTopic, c.topics().hierarchyAssignments().name());
       consumer.assign(parts);
@@ -139,7 +143,11 @@ public final class MetricsCollector extends LoopService {
           if (r.topic().equals(groupTopic)) {
             assembler.groupModel(groupDecoder.deserializeOrNull(r), size(r));
           } else {
-            assembler.hierarchy(hierarchyDecoder.deserializeOrNull(r), size(r));
+            HierarchyAssignment h = hierarchyDecoder.deserializeOrNull(r);
+            if (h != null && signatures != null && signatures.check(h) != null) {
+              h = null; // not signed by the clusterer: the aggregator refuses it too
+            }
+            assembler.hierarchy(h, size(r));
           }
         }
         readTraffic(Duration.ZERO);

@@ -2,16 +2,23 @@ package io.demlearn.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.demlearn.core.cluster.Dendrogram;
+import io.demlearn.core.cluster.Hierarchy;
+import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.records.ModelUpdates;
 import io.demlearn.pipeline.signing.Ed25519;
+import io.demlearn.pipeline.signing.KeyRing;
 import io.demlearn.pipeline.signing.Signer;
 import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
+import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.serde.AvroSerdes;
+import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
 import io.demlearn.testkit.LocalKafkaExtension;
@@ -37,8 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code run --sign}: keys issued (public on agent-keys, private in files readable by their owner
  * only), every update signed; a well-formed update for an agent's next round signed with another
- * key, written while the experiment runs, is a dead letter BAD_SIGNATURE and changes nothing: the
- * metrics equal {@code simulate}'s.
+ * key, and a well-formed hierarchy version for the next round signed with a key that is not the
+ * clusterer's, written while the experiment runs, are dead letters BAD_SIGNATURE (the workers and
+ * the metrics collector ignore the version too) and change nothing: the metrics equal {@code
+ * simulate}'s.
  */
 @Tag("integration")
 @ExtendWith({LocalKafkaExtension.class, LocalRegistryExtension.class})
@@ -106,6 +115,39 @@ class SignedRunIT {
             .send(new ProducerRecord<>(log.topics().modelUpdates().name(), agent, forged))
             .get();
       }
+      // and a well-formed hierarchy version from the next round on, signed with another key
+      Dendrogram d =
+          new Dendrogram(
+              6,
+              List.of(
+                  new Dendrogram.Merge(0, 5, 1, 2),
+                  new Dendrogram.Merge(1, 4, 2, 2),
+                  new Dendrogram.Merge(2, 3, 3, 2),
+                  new Dendrogram.Merge(6, 7, 4, 4),
+                  new Dendrogram.Merge(8, 9, 5, 6)));
+      HierarchyAssignment version =
+          new Signer()
+              .add(KeyRing.CLUSTERER, 0, Ed25519.generate().getPrivate())
+              .sign(
+                  Hierarchies.toRecord(
+                      id,
+                      new HierarchyVersion(Hierarchy.fromDendrogram(d, 3), d, 1000, written + 1),
+                      e.agentIds(),
+                      e.settings(),
+                      2L));
+      try (KafkaProducer<String, HierarchyAssignment> producer =
+          new KafkaProducer<>(
+              kafka,
+              new StringSerializer(),
+              log.topics().hierarchyAssignments().valueSerde(serdes).serializer())) {
+        producer
+            .send(
+                new ProducerRecord<>(
+                    log.topics().hierarchyAssignments().name(),
+                    ExperimentTopics.hierarchyKey(1000),
+                    version))
+            .get();
+      }
     }
     assertThat(run.get(300, TimeUnit.SECONDS)).isZero();
 
@@ -116,14 +158,23 @@ class SignedRunIT {
       log.read(log.topics().deadLetters(), r -> letters.add(decoder.deserializeOrNull(r)));
     }
     assertThat(letters)
-        .singleElement()
-        .satisfies(
-            d -> {
-              assertThat(d.getReason()).isEqualTo(DeadLetterReason.BAD_SIGNATURE);
-              assertThat(d.getDetail())
-                  .contains("update of " + agent + " for round " + (written + 1))
-                  .contains("is not signed by the key " + agent + " has registered");
-            });
+        .extracting(DeadLetter::getReason)
+        .containsOnly(DeadLetterReason.BAD_SIGNATURE);
+    assertThat(letters)
+        .extracting(DeadLetter::getDetail)
+        .containsExactlyInAnyOrder(
+            "update of "
+                + agent
+                + " for round "
+                + (written + 1)
+                + " is not signed by the key "
+                + agent
+                + " has registered for round "
+                + (written + 1),
+            "hierarchy version 1000 for round "
+                + (written + 1)
+                + " is not signed by the key clusterer has registered for round "
+                + (written + 1));
 
     List<String> simulate =
         new ArrayList<>(List.of("simulate", "--out", dir.resolve("sim").toString()));

@@ -1,5 +1,6 @@
 package io.demlearn.pipeline.clients;
 
+import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.signing.KeyRing;
 import io.demlearn.pipeline.signing.SignatureCheck;
 import io.demlearn.schemas.serde.AvroDeserializer;
@@ -56,6 +57,17 @@ public final class AgentKeysLog implements SignatureCheck.Keys {
     consumer.assign(List.of(partition));
     consumer.seekToBeginning(List.of(partition));
     refresh();
+  }
+
+  /**
+   * The signature check of a signed experiment, reading its keys from the cluster; null for an
+   * experiment that does not require signatures. Close it when done.
+   */
+  public static SignatureCheck checkFor(
+      Experiment experiment, Map<String, Object> client, AvroSerdes serdes) {
+    return experiment.signed()
+        ? new SignatureCheck(new AgentKeysLog(experiment.id(), client, serdes))
+        : null;
   }
 
   @Override

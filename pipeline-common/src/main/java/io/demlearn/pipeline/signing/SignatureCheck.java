@@ -14,7 +14,7 @@ import java.util.Locale;
  * uses a new key only once its registration is written, so a record signed with it is never refused
  * for having arrived before the key did, and the verdict follows from the log alone.
  */
-public final class SignatureCheck {
+public final class SignatureCheck implements AutoCloseable {
   /** The keys a verifier knows, and a way to read the ones registered since. */
   public interface Keys extends AutoCloseable {
     KeyRing ring();
@@ -30,6 +30,12 @@ public final class SignatureCheck {
 
   public SignatureCheck(Keys keys) {
     this.keys = keys;
+  }
+
+  /** Closes the keys' reader. */
+  @Override
+  public void close() {
+    keys.close();
   }
 
   /** Null if the update is signed by its agent's key in force for its round, else why not. */
