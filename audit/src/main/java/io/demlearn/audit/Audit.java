@@ -5,6 +5,7 @@ import io.demlearn.core.strategy.Strategy;
 import io.demlearn.pipeline.checks.HierarchyChecks;
 import io.demlearn.pipeline.checks.UpdateChecks;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.signing.SignatureCheck;
 import io.demlearn.schemas.ParameterVectors;
 import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.DeadLetter;
@@ -27,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -98,6 +100,9 @@ public final class Audit {
   private final String updatesTopic;
   private final Refetch<ModelUpdate> updatesAt;
   private final GroupModelComparison comparison;
+  private SignatureCheck signatures;
+  private int signaturesVerified;
+  private int signaturesRefused;
 
   /**
    * @param updatesAt reads updates of {@code model-updates} again by partition and offset
@@ -112,7 +117,31 @@ public final class Audit {
     this.comparison = new GroupModelComparison(groupModelsAt);
   }
 
+  /**
+   * A signed experiment's signature check: a record its owner's key did not sign is skipped, as the
+   * aggregator refuses it; every other one is verified. Fed before the records.
+   */
+  public void verifySignatures(SignatureCheck check) {
+    this.signatures = check;
+  }
+
+  /** Whether a record of a signed experiment is signed by its owner (counting the verdicts). */
+  private boolean signed(Supplier<UpdateChecks.Refusal> check) {
+    if (signatures == null) {
+      return true;
+    }
+    if (check.get() != null) {
+      signaturesRefused++;
+      return false;
+    }
+    signaturesVerified++;
+    return true;
+  }
+
   public void hierarchy(HierarchyAssignment h, ConsumerRecord<String, byte[]> r) {
+    if (h != null && !signed(() -> signatures.check(h))) {
+      return; // refused onto dead-letters by the aggregator, and skipped by every reader
+    }
     HierarchyVersion hv = HierarchyChecks.usable(experiment, h, versions);
     if (hv == null) {
       return; // refused onto dead-letters by the aggregator, and skipped by every reader
@@ -123,7 +152,7 @@ public final class Audit {
 
   public void update(ModelUpdate u, ConsumerRecord<String, byte[]> r) {
     updatesRead++;
-    if (u == null || checks.check(r.key(), u) != null) {
+    if (u == null || checks.check(r.key(), u) != null || !signed(() -> signatures.check(u))) {
       return; // refused by the aggregator onto dead-letters
     }
     int last = lastRound.getOrDefault(u.getAgentId(), -1);
@@ -147,7 +176,10 @@ public final class Audit {
   }
 
   public void features(ClusteringFeatures f, ConsumerRecord<String, byte[]> r) {
-    if (!checksFeatures || f == null || checks.check(r.key(), f) != null) {
+    if (!checksFeatures
+        || f == null
+        || checks.check(r.key(), f) != null
+        || !signed(() -> signatures.check(f))) {
       return; // skipped by the clusterer
     }
     int last = lastFeaturesRound.getOrDefault(f.getAgentId(), -1);
@@ -238,7 +270,9 @@ public final class Audit {
       int lateUpdates,
       int unprocessed,
       int partialRound,
-      int lastRound) {}
+      int lastRound,
+      int signaturesVerified,
+      int signaturesRefused) {}
 
   /** What was read so far, and what {@link #check()} found. */
   public Summary summary() {
@@ -251,7 +285,9 @@ public final class Audit {
         lateUpdates,
         unprocessed,
         partialRound,
-        groupModels.isEmpty() ? -1 : groupModels.lastKey());
+        groupModels.isEmpty() ? -1 : groupModels.lastKey(),
+        signaturesVerified,
+        signaturesRefused);
   }
 
   /** Null if every group model follows; else the first that does not (rounds in order). */

@@ -2,6 +2,7 @@ package io.demlearn.audit;
 
 import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.signing.SignatureCheck;
 import io.demlearn.schemas.avro.AggregationControl;
 import io.demlearn.schemas.serde.AvroDeserializer;
 import io.demlearn.schemas.serde.AvroSerdes;
@@ -22,7 +23,8 @@ public final class LogAudit {
    * even while the experiment runs (so is the close of a round that an agent catching up skipped to
    * the round after).
    */
-  public static Audit read(ExperimentLog log, AvroSerdes serdes, Experiment experiment) {
+  public static Audit read(
+      ExperimentLog log, AvroSerdes serdes, Experiment experiment, SignatureCheck keys) {
     var updates = log.topics().modelUpdates().valueSerde(serdes).deserializer();
     var groups = log.topics().groupModels().valueSerde(serdes).deserializer();
     Audit audit =
@@ -32,6 +34,9 @@ public final class LogAudit {
                 fetch(log, log.topics().modelUpdates(), partition, offsets, updates),
             (partition, offsets) ->
                 fetch(log, log.topics().groupModels(), partition, offsets, groups));
+    if (experiment.signed()) {
+      audit.verifySignatures(keys);
+    }
     log.read(log.topics().groupModels(), r -> audit.groupModel(groups.deserializeOrNull(r), r));
     var hierarchies = log.topics().hierarchyAssignments().valueSerde(serdes).deserializer();
     log.read(

@@ -4,8 +4,10 @@ import io.demlearn.audit.Audit;
 import io.demlearn.audit.Finding;
 import io.demlearn.audit.LogAudit;
 import io.demlearn.core.experiment.ExperimentDefaults;
+import io.demlearn.pipeline.clients.AgentKeysLog;
 import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.pipeline.records.Experiment;
+import io.demlearn.pipeline.signing.SignatureCheck;
 import io.demlearn.schemas.serde.AvroSerdes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,7 +48,10 @@ final class AuditCommand implements Callable<Integer> {
               + " agents, "
               + experiment.settings().rounds()
               + " rounds");
-      Audit audit = LogAudit.read(experimentLog, serdes, experiment);
+      Audit audit;
+      try (SignatureCheck keys = AgentKeysLog.checkFor(experiment, conn.kafkaConfig(), serdes)) {
+        audit = LogAudit.read(experimentLog, serdes, experiment, keys);
+      }
       Audit.Summary read = audit.summary();
       console.step(
           "read "
@@ -59,7 +64,14 @@ final class AuditCommand implements Callable<Integer> {
               + read.deadLetters()
               + " dead letters, "
               + read.groupModelsRead()
-              + " group models");
+              + " group models"
+              + (experiment.signed()
+                  ? "; signatures: "
+                      + read.signaturesVerified()
+                      + " verified, "
+                      + read.signaturesRefused()
+                      + " refused (not signed by their owner's key; dead letters)"
+                  : ""));
       Finding finding = audit.check();
       if (finding != null) {
         System.err.println("audit failed: " + finding.where() + ": " + finding.problem());

@@ -176,6 +176,20 @@ class SignedRunIT {
                 + " is not signed by the key clusterer has registered for round "
                 + (written + 1));
 
+    SimulateCommandTest.Result audit =
+        SimulateCommandTest.run(
+            "audit",
+            "--experiment",
+            id,
+            "--bootstrap-servers",
+            broker.bootstrapServers(),
+            "--schema-registry-url",
+            registry.url());
+    assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
+    assertThat(audit.out())
+        .contains("audit passed")
+        .containsPattern("signatures: \\d+ verified, 2 refused");
+
     List<String> simulate =
         new ArrayList<>(List.of("simulate", "--out", dir.resolve("sim").toString()));
     simulate.addAll(EXPERIMENT);
