@@ -1,6 +1,7 @@
 package io.demlearn.clusterer;
 
 import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.pipeline.clients.AgentKeysLog;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.clients.ClosedRounds;
 import io.demlearn.pipeline.clients.Partitions;
@@ -8,6 +9,7 @@ import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Hierarchies;
 import io.demlearn.pipeline.service.LoopService;
 import io.demlearn.pipeline.service.ServiceMeters;
+import io.demlearn.pipeline.signing.SignatureCheck;
 import io.demlearn.pipeline.signing.Signer;
 import io.demlearn.schemas.avro.ClusteringFeatures;
 import io.demlearn.schemas.avro.HierarchyAssignment;
@@ -104,7 +106,8 @@ public final class ClustererService extends LoopService {
     bindClient(producer);
     Timer cluster = ServiceMeters.phase(meters(), "cluster");
     try (consumer;
-        closedRounds) {
+        closedRounds;
+        SignatureCheck signatures = AgentKeysLog.checkFor(c.experiment(), c.kafka(), c.serdes())) {
       readPublished();
       publish(decisions.on(new ClusteringDecisions.RecoveryDone()));
       boolean readsFeatures = c.experiment().clustersPublishedFeatures();
@@ -118,9 +121,15 @@ public final class ClustererService extends LoopService {
           ClusteringDecisions.Event read = null;
           if (readsFeatures) {
             ClusteringFeatures f = features.deserializeOrNull(r);
+            if (f != null && signatures != null && signatures.check(f) != null) {
+              f = null; // not signed by its agent: as refused as the aggregator refuses its update
+            }
             read = f == null ? null : new ClusteringDecisions.FeaturesRead(r.key(), f);
           } else {
             ModelUpdate u = updates.deserializeOrNull(r);
+            if (u != null && signatures != null && signatures.check(u) != null) {
+              u = null; // not signed by its agent: the aggregator refuses it too
+            }
             read = u == null ? null : new ClusteringDecisions.UpdateRead(r.key(), u);
           }
           if (read != null) {

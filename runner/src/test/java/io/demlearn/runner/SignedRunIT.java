@@ -84,6 +84,8 @@ class SignedRunIT {
     CompletableFuture<Integer> run =
         CompletableFuture.supplyAsync(() -> Main.execute(args.toArray(String[]::new), Map.of()));
     int written = RecordedRuns.waitForRound(out, 2, run, Duration.ofSeconds(120));
+    // ahead of the agents: the forged records come before the real ones of their round
+    int forgedRound = written + 2;
 
     Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
     String agent;
@@ -105,7 +107,7 @@ class SignedRunIT {
       ModelUpdate forged =
           new Signer()
               .add(agent, 0, Ed25519.generate().getPrivate())
-              .sign(ModelUpdates.of(e, agent, written + 1, -1, 10, params, null, 1L));
+              .sign(ModelUpdates.of(e, agent, forgedRound, -1, 10, params, null, 1L));
       try (KafkaProducer<String, ModelUpdate> producer =
           new KafkaProducer<>(
               kafka,
@@ -131,7 +133,7 @@ class SignedRunIT {
               .sign(
                   Hierarchies.toRecord(
                       id,
-                      new HierarchyVersion(Hierarchy.fromDendrogram(d, 3), d, 1000, written + 1),
+                      new HierarchyVersion(Hierarchy.fromDendrogram(d, 3), d, 1000, forgedRound),
                       e.agentIds(),
                       e.settings(),
                       2L));
@@ -166,15 +168,15 @@ class SignedRunIT {
             "update of "
                 + agent
                 + " for round "
-                + (written + 1)
+                + forgedRound
                 + " is not signed by the key "
                 + agent
                 + " has registered for round "
-                + (written + 1),
+                + forgedRound,
             "hierarchy version 1000 for round "
-                + (written + 1)
+                + forgedRound
                 + " is not signed by the key clusterer has registered for round "
-                + (written + 1));
+                + forgedRound);
 
     SimulateCommandTest.Result audit =
         SimulateCommandTest.run(
