@@ -52,6 +52,41 @@ public final class Ed25519 {
   }
 
   /**
+   * A public key decoded once for many verifications (decoding the curve point is a third of a
+   * verification's cost).
+   */
+  public static final class Verifier {
+    private final org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint point;
+
+    private Verifier(org.bouncycastle.math.ec.rfc8032.Ed25519.PublicPoint point) {
+      this.point = point;
+    }
+
+    /** Whether {@code signature} is this key's of {@code content}. */
+    public boolean verify(byte[] content, byte[] signature) {
+      return signature != null
+          && signature.length == SIGNATURE_BYTES
+          && org.bouncycastle.math.ec.rfc8032.Ed25519.verify(
+              signature, 0, point, content, 0, content.length);
+    }
+  }
+
+  /**
+   * The verifier of a public key.
+   *
+   * @throws IllegalArgumentException if the key is not a valid point of the curve
+   */
+  public static Verifier verifier(PublicKey key) {
+    var point =
+        org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFullExport(
+            raw(key.getEncoded()), 0);
+    if (point == null) {
+      throw new IllegalArgumentException("not a valid Ed25519 public key (not a curve point)");
+    }
+    return new Verifier(point);
+  }
+
+  /**
    * The raw 32-byte key at the end of its standard encoding (X.509 SubjectPublicKeyInfo, PKCS #8
    * v1), which is what RFC 8032's functions take.
    */

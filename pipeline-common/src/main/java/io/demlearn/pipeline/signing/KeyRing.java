@@ -33,7 +33,8 @@ public final class KeyRing {
     BAD
   }
 
-  private record Registered(int keyId, PublicKey key, ByteBuffer encoded) {}
+  private record Registered(
+      int keyId, PublicKey key, Ed25519.Verifier verifier, ByteBuffer encoded) {}
 
   private final String experimentId;
   private final Map<String, TreeMap<Integer, Registered>> byOwner = new HashMap<>();
@@ -61,8 +62,10 @@ public final class KeyRing {
       return "key algorithm " + k.getAlgorithm() + " is not " + Ed25519.ALGORITHM;
     }
     PublicKey key;
+    Ed25519.Verifier verifier;
     try {
       key = Ed25519.publicKey(bytes(k.getPublicKey()));
+      verifier = Ed25519.verifier(key);
     } catch (IllegalArgumentException e) {
       return "key " + k.getKeyId() + " of " + k.getOwnerId() + ": " + e.getMessage();
     }
@@ -86,7 +89,7 @@ public final class KeyRing {
           + " already takes effect from round "
           + k.getEffectiveFromRound();
     }
-    keys.put(k.getEffectiveFromRound(), new Registered(k.getKeyId(), key, encoded));
+    keys.put(k.getEffectiveFromRound(), new Registered(k.getKeyId(), key, verifier, encoded));
     effectiveOf.put(id, k.getEffectiveFromRound());
     return null;
   }
@@ -126,11 +129,12 @@ public final class KeyRing {
     if (signature == null) {
       return Verdict.UNSIGNED;
     }
-    PublicKey key = inForce(owner, round);
-    if (key == null) {
+    TreeMap<Integer, Registered> keys = byOwner.get(owner);
+    Entry<Integer, Registered> e = keys == null ? null : keys.floorEntry(round);
+    if (e == null) {
       return Verdict.NO_KEY;
     }
-    return Ed25519.verify(key, content, bytes(signature)) ? Verdict.VALID : Verdict.BAD;
+    return e.getValue().verifier().verify(content, bytes(signature)) ? Verdict.VALID : Verdict.BAD;
   }
 
   static byte[] bytes(ByteBuffer b) {
