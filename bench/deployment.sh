@@ -17,10 +17,7 @@ shift $(( $# < 3 ? $# : 3 ))
 ARGS=("$@")
 (( ${#ARGS[@]} )) || ARGS=(--dataset synthetic --agents 50 --rounds 20)
 mkdir -p "$OUT"
-median() { python3 -c "
-import json, statistics
-rows = [json.loads(l) for l in open('$1/metrics.jsonl')]
-print(f\"{statistics.median(r['seconds'] for r in rows[1:]):.3f}\")"; }
+median() { python3 bench/median_seconds.py "$1"; }
 ./demlearn simulate "${ARGS[@]}" --overwrite --out "$OUT/simulate" > "$OUT/simulate.log" 2>&1
 composes=(); locals=()
 for i in $(seq 1 "$PAIRS"); do

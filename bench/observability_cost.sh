@@ -23,10 +23,7 @@ fi
 echo "building $BASE in $base_dir ..." >&2
 (cd "$base_dir" && mvn -B -q -o -DskipTests package -pl runner -am > "$OUT/base-build.log" 2>&1) \
   || (cd "$base_dir" && mvn -B -q -DskipTests package -pl runner -am > "$OUT/base-build.log" 2>&1)
-median() { python3 -c "
-import json, statistics
-rows = [json.loads(l) for l in open('$1/metrics.jsonl')]
-print(f\"{statistics.median(r['seconds'] for r in rows[1:]):.3f}\")"; }
+median() { python3 bench/median_seconds.py "$1"; }
 ratios=()
 for i in $(seq 1 "$PAIRS"); do
   "$base_dir/demlearn" run "${ARGS[@]}" --overwrite --out "$OUT/base-$i" > "$OUT/base-$i.log" 2>&1

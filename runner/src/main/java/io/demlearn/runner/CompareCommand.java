@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -164,8 +165,7 @@ final class CompareCommand implements Callable<Integer> {
     return best;
   }
 
-  private static Double trafficMedian(
-      RecordedRun r, java.util.function.ToLongFunction<RoundTraffic> f) {
+  private static Double trafficMedian(RecordedRun r, ToLongFunction<RoundTraffic> f) {
     List<Double> kb = new ArrayList<>();
     r.traffic()
         .forEach(

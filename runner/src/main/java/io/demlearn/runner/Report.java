@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The experiment's report: one self-contained HTML page (inline SVG, no scripts, nothing fetched)
@@ -217,17 +218,14 @@ final class Report {
   }
 
   private static Series kilobytes(
-      String name, List<RoundTraffic> traffic, java.util.function.ToLongFunction<RoundTraffic> f) {
+      String name, List<RoundTraffic> traffic, ToLongFunction<RoundTraffic> f) {
     List<Double> v = new ArrayList<>();
     traffic.forEach(t -> v.add(t == null ? null : f.applyAsLong(t) / 1000.0));
     return new Series(name, v);
   }
 
   private static void row(
-      StringBuilder h,
-      String name,
-      List<RoundTraffic> traffic,
-      java.util.function.ToLongFunction<RoundTraffic> f) {
+      StringBuilder h, String name, List<RoundTraffic> traffic, ToLongFunction<RoundTraffic> f) {
     List<Double> values = new ArrayList<>();
     traffic.forEach(
         t -> {

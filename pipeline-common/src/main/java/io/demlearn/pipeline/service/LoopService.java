@@ -24,7 +24,7 @@ public abstract class LoopService implements Runnable, AutoCloseable {
   private volatile boolean running;
   private volatile boolean closed;
   private volatile MeterRegistry meters = ServiceMeters.none();
-  private final List<AutoCloseable> clientMetrics = new ArrayList<>();
+  private final List<AutoCloseable> boundMeters = new ArrayList<>();
   private ScheduledExecutorService metricsScheduler;
 
   /**
@@ -42,15 +42,15 @@ public abstract class LoopService implements Runnable, AutoCloseable {
       }
       loop();
     } finally {
-      synchronized (clientMetrics) {
-        for (AutoCloseable m : clientMetrics) {
+      synchronized (boundMeters) {
+        for (AutoCloseable m : boundMeters) {
           try {
             m.close();
           } catch (Exception ignored) {
             // stops a refresh task only
           }
         }
-        clientMetrics.clear();
+        boundMeters.clear();
         if (metricsScheduler != null) {
           metricsScheduler.shutdownNow();
           metricsScheduler = null;
@@ -97,14 +97,14 @@ public abstract class LoopService implements Runnable, AutoCloseable {
   /** Binds meters to the registry; {@code closed} is closed when the loop ends. */
   protected final void bindMeters(MeterBinder binder, AutoCloseable closed) {
     binder.bindTo(meters);
-    synchronized (clientMetrics) {
-      clientMetrics.add(closed);
+    synchronized (boundMeters) {
+      boundMeters.add(closed);
     }
   }
 
   /** The thread that refreshes the clients' metrics: one per service, stopped with its loop. */
   protected final ScheduledExecutorService metricsScheduler() {
-    synchronized (clientMetrics) {
+    synchronized (boundMeters) {
       if (metricsScheduler == null) {
         metricsScheduler =
             Executors.newSingleThreadScheduledExecutor(

@@ -44,11 +44,7 @@ public final class Ed25519 {
 
   /** Whether {@code signature} is {@code key}'s of {@code content}; false for a malformed one. */
   public static boolean verify(PublicKey key, byte[] content, byte[] signature) {
-    if (signature == null || signature.length != SIGNATURE_BYTES) {
-      return false;
-    }
-    return org.bouncycastle.math.ec.rfc8032.Ed25519.verify(
-        signature, 0, raw(key.getEncoded()), 0, content, 0, content.length);
+    return verifier(key).verify(content, signature);
   }
 
   /**

@@ -96,16 +96,20 @@ public final class KeyRing {
 
   /** The owner's key in force for a round, or null. */
   public PublicKey inForce(String owner, int round) {
-    TreeMap<Integer, Registered> keys = byOwner.get(owner);
-    Entry<Integer, Registered> e = keys == null ? null : keys.floorEntry(round);
-    return e == null ? null : e.getValue().key();
+    Registered r = registered(owner, round);
+    return r == null ? null : r.key();
   }
 
   /** The id of the owner's key in force for a round, or 0 if there is none. */
   public int keyIdInForce(String owner, int round) {
+    Registered r = registered(owner, round);
+    return r == null ? 0 : r.keyId();
+  }
+
+  private Registered registered(String owner, int round) {
     TreeMap<Integer, Registered> keys = byOwner.get(owner);
     Entry<Integer, Registered> e = keys == null ? null : keys.floorEntry(round);
-    return e == null ? 0 : e.getValue().keyId();
+    return e == null ? null : e.getValue();
   }
 
   /** Owners with a registered key. */
@@ -129,12 +133,11 @@ public final class KeyRing {
     if (signature == null) {
       return Verdict.UNSIGNED;
     }
-    TreeMap<Integer, Registered> keys = byOwner.get(owner);
-    Entry<Integer, Registered> e = keys == null ? null : keys.floorEntry(round);
-    if (e == null) {
+    Registered r = registered(owner, round);
+    if (r == null) {
       return Verdict.NO_KEY;
     }
-    return e.getValue().verifier().verify(content, bytes(signature)) ? Verdict.VALID : Verdict.BAD;
+    return r.verifier().verify(content, bytes(signature)) ? Verdict.VALID : Verdict.BAD;
   }
 
   static byte[] bytes(ByteBuffer b) {

@@ -6,6 +6,7 @@ import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * A verifier's check of a record's signature against the keys registered for the experiment: a
@@ -40,28 +41,33 @@ public final class SignatureCheck implements AutoCloseable {
 
   /** Null if the update is signed by its agent's key in force for its round, else why not. */
   public Refusal check(ModelUpdate u) {
-    KeyRing.Verdict v = keys.ring().verify(u);
-    if (v != KeyRing.Verdict.VALID && keys.refresh()) {
-      v = keys.ring().verify(u);
-    }
-    return refusal(v, "update of " + u.getAgentId(), u.getAgentId(), u.getRound());
+    return check(
+        () -> keys.ring().verify(u), "update of " + u.getAgentId(), u.getAgentId(), u.getRound());
   }
 
   public Refusal check(ClusteringFeatures f) {
-    KeyRing.Verdict v = keys.ring().verify(f);
-    if (v != KeyRing.Verdict.VALID && keys.refresh()) {
-      v = keys.ring().verify(f);
-    }
-    return refusal(v, "clustering features of " + f.getAgentId(), f.getAgentId(), f.getRound());
+    return check(
+        () -> keys.ring().verify(f),
+        "clustering features of " + f.getAgentId(),
+        f.getAgentId(),
+        f.getRound());
   }
 
   public Refusal check(HierarchyAssignment h) {
-    KeyRing.Verdict v = keys.ring().verify(h);
+    return check(
+        () -> keys.ring().verify(h),
+        "hierarchy version " + h.getVersion(),
+        KeyRing.CLUSTERER,
+        h.getEffectiveFromRound());
+  }
+
+  /** The verdict, again after reading the keys registered since if it is not a valid signature. */
+  private Refusal check(Supplier<KeyRing.Verdict> verify, String what, String owner, int round) {
+    KeyRing.Verdict v = verify.get();
     if (v != KeyRing.Verdict.VALID && keys.refresh()) {
-      v = keys.ring().verify(h);
+      v = verify.get();
     }
-    return refusal(
-        v, "hierarchy version " + h.getVersion(), KeyRing.CLUSTERER, h.getEffectiveFromRound());
+    return refusal(v, what, owner, round);
   }
 
   private Refusal refusal(KeyRing.Verdict v, String what, String owner, int round) {
