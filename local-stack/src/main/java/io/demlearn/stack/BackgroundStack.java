@@ -41,7 +41,8 @@ public final class BackgroundStack {
       boolean brokerReady,
       boolean registryReady,
       String bootstrapServers,
-      String schemaRegistryUrl) {
+      String schemaRegistryUrl,
+      Optional<StackSecurity> security) {
     public boolean running() {
       return brokerPid.isPresent() && registryPid.isPresent() && brokerReady && registryReady;
     }
@@ -65,15 +66,38 @@ public final class BackgroundStack {
    * @param kafkaPort broker port, or null for the one used last time (else 9092); 0 for a free one
    * @param registryPort registry port, or null for the one used last time (else 8081); 0 for a free
    *     one
+   * @param secureRoles the client roles of a secure stack (mutual TLS, ACLs; {@link
+   *     StackSecurity}), or empty: secure if it was so last time, else not
    */
   public Status start(
-      Integer kafkaPort, Integer registryPort, Duration timeout, Consumer<String> progress) {
+      Integer kafkaPort,
+      Integer registryPort,
+      List<String> secureRoles,
+      Duration timeout,
+      Consumer<String> progress) {
     Status before = status();
     if (before.running()) {
+      if (!secureRoles.isEmpty() && before.security().isEmpty()) {
+        throw new IllegalStateException(
+            "the stack in "
+                + dir
+                + " already runs without security; stop it (demlearn stack stop) and start it"
+                + " again with --secure");
+      }
       progress.accept("already running");
       return before;
     }
     Properties saved = loadProperties();
+    StackSecurity security = null;
+    List<String> roles = secureRoles;
+    if (roles.isEmpty() && saved.getProperty("security.roles") != null) {
+      roles = List.of(saved.getProperty("security.roles").split(","));
+      progress.accept("secure, as it was when last started");
+    }
+    if (!roles.isEmpty()) {
+      progress.accept("certificates and client configs in " + dir.resolve("security"));
+      security = StackSecurity.ensure(dir.resolve("security"), roles, List.of("kafka", "registry"));
+    }
     int[] ports =
         Ports.resolve(
             choose(kafkaPort, saved, "kafka.port", DEFAULT_KAFKA_PORT),
@@ -99,18 +123,22 @@ public final class BackgroundStack {
               + dir.resolve("kafka.log")
               + ")");
       List<String> command =
-          List.of(
-              JavaProcesses.javaExecutable(),
-              "-Xmx1g",
-              "-cp",
-              brokerClassPath(),
-              BROKER_MARKER,
-              "--data",
-              dir.resolve("kafka").toString(),
-              "--port",
-              Integer.toString(kPort),
-              "--controller-port",
-              Integer.toString(cPort));
+          new ArrayList<>(
+              List.of(
+                  JavaProcesses.javaExecutable(),
+                  "-Xmx1g",
+                  "-cp",
+                  brokerClassPath(),
+                  BROKER_MARKER,
+                  "--data",
+                  dir.resolve("kafka").toString(),
+                  "--port",
+                  Integer.toString(kPort),
+                  "--controller-port",
+                  Integer.toString(cPort)));
+      if (security != null) {
+        command.addAll(List.of("--security", security.dir().toString()));
+      }
       try {
         broker = JavaProcesses.start(command, Map.of(), dir.resolve("kafka.log"), true);
       } catch (IOException e) {
@@ -124,7 +152,14 @@ public final class BackgroundStack {
     props.setProperty("registry.port", Integer.toString(rPort));
     props.setProperty("bootstrap.servers", "127.0.0.1:" + kPort);
     props.setProperty(
-        "schema.registry.url", "http://127.0.0.1:" + rPort + LocalSchemaRegistry.CCOMPAT_PATH);
+        "schema.registry.url",
+        LocalSchemaRegistry.rootUrl(rPort, security != null) + LocalSchemaRegistry.CCOMPAT_PATH);
+    if (security != null) {
+      props.setProperty("security", security.dir().toString());
+      props.setProperty("security.roles", String.join(",", roles));
+      security.writeClientConfigs(
+          roles, props.getProperty("bootstrap.servers"), props.getProperty("schema.registry.url"));
+    }
     storeProperties(props);
     try {
       if (before.registryPid().isEmpty()) {
@@ -137,10 +172,15 @@ public final class BackgroundStack {
                 + ")");
         LocalSchemaRegistry registry =
             LocalSchemaRegistry.start(
-                rPort, dir.resolve("registry.log"), dir.resolve("registry"), true, timeout);
+                rPort,
+                dir.resolve("registry.log"),
+                dir.resolve("registry"),
+                true,
+                timeout,
+                security);
         writePid("registry.pid", registry.pid());
       }
-      awaitBroker(broker, "127.0.0.1:" + kPort, timeout);
+      awaitBroker(broker, "127.0.0.1:" + kPort, security, timeout);
     } catch (RuntimeException e) {
       progress.accept("start failed; stopping what was started");
       stop(s -> {});
@@ -216,6 +256,11 @@ public final class BackgroundStack {
     Optional<Long> registryPid = livePid("registry.pid", LocalSchemaRegistry.MARKER);
     String bootstrap = props.getProperty("bootstrap.servers");
     String url = props.getProperty("schema.registry.url");
+    Optional<StackSecurity> security =
+        Optional.ofNullable(props.getProperty("security"))
+            .map(Path::of)
+            .filter(Files::isDirectory)
+            .map(StackSecurity::open);
     boolean brokerReady =
         brokerPid.isPresent()
             && bootstrap != null
@@ -224,8 +269,10 @@ public final class BackgroundStack {
         registryPid.isPresent()
             && url != null
             && LocalSchemaRegistry.isReady(
-                "http://127.0.0.1:" + props.getProperty("registry.port"));
-    return new Status(brokerPid, registryPid, brokerReady, registryReady, bootstrap, url);
+                LocalSchemaRegistry.rootUrl(
+                    Integer.parseInt(props.getProperty("registry.port")), security.isPresent()),
+                security.orElse(null));
+    return new Status(brokerPid, registryPid, brokerReady, registryReady, bootstrap, url, security);
   }
 
   /** Stops both parts (SIGTERM, then SIGKILL after 30 s); keeps their data. */
@@ -234,13 +281,22 @@ public final class BackgroundStack {
     stopOne("kafka.pid", BROKER_MARKER, "Kafka broker", progress);
   }
 
-  /** Deletes the broker's data and the registry's schemas (the stack must be stopped). */
+  /**
+   * Deletes the broker's data, the registry's schemas and a secure stack's certificates (the stack
+   * must be stopped); the next start is plain unless asked to be secure.
+   */
   public void deleteData() {
     if (!status().stopped()) {
       throw new IllegalStateException("stop the stack before deleting its data in " + dir);
     }
     EmbeddedKafkaBroker.deleteRecursively(dir.resolve("kafka"));
     EmbeddedKafkaBroker.deleteRecursively(dir.resolve("registry"));
+    EmbeddedKafkaBroker.deleteRecursively(dir.resolve("security"));
+    Properties props = loadProperties();
+    if (props.remove("security") != null) {
+      props.remove("security.roles");
+      storeProperties(props);
+    }
   }
 
   private void stopOne(String pidFile, String marker, String name, Consumer<String> progress) {
@@ -262,11 +318,13 @@ public final class BackgroundStack {
     }
   }
 
-  private void awaitBroker(Process broker, String bootstrap, Duration timeout) {
+  private void awaitBroker(
+      Process broker, String bootstrap, StackSecurity security, Duration timeout) {
     Path log = dir.resolve("kafka.log");
     try {
       EmbeddedKafkaBroker.awaitReady(
           bootstrap,
+          EmbeddedKafkaBroker.adminSettings(security),
           timeout,
           () ->
               broker != null && !broker.isAlive()

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -36,17 +37,23 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
+  /** The principal that administers a secure broker: creates topics, grants ACLs. */
+  public static final String OPERATOR = "operator";
+
   private final Path dataDir;
   private final boolean deleteOnClose;
   private final int port;
   private final int controllerPort;
+  private final StackSecurity security;
   private KafkaRaftServer server;
 
-  private EmbeddedKafkaBroker(Path dataDir, boolean deleteOnClose, int port, int controllerPort) {
+  private EmbeddedKafkaBroker(
+      Path dataDir, boolean deleteOnClose, int port, int controllerPort, StackSecurity security) {
     this.dataDir = dataDir;
     this.deleteOnClose = deleteOnClose;
     this.port = port;
     this.controllerPort = controllerPort;
+    this.security = security;
   }
 
   /** Starts a broker on free ports with a temporary data directory, deleted on close. */
@@ -67,9 +74,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    */
   public static EmbeddedKafkaBroker start(
       Path dataDir, boolean deleteOnClose, int port, int controllerPort) {
+    return start(dataDir, deleteOnClose, port, controllerPort, null);
+  }
+
+  /**
+   * Starts a broker as {@link #start(Path, boolean, int, int)} does; with {@code security}, every
+   * listener is mutual TLS and the broker authorizes each request by ACLs ({@link
+   * #serverProperties(Path, int, int, StackSecurity)}).
+   */
+  public static EmbeddedKafkaBroker start(
+      Path dataDir, boolean deleteOnClose, int port, int controllerPort, StackSecurity security) {
     int[] ports = Ports.resolve(port, controllerPort);
     EmbeddedKafkaBroker broker =
-        new EmbeddedKafkaBroker(dataDir, deleteOnClose, ports[0], ports[1]);
+        new EmbeddedKafkaBroker(dataDir, deleteOnClose, ports[0], ports[1], security);
     broker.startup();
     return broker;
   }
@@ -77,6 +94,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** {@code host:port} for clients' {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return "127.0.0.1:" + port;
+  }
+
+  /**
+   * The settings a client of this broker needs besides its address: none, or the TLS settings of a
+   * principal of its stack.
+   */
+  public Map<String, String> clientSettings(String principal) {
+    return security == null ? Map.of() : security.clientSettings(principal);
   }
 
   public int port() {
@@ -96,16 +121,34 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * {@code server.properties}.
    */
   static Properties serverProperties(Path dataDir, int port, int controllerPort) {
+    return serverProperties(dataDir, port, controllerPort, null);
+  }
+
+  /**
+   * The configuration of a broker; with {@code security}, both listeners are mutual TLS (the
+   * broker's certificate, client certificates of the stack's authority required, principal {@code
+   * User:<CN>}), the StandardAuthorizer refuses what no ACL allows, and the super users are the
+   * broker itself and the operator (who grants the others their ACLs).
+   */
+  static Properties serverProperties(
+      Path dataDir, int port, int controllerPort, StackSecurity security) {
+    String protocol = security == null ? "PLAINTEXT" : "SSL";
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
     p.put(
-        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        "listeners",
+        protocol + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", protocol + "://127.0.0.1:" + port);
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("inter.broker.listener.name", protocol);
+    p.put("listener.security.protocol.map", protocol + ":" + protocol + ",CONTROLLER:" + protocol);
+    if (security != null) {
+      p.putAll(security.brokerSettings());
+      p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+      p.put("super.users", "User:" + StackSecurity.BROKER + ";User:" + OPERATOR);
+    }
     p.put("log.dirs", dataDir.resolve("logs").toString());
     p.put("metadata.log.dir", dataDir.resolve("metadata").toString());
     // a single node: every internal topic has one replica
@@ -129,7 +172,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private void startup() {
     long t0 = System.nanoTime();
-    Properties props = serverProperties(dataDir, port, controllerPort);
+    Properties props = serverProperties(dataDir, port, controllerPort, security);
     try {
       Files.createDirectories(dataDir);
       Path config = dataDir.resolve("server.properties");
@@ -194,7 +237,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private void awaitReady(Duration timeout) {
-    awaitReady(bootstrapServers(), timeout, () -> null);
+    awaitReady(bootstrapServers(), adminSettings(security), timeout, () -> null);
+  }
+
+  /** What an admin client of the broker itself needs besides the address: its TLS settings. */
+  static Map<String, String> adminSettings(StackSecurity security) {
+    return security == null ? Map.of() : security.clientSettings(StackSecurity.BROKER);
   }
 
   /**
@@ -203,13 +251,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param deathNotice says why waiting is pointless (the broker's process exited), or null
    * @throws BrokerStartException if it is not ready in time or {@code deathNotice} speaks
    */
-  static void awaitReady(String bootstrap, Duration timeout, Supplier<String> deathNotice) {
+  static void awaitReady(
+      String bootstrap,
+      Map<String, String> client,
+      Duration timeout,
+      Supplier<String> deathNotice) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    Map<String, Object> config =
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+    Map<String, Object> config = new HashMap<>();
+    client.forEach(
+        (k, v) -> {
+          if (!k.startsWith("schema.registry.")) {
+            config.put(k, v);
+          }
+        });
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
     Exception last = null;
     try (Admin admin = Admin.create(config)) {
       while (System.nanoTime() < deadline) {

@@ -41,11 +41,13 @@ public final class LocalSchemaRegistry implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path log;
+  private final StackSecurity security;
 
-  private LocalSchemaRegistry(Process process, int port, Path log) {
+  private LocalSchemaRegistry(Process process, int port, Path log, StackSecurity security) {
     this.process = process;
     this.port = port;
     this.log = log;
+    this.security = security;
   }
 
   /**
@@ -59,6 +61,15 @@ public final class LocalSchemaRegistry implements AutoCloseable {
    */
   public static LocalSchemaRegistry start(
       int port, Path log, Path store, boolean detached, Duration timeout) {
+    return start(port, log, store, detached, timeout, null);
+  }
+
+  /**
+   * Starts the registry as {@link #start(int, Path, Path, boolean, Duration)} does; with {@code
+   * security}, it serves HTTPS only, to clients with a certificate of the stack's authority.
+   */
+  public static LocalSchemaRegistry start(
+      int port, Path log, Path store, boolean detached, Duration timeout, StackSecurity security) {
     Path jar = detached ? ownCopy(locateJar(), log.toAbsolutePath().getParent()) : locateJar();
     int actualPort = Ports.resolve(port)[0];
     if (Ports.isListening(actualPort)) {
@@ -68,7 +79,13 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(JavaProcesses.javaExecutable());
     command.add("-Xmx256m");
-    command.add("-Dquarkus.http.port=" + actualPort);
+    if (security == null) {
+      command.add("-Dquarkus.http.port=" + actualPort);
+    } else {
+      command.add("-Dquarkus.http.ssl-port=" + actualPort);
+      command.add("-Dquarkus.http.port=0");
+      command.addAll(security.registrySystemProperties());
+    }
     command.add("-Dquarkus.http.host=127.0.0.1");
     command.add("-Dquarkus.log.level=WARN");
     command.add("-jar");
@@ -85,7 +102,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     } catch (IOException e) {
       throw new RegistryStartException("cannot start the schema registry (" + jar + "): " + e, e);
     }
-    LocalSchemaRegistry registry = new LocalSchemaRegistry(process, actualPort, log);
+    LocalSchemaRegistry registry = new LocalSchemaRegistry(process, actualPort, log, security);
     registry.awaitReady(timeout);
     return registry;
   }
@@ -96,7 +113,12 @@ public final class LocalSchemaRegistry implements AutoCloseable {
   }
 
   public String rootUrl() {
-    return "http://127.0.0.1:" + port;
+    return rootUrl(port, security != null);
+  }
+
+  /** The root URL of a local registry on {@code port}. */
+  public static String rootUrl(int port, boolean secure) {
+    return (secure ? "https" : "http") + "://127.0.0.1:" + port;
   }
 
   public int port() {
@@ -109,7 +131,19 @@ public final class LocalSchemaRegistry implements AutoCloseable {
 
   /** Whether the registry at {@code rootUrl} answers its readiness probe. */
   public static boolean isReady(String rootUrl) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    return isReady(rootUrl, null);
+  }
+
+  /**
+   * Whether the registry at {@code rootUrl} answers its readiness probe; over HTTPS, as the stack's
+   * registry itself (a certificate of the stack's authority).
+   */
+  public static boolean isReady(String rootUrl, StackSecurity security) {
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+    if (security != null) {
+      builder.sslContext(security.sslContext(StackSecurity.REGISTRY));
+    }
+    HttpClient http = builder.build();
     try {
       HttpResponse<Void> r =
           http.send(
@@ -140,7 +174,7 @@ public final class LocalSchemaRegistry implements AutoCloseable {
                 + JavaProcesses.tail(log, 30),
             null);
       }
-      if (isReady(rootUrl())) {
+      if (isReady(rootUrl(), security)) {
         LOG.info(
             "schema registry ready at {} in {} ms", url(), (System.nanoTime() - t0) / 1_000_000);
         return;

@@ -1,6 +1,7 @@
 package io.demlearn.runner;
 
 import io.demlearn.aggregator.AggregatorMain;
+import io.demlearn.schemas.security.Role;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,8 +64,8 @@ final class AggregatorCommand implements Callable<Integer> {
       args.addAll(List.of("--experiment", experimentId));
       args.addAll(List.of("--bootstrap-servers", conn.bootstrapServers()));
       args.addAll(List.of("--schema-registry-url", conn.registryUrl()));
-      if (conn.clientConfigFile() != null) {
-        args.addAll(List.of("--client-config", conn.clientConfigFile().toString()));
+      if (conn.clientConfigFile(Role.AGGREGATOR) != null) {
+        args.addAll(List.of("--client-config", conn.clientConfigFile(Role.AGGREGATOR).toString()));
       }
       if (levels != null) {
         args.addAll(List.of("--levels", levels));

@@ -4,11 +4,14 @@ import io.demlearn.pipeline.clients.ClientSettings;
 import io.demlearn.schemas.registry.SchemaRegistryClient;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
 import io.demlearn.schemas.registry.SchemaRegistryException;
+import io.demlearn.schemas.security.Role;
 import io.demlearn.stack.BackgroundStack;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
+import io.demlearn.stack.StackSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +32,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 final class Connection implements AutoCloseable {
   private final Map<String, Object> kafka;
   private final Map<String, Object> registry;
-  private final Path clientConfigFile;
+  private final ConfigFiles configFiles;
   private final EmbeddedKafkaBroker localBroker;
   private final LocalSchemaRegistry localRegistry;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -40,12 +43,12 @@ final class Connection implements AutoCloseable {
   private Connection(
       Map<String, Object> kafka,
       Map<String, Object> registry,
-      Path clientConfigFile,
+      ConfigFiles configFiles,
       EmbeddedKafkaBroker localBroker,
       LocalSchemaRegistry localRegistry) {
     this.kafka = kafka;
     this.registry = registry;
-    this.clientConfigFile = clientConfigFile;
+    this.configFiles = configFiles;
     this.localBroker = localBroker;
     this.localRegistry = localRegistry;
     // SIGTERM or Ctrl-C: stop the local parts too, so that no registry process is left behind
@@ -61,11 +64,14 @@ final class Connection implements AutoCloseable {
     Map<String, Object> registry = settings.registry();
     boolean needBroker = !kafka.containsKey("bootstrap.servers");
     boolean needRegistry = !registry.containsKey(SchemaRegistryConfig.URL);
-    if (needBroker && needRegistry && useBackgroundStack(kafka, registry, console)) {
+    ConfigFiles files = options.configFiles();
+    ConfigFiles stack =
+        needBroker && needRegistry ? useBackgroundStack(kafka, registry, files, console) : null;
+    if (stack != null) {
       int brokers =
           checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
       checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
-      return new Connection(kafka, registry, options.clientConfig, null, null)
+      return new Connection(kafka, registry, stack, null, null)
           .known(options.connectTimeoutSeconds, brokers);
     }
     if (needBroker || needRegistry) {
@@ -123,7 +129,7 @@ final class Connection implements AutoCloseable {
     if (!needRegistry) {
       checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     }
-    return new Connection(kafka, registry, options.clientConfig, broker, localRegistry)
+    return new Connection(kafka, registry, files, broker, localRegistry)
         .known(options.connectTimeoutSeconds, brokers);
   }
 
@@ -136,8 +142,12 @@ final class Connection implements AutoCloseable {
     ClientSettings settings = options.clientSettings();
     Map<String, Object> kafka = settings.kafka(); // a copy, to fill in
     Map<String, Object> registry = settings.registry();
-    if ((!kafka.containsKey("bootstrap.servers") || !registry.containsKey(SchemaRegistryConfig.URL))
-        && !useBackgroundStack(kafka, registry, console)) {
+    ConfigFiles files = options.configFiles();
+    if (!kafka.containsKey("bootstrap.servers")
+        || !registry.containsKey(SchemaRegistryConfig.URL)) {
+      files = useBackgroundStack(kafka, registry, files, console);
+    }
+    if (files == null) {
       throw new UserException(
           command
               + " reads an experiment from the cluster that ran it: give --bootstrap-servers and"
@@ -147,7 +157,7 @@ final class Connection implements AutoCloseable {
     }
     int brokers = checkReachable(kafka, Duration.ofSeconds(options.connectTimeoutSeconds), console);
     checkRegistry(registry, Duration.ofSeconds(options.connectTimeoutSeconds), console);
-    return new Connection(kafka, registry, options.clientConfig, null, null)
+    return new Connection(kafka, registry, files, null, null)
         .known(options.connectTimeoutSeconds, brokers);
   }
 
@@ -158,22 +168,48 @@ final class Connection implements AutoCloseable {
     return this;
   }
 
-  /** Fills in the missing addresses from the background stack, if it runs. */
-  private static boolean useBackgroundStack(
-      Map<String, Object> kafka, Map<String, Object> registry, Console console) {
+  /**
+   * Fills in the missing addresses from the background stack, if it runs; a secure stack's client
+   * configs too: the operator's for this command (unless one is given), each role's for the
+   * services it starts (unless given).
+   *
+   * @return the client-config files to use, or null if the stack does not run
+   */
+  private static ConfigFiles useBackgroundStack(
+      Map<String, Object> kafka, Map<String, Object> registry, ConfigFiles given, Console console) {
     BackgroundStack.Status stack =
         new BackgroundStack(DemlearnHome.dir().resolve("stack")).status();
     if (!stack.running()) {
-      return false;
+      return null;
     }
     kafka.putIfAbsent("bootstrap.servers", stack.bootstrapServers());
     registry.putIfAbsent(SchemaRegistryConfig.URL, stack.schemaRegistryUrl());
+    ConfigFiles files = given;
+    if (stack.security().isPresent()) {
+      StackSecurity security = stack.security().get();
+      Path own = given.own();
+      if (own == null) {
+        own = security.clientConfig(Role.OPERATOR.id());
+        ClientSettings operator = ClientSettings.load(own);
+        operator.kafka().forEach(kafka::putIfAbsent);
+        operator.registry().forEach(registry::putIfAbsent);
+      }
+      Map<Role, Path> roles = new EnumMap<>(Role.class);
+      for (Role role : Role.values()) {
+        roles.put(role, security.clientConfig(role.id()));
+      }
+      roles.putAll(given.roles());
+      files = new ConfigFiles(own, roles);
+    }
     console.step(
         "using the local stack (demlearn stack start): "
             + kafka.get("bootstrap.servers")
             + ", "
-            + registry.get(SchemaRegistryConfig.URL));
-    return true;
+            + registry.get(SchemaRegistryConfig.URL)
+            + (stack.security().isPresent()
+                ? "; secure, as " + ConfigFiles.roleOf(files.own())
+                : ""));
+    return files;
   }
 
   /** Asks the cluster for its brokers; returns how many answered. */
@@ -285,6 +321,20 @@ final class Connection implements AutoCloseable {
     return new HashMap<>(kafka);
   }
 
+  /**
+   * Settings of the Kafka clients of a service in this process: those of its role's client-config
+   * file if one is known, else this command's own.
+   */
+  Map<String, Object> kafkaConfig(Role role) {
+    Path file = configFiles.roles().get(role);
+    if (file == null) {
+      return kafkaConfig();
+    }
+    Map<String, Object> c = ClientSettings.load(file).kafka();
+    c.put("bootstrap.servers", kafka.get("bootstrap.servers"));
+    return c;
+  }
+
   /** Settings of the schema registry client. */
   Map<String, Object> registryConfig() {
     return new HashMap<>(registry);
@@ -298,9 +348,9 @@ final class Connection implements AutoCloseable {
     return registry.get(SchemaRegistryConfig.URL).toString();
   }
 
-  /** The client-config file given (security settings), or null. */
-  Path clientConfigFile() {
-    return clientConfigFile;
+  /** The client-config file of a service of {@code role} (security settings), or null. */
+  Path clientConfigFile(Role role) {
+    return configFiles.of(role);
   }
 
   boolean startedLocalParts() {

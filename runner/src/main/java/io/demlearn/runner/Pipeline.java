@@ -18,6 +18,8 @@ import io.demlearn.pipeline.service.ServiceMeters;
 import io.demlearn.pipeline.signing.KeyFiles;
 import io.demlearn.pipeline.signing.Signer;
 import io.demlearn.schemas.avro.ExperimentSpec;
+import io.demlearn.schemas.security.ExperimentAcls;
+import io.demlearn.schemas.security.Role;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.SchemaSetup;
@@ -122,6 +124,18 @@ final class Pipeline implements AutoCloseable {
                 + outcome.existing().size()
                 + "); choose another --experiment");
       }
+      int acls;
+      try {
+        acls = ExperimentAcls.grant(admin, experiment.id());
+      } catch (IllegalStateException e) {
+        throw new UserException(e.getMessage(), e);
+      }
+      if (acls > 0) {
+        console.step(
+            "granted the services' "
+                + acls
+                + " ACLs on the experiment's topics (workers, aggregator, clusterer)");
+      }
     }
     SchemaSetup.registerAll(topics, serdes.registry());
     SchemaSetup.register(AggregatorTopology.topics(experiment, topics), serdes.registry());
@@ -152,6 +166,7 @@ final class Pipeline implements AutoCloseable {
         Path dir = Files.createDirectories(stateDir.resolve(name));
         if (layout.processPerService()) {
           List<String> args = new ArrayList<>(common);
+          args.addAll(clientConfigArgs(Role.AGGREGATOR));
           args.addAll(
               List.of(
                   "--state-dir",
@@ -185,7 +200,10 @@ final class Pipeline implements AutoCloseable {
               new AggregatorService(
                   AggregatorTopology.build(config),
                   AggregatorTopology.streamsConfig(
-                      config, conn.kafkaConfig(), dir.toString(), Integer.toString(k)),
+                      config,
+                      conn.kafkaConfig(Role.AGGREGATOR),
+                      dir.toString(),
+                      Integer.toString(k)),
                   e -> failure.compareAndSet(null, failed(name, e))));
         }
       }
@@ -217,10 +235,6 @@ final class Pipeline implements AutoCloseable {
                 conn.bootstrapServers(),
                 "--schema-registry-url",
                 conn.registryUrl()));
-    if (conn.clientConfigFile() != null) {
-      common.addAll(
-          List.of("--client-config", conn.clientConfigFile().toAbsolutePath().toString()));
-    }
     if (layout.keyDir() != null) {
       common.addAll(List.of("--key-dir", layout.keyDir().toString()));
       signer = KeyFiles.read(layout.keyDir(), id);
@@ -228,6 +242,7 @@ final class Pipeline implements AutoCloseable {
     startAggregators(layout, stateDir, common);
     if (layout.processPerService()) {
       List<String> args = new ArrayList<>(common);
+      args.addAll(clientConfigArgs(Role.CLUSTERER));
       args.addAll(metricsArgs());
       children.start(
           new ServiceProcesses.Service(
@@ -241,7 +256,8 @@ final class Pipeline implements AutoCloseable {
           serveMetrics("clusterer"),
           "clusterer",
           new ClustererService(
-              new ClustererService.Config(experiment, topics, conn.kafkaConfig(), serdes, signer)));
+              new ClustererService.Config(
+                  experiment, topics, conn.kafkaConfig(Role.CLUSTERER), serdes, signer)));
     }
     int threads = experiment.settings().threads();
     if (layout.workers() == 1 && !layout.processPerService()) {
@@ -253,7 +269,7 @@ final class Pipeline implements AutoCloseable {
                   experiment,
                   topics,
                   data.agents(),
-                  conn.kafkaConfig(),
+                  conn.kafkaConfig(Role.WORKER),
                   serdes,
                   threads,
                   "1",
@@ -263,6 +279,7 @@ final class Pipeline implements AutoCloseable {
     }
     for (int k = 1; k <= layout.workers(); k++) {
       List<String> args = new ArrayList<>(common);
+      args.addAll(clientConfigArgs(Role.WORKER));
       args.addAll(
           List.of(
               "--worker-id",
@@ -299,6 +316,12 @@ final class Pipeline implements AutoCloseable {
       nextMetricsPort = port + 1;
     }
     return port;
+  }
+
+  /** {@code --client-config FILE} of a service of {@code role}, if there is one. */
+  private List<String> clientConfigArgs(Role role) {
+    Path file = conn.clientConfigFile(role);
+    return file == null ? List.of() : List.of("--client-config", file.toString());
   }
 
   private List<String> metricsArgs() {

@@ -1,8 +1,10 @@
 package io.demlearn.runner;
 
+import io.demlearn.schemas.security.Role;
 import io.demlearn.stack.BackgroundStack;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,6 +51,15 @@ final class StackCommand {
       System.out.println("bootstrap servers:   " + s.bootstrapServers());
       System.out.println("schema registry URL: " + s.schemaRegistryUrl());
       System.out.println("directory:           " + stack.dir());
+      s.security()
+          .ifPresent(
+              security -> {
+                System.out.println(
+                    "security:            mutual TLS, ACLs; certificates in " + security.dir());
+                for (String role : Role.ids()) {
+                  System.out.println("client config: " + role + " " + security.clientConfig(role));
+                }
+              });
     }
   }
 
@@ -72,6 +83,15 @@ final class StackCommand {
     Integer registryPort;
 
     @Option(
+        names = "--secure",
+        description =
+            "Mutual TLS on the broker and the registry, certificates made by a local authority,"
+                + " one principal per role (operator, worker, aggregator, clusterer) with"
+                + " least-privilege ACLs; prints each role's client-config file. A stack started"
+                + " secure stays so until stop --delete-data.")
+    boolean secure;
+
+    @Option(
         names = "--timeout",
         defaultValue = "120",
         paramLabel = "SECONDS",
@@ -84,18 +104,32 @@ final class StackCommand {
       BackgroundStack stack = parent.stack();
       BackgroundStack.Status s;
       try {
-        s = stack.start(kafkaPort, registryPort, Duration.ofSeconds(timeoutSeconds), console::step);
+        s =
+            stack.start(
+                kafkaPort,
+                registryPort,
+                secure ? Role.ids() : List.of(),
+                Duration.ofSeconds(timeoutSeconds),
+                console::step);
       } catch (IllegalStateException e) {
         throw new UserException(e.getMessage(), e);
       }
       console.step("ready");
       print(s, stack);
       System.out.println();
-      System.out.println(
-          "use it with: ./demlearn run --bootstrap-servers "
-              + s.bootstrapServers()
-              + " --schema-registry-url "
-              + s.schemaRegistryUrl());
+      if (s.security().isPresent()) {
+        System.out.println(
+            "use it with: ./demlearn run (the operator's client config and the services' are"
+                + " found in "
+                + s.security().get().dir()
+                + "), or give --client-config ROLE-FILE to any command");
+      } else {
+        System.out.println(
+            "use it with: ./demlearn run --bootstrap-servers "
+                + s.bootstrapServers()
+                + " --schema-registry-url "
+                + s.schemaRegistryUrl());
+      }
       return 0;
     }
   }

@@ -1,10 +1,13 @@
 package io.demlearn.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.strategy.HierarchyVersion;
+import io.demlearn.pipeline.clients.ClientSettings;
 import io.demlearn.pipeline.clients.ExperimentLog;
 import io.demlearn.pipeline.records.Experiment;
 import io.demlearn.pipeline.records.Hierarchies;
@@ -16,11 +19,15 @@ import io.demlearn.schemas.avro.DeadLetter;
 import io.demlearn.schemas.avro.DeadLetterReason;
 import io.demlearn.schemas.avro.HierarchyAssignment;
 import io.demlearn.schemas.avro.ModelUpdate;
+import io.demlearn.schemas.registry.SchemaRegistryClient;
 import io.demlearn.schemas.registry.SchemaRegistryConfig;
+import io.demlearn.schemas.registry.SchemaRegistryException;
+import io.demlearn.schemas.security.Role;
 import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.stack.EmbeddedKafkaBroker;
 import io.demlearn.stack.LocalSchemaRegistry;
+import io.demlearn.stack.StackSecurity;
 import io.demlearn.testkit.LocalKafkaExtension;
 import io.demlearn.testkit.LocalRegistryExtension;
 import java.nio.file.Files;
@@ -28,13 +35,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -47,19 +62,112 @@ import org.junit.jupiter.api.io.TempDir;
  * key, and a well-formed hierarchy version for the next round signed with a key that is not the
  * clusterer's, written while the experiment runs, are dead letters BAD_SIGNATURE (the workers and
  * the metrics collector ignore the version too) and change nothing: the metrics equal {@code
- * simulate}'s.
+ * simulate}'s. On a plain cluster, and on a secure one (mutual TLS, ACLs; {@link StackSecurity}),
+ * where the forgeries come from principals allowed to write those topics (a worker, the clusterer),
+ * every service runs as its own role, a client without a certificate and a worker writing hierarchy
+ * versions are refused and write nothing, and audit and replay work with the operator's
+ * credentials.
  */
 @Tag("integration")
-@ExtendWith({LocalKafkaExtension.class, LocalRegistryExtension.class})
 class SignedRunIT {
   private static final List<String> EXPERIMENT =
       List.of("--dataset", "synthetic", "--agents", "6", "--rounds", "8");
 
   @TempDir Path dir;
 
+  /**
+   * Where the experiment runs: the command line's connection options, and the client settings of
+   * the operator, a worker and the clusterer (the same on a plain cluster).
+   */
+  private record Cluster(
+      List<String> options,
+      Map<String, Object> operator,
+      Map<String, Object> registry,
+      Map<String, Object> worker,
+      Map<String, Object> clusterer) {}
+
   @Test
-  void aForgedUpdateIsADeadLetterAndTheRunsBitsDoNotChange(
-      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws Exception {
+  @ExtendWith({LocalKafkaExtension.class, LocalRegistryExtension.class})
+  void onAPlainCluster(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws Exception {
+    Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
+    forgeriesAreDeadLettersAndChangeNothing(
+        new Cluster(
+            List.of(
+                "--bootstrap-servers",
+                broker.bootstrapServers(),
+                "--schema-registry-url",
+                registry.url()),
+            kafka,
+            Map.of(SchemaRegistryConfig.URL, registry.url()),
+            kafka,
+            kafka));
+  }
+
+  @Test
+  void onASecureCluster() throws Exception {
+    StackSecurity security = StackSecurity.ensure(dir.resolve("security"), Role.ids(), List.of());
+    try (EmbeddedKafkaBroker broker =
+            EmbeddedKafkaBroker.start(dir.resolve("kafka"), true, 0, 0, security);
+        LocalSchemaRegistry registry =
+            LocalSchemaRegistry.start(
+                0, dir.resolve("registry.log"), null, false, Duration.ofSeconds(120), security)) {
+      Map<String, Path> files =
+          security.writeClientConfigs(Role.ids(), broker.bootstrapServers(), registry.url());
+      ClientSettings operator = ClientSettings.load(files.get("operator"));
+      Cluster cluster =
+          new Cluster(
+              List.of(
+                  "--client-config",
+                  files.get("operator").toString(),
+                  "--role-configs",
+                  security.dir().toString()),
+              operator.kafka(),
+              operator.registry(),
+              ClientSettings.load(files.get("worker")).kafka(),
+              ClientSettings.load(files.get("clusterer")).kafka());
+      String id = forgeriesAreDeadLettersAndChangeNothing(cluster);
+
+      ExperimentTopics topics = ExperimentTopics.of(id);
+      Map<String, Long> before = endOffsets(cluster.operator(), topics);
+      // no certificate: the broker and the registry refuse the TLS handshake
+      Map<String, Object> anonymous = new HashMap<>(cluster.operator());
+      anonymous
+          .keySet()
+          .removeIf(k -> k.startsWith("ssl.keystore.") || k.equals("ssl.key.password"));
+      anonymous.put("max.block.ms", 15_000);
+      Throwable refused =
+          catchThrowable(() -> send(anonymous, topics.modelUpdates().name(), "agent-0"));
+      assertThat(causes(refused)).anyMatch(SslAuthenticationException.class::isInstance);
+      Map<String, Object> noClientCertificate = new HashMap<>(cluster.registry());
+      noClientCertificate.keySet().removeIf(k -> k.startsWith("schema.registry.ssl.key"));
+      try (SchemaRegistryClient client = SchemaRegistryConfig.clientFor(noClientCertificate)) {
+        assertThatThrownBy(client::subjects).isInstanceOf(SchemaRegistryException.class);
+      }
+      // a worker's principal may write updates, not hierarchy versions
+      Throwable notAllowed =
+          catchThrowable(
+              () ->
+                  send(
+                      cluster.worker(),
+                      topics.hierarchyAssignments().name(),
+                      ExperimentTopics.hierarchyKey(2000)));
+      assertThat(causes(notAllowed)).anyMatch(TopicAuthorizationException.class::isInstance);
+      assertThat(endOffsets(cluster.operator(), topics)).isEqualTo(before);
+
+      // replay with the operator's credentials gives the recorded metrics back
+      Path replayed = dir.resolve("replay");
+      List<String> replay =
+          new ArrayList<>(List.of("replay", "--experiment", id, "--out", replayed.toString()));
+      replay.addAll(cluster.options());
+      SimulateCommandTest.Result r = SimulateCommandTest.run(replay.toArray(String[]::new));
+      assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+      assertThat(RecordedRuns.metrics(replayed))
+          .isEqualTo(RecordedRuns.metrics(dir.resolve("run")));
+    }
+  }
+
+  /** Runs a signed experiment with two forgeries written while it runs; returns its id. */
+  private String forgeriesAreDeadLettersAndChangeNothing(Cluster cluster) throws Exception {
     String id = "signed-" + UUID.randomUUID().toString().substring(0, 8);
     Path out = dir.resolve("run");
     Path keys = dir.resolve("keys");
@@ -71,15 +179,12 @@ class SignedRunIT {
                 id,
                 "--out",
                 out.toString(),
-                "--bootstrap-servers",
-                broker.bootstrapServers(),
-                "--schema-registry-url",
-                registry.url(),
                 "--stall-timeout",
                 "120",
                 "--sign",
                 "--key-dir",
                 keys.toString()));
+    args.addAll(cluster.options());
     args.addAll(EXPERIMENT);
     CompletableFuture<Integer> run =
         CompletableFuture.supplyAsync(() -> Main.execute(args.toArray(String[]::new), Map.of()));
@@ -87,10 +192,9 @@ class SignedRunIT {
     // ahead of the agents: the forged records come before the real ones of their round
     int forgedRound = written + 2;
 
-    Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
     String agent;
-    try (AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, registry.url()));
-        ExperimentLog log = new ExperimentLog(kafka, id, Duration.ofSeconds(30))) {
+    try (AvroSerdes serdes = new AvroSerdes(cluster.registry());
+        ExperimentLog log = new ExperimentLog(cluster.operator(), id, Duration.ofSeconds(30))) {
       Experiment e = log.experiment(serdes, 1);
       assertThat(e.signed()).isTrue();
       agent = e.agentIds().get(0);
@@ -110,7 +214,7 @@ class SignedRunIT {
               .sign(ModelUpdates.of(e, agent, forgedRound, -1, 10, params, null, 1L));
       try (KafkaProducer<String, ModelUpdate> producer =
           new KafkaProducer<>(
-              kafka,
+              cluster.worker(),
               new StringSerializer(),
               log.topics().modelUpdates().valueSerde(serdes).serializer())) {
         producer
@@ -139,7 +243,7 @@ class SignedRunIT {
                       2L));
       try (KafkaProducer<String, HierarchyAssignment> producer =
           new KafkaProducer<>(
-              kafka,
+              cluster.clusterer(),
               new StringSerializer(),
               log.topics().hierarchyAssignments().valueSerde(serdes).serializer())) {
         producer
@@ -154,8 +258,8 @@ class SignedRunIT {
     assertThat(run.get(300, TimeUnit.SECONDS)).isZero();
 
     List<DeadLetter> letters = new ArrayList<>();
-    try (AvroSerdes serdes = new AvroSerdes(Map.of(SchemaRegistryConfig.URL, registry.url()));
-        ExperimentLog log = new ExperimentLog(kafka, id, Duration.ofSeconds(30))) {
+    try (AvroSerdes serdes = new AvroSerdes(cluster.registry());
+        ExperimentLog log = new ExperimentLog(cluster.operator(), id, Duration.ofSeconds(30))) {
       var decoder = log.topics().deadLetters().valueSerde(serdes).deserializer();
       log.read(log.topics().deadLetters(), r -> letters.add(decoder.deserializeOrNull(r)));
     }
@@ -178,15 +282,9 @@ class SignedRunIT {
                 + " is not signed by the key clusterer has registered for round "
                 + forgedRound);
 
-    SimulateCommandTest.Result audit =
-        SimulateCommandTest.run(
-            "audit",
-            "--experiment",
-            id,
-            "--bootstrap-servers",
-            broker.bootstrapServers(),
-            "--schema-registry-url",
-            registry.url());
+    List<String> auditArgs = new ArrayList<>(List.of("audit", "--experiment", id));
+    auditArgs.addAll(cluster.options());
+    SimulateCommandTest.Result audit = SimulateCommandTest.run(auditArgs.toArray(String[]::new));
     assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
     assertThat(audit.out())
         .contains("audit passed")
@@ -198,5 +296,49 @@ class SignedRunIT {
     SimulateCommandTest.Result s = SimulateCommandTest.run(simulate.toArray(String[]::new));
     assertThat(s.exitCode()).as(s.err()).isZero();
     assertThat(RecordedRuns.metrics(out)).isEqualTo(RecordedRuns.metrics(dir.resolve("sim")));
+    return id;
+  }
+
+  /** Sends one record (bytes) as the client {@code config} says; throws what sending threw. */
+  private static void send(Map<String, Object> config, String topic, String key) throws Exception {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, key, new byte[] {0, 0, 0, 0, 1})).get();
+    }
+  }
+
+  private static List<Throwable> causes(Throwable t) {
+    List<Throwable> out = new ArrayList<>();
+    for (Throwable c = t; c != null && !out.contains(c); c = c.getCause()) {
+      out.add(c);
+    }
+    return out;
+  }
+
+  /** The end offset of every partition of the experiment's topics, read as the operator. */
+  private static Map<String, Long> endOffsets(Map<String, Object> operator, ExperimentTopics topics)
+      throws Exception {
+    Map<String, Long> out = new TreeMap<>();
+    try (Admin admin = Admin.create(operator)) {
+      List<String> names = topics.all().stream().map(t -> t.name()).toList();
+      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+      admin
+          .describeTopics(names)
+          .allTopicNames()
+          .get(30, TimeUnit.SECONDS)
+          .forEach(
+              (name, d) ->
+                  d.partitions()
+                      .forEach(
+                          p ->
+                              request.put(
+                                  new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+      admin
+          .listOffsets(request)
+          .all()
+          .get(30, TimeUnit.SECONDS)
+          .forEach((tp, info) -> out.put(tp.toString(), info.offset()));
+    }
+    return out;
   }
 }

@@ -8,6 +8,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -27,6 +28,15 @@ public final class SchemaRegistryConfig {
 
   public static final String SSL_TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
   public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
+
+  /** Key store (JKS or PKCS12) of a client certificate, for registries that require one. */
+  public static final String SSL_KEYSTORE_LOCATION = "schema.registry.ssl.keystore.location";
+
+  public static final String SSL_KEYSTORE_PASSWORD = "schema.registry.ssl.keystore.password";
+  public static final String SSL_KEYSTORE_TYPE = "schema.registry.ssl.keystore.type";
+
+  /** The client key's password (default: the key store's). */
+  public static final String SSL_KEY_PASSWORD = "schema.registry.ssl.key.password";
 
   /** Time limit of one registry request, in milliseconds (default 30000). */
   public static final String REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
@@ -75,29 +85,66 @@ public final class SchemaRegistryConfig {
   }
 
   private static SSLContext sslContext(Map<String, ?> config) {
-    Object location = config.get(SSL_TRUSTSTORE_LOCATION);
+    KeyStore trust =
+        store(config, SSL_TRUSTSTORE_LOCATION, SSL_TRUSTSTORE_PASSWORD, SSL_TRUSTSTORE_TYPE);
+    KeyStore keys = store(config, SSL_KEYSTORE_LOCATION, SSL_KEYSTORE_PASSWORD, SSL_KEYSTORE_TYPE);
+    if (trust == null && keys == null) {
+      return null;
+    }
+    try {
+      TrustManagerFactory tmf = null;
+      if (trust != null) {
+        tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+      }
+      KeyManagerFactory kmf = null;
+      if (keys != null) {
+        Object keyPassword = config.get(SSL_KEY_PASSWORD);
+        if (keyPassword == null) {
+          keyPassword = config.get(SSL_KEYSTORE_PASSWORD);
+        }
+        kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, keyPassword == null ? null : keyPassword.toString().toCharArray());
+      }
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(
+          kmf == null ? null : kmf.getKeyManagers(),
+          tmf == null ? null : tmf.getTrustManagers(),
+          null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "settings '"
+              + SSL_KEYSTORE_LOCATION
+              + "' / '"
+              + SSL_TRUSTSTORE_LOCATION
+              + "': cannot use the stores: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** The store a location setting names, or null if it names none. */
+  private static KeyStore store(
+      Map<String, ?> config, String locationKey, String passwordKey, String typeKey) {
+    Object location = config.get(locationKey);
     if (location == null || location.toString().isBlank()) {
       return null;
     }
     Path path = Path.of(location.toString());
-    Object password = config.get(SSL_TRUSTSTORE_PASSWORD);
-    Object type = config.get(SSL_TRUSTSTORE_TYPE);
+    Object password = config.get(passwordKey);
+    Object type = config.get(typeKey);
     try (InputStream in = Files.newInputStream(path)) {
       KeyStore store = KeyStore.getInstance(type == null ? "PKCS12" : type.toString());
       store.load(in, password == null ? null : password.toString().toCharArray());
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(store);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
-      return context;
+      return store;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException(
           "setting '"
-              + SSL_TRUSTSTORE_LOCATION
+              + locationKey
               + "' = '"
               + path
-              + "': cannot load trust store: "
+              + "': cannot load the store: "
               + e.getMessage(),
           e);
     }
