@@ -9,6 +9,7 @@ import io.demlearn.core.model.Model;
 import io.demlearn.core.model.TrainingPool;
 import io.demlearn.core.sim.Simulator;
 import io.demlearn.core.strategy.AgentStart;
+import io.demlearn.pipeline.clients.AgentKeysLog;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.clients.ClosedRounds;
 import io.demlearn.pipeline.clients.Partitions;
@@ -116,6 +117,10 @@ public final class AgentWorker extends LoopService {
   private record Due(Event trained, long atNanos) {}
 
   private final Config c;
+
+  /** The keys registered for the experiment, to follow rotations (null: unsigned). */
+  private final AgentKeysLog registeredKeys;
+
   private final AgentRounds rounds;
   private final Evaluator evaluator;
   private final EvaluationPlan evaluation;
@@ -193,6 +198,8 @@ public final class AgentWorker extends LoopService {
                 c.topics().clusteringFeatures().valueSerde(c.serdes()).serializer())
             : null;
     this.closedRounds = new ClosedRounds(c.kafka(), prefix + "-closes", c.topics(), c.serdes());
+    this.registeredKeys =
+        c.signer() == null ? null : new AgentKeysLog(c.experiment().id(), c.kafka(), c.serdes());
     this.trainingPool = new TrainingPool(model, c.threads(), "agent-trainer-" + c.workerId() + "-");
     int[] samples = c.agents().stream().mapToInt(a -> a.train().size()).toArray();
     this.rounds =
@@ -274,6 +281,9 @@ public final class AgentWorker extends LoopService {
       }
       own.close();
       closedRounds.close();
+      if (registeredKeys != null) {
+        registeredKeys.close();
+      }
       producer.close(Duration.ofSeconds(10));
       if (featuresProducer != null) {
         featuresProducer.close(Duration.ofSeconds(10));
@@ -340,6 +350,7 @@ public final class AgentWorker extends LoopService {
           Features.of(
               c.experiment().id(), f.agentId(), f.round(), f.hierarchyVersion(), features.get(i));
       if (c.signer() != null) {
+        c.signer().keepUpWith(registeredKeys, f.round());
         c.signer().sign(record);
       }
       // restarted, the worker publishes its agents' latest features again
@@ -422,6 +433,7 @@ public final class AgentWorker extends LoopService {
     // restarted, the worker recovers from what the log holds and sends it again
     String topic = c.topics().modelUpdates().name();
     if (c.signer() != null) {
+      c.signer().keepUpWith(registeredKeys, update.getRound());
       c.signer().sign(update);
     }
     long sent = System.nanoTime();

@@ -80,6 +80,9 @@ public final class ClustererService extends LoopService {
   private final KafkaProducer<String, HierarchyAssignment> producer;
   private final ClosedRounds closedRounds;
 
+  /** The signature check of a signed experiment while it runs (its keys follow rotations). */
+  private SignatureCheck signatures;
+
   public ClustererService(Config c) {
     this.c = c;
     String id = ExperimentTopics.PREFIX + c.experiment().id() + ".clusterer";
@@ -107,7 +110,8 @@ public final class ClustererService extends LoopService {
     Timer cluster = ServiceMeters.phase(meters(), "cluster");
     try (consumer;
         closedRounds;
-        SignatureCheck signatures = AgentKeysLog.checkFor(c.experiment(), c.kafka(), c.serdes())) {
+        SignatureCheck check = AgentKeysLog.checkFor(c.experiment(), c.kafka(), c.serdes())) {
+      signatures = check;
       readPublished();
       publish(decisions.on(new ClusteringDecisions.RecoveryDone()));
       boolean readsFeatures = c.experiment().clustersPublishedFeatures();
@@ -178,6 +182,7 @@ public final class ClustererService extends LoopService {
               c.experiment().settings(),
               System.currentTimeMillis());
       if (c.signer() != null) {
+        c.signer().keepUpWith(signatures.keys(), hv.effectiveFromRound());
         c.signer().sign(record);
       }
       try {

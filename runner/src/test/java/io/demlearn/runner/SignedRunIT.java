@@ -71,7 +71,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class SignedRunIT {
   private static final List<String> EXPERIMENT =
-      List.of("--dataset", "synthetic", "--agents", "6", "--rounds", "8");
+      List.of("--dataset", "synthetic", "--agents", "6", "--rounds", "12");
 
   @TempDir Path dir;
 
@@ -183,21 +183,42 @@ class SignedRunIT {
                 "120",
                 "--sign",
                 "--key-dir",
-                keys.toString()));
+                keys.toString(),
+                // one agent late in every round: the rounds wait for it, so that the keys rotated
+                // below are registered ahead of the round they take effect from
+                "--slow-agent",
+                "agent-005=1"));
     args.addAll(cluster.options());
     args.addAll(EXPERIMENT);
     CompletableFuture<Integer> run =
         CompletableFuture.supplyAsync(() -> Main.execute(args.toArray(String[]::new), Map.of()));
-    int written = RecordedRuns.waitForRound(out, 2, run, Duration.ofSeconds(120));
-    // ahead of the agents: the forged records come before the real ones of their round
-    int forgedRound = written + 2;
+    RecordedRuns.waitForRound(out, 0, run, Duration.ofSeconds(120));
 
     String agent;
+    int forgedRound;
     try (AvroSerdes serdes = new AvroSerdes(cluster.registry());
         ExperimentLog log = new ExperimentLog(cluster.operator(), id, Duration.ofSeconds(30))) {
       Experiment e = log.experiment(serdes, 1);
       assertThat(e.signed()).isTrue();
       agent = e.agentIds().get(0);
+      // a new key for another agent and one for the clusterer, from a round ahead; the worker and
+      // the clusterer take them up from their key folder when they reach it
+      // (a hierarchy version takes effect a round or two after the updates it clusters)
+      Map<String, Integer> rotations = Map.of(e.agentIds().get(1), 8, KeyRing.CLUSTERER, 9);
+      rotations.forEach(
+          (owner, round) -> {
+            SimulateCommandTest.Result rotate = keys("rotate", id, cluster, keys, owner, round);
+            assertThat(rotate.exitCode()).as(rotate.out() + rotate.err()).isZero();
+            assertThat(rotate.out()).contains("key 2 of " + owner + " signs from round " + round);
+          });
+      SimulateCommandTest.Result early = keys("rotate", id, cluster, keys, agent, 1);
+      assertThat(early.exitCode()).isEqualTo(1);
+      assertThat(early.err()).contains("--from-round 1 is too early");
+      assertThat(keys.resolve(id).resolve(e.agentIds().get(1) + ".2.key")).exists();
+
+      int written = RecordedRuns.waitForRound(out, 2, run, Duration.ofSeconds(120));
+      // ahead of the agents: the forged records come before the real ones of their round
+      forgedRound = written + 2;
       assertThat(keys.resolve(id).resolve(agent + ".1.key"))
           .exists()
           .satisfies(
@@ -289,6 +310,11 @@ class SignedRunIT {
     assertThat(audit.out())
         .contains("audit passed")
         .containsPattern("signatures: \\d+ verified, 2 refused");
+    SimulateCommandTest.Result list = keys("list", id, cluster, keys, null, 0);
+    assertThat(list.exitCode()).as(list.out() + list.err()).isZero();
+    assertThat(list.out())
+        .containsPattern("clusterer\\s+key 2  from round \\d+")
+        .contains("9 keys on");
 
     List<String> simulate =
         new ArrayList<>(List.of("simulate", "--out", dir.resolve("sim").toString()));
@@ -297,6 +323,24 @@ class SignedRunIT {
     assertThat(s.exitCode()).as(s.err()).isZero();
     assertThat(RecordedRuns.metrics(out)).isEqualTo(RecordedRuns.metrics(dir.resolve("sim")));
     return id;
+  }
+
+  /** {@code keys rotate|list} of the experiment on the cluster. */
+  private static SimulateCommandTest.Result keys(
+      String command, String id, Cluster cluster, Path keyDir, String owner, int fromRound) {
+    List<String> args = new ArrayList<>(List.of("keys", command, "--experiment", id));
+    if (owner != null) {
+      args.addAll(
+          List.of(
+              "--owner",
+              owner,
+              "--from-round",
+              Integer.toString(fromRound),
+              "--key-dir",
+              keyDir.toString()));
+    }
+    args.addAll(cluster.options());
+    return SimulateCommandTest.run(args.toArray(String[]::new));
   }
 
   /** Sends one record (bytes) as the client {@code config} says; throws what sending threw. */

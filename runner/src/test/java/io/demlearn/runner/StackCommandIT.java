@@ -3,7 +3,11 @@ package io.demlearn.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.demlearn.stack.BackgroundStack;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -90,5 +94,62 @@ class StackCommandIT {
     Cli.Result wipe = cli.run("stack", "stop", "--delete-data");
     assertThat(wipe.exitCode()).isZero();
     assertThat(wipe.out()).contains("deleted the data");
+  }
+
+  @Test
+  void aSecureStackPrintsEachRolesClientConfigAndStaysSecure() throws Exception {
+    Cli cli = new Cli(home);
+    Cli.Result start =
+        cli.run("stack", "start", "--secure", "--kafka-port", "0", "--registry-port", "0");
+    assertThat(start.exitCode()).as(start.toString()).isZero();
+    Map<String, Path> configs = new TreeMap<>();
+    Matcher m = Pattern.compile("(?m)^client config: (\\S+) (\\S+)$").matcher(start.out());
+    while (m.find()) {
+      configs.put(m.group(1), Path.of(m.group(2)));
+    }
+    assertThat(configs).containsOnlyKeys("operator", "worker", "aggregator", "clusterer");
+    for (Path file : configs.values()) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+          .as(file.toString())
+          .isEqualTo("rw-------");
+    }
+    assertThat(find(start.out(), "schema registry URL:\\s+(\\S+)")).startsWith("https://");
+
+    // a role's file alone opens the stack; the operator creates an experiment and its ACLs
+    Cli.Result check =
+        cli.run(
+            "check",
+            "--agents",
+            "4",
+            "--experiment",
+            "secure-it",
+            "--client-config",
+            configs.get("operator").toString());
+    assertThat(check.exitCode()).as(check.toString()).isZero();
+    // a worker may not create topics
+    Cli.Result asWorker =
+        cli.run(
+            "check",
+            "--agents",
+            "4",
+            "--experiment",
+            "secure-it-2",
+            "--client-config",
+            configs.get("worker").toString());
+    assertThat(asWorker.exitCode()).as(asWorker.toString()).isNotZero();
+    assertThat(asWorker.err()).containsIgnoringCase("authoriz");
+
+    assertThat(cli.run("stack", "stop").exitCode()).isZero();
+    // started again without --secure: still secure (its topics have ACLs), same client configs
+    Cli.Result again = cli.run("stack", "start");
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(again.out()).contains("secure, as it was when last started");
+    assertThat(again.out()).contains("client config: worker " + configs.get("worker"));
+    Cli.Result status = cli.run("stack", "status");
+    assertThat(status.out()).contains("security:").contains("client config: operator");
+
+    Cli.Result wipe = cli.run("stack", "stop", "--delete-data");
+    assertThat(wipe.exitCode()).isZero();
+    assertThat(configs.get("operator")).doesNotExist();
   }
 }

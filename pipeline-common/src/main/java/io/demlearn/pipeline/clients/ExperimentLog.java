@@ -7,10 +7,12 @@ import io.demlearn.schemas.serde.AvroSerdes;
 import io.demlearn.schemas.topics.ExperimentTopics;
 import io.demlearn.schemas.topics.Topic;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -192,6 +194,28 @@ public final class ExperimentLog implements AutoCloseable {
       drain(tp, ends.get(tp), offset -> true, each);
     }
   }
+
+  /** Hands the last committed record of each partition of a topic to {@code each}. */
+  public void readLast(Topic<?> topic, Consumer<ConsumerRecord<String, byte[]>> each) {
+    List<TopicPartition> parts = Partitions.of(consumer, topic.name(), timeout);
+    Map<TopicPartition, Long> ends = settledEnds(parts);
+    for (TopicPartition tp : parts) {
+      List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+      // windows of offsets back from the end: the last ones may be transaction markers
+      for (long to = ends.get(tp); to > 0 && seen.isEmpty(); to -= LAST_WINDOW) {
+        NavigableSet<Long> window = new TreeSet<>();
+        for (long o = Math.max(0, to - LAST_WINDOW); o < to; o++) {
+          window.add(o);
+        }
+        readAt(topic, tp.partition(), window, seen::add);
+      }
+      if (!seen.isEmpty()) {
+        each.accept(seen.get(seen.size() - 1));
+      }
+    }
+  }
+
+  private static final int LAST_WINDOW = 16;
 
   /**
    * Hands the records of one partition at the given offsets to {@code each} (those that are there),

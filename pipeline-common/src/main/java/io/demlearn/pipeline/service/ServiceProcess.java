@@ -36,10 +36,18 @@ import org.apache.kafka.clients.admin.Admin;
  * failed or cannot start (the problem printed), 2 for a wrong command line (with the usage).
  */
 public final class ServiceProcess {
-  private static final List<String> REQUIRED =
-      List.of("experiment", "bootstrap-servers", "schema-registry-url");
+  private static final List<String> REQUIRED = List.of("experiment");
+
+  /** Optional when the client-config file holds the addresses. */
   private static final List<String> OPTIONAL =
-      List.of("client-config", "parent-pid", "spec-wait", "metrics-port", "key-dir");
+      List.of(
+          "bootstrap-servers",
+          "schema-registry-url",
+          "client-config",
+          "parent-pid",
+          "spec-wait",
+          "metrics-port",
+          "key-dir");
 
   /** How long a service waits for its experiment's spec to appear, unless told. */
   private static final int SPEC_WAIT_SECONDS = 60;
@@ -154,6 +162,13 @@ public final class ServiceProcess {
               .at(options.get("bootstrap-servers"), options.get("schema-registry-url"));
     } catch (IllegalArgumentException e) {
       throw p.usageError(e.getMessage());
+    }
+    if (!p.clients.kafka().containsKey("bootstrap.servers")) {
+      throw p.usageError("missing --bootstrap-servers (or bootstrap.servers in --client-config)");
+    }
+    if (!p.clients.registry().containsKey("schema.registry.url")) {
+      throw p.usageError(
+          "missing --schema-registry-url (or schema.registry.url in --client-config)");
     }
     String metrics = options.get("metrics-port");
     if (metrics != null) {

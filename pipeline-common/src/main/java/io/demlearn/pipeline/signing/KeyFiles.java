@@ -64,7 +64,8 @@ public final class KeyFiles {
   }
 
   /**
-   * A signer with every key of the experiment in {@code dir}.
+   * A signer with every key of the experiment in {@code dir}, which reads the folder again when a
+   * rotated key is registered ({@link Signer#keepUpWith}).
    *
    * @throws IllegalArgumentException naming the file that cannot be read, or if there is none
    */
@@ -74,7 +75,7 @@ public final class KeyFiles {
       throw new IllegalArgumentException(
           "no keys of experiment " + experiment + " in " + dir + " (no folder " + folder + ")");
     }
-    Signer signer = new Signer();
+    Signer signer = new Signer(dir, experiment);
     int read = 0;
     try (Stream<Path> files = Files.list(folder)) {
       for (Path f : files.filter(x -> x.toString().endsWith(".key")).sorted().toList()) {
@@ -87,6 +88,7 @@ public final class KeyFiles {
           }
           signer.add(
               required(p, "owner"),
+              Integer.parseInt(required(p, "keyId")),
               Integer.parseInt(required(p, "effectiveFromRound")),
               Ed25519.privateKey(Base64.getDecoder().decode(required(p, "privateKey"))));
           read++;

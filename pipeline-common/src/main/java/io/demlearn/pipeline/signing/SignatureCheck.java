@@ -33,6 +33,11 @@ public final class SignatureCheck implements AutoCloseable {
     this.keys = keys;
   }
 
+  /** The keys it checks against. */
+  public Keys keys() {
+    return keys;
+  }
+
   /** Closes the keys' reader. */
   @Override
   public void close() {

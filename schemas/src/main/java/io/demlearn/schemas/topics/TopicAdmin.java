@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -211,7 +212,15 @@ public final class TopicAdmin {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new KafkaOperationException(
-          "cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+          "cannot "
+              + what
+              + ": "
+              + e.getCause().getMessage()
+              + (e.getCause() instanceof AuthorizationException
+                  ? " (the cluster refuses this client's principal: creating and inspecting an"
+                      + " experiment's topics takes the operator's client config)"
+                  : ""),
+          e.getCause());
     } catch (TimeoutException e) {
       throw new KafkaOperationException(
           "cannot " + what + ": no answer from the cluster within " + timeout.toSeconds() + " s",
