@@ -146,6 +146,12 @@ public final class StackSecurity {
   private Map<String, String> stores(String prefix, String principal) {
     Map<String, String> p = new LinkedHashMap<>();
     String pw = new String(password);
+    if (prefix.equals("ssl.")) {
+      // TLS 1.3 with AES-128-GCM: the cheapest of its suites in a JVM whose C2 compiler uses the
+      // processor's AES and carry-less multiply instructions (docs/BENCHMARKS.md)
+      p.put("ssl.enabled.protocols", "TLSv1.3");
+      p.put("ssl.cipher.suites", "TLS_AES_128_GCM_SHA256");
+    }
     p.put(prefix + "keystore.type", "PKCS12");
     p.put(prefix + "keystore.location", keyStore(principal).toString());
     p.put(prefix + "keystore.password", pw);

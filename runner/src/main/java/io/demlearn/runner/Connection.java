@@ -340,6 +340,16 @@ final class Connection implements AutoCloseable {
     return new HashMap<>(registry);
   }
 
+  /**
+   * Whether the Kafka clients encrypt (security.protocol SSL or SASL_SSL): then the JDK's AES-GCM
+   * must run under the C2 compiler, which uses the processor's instructions (40 times faster here).
+   */
+  boolean overTls() {
+    Object protocol = kafka.get("security.protocol");
+    return protocol != null
+        && protocol.toString().trim().toUpperCase(java.util.Locale.ROOT).endsWith("SSL");
+  }
+
   String bootstrapServers() {
     return kafka.get("bootstrap.servers").toString();
   }

@@ -349,11 +349,14 @@ final class Pipeline implements AutoCloseable {
     return endpoint.registry();
   }
 
-  /** Above this many agents, child processes keep the C2 compiler (as the launcher does). */
+  /**
+   * Above this many agents, and over TLS, child processes keep the C2 compiler (as the launcher
+   * does).
+   */
   static final int QUICK_COMPILER_UP_TO_AGENTS = 1000;
 
   private boolean quickCompiler() {
-    return experiment.settings().agents() <= QUICK_COMPILER_UP_TO_AGENTS;
+    return experiment.settings().agents() <= QUICK_COMPILER_UP_TO_AGENTS && !conn.overTls();
   }
 
   /**
