@@ -136,14 +136,23 @@ public final class StackSecurity {
    * authenticating as {@code principal}.
    */
   public Map<String, String> clientSettings(String principal) {
+    return clientSettings(principal, dir);
+  }
+
+  /** The same, for a client that sees this folder at {@code storesAt} (a container's mount). */
+  private Map<String, String> clientSettings(String principal, Path storesAt) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("security.protocol", "SSL");
-    p.putAll(stores("ssl.", principal));
-    p.putAll(stores("schema.registry.ssl.", principal));
+    p.putAll(stores("ssl.", principal, storesAt));
+    p.putAll(stores("schema.registry.ssl.", principal, storesAt));
     return p;
   }
 
   private Map<String, String> stores(String prefix, String principal) {
+    return stores(prefix, principal, dir);
+  }
+
+  private Map<String, String> stores(String prefix, String principal, Path storesAt) {
     Map<String, String> p = new LinkedHashMap<>();
     String pw = new String(password);
     if (prefix.equals("ssl.")) {
@@ -153,11 +162,11 @@ public final class StackSecurity {
       p.put("ssl.cipher.suites", "TLS_AES_128_GCM_SHA256");
     }
     p.put(prefix + "keystore.type", "PKCS12");
-    p.put(prefix + "keystore.location", keyStore(principal).toString());
+    p.put(prefix + "keystore.location", storesAt.resolve(principal + ".p12").toString());
     p.put(prefix + "keystore.password", pw);
     p.put(prefix + "key.password", pw);
     p.put(prefix + "truststore.type", "PKCS12");
-    p.put(prefix + "truststore.location", trustStore().toString());
+    p.put(prefix + "truststore.location", storesAt.resolve(trustStore().getFileName()).toString());
     p.put(prefix + "truststore.password", pw);
     return p;
   }
@@ -181,13 +190,32 @@ public final class StackSecurity {
    */
   public Map<String, Path> writeClientConfigs(
       List<String> roles, String bootstrapServers, String registryUrl) {
+    return writeClientConfigs(roles, bootstrapServers, registryUrl, dir, dir);
+  }
+
+  /**
+   * Writes the client configs as {@link #writeClientConfigs(List, String, String)} does, into
+   * {@code configDir}, for clients that see this folder at {@code storesAt} (a container's mount of
+   * it).
+   */
+  public Map<String, Path> writeClientConfigs(
+      List<String> roles,
+      String bootstrapServers,
+      String registryUrl,
+      Path storesAt,
+      Path configDir) {
     Map<String, Path> files = new LinkedHashMap<>();
     for (String role : roles) {
       Properties p = new Properties();
       p.setProperty("bootstrap.servers", bootstrapServers);
       p.setProperty("schema.registry.url", registryUrl);
-      clientSettings(role).forEach(p::setProperty);
-      Path file = clientConfig(role);
+      clientSettings(role, storesAt).forEach(p::setProperty);
+      Path file = configDir.resolve(role + ".properties");
+      try {
+        Files.createDirectories(configDir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create " + configDir, e);
+      }
       try (OutputStream out = Files.newOutputStream(file)) {
         p.store(out, "DemLearn secure stack: client config of the role '" + role + "'");
         restrictToOwner(file);

@@ -2,9 +2,11 @@ package io.demlearn.runner;
 
 import io.demlearn.schemas.security.Role;
 import io.demlearn.stack.BackgroundStack;
+import io.demlearn.stack.StackSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +18,12 @@ import picocli.CommandLine.ParentCommand;
     mixinStandardHelpOptions = true,
     description =
         "A local Kafka broker and schema registry as background processes, for multi-process runs.",
-    subcommands = {StackCommand.Start.class, StackCommand.Stop.class, StackCommand.Status.class})
+    subcommands = {
+      StackCommand.Start.class,
+      StackCommand.Stop.class,
+      StackCommand.Status.class,
+      StackCommand.Certificates.class
+    })
 final class StackCommand {
   @Option(
       names = "--dir",
@@ -160,6 +167,73 @@ final class StackCommand {
         console.step("deleted the data in " + stack.dir());
       }
       console.step("stopped");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "certificates",
+      mixinStandardHelpOptions = true,
+      description =
+          "Make (or complete) the certificates of a secure deployment elsewhere, as --secure does"
+              + " for the local stack: a certificate authority, key stores for the brokers, the"
+              + " registry and each role, and each role's client-config file (the secure Compose"
+              + " deployment: docker/compose.secure.yaml).")
+  static final class Certificates implements Callable<Integer> {
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where they go.")
+    Path out;
+
+    @Option(
+        names = "--host",
+        paramLabel = "NAME",
+        description =
+            "A name the brokers and the registry are reached by (repeatable; loopback"
+                + " always).")
+    List<String> hosts = new java.util.ArrayList<>();
+
+    @Option(
+        names = "--bootstrap-servers",
+        paramLabel = "HOST:PORT[,...]",
+        description = "The brokers, as the clients reach them (written in the client configs).")
+    String bootstrapServers;
+
+    @Option(
+        names = "--schema-registry-url",
+        paramLabel = "URL",
+        description = "The registry, as the clients reach it (written in the client configs).")
+    String registryUrl;
+
+    @Option(
+        names = "--stores-at",
+        paramLabel = "PATH",
+        description =
+            "Where the clients find this folder (a container's mount of it; default: --out).")
+    Path storesAt;
+
+    @Option(
+        names = "--config-dir",
+        paramLabel = "DIR",
+        description =
+            "Where the client configs go (default: --out); e.g. a second set for this host, with"
+                + " the addresses the host reaches the deployment by.")
+    Path configDir;
+
+    @Override
+    public Integer call() {
+      if (bootstrapServers == null || registryUrl == null) {
+        throw new UserException(
+            "give --bootstrap-servers and --schema-registry-url: the client configs name them");
+      }
+      StackSecurity security = StackSecurity.ensure(out.toAbsolutePath(), Role.ids(), hosts);
+      Map<String, Path> files =
+          security.writeClientConfigs(
+              Role.ids(),
+              bootstrapServers,
+              registryUrl,
+              storesAt != null ? storesAt : security.dir(),
+              configDir != null ? configDir.toAbsolutePath() : security.dir());
+      System.out.println("certificates and key stores in " + security.dir());
+      files.forEach((role, file) -> System.out.println("client config: " + role + " " + file));
       return 0;
     }
   }

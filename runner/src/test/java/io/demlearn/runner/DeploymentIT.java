@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.demlearn.pipeline.clients.ClientSettings;
 import io.demlearn.testkit.Commands;
 import io.demlearn.testkit.DockerImages;
 import java.io.IOException;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class DeploymentIT {
   private static final Path COMPOSE_FILE = Path.of("..", "docker", "compose.yaml");
+  private static final Path SECURE_FILE = Path.of("..", "docker", "compose.secure.yaml");
 
   private static final List<String> EXPERIMENT =
       List.of("--dataset", "synthetic", "--agents", "20", "--rounds", "10", "--seed", "5");
@@ -50,31 +52,13 @@ class DeploymentIT {
 
   @Test
   void anExperimentOnThreeBrokersSurvivesABrokerDownAndAWorkerKilled() throws Exception {
-    DockerImages.assumePresent(
-        DockerImages.app(),
-        DockerImages.kafka(),
-        DockerImages.registry(),
-        DockerImages.prometheus());
-    List<String> compose = composeCommand();
-    assumeTrue(
-        compose != null, "skipped: neither docker-compose nor 'docker compose' is installed");
+    List<String> compose = composeOrSkip();
 
     String id = "deploy-" + UUID.randomUUID().toString().substring(0, 8);
     Path runs = Files.createDirectories(dir.resolve("runs"));
     int[] ports = freePorts(5);
-    Map<String, String> env = new LinkedHashMap<>();
-    String app = DockerImages.app(); // PREFIX/demlearn:TAG
-    env.put("IMAGE_PREFIX", app.substring(0, app.lastIndexOf("/demlearn:")));
-    env.put("DEMLEARN_VERSION", app.substring(app.lastIndexOf(':') + 1));
-    env.put("EXPERIMENT", id);
-    env.put("EXPERIMENT_OPTIONS", String.join(" ", EXPERIMENT));
-    env.put("RUNS_DIR", runs.toAbsolutePath().toString());
-    env.put("KAFKA_1_PORT", Integer.toString(ports[0]));
-    env.put("KAFKA_2_PORT", Integer.toString(ports[1]));
-    env.put("KAFKA_3_PORT", Integer.toString(ports[2]));
-    env.put("REGISTRY_PORT", Integer.toString(ports[3]));
-    env.put("PROMETHEUS_PORT", Integer.toString(ports[4]));
-    Compose c = new Compose(compose, "dl" + id.replace("-", ""), env);
+    Map<String, String> env = environment(id, EXPERIMENT, runs, ports);
+    Compose c = new Compose(compose, "dl" + id.replace("-", ""), List.of(COMPOSE_FILE), env);
     Path out = runs.resolve(id);
     List<String> faults = new ArrayList<>();
     try {
@@ -182,6 +166,120 @@ class DeploymentIT {
     }
   }
 
+  /**
+   * The secure variant (docker/compose.secure.yaml) with certificates made by {@code stack
+   * certificates}: every service runs as its role over mutual TLS; the experiment's metrics equal
+   * {@code simulate}'s; from this host, audit passes with the operator's client config, while a
+   * client without a certificate and a worker's principal writing a hierarchy version are refused
+   * and write nothing.
+   */
+  @Test
+  void theSecureVariantRunsEveryServiceAsItsRole() throws Exception {
+    List<String> compose = composeOrSkip();
+    List<String> experiment =
+        List.of("--dataset", "synthetic", "--agents", "10", "--rounds", "5", "--seed", "3");
+    String id = "secure-" + UUID.randomUUID().toString().substring(0, 8);
+    Path runs = Files.createDirectories(dir.resolve("runs"));
+    int[] ports = freePorts(5);
+    Path security = dir.resolve("security");
+    SimulateCommandTest.Result containers =
+        SimulateCommandTest.run(
+            "stack",
+            "certificates",
+            "--out",
+            security.toString(),
+            "--stores-at",
+            "/etc/demlearn/security",
+            "--host",
+            "kafka-1",
+            "--host",
+            "kafka-2",
+            "--host",
+            "kafka-3",
+            "--host",
+            "registry",
+            "--bootstrap-servers",
+            "kafka-1:9092,kafka-2:9092,kafka-3:9092",
+            "--schema-registry-url",
+            "https://registry:8080/apis/ccompat/v7");
+    assertThat(containers.exitCode()).as(containers.out() + containers.err()).isZero();
+    String bootstrap =
+        "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
+    SimulateCommandTest.Result host =
+        SimulateCommandTest.run(
+            "stack",
+            "certificates",
+            "--out",
+            security.toString(),
+            "--config-dir",
+            dir.resolve("host").toString(),
+            "--bootstrap-servers",
+            bootstrap,
+            "--schema-registry-url",
+            "https://127.0.0.1:" + ports[3] + "/apis/ccompat/v7");
+    assertThat(host.exitCode()).as(host.out() + host.err()).isZero();
+    Map<String, String> env = environment(id, experiment, runs, ports);
+    env.put("SECURITY_DIR", security.toAbsolutePath().toString());
+    Compose c =
+        new Compose(compose, "dl" + id.replace("-", ""), List.of(COMPOSE_FILE, SECURE_FILE), env);
+    Path out = runs.resolve(id);
+    try {
+      c.run(600, "up", "-d");
+      String job = c.containers("experiment").get(0);
+      Commands.Answer exit = Commands.run(List.of("docker", "wait", job), 600);
+      assertThat(exit.output().strip())
+          .as("the experiment job's exit code; its log:\n" + c.logs("experiment"))
+          .isEqualTo("0");
+      assertThat(c.logs("experiment")).contains("granted the services' 18 ACLs");
+
+      Path sim = dir.resolve("sim");
+      List<String> simulate = new ArrayList<>(List.of("simulate", "--out", sim.toString()));
+      simulate.addAll(experiment);
+      SimulateCommandTest.Result simulated =
+          SimulateCommandTest.run(simulate.toArray(String[]::new));
+      assertThat(simulated.exitCode()).as(simulated.err()).isZero();
+      assertThat(RecordedRuns.metrics(out)).isEqualTo(RecordedRuns.metrics(sim));
+
+      Path operator = dir.resolve("host").resolve("operator.properties");
+      SimulateCommandTest.Result audit =
+          SimulateCommandTest.run(
+              "audit", "--experiment", id, "--client-config", operator.toString());
+      assertThat(audit.exitCode()).as(audit.out() + audit.err()).isZero();
+      assertThat(audit.out()).contains("audit passed");
+
+      SecurityChecks.refusesStrangersAndWorkersWritingHierarchies(
+          ClientSettings.load(operator).kafka(),
+          ClientSettings.load(dir.resolve("host").resolve("worker.properties")).kafka(),
+          id);
+    } catch (AssertionError | RuntimeException e) {
+      for (String service :
+          List.of("experiment", "aggregator", "clusterer", "worker", "registry")) {
+        System.err.println("---- " + service + " ----\n" + c.logs(service));
+      }
+      throw e;
+    } finally {
+      c.run(300, "down", "-v", "--timeout", "5");
+    }
+  }
+
+  /** The Compose variables of a deployment on these ports running experiment {@code id}. */
+  private static Map<String, String> environment(
+      String id, List<String> experiment, Path runs, int[] ports) {
+    Map<String, String> env = new LinkedHashMap<>();
+    String app = DockerImages.app(); // PREFIX/demlearn:TAG
+    env.put("IMAGE_PREFIX", app.substring(0, app.lastIndexOf("/demlearn:")));
+    env.put("DEMLEARN_VERSION", app.substring(app.lastIndexOf(':') + 1));
+    env.put("EXPERIMENT", id);
+    env.put("EXPERIMENT_OPTIONS", String.join(" ", experiment));
+    env.put("RUNS_DIR", runs.toAbsolutePath().toString());
+    env.put("KAFKA_1_PORT", Integer.toString(ports[0]));
+    env.put("KAFKA_2_PORT", Integer.toString(ports[1]));
+    env.put("KAFKA_3_PORT", Integer.toString(ports[2]));
+    env.put("REGISTRY_PORT", Integer.toString(ports[3]));
+    env.put("PROMETHEUS_PORT", Integer.toString(ports[4]));
+    return env;
+  }
+
   /** The result of an instant query to the deployment's Prometheus. */
   private static JsonNode prometheusQuery(int port, String query) throws Exception {
     HttpResponse<String> r =
@@ -228,6 +326,19 @@ class DeploymentIT {
     }
   }
 
+  /** The Compose command, once the images are there; skips the test, saying why, if not. */
+  private static List<String> composeOrSkip() {
+    DockerImages.assumePresent(
+        DockerImages.app(),
+        DockerImages.kafka(),
+        DockerImages.registry(),
+        DockerImages.prometheus());
+    List<String> compose = composeCommand();
+    assumeTrue(
+        compose != null, "skipped: neither docker-compose nor 'docker compose' is installed");
+    return compose;
+  }
+
   /** docker-compose (1.x), or Docker's compose plugin, whichever answers; null if none. */
   private static List<String> composeCommand() {
     for (List<String> candidate :
@@ -258,8 +369,9 @@ class DeploymentIT {
     }
   }
 
-  /** One Compose project of docker/compose.yaml, with its own name and settings. */
-  private record Compose(List<String> command, String project, Map<String, String> env) {
+  /** One Compose project of docker/compose.yaml (and overrides), with its own name and settings. */
+  private record Compose(
+      List<String> command, String project, List<Path> files, Map<String, String> env) {
     void run(int seconds, String... args) {
       Commands.Answer a = exec(seconds, args);
       if (a.exitCode() != 0) {
@@ -280,7 +392,8 @@ class DeploymentIT {
 
     private Commands.Answer exec(int seconds, String... args) {
       List<String> cmd = new ArrayList<>(command);
-      cmd.addAll(List.of("-p", project, "-f", COMPOSE_FILE.toString()));
+      cmd.addAll(List.of("-p", project));
+      files.forEach(f -> cmd.addAll(List.of("-f", f.toString())));
       cmd.addAll(List.of(args));
       return Commands.run(cmd, env, seconds);
     }

@@ -2,7 +2,6 @@ package io.demlearn.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.cluster.Hierarchy;
@@ -38,18 +37,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SslAuthenticationException;
-import org.apache.kafka.common.errors.TopicAuthorizationException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -127,32 +119,14 @@ class SignedRunIT {
               ClientSettings.load(files.get("clusterer")).kafka());
       String id = forgeriesAreDeadLettersAndChangeNothing(cluster);
 
-      ExperimentTopics topics = ExperimentTopics.of(id);
-      Map<String, Long> before = endOffsets(cluster.operator(), topics);
-      // no certificate: the broker and the registry refuse the TLS handshake
-      Map<String, Object> anonymous = new HashMap<>(cluster.operator());
-      anonymous
-          .keySet()
-          .removeIf(k -> k.startsWith("ssl.keystore.") || k.equals("ssl.key.password"));
-      anonymous.put("max.block.ms", 15_000);
-      Throwable refused =
-          catchThrowable(() -> send(anonymous, topics.modelUpdates().name(), "agent-0"));
-      assertThat(causes(refused)).anyMatch(SslAuthenticationException.class::isInstance);
+      SecurityChecks.refusesStrangersAndWorkersWritingHierarchies(
+          cluster.operator(), cluster.worker(), id);
+      // no certificate: the registry refuses the TLS handshake too
       Map<String, Object> noClientCertificate = new HashMap<>(cluster.registry());
       noClientCertificate.keySet().removeIf(k -> k.startsWith("schema.registry.ssl.key"));
       try (SchemaRegistryClient client = SchemaRegistryConfig.clientFor(noClientCertificate)) {
         assertThatThrownBy(client::subjects).isInstanceOf(SchemaRegistryException.class);
       }
-      // a worker's principal may write updates, not hierarchy versions
-      Throwable notAllowed =
-          catchThrowable(
-              () ->
-                  send(
-                      cluster.worker(),
-                      topics.hierarchyAssignments().name(),
-                      ExperimentTopics.hierarchyKey(2000)));
-      assertThat(causes(notAllowed)).anyMatch(TopicAuthorizationException.class::isInstance);
-      assertThat(endOffsets(cluster.operator(), topics)).isEqualTo(before);
 
       // replay with the operator's credentials gives the recorded metrics back
       Path replayed = dir.resolve("replay");
@@ -341,48 +315,5 @@ class SignedRunIT {
     }
     args.addAll(cluster.options());
     return SimulateCommandTest.run(args.toArray(String[]::new));
-  }
-
-  /** Sends one record (bytes) as the client {@code config} says; throws what sending threw. */
-  private static void send(Map<String, Object> config, String topic, String key) throws Exception {
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(topic, key, new byte[] {0, 0, 0, 0, 1})).get();
-    }
-  }
-
-  private static List<Throwable> causes(Throwable t) {
-    List<Throwable> out = new ArrayList<>();
-    for (Throwable c = t; c != null && !out.contains(c); c = c.getCause()) {
-      out.add(c);
-    }
-    return out;
-  }
-
-  /** The end offset of every partition of the experiment's topics, read as the operator. */
-  private static Map<String, Long> endOffsets(Map<String, Object> operator, ExperimentTopics topics)
-      throws Exception {
-    Map<String, Long> out = new TreeMap<>();
-    try (Admin admin = Admin.create(operator)) {
-      List<String> names = topics.all().stream().map(t -> t.name()).toList();
-      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-      admin
-          .describeTopics(names)
-          .allTopicNames()
-          .get(30, TimeUnit.SECONDS)
-          .forEach(
-              (name, d) ->
-                  d.partitions()
-                      .forEach(
-                          p ->
-                              request.put(
-                                  new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-      admin
-          .listOffsets(request)
-          .all()
-          .get(30, TimeUnit.SECONDS)
-          .forEach((tp, info) -> out.put(tp.toString(), info.offset()));
-    }
-    return out;
   }
 }

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -115,8 +116,16 @@ public final class ExperimentLog implements AutoCloseable {
    */
   public Experiment awaitExperiment(AvroSerdes serdes, int threads, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
+    boolean refused = false;
     while (true) {
-      ExperimentSpec spec = partitions(topics.experiments()).isEmpty() ? null : readSpec(serdes);
+      ExperimentSpec spec = null;
+      try {
+        spec = partitions(topics.experiments()).isEmpty() ? null : readSpec(serdes);
+      } catch (TopicAuthorizationException e) {
+        // on a cluster with ACLs a topic this principal may not read yet looks like this: the
+        // operator grants the services theirs when it creates the experiment
+        refused = true;
+      }
       if (spec != null) {
         return experimentOf(spec, threads);
       }
@@ -128,7 +137,11 @@ public final class ExperimentLog implements AutoCloseable {
                 + topics.experiments().name()
                 + " within "
                 + wait.toSeconds()
-                + " s: is the experiment created (demlearn run) and the broker the right one?");
+                + " s: is the experiment created (demlearn run) and the broker the right one?"
+                + (refused
+                    ? " (the cluster refused this client's principal access to it: on a cluster"
+                        + " with ACLs, the operator grants them when it creates the experiment)"
+                    : ""));
       }
       try {
         Thread.sleep(500);
