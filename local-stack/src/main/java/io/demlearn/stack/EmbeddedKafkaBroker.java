@@ -257,6 +257,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       Duration timeout,
       Supplier<String> deathNotice) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    // first the port (an admin client would log a warning per refused connection meanwhile)
+    int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+    while (!Ports.isListening(port) && System.nanoTime() < deadline) {
+      String dead = deathNotice.get();
+      if (dead != null) {
+        throw new BrokerStartException(dead, null);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BrokerStartException("interrupted while waiting for the broker", e);
+      }
+    }
     Map<String, Object> config = new HashMap<>();
     client.forEach(
         (k, v) -> {
