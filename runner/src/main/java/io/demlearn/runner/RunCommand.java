@@ -372,6 +372,10 @@ final class RunCommand implements Callable<Integer> {
                 + topics.agentKeys().name()
                 + ", private keys in "
                 + layout.keyDir().resolve(run.id()));
+      } else if (conn.overTls()) {
+        console.step(
+            "note: the cluster's ACLs say who may write updates, not for which agents; --sign"
+                + " makes every update carry its agent's signature");
       }
       if (externalServices) {
         console.step(
