@@ -85,8 +85,8 @@ final class Pipeline implements AutoCloseable {
   private ServiceProcesses children;
   private Integer nextMetricsPort;
 
-  /** The private keys of a signed experiment, for the services in this process; else null. */
-  private Signer signer;
+  /** Where a signed experiment's private keys are; else null. */
+  private Path keyDir;
 
   Pipeline(
       Experiment experiment,
@@ -237,7 +237,7 @@ final class Pipeline implements AutoCloseable {
                 conn.registryUrl()));
     if (layout.keyDir() != null) {
       common.addAll(List.of("--key-dir", layout.keyDir().toString()));
-      signer = KeyFiles.read(layout.keyDir(), id);
+      keyDir = layout.keyDir();
     }
     startAggregators(layout, stateDir, common);
     if (layout.processPerService()) {
@@ -257,7 +257,7 @@ final class Pipeline implements AutoCloseable {
           "clusterer",
           new ClustererService(
               new ClustererService.Config(
-                  experiment, topics, conn.kafkaConfig(Role.CLUSTERER), serdes, signer)));
+                  experiment, topics, conn.kafkaConfig(Role.CLUSTERER), serdes, signer())));
     }
     int threads = experiment.settings().threads();
     if (layout.workers() == 1 && !layout.processPerService()) {
@@ -274,7 +274,7 @@ final class Pipeline implements AutoCloseable {
                   threads,
                   "1",
                   layout.slowAgents(),
-                  signer)));
+                  signer())));
       return;
     }
     for (int k = 1; k <= layout.workers(); k++) {
@@ -316,6 +316,14 @@ final class Pipeline implements AutoCloseable {
       nextMetricsPort = port + 1;
     }
     return port;
+  }
+
+  /**
+   * A signer of its own for a service in this process (each follows key rotations as it reaches
+   * rounds), or null if the experiment is not signed.
+   */
+  private Signer signer() {
+    return keyDir == null ? null : KeyFiles.read(keyDir, experiment.id());
   }
 
   /** {@code --client-config FILE} of a service of {@code role}, if there is one. */

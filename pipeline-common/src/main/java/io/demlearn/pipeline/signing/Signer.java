@@ -59,7 +59,8 @@ public final class Signer {
    * Makes sure it signs {@code round} with the keys in force as registered: the first time it is
    * asked about a round past the last it checked, it reads the keys registered since ({@link
    * SignatureCheck.Keys#refresh()}) and, if an owner it signs for has a key in force it does not
-   * hold (a rotation, {@code demlearn keys rotate}), reads its folder again.
+   * hold (a rotation, {@code demlearn keys rotate}), reads its folder again. One signer per
+   * service: it remembers the last round it checked.
    *
    * @throws IllegalStateException if a registered key in force is not in the folder
    */
