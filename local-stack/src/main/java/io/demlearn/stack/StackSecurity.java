@@ -78,7 +78,8 @@ public final class StackSecurity {
 
   /**
    * The security folder {@code dir}, created or completed: the authority, the broker's and the
-   * registry's key stores (valid for loopback and {@code hostNames}) and one key store per client.
+   * registry's key stores (valid for loopback and {@code hostNames}; issued again when a name is
+   * new) and one key store per client.
    */
   public static StackSecurity ensure(Path dir, List<String> clients, List<String> hostNames) {
     try {
@@ -295,7 +296,7 @@ public final class StackSecurity {
       String principal, List<String> serverNames, X509Certificate ca, PrivateKey caKey)
       throws IOException, GeneralSecurityException, OperatorCreationException {
     Path file = keyStore(principal);
-    if (Files.exists(file)) {
+    if (Files.exists(file) && namesAll(file, principal, serverNames)) {
       return;
     }
     KeyPair keys = newKeyPair();
@@ -326,6 +327,17 @@ public final class StackSecurity {
     ks.load(null, null);
     ks.setKeyEntry(principal, keys.getPrivate(), password, new Certificate[] {sign(b, caKey), ca});
     save(ks, file);
+  }
+
+  /** Whether the certificate in {@code file} is valid for every one of {@code names}. */
+  private boolean namesAll(Path file, String principal, List<String> names)
+      throws IOException, GeneralSecurityException {
+    X509Certificate cert = (X509Certificate) load(file).getCertificate(principal);
+    java.util.Set<String> has = new java.util.HashSet<>();
+    if (cert.getSubjectAlternativeNames() != null) {
+      cert.getSubjectAlternativeNames().forEach(n -> has.add(String.valueOf(n.get(1))));
+    }
+    return has.containsAll(names);
   }
 
   private static boolean isAddress(String host) {
