@@ -169,7 +169,7 @@ public final class AgentWorker extends LoopService {
 
   public AgentWorker(Config c) {
     this.c = c;
-    Model model = Model.of(c.experiment().settings().model());
+    Model model = Model.of(c.experiment().settings().architecture());
     this.evaluator = new Evaluator(model, c.agents(), null, 1);
     this.evaluation = c.experiment().settings().evaluation();
     String prefix = ExperimentTopics.PREFIX + c.experiment().id() + ".worker-" + c.workerId();

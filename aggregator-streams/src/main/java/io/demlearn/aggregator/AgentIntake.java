@@ -128,7 +128,7 @@ final class AgentIntake implements Processor<String, SpecificRecord, String, Spe
         new OpenSums(
             partials,
             counts,
-            () -> new RunningSum(experiment.settings().model().dimension(), kind),
+            () -> new RunningSum(experiment.settings().architecture().dimension(), kind),
             (round, group) -> contribution(round, plans.planFor(round), group));
     rounds = new IntakeRounds(context.getStateStore(AggregatorTopology.INTAKE_ROUNDS));
     recovered = false; // a task started again (also after a failed transaction) reads back

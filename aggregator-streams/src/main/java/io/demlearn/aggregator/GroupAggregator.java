@@ -56,7 +56,7 @@ final class GroupAggregator
   public void process(Record<String, GroupContribution> record) {
     GroupContribution c = record.value();
     GroupState state = open.get(record.key());
-    RunningSum sum = new RunningSum(experiment.settings().model().dimension(), kind);
+    RunningSum sum = new RunningSum(experiment.settings().architecture().dimension(), kind);
     List<String> received = new ArrayList<>();
     if (state != null) {
       if (state.getReceivedFrom().contains(c.getFrom())) {

@@ -6,6 +6,7 @@ import io.demlearn.core.cluster.Dendrogram;
 import io.demlearn.core.cluster.Hierarchy;
 import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentSettings;
+import io.demlearn.core.model.Architecture;
 import io.demlearn.core.model.ModelKind;
 import io.demlearn.core.strategy.HierarchyVersion;
 import io.demlearn.pipeline.records.Experiment;
@@ -268,7 +269,7 @@ class AggregatorTopologyTest {
 
   /** An MLR parameter vector whose first values are {@code x}, the rest 0. */
   static float[] v(float... x) {
-    return Arrays.copyOf(x, ModelKind.MLR.dimension());
+    return Arrays.copyOf(x, Architecture.of(ModelKind.MLR).dimension());
   }
 
   /** The first n values of a group model. */

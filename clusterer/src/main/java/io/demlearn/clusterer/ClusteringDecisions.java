@@ -209,7 +209,7 @@ final class ClusteringDecisions {
       initialFeatures =
           featuresOf(
               Simulator.initialModel(
-                  Model.of(experiment.settings().model()), experiment.settings().seed()));
+                  Model.of(experiment.settings().architecture()), experiment.settings().seed()));
     }
     return initialFeatures;
   }

@@ -152,7 +152,8 @@ class ClusteringDecisionsTest {
     Participation p = e.settings().participation();
     ClusteringDecisions d = decisions(e);
     d.on(new ClusteringDecisions.RecoveryDone());
-    float[] initial = Simulator.initialModel(Model.of(e.settings().model()), e.settings().seed());
+    float[] initial =
+        Simulator.initialModel(Model.of(e.settings().architecture()), e.settings().seed());
     List<float[]> latest = new ArrayList<>();
     for (int a = 0; a < n; a++) {
       latest.add(initial);
@@ -217,7 +218,8 @@ class ClusteringDecisionsTest {
   void underAStragglerPolicyARoundIsClusteredAfterTheTimeoutWithTheMissingAgentsEarlierModels() {
     Experiment e = experiment(Algorithm.DEMLEARN_P, Experiment.policy(1e6, 1_000, 0.75));
     ClusteringDecisions d = decisions(e);
-    float[] initial = Simulator.initialModel(Model.of(e.settings().model()), e.settings().seed());
+    float[] initial =
+        Simulator.initialModel(Model.of(e.settings().architecture()), e.settings().seed());
     assertThat(read(d, e, 0, 0, 1, 2)).isEmpty();
     now.addAndGet(999);
     assertThat(d.on(new ClusteringDecisions.Tick())).as("before the timeout").isEmpty();

@@ -86,7 +86,7 @@ public final class MetricsCollector extends LoopService {
   public MetricsCollector(Config c, Listener listener) {
     this.c = c;
     this.listener = listener;
-    Model model = Model.of(c.experiment().settings().model());
+    Model model = Model.of(c.experiment().settings().architecture());
     this.assembler =
         new RoundMetricsAssembler(
             c.experiment(),

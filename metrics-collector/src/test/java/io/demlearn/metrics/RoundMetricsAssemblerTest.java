@@ -48,7 +48,7 @@ class RoundMetricsAssemblerTest {
           settings,
           data.stream().map(AgentData::id).toList(),
           Experiment.defaultPolicy());
-  final Model model = Model.of(settings.model());
+  final Model model = Model.of(settings.architecture());
   final Evaluator evaluator = new Evaluator(model, data, null, 1);
   final float[] initial = model.initialParameters(new SplittableRandom(3));
   final AtomicLong nanos = new AtomicLong();

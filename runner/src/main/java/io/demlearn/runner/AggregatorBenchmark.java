@@ -201,7 +201,7 @@ final class AggregatorBenchmark implements Callable<Integer> {
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
       for (String agent : e.agentIds()) {
-        float[] x = new float[kind.dimension()];
+        float[] x = new float[e.settings().architecture().dimension()];
         for (int k = 0; k < x.length; k++) {
           x[k] = (float) (random.nextGaussian() * 0.05);
         }

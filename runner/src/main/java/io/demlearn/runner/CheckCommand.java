@@ -222,7 +222,7 @@ final class CheckCommand implements Callable<Integer> {
     UpdateChecks checks = new UpdateChecks(check);
     List<ModelUpdate> updates = new ArrayList<>();
     for (String agent : check.agentIds()) {
-      float[] params = new float[check.settings().model().dimension()];
+      float[] params = new float[check.settings().architecture().dimension()];
       for (int i = 0; i < params.length; i++) {
         params[i] = (float) (random.nextDouble() * 0.02 - 0.01);
       }
@@ -293,7 +293,7 @@ final class CheckCommand implements Callable<Integer> {
             Locale.ROOT,
             "published the experiment spec and %d model updates (%,d floats each, %.1f MB) in %s",
             agents,
-            check.settings().model().dimension(),
+            check.settings().architecture().dimension(),
             bytes / 1e6,
             sw.text()));
     return updates;

@@ -19,6 +19,8 @@ import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
 import io.demlearn.core.data.DataException;
 import io.demlearn.core.data.ImagePool;
+import io.demlearn.core.data.LeafReader;
+import io.demlearn.core.data.PartitionFile;
 import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentData;
 import io.demlearn.core.experiment.ExperimentDefaults;
@@ -40,24 +42,39 @@ final class ExperimentOptions {
           "demlearn, demlearn-p, fedavg, fedprox, local or centralised (default: demlearn-p).")
   String algorithm;
 
-  @Option(names = "--model", paramLabel = "M", description = "mlr, mlp or cnn (default: mlr).")
+  @Option(
+      names = "--model",
+      paramLabel = "M",
+      description = "mlr, mlp or cnn: the authors' CNN for the data set's images (default: mlr).")
   String model;
 
   @Option(
       names = "--dataset",
       paramLabel = "D",
       description =
-          "fashion-mnist, mnist or synthetic; auto: fashion-mnist if Debian's package"
-              + " dataset-fashion-mnist is installed (or --data-dir / --partition-file is given),"
-              + " else synthetic (default: auto).")
+          "fashion-mnist, mnist, synthetic, femnist (LEAF's JSON files) or cifar10 (its binary"
+              + " files); auto: fashion-mnist if Debian's package dataset-fashion-mnist is"
+              + " installed (or --data-dir / --partition-file is given), else synthetic (default:"
+              + " auto).")
   String dataset;
 
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
       description =
-          "Directory of the IDX files (default: " + ImagePool.DEBIAN_FASHION_MNIST_DIR + ").")
+          "The data set's files: the IDX files (default: "
+              + ImagePool.DEBIAN_FASHION_MNIST_DIR
+              + "), LEAF's data folder with train/ and test/ (femnist), or the folder of"
+              + " data_batch_1.bin ... test_batch.bin (cifar10).")
   Path dataDir;
+
+  @Option(
+      names = "--leaf-users",
+      paramLabel = "first|sample",
+      description =
+          "femnist: the first N of LEAF's users (sorted by name) or a sample drawn with --seed"
+              + " (default: first).")
+  String leafUsers;
 
   @Option(
       names = "--partition-file",
@@ -68,10 +85,15 @@ final class ExperimentOptions {
 
   @Option(
       names = "--agents",
-      paramLabel = "N",
+      paramLabel = "N|all",
       description =
-          "Agents (default: " + ExperimentDefaults.AGENTS + ", or all of the partition file).")
-  Integer agents;
+          "Agents (default: "
+              + ExperimentDefaults.AGENTS
+              + ", or all of the partition file; femnist: up to "
+              + ExperimentDefaults.AGENTS
+              + " of LEAF's users); all: every user (femnist) or every agent of the partition"
+              + " file.")
+  String agents;
 
   @Option(
       names = "--rounds",
@@ -219,7 +241,8 @@ final class ExperimentOptions {
           .dataset(dataset == null || dataset.equals("auto") ? null : dataset)
           .dataDir(dataDir)
           .partitionFile(partitionFile)
-          .agents(agents)
+          .agents(agentCount())
+          .leafUsers(leafUsers == null ? null : LeafReader.Selection.parse(leafUsers))
           .rounds(rounds)
           .seed(seed)
           .learningRate(learningRate)
@@ -242,6 +265,32 @@ final class ExperimentOptions {
           .build();
     } catch (IllegalArgumentException | DataException e) {
       throw new UserException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * --agents as a number, null when not given; "all" counts the users or the partition's agents.
+   */
+  private Integer agentCount() {
+    if (agents == null) {
+      return null;
+    }
+    if (agents.trim().equalsIgnoreCase("all")) {
+      if (partitionFile != null) {
+        return PartitionFile.agentIds(partitionFile).size();
+      }
+      if ("femnist".equals(dataset) && dataDir != null) {
+        return LeafReader.users(dataDir).size();
+      }
+      throw new IllegalArgumentException(
+          "--agents all takes every user of --dataset femnist (with --data-dir) or every agent of a"
+              + " --partition-file; other data sets are dealt to a number of agents: give N");
+    }
+    try {
+      return Integer.valueOf(agents.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "--agents must be a number or 'all', got '" + agents + "'", e);
     }
   }
 

@@ -377,7 +377,7 @@ final class Pipeline implements AutoCloseable {
     for (AgentData a : data.agents()) {
       dataBytes += 4L * (a.train().features().length + a.test().features().length);
     }
-    long models = 3L * s.agents() * s.model().dimension() * Float.BYTES / workers;
+    long models = 3L * s.agents() * s.architecture().dimension() * Float.BYTES / workers;
     return Math.max(2048, (dataBytes + models) / (1 << 20) + 768);
   }
 
@@ -387,7 +387,7 @@ final class Pipeline implements AutoCloseable {
    */
   static long clustererHeapMb(ExperimentSettings s) {
     long n = s.agents();
-    long models = 2L * n * s.model().dimension() * Float.BYTES;
+    long models = 2L * n * s.architecture().dimension() * Float.BYTES;
     long distances = n * (n - 1) / 2 * Double.BYTES;
     return Math.max(1024, (models + distances) / (1 << 20) + 512);
   }

@@ -2,6 +2,7 @@ package io.demlearn.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.demlearn.core.model.Architecture;
 import io.demlearn.core.model.ModelKind;
 import io.demlearn.pipeline.clients.ClientConfigs;
 import io.demlearn.pipeline.clients.ExperimentLog;
@@ -70,7 +71,7 @@ class BadRecordsIT {
     "--levels",
     "2"
   };
-  private static final int DIMENSION = ModelKind.MLR.dimension();
+  private static final int DIMENSION = Architecture.of(ModelKind.MLR).dimension();
 
   @TempDir Path dir;
 

@@ -201,7 +201,7 @@ class SignedRunIT {
                           java.nio.file.attribute.PosixFilePermissions.toString(
                               Files.getPosixFilePermissions(f)))
                       .isEqualTo("rw-------"));
-      float[] params = new float[e.settings().model().dimension()];
+      float[] params = new float[e.settings().architecture().dimension()];
       Arrays.fill(params, 0.5f);
       ModelUpdate forged =
           new Signer()

@@ -20,10 +20,13 @@ public final class IdxReader {
 
   private IdxReader() {}
 
-  /** Images: an IDX file of unsigned bytes with 3 dimensions (count, rows, columns). */
-  public record Images(int count, int rows, int cols, byte[] pixels) {
+  /**
+   * Images as unsigned bytes, channel-major per image: an IDX file of 3 dimensions (count, rows,
+   * columns) has one channel.
+   */
+  public record Images(int count, int channels, int rows, int cols, byte[] pixels) {
     public int pixelsPerImage() {
-      return rows * cols;
+      return channels * rows * cols;
     }
   }
 
@@ -36,7 +39,7 @@ public final class IdxReader {
       }
       byte[] pixels = new byte[(int) total];
       readFully(in, pixels, file);
-      return new Images(dims[0], dims[1], dims[2], pixels);
+      return new Images(dims[0], 1, dims[1], dims[2], pixels);
     } catch (IOException e) {
       throw new DataException("cannot read IDX file " + file + ": " + e.getMessage(), e);
     }

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The images and labels of an MNIST-format data set (Fashion-MNIST, MNIST, ...): the 'train' and
- * 't10k' IDX files of one directory, kept as raw bytes. Samples are addressed as in partition
- * files: {@code train:i} or {@code t10k:i}.
+ * The images and labels of a data set in two splits, kept as raw bytes: the 'train' and 't10k' IDX
+ * files of an MNIST-format directory (Fashion-MNIST, MNIST, ...), or CIFAR-10's training and test
+ * batches ({@link CifarReader}). Samples are addressed as in partition files: {@code train:i} or
+ * {@code t10k:i}.
  */
 public final class ImagePool {
-  /** Where Debian's package dataset-fashion-mnist puts its files. */
   /** Where Debian's package {@code dataset-fashion-mnist} installs the IDX files. */
   public static final String DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
@@ -25,7 +25,7 @@ public final class ImagePool {
   private final IdxReader.Images testImages;
   private final int[] testLabels;
 
-  private ImagePool(
+  ImagePool(
       Path dir,
       IdxReader.Images trainImages,
       int[] trainLabels,
@@ -152,7 +152,7 @@ public final class ImagePool {
         }
       }
     }
-    return new SyntheticSplit(new IdxReader.Images(count, rows, cols, px), labels);
+    return new SyntheticSplit(new IdxReader.Images(count, 1, rows, cols, px), labels);
   }
 
   private static void check(IdxReader.Images images, int[] labels, Path dir, String split) {
@@ -189,12 +189,13 @@ public final class ImagePool {
     return dir;
   }
 
-  public int rows() {
-    return trainImages.rows();
+  /** The shape of every image, with {@code classes} labels. */
+  public ImageShape shape(int classes) {
+    return new ImageShape(trainImages.channels(), trainImages.rows(), trainImages.cols(), classes);
   }
 
-  public int cols() {
-    return trainImages.cols();
+  public int pixelsPerImage() {
+    return trainImages.pixelsPerImage();
   }
 
   public int size(Split split) {
@@ -205,7 +206,10 @@ public final class ImagePool {
     return (ref.split() == Split.TRAIN ? trainLabels : testLabels)[ref.index()];
   }
 
-  /** Copies one image's pixels, scaled to [0, 1], into {@code out} at {@code offset}. */
+  /**
+   * Copies one image's pixels (channel-major), scaled to [0, 1], into {@code out} at {@code
+   * offset}.
+   */
   public void pixels(SampleRef ref, float[] out, int offset) {
     IdxReader.Images images = ref.split() == Split.TRAIN ? trainImages : testImages;
     int n = images.pixelsPerImage();

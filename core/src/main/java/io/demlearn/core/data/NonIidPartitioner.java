@@ -134,23 +134,8 @@ public record NonIidPartitioner(
    * (pass 0: the base samples; pass 1: the lognormal shares of the pool).
    */
   private int[][][] counts(int n, int[] available, int classes, long seed) {
-    // shares: one lognormal draw per (label, agent, slot), normalised per label
-    SplittableRandom random = Seeds.random(seed, "partition-shares", 0);
-    double[][][] share = new double[classes][n][labelsPerAgent];
-    for (int l = 0; l < classes; l++) {
-      double sum = 0;
-      for (int u = 0; u < n; u++) {
-        for (int j = 0; j < labelsPerAgent; j++) {
-          share[l][u][j] = Math.exp(sigma * random.nextGaussian());
-          sum += share[l][u][j];
-        }
-      }
-      for (int u = 0; u < n; u++) {
-        for (int j = 0; j < labelsPerAgent; j++) {
-          share[l][u][j] /= sum;
-        }
-      }
-    }
+    double[][][] share =
+        shares(Seeds.random(seed, "partition-shares", 0), classes, n, labelsPerAgent, sigma);
     int[][][] counts = new int[2][n][labelsPerAgent];
     for (int u = 0; u < n; u++) {
       for (int j = 0; j < labelsPerAgent; j++) {
@@ -160,6 +145,30 @@ public record NonIidPartitioner(
       }
     }
     return counts;
+  }
+
+  /**
+   * One lognormal(0, sigma) draw per (label, agent, slot), in that order, normalised to sum to 1
+   * over each label's draws: {@code [label][agent][slot]}.
+   */
+  static double[][][] shares(
+      SplittableRandom random, int classes, int agents, int slots, double sigma) {
+    double[][][] share = new double[classes][agents][slots];
+    for (int l = 0; l < classes; l++) {
+      double sum = 0;
+      for (int u = 0; u < agents; u++) {
+        for (int j = 0; j < slots; j++) {
+          share[l][u][j] = Math.exp(sigma * random.nextGaussian());
+          sum += share[l][u][j];
+        }
+      }
+      for (int u = 0; u < agents; u++) {
+        for (int j = 0; j < slots; j++) {
+          share[l][u][j] /= sum;
+        }
+      }
+    }
+    return share;
   }
 
   /** The first shortage when dealing these counts, or null if every agent gets its samples. */

@@ -13,12 +13,17 @@ public record Partition(String dataset, List<AgentPlan> agents) {
   public record AgentPlan(
       String id, List<Integer> labels, List<SampleRef> train, List<SampleRef> test) {}
 
-  /** Mean and std of the global z-score: (x/255 - mean) / (std + 0.001). */
-  public record Normalisation(double mean, double std) {
+  /** Pixels scaled to [0, 1] become (x - mean) / divisor. */
+  public record Normalisation(double mean, double divisor) {
     public static final double EPSILON = 0.001;
 
+    /** The authors' global z-score of MNIST-like data: (x - mean) / (std + 0.001). */
+    public static Normalisation zScore(double mean, double std) {
+      return new Normalisation(mean, std + EPSILON);
+    }
+
     public float apply(float scaled) {
-      return (float) ((scaled - mean) / (std + EPSILON));
+      return (float) ((scaled - mean) / divisor);
     }
   }
 
@@ -42,7 +47,7 @@ public record Partition(String dataset, List<AgentPlan> agents) {
   }
 
   private static Dataset dataset(ImagePool pool, List<SampleRef> refs, Normalisation norm) {
-    int dim = pool.rows() * pool.cols();
+    int dim = pool.pixelsPerImage();
     float[] x = new float[refs.size() * dim];
     int[] y = new int[refs.size()];
     for (int i = 0; i < refs.size(); i++) {

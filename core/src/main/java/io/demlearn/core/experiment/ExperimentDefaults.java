@@ -3,11 +3,11 @@ package io.demlearn.core.experiment;
 import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
+import io.demlearn.core.data.DataSetKind;
 import io.demlearn.core.data.ImagePool;
 import io.demlearn.core.model.ModelKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Every default of an experiment, in one place: the authors' settings (Setting.py and
@@ -54,9 +54,6 @@ public final class ExperimentDefaults {
    */
   public static final int PROJECTION_DIMS = 256;
 
-  /** The data sets an experiment can use. */
-  public static final List<String> DATASETS = List.of("fashion-mnist", "mnist", "synthetic");
-
   private ExperimentDefaults() {}
 
   /**
@@ -67,10 +64,33 @@ public final class ExperimentDefaults {
     return agents <= EXACT_CLUSTERING_UP_TO ? 0 : PROJECTION_DIMS;
   }
 
-  /** The proximal weight: DemLearn-P 0.002, FedProx 0.5, else none. */
-  public static double mu(Algorithm algorithm) {
+  /**
+   * The authors' settings per data set (their Setting.py): learning rate, top-down mixing weight
+   * alpha and DemLearn-P's proximal weight mu.
+   */
+  public record PerDataset(double learningRate, double alpha, double mu) {}
+
+  /**
+   * The authors' settings for a data set: learning rate 0.05 and mu 0.002 for all of MNIST,
+   * Fashion-MNIST, FEMNIST and CIFAR-10; alpha 0.6 for MNIST, 0.7 for the others (the synthetic set
+   * takes Fashion-MNIST's).
+   */
+  public static PerDataset of(DataSetKind dataset) {
+    return switch (dataset) {
+      case MNIST -> new PerDataset(LEARNING_RATE, ALPHA_MNIST, MU_DEMLEARN_P);
+      case FASHION_MNIST, SYNTHETIC, FEMNIST, CIFAR10 ->
+          new PerDataset(LEARNING_RATE, ALPHA, MU_DEMLEARN_P);
+    };
+  }
+
+  public static double learningRate(DataSetKind dataset) {
+    return of(dataset).learningRate();
+  }
+
+  /** The proximal weight: DemLearn-P the data set's mu, FedProx 0.5, else none. */
+  public static double mu(Algorithm algorithm, DataSetKind dataset) {
     return switch (algorithm) {
-      case DEMLEARN_P -> MU_DEMLEARN_P;
+      case DEMLEARN_P -> of(dataset).mu();
       case FEDPROX -> MU_FEDPROX;
       default -> 0.0;
     };
@@ -84,16 +104,16 @@ public final class ExperimentDefaults {
   }
 
   /** The top-down mixing weight: 0.6 for MNIST, 0.7 for the others. */
-  public static double alpha(String dataset) {
-    return dataset.equals("mnist") ? ALPHA_MNIST : ALPHA;
+  public static double alpha(DataSetKind dataset) {
+    return of(dataset).alpha();
   }
 
   /**
    * The partitioner's share of each label dealt beyond the base samples: 0.4 for MNIST, 0.55 for
    * the others.
    */
-  public static double partitionScale(String dataset) {
-    return dataset.equals("mnist") ? 0.4 : 0.55;
+  public static double partitionScale(DataSetKind dataset) {
+    return dataset == DataSetKind.MNIST ? 0.4 : 0.55;
   }
 
   /**

@@ -3,8 +3,11 @@ package io.demlearn.core.experiment;
 import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
+import io.demlearn.core.data.DataSetKind;
+import io.demlearn.core.data.LeafReader;
 import io.demlearn.core.data.PartitionFile;
 import io.demlearn.core.metrics.EvaluationPlan;
+import io.demlearn.core.model.Architecture;
 import io.demlearn.core.model.ModelKind;
 import io.demlearn.core.model.TrainingSettings;
 import io.demlearn.core.strategy.CentralisedStrategy;
@@ -27,7 +30,8 @@ import java.util.Objects;
 public final class ExperimentSettings {
   private final Algorithm algorithm;
   private final ModelKind model;
-  private final String dataset;
+  private final DataSetKind dataset;
+  private final LeafReader.Selection leafUsers;
   private final Path dataDir;
   private final Path partitionFile;
   private final int agents;
@@ -56,29 +60,46 @@ public final class ExperimentSettings {
     this.model = b.model != null ? b.model : ExperimentDefaults.MODEL;
     this.dataDir = b.dataDir;
     this.partitionFile = b.partitionFile;
-    this.dataset =
-        b.dataset != null ? b.dataset : ExperimentDefaults.dataset(dataDir, partitionFile);
+    try {
+      this.dataset =
+          DataSetKind.parse(
+              b.dataset != null ? b.dataset : ExperimentDefaults.dataset(dataDir, partitionFile));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
     require(
-        ExperimentDefaults.DATASETS.contains(dataset),
-        "unknown --dataset '"
-            + dataset
-            + "': use "
-            + String.join(", ", ExperimentDefaults.DATASETS));
+        partitionFile == null
+            || !(dataset == DataSetKind.SYNTHETIC || dataset == DataSetKind.FEMNIST),
+        "--partition-file indexes the samples of IDX or CIFAR-10 files; it cannot go with --dataset"
+            + " "
+            + dataset.label());
     require(
-        !(dataset.equals("synthetic") && partitionFile != null),
-        "--partition-file indexes IDX files; it cannot go with --dataset synthetic");
+        dataDir != null || !(dataset == DataSetKind.FEMNIST || dataset == DataSetKind.CIFAR10),
+        "--dataset "
+            + dataset.label()
+            + " needs --data-dir DIR: "
+            + (dataset == DataSetKind.FEMNIST
+                ? "LEAF's FEMNIST data folder (its train/ and test/ folders of .json files)"
+                : "the folder of CIFAR-10's binary version (data_batch_1.bin ... test_batch.bin)"));
+    require(
+        b.leafUsers == null || dataset == DataSetKind.FEMNIST,
+        "--leaf-users picks among LEAF's users: it goes with --dataset femnist only");
+    this.leafUsers = b.leafUsers != null ? b.leafUsers : LeafReader.Selection.FIRST;
     this.agents =
         b.agents != null
             ? b.agents
             : partitionFile != null
                 ? PartitionFile.agentIds(partitionFile).size()
-                : ExperimentDefaults.AGENTS;
+                : dataset == DataSetKind.FEMNIST
+                    ? Math.min(ExperimentDefaults.AGENTS, LeafReader.users(dataDir).size())
+                    : ExperimentDefaults.AGENTS;
     this.rounds = b.rounds != null ? b.rounds : ExperimentDefaults.ROUNDS;
     this.seed = b.seed != null ? b.seed : ExperimentDefaults.SEED;
-    this.learningRate = b.learningRate != null ? b.learningRate : ExperimentDefaults.LEARNING_RATE;
+    this.learningRate =
+        b.learningRate != null ? b.learningRate : ExperimentDefaults.learningRate(dataset);
     this.batchSize = b.batchSize != null ? b.batchSize : ExperimentDefaults.BATCH_SIZE;
     this.localEpochs = b.localEpochs != null ? b.localEpochs : ExperimentDefaults.LOCAL_EPOCHS;
-    this.mu = b.mu != null ? b.mu : ExperimentDefaults.mu(algorithm);
+    this.mu = b.mu != null ? b.mu : ExperimentDefaults.mu(algorithm, dataset);
     this.alpha = b.alpha != null ? b.alpha : ExperimentDefaults.alpha(dataset);
     this.levels = b.levels != null ? b.levels : ExperimentDefaults.LEVELS;
     this.reclusterEvery =
@@ -161,12 +182,26 @@ public final class ExperimentSettings {
     return model;
   }
 
-  /** fashion-mnist, mnist or synthetic. */
+  /** The data set's name: fashion-mnist, mnist, synthetic, femnist or cifar10. */
   public String dataset() {
+    return dataset.label();
+  }
+
+  public DataSetKind datasetKind() {
     return dataset;
   }
 
-  /** The directory of the IDX files, or null for the default location. */
+  /** Which of LEAF's users become agents (FEMNIST). */
+  public LeafReader.Selection leafUsers() {
+    return leafUsers;
+  }
+
+  /** The model kind for this data set's samples. */
+  public Architecture architecture() {
+    return new Architecture(model, dataset.shape());
+  }
+
+  /** The directory of the data set's files, or null for the default location. */
   public Path dataDir() {
     return dataDir;
   }
@@ -298,7 +333,10 @@ public final class ExperimentSettings {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("algorithm", algorithm.label());
     m.put("model", model.label());
-    m.put("dataset", dataset);
+    m.put("dataset", dataset.label());
+    if (dataset == DataSetKind.FEMNIST) {
+      m.put("leaf-users", leafUsers.label());
+    }
     m.put("data-dir", dataDir == null ? null : dataDir.toString());
     m.put("partition-file", partitionFile == null ? null : partitionFile.toString());
     m.put("agents", agents);

@@ -3,6 +3,8 @@ package io.demlearn.core.experiment;
 import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
+import io.demlearn.core.data.DataSetKind;
+import io.demlearn.core.data.LeafReader;
 import io.demlearn.core.model.ModelKind;
 import java.nio.file.Path;
 
@@ -16,6 +18,7 @@ public final class ExperimentSettingsBuilder {
   String dataset;
   Path dataDir;
   Path partitionFile;
+  LeafReader.Selection leafUsers;
   Integer agents;
   Integer rounds;
   Long seed;
@@ -46,6 +49,7 @@ public final class ExperimentSettingsBuilder {
     dataset = s.dataset();
     dataDir = s.dataDir();
     partitionFile = s.partitionFile();
+    leafUsers = s.datasetKind() == DataSetKind.FEMNIST ? s.leafUsers() : null;
     agents = s.agents();
     rounds = s.rounds();
     seed = s.seed();
@@ -97,7 +101,13 @@ public final class ExperimentSettingsBuilder {
     return this;
   }
 
-  /** By default 50, or every agent of the partition file. */
+  /** FEMNIST: the first of LEAF's users (default) or a seeded sample. */
+  public ExperimentSettingsBuilder leafUsers(LeafReader.Selection value) {
+    leafUsers = value;
+    return this;
+  }
+
+  /** By default 50 (FEMNIST: up to 50 of LEAF's users), or every agent of the partition file. */
   public ExperimentSettingsBuilder agents(Integer value) {
     agents = value;
     return this;

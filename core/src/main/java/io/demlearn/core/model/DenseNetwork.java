@@ -60,6 +60,19 @@ public class DenseNetwork implements Model {
     dimension = at;
   }
 
+  /** Number of parameters of a network of these layer widths, without building it. */
+  static int dimension(int... sizes) {
+    long at = 0;
+    for (int l = 0; l + 1 < sizes.length; l++) {
+      at += (long) sizes[l + 1] * sizes[l] + sizes[l + 1];
+    }
+    if (at > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "a network of widths " + java.util.Arrays.toString(sizes) + " has too many parameters");
+    }
+    return (int) at;
+  }
+
   @Override
   public ModelKind kind() {
     return kind;

@@ -55,12 +55,12 @@ public interface Model {
    */
   double lossAndGradient(float[] params, Dataset batch, float[] gradient);
 
-  /** Makes a model of this kind. */
-  static Model of(ModelKind kind) {
-    return switch (kind) {
-      case MLR -> new LogisticRegression();
-      case MLP -> new Perceptron(100);
-      case CNN -> new ConvNet();
+  /** Makes a model of this architecture. */
+  static Model of(Architecture a) {
+    return switch (a.kind()) {
+      case MLR -> new LogisticRegression(a.input().values(), a.input().classes());
+      case MLP -> new Perceptron(a.input().values(), Architecture.MLP_HIDDEN, a.input().classes());
+      case CNN -> new ConvNet(ConvNet.Layout.forInput(a.input()));
     };
   }
 }

@@ -1,10 +1,11 @@
 package io.demlearn.core.model;
 
 /**
- * A multi-layer perceptron 784 -> hidden -> 10 with ReLU (79,510 parameters with 100 hidden units).
+ * A multi-layer perceptron inputs -> hidden -> classes with ReLU (79,510 parameters for 784 -> 100
+ * -> 10).
  */
 public final class Perceptron extends DenseNetwork {
-  public Perceptron(int hidden) {
-    super(ModelKind.MLP, 784, hidden, 10);
+  public Perceptron(int inputs, int hidden, int classes) {
+    super(ModelKind.MLP, inputs, hidden, classes);
   }
 }

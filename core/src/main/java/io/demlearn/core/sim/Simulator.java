@@ -70,7 +70,7 @@ public final class Simulator implements AutoCloseable {
     }
     this.settings = settings;
     this.agents = List.copyOf(agents);
-    this.model = Model.of(settings.model());
+    this.model = Model.of(settings.architecture());
     this.strategy = settings.strategy();
     this.trainingPool = new TrainingPool(model, settings.threads(), "demlearn-worker-");
     this.evaluator = new Evaluator(model, this.agents, trainingPool.executor(), settings.threads());

@@ -118,7 +118,7 @@ class PartitionTest {
             List.of(
                 new Partition.AgentPlan(
                     "a", List.of(), refs.subList(0, 30), refs.subList(30, 40))));
-    List<AgentData> data = p.materialise(pool, new Partition.Normalisation(ms[0], ms[1]));
+    List<AgentData> data = p.materialise(pool, Partition.Normalisation.zScore(ms[0], ms[1]));
     double sum = 0;
     double sq = 0;
     float[][] parts = {data.get(0).train().features(), data.get(0).test().features()};

@@ -12,7 +12,7 @@ class DenseNetworkTest {
   private static final int[][] SIZES = {{784, 10}, {784, 100, 10}};
 
   private static Model model(int[] sizes) {
-    return sizes.length == 2 ? new LogisticRegression() : new Perceptron(sizes[1]);
+    return sizes.length == 2 ? new LogisticRegression(784, 10) : new Perceptron(784, sizes[1], 10);
   }
 
   /** Logits of one row in double precision, from the formulas. */

@@ -145,28 +145,32 @@ class GradientCheckTest {
   @Test
   void referenceGradientsAreTheDerivatives() {
     referenceIsTheDerivative(
-        new int[] {784, 10}, new LogisticRegression(), randomBatch(7, 784, 10, 1), 11);
+        new int[] {784, 10}, new LogisticRegression(784, 10), randomBatch(7, 784, 10, 1), 11);
     referenceIsTheDerivative(
-        new int[] {784, 100, 10}, new Perceptron(100), randomBatch(5, 784, 10, 2), 12);
+        new int[] {784, 100, 10}, new Perceptron(784, 100, 10), randomBatch(5, 784, 10, 2), 12);
   }
 
   @Test
   void logisticRegression() {
     modelMatchesTheReference(
-        new int[] {784, 10}, new LogisticRegression(), randomBatch(7, 784, 10, 1), 11);
+        new int[] {784, 10}, new LogisticRegression(784, 10), randomBatch(7, 784, 10, 1), 11);
   }
 
   @Test
   void perceptron() {
     modelMatchesTheReference(
-        new int[] {784, 100, 10}, new Perceptron(100), randomBatch(5, 784, 10, 2), 12);
+        new int[] {784, 100, 10}, new Perceptron(784, 100, 10), randomBatch(5, 784, 10, 2), 12);
   }
 
   @Test
   void convNetAlongRandomDirections() {
+    convNetAlongRandomDirections(ConvNet.Layout.MNIST);
+  }
+
+  static void convNetAlongRandomDirections(ConvNet.Layout layout) {
     // float32 throughout: compare directional derivatives, which are well above rounding noise
-    Model m = new ConvNet();
-    Dataset batch = randomBatch(3, 784, 10, 4);
+    Model m = new ConvNet(layout);
+    Dataset batch = randomBatch(3, layout.input().values(), layout.input().classes(), 4);
     SplittableRandom r = new SplittableRandom(14);
     float[] p = m.initialParameters(r);
     float[] g = new float[p.length];
@@ -203,14 +207,14 @@ class GradientCheckTest {
 
   @Test
   void convNetHasTheReferenceSize() {
-    assertThat(new ConvNet().dimension()).isEqualTo(834_922);
-    assertThat(new LogisticRegression().dimension()).isEqualTo(7_850);
-    assertThat(new Perceptron(100).dimension()).isEqualTo(79_510);
+    assertThat(new ConvNet(ConvNet.Layout.MNIST).dimension()).isEqualTo(834_922);
+    assertThat(new LogisticRegression(784, 10).dimension()).isEqualTo(7_850);
+    assertThat(new Perceptron(784, 100, 10).dimension()).isEqualTo(79_510);
   }
 
   @Test
   void lossIsCrossEntropyOfTheSoftmax() {
-    Model m = new LogisticRegression();
+    Model m = new LogisticRegression(784, 10);
     float[] zero = new float[m.dimension()];
     // all-zero parameters: uniform softmax, loss = ln 10
     double loss = m.lossAndGradient(zero, randomBatch(4, 784, 10, 3), new float[m.dimension()]);

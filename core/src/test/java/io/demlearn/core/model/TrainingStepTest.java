@@ -36,7 +36,11 @@ class TrainingStepTest {
   }
 
   static void proximalTermIsTheRule(Model m) {
-    Dataset data = GradientCheckTest.randomBatch(6, 784, 10, 3);
+    proximalTermIsTheRule(m, 784, 10);
+  }
+
+  static void proximalTermIsTheRule(Model m, int values, int classes) {
+    Dataset data = GradientCheckTest.randomBatch(6, values, classes, 3);
     float[] p = random(m, 1);
     float[] ref = random(m, 2);
     float[] plain = step(m, p, data, null, 0);
@@ -53,22 +57,22 @@ class TrainingStepTest {
 
   @Test
   void logisticRegressionProximalStep() {
-    proximalTermIsTheRule(new LogisticRegression());
+    proximalTermIsTheRule(new LogisticRegression(784, 10));
   }
 
   @Test
   void perceptronProximalStep() {
-    proximalTermIsTheRule(new Perceptron(100));
+    proximalTermIsTheRule(new Perceptron(784, 100, 10));
   }
 
   @Test
   void convNetProximalStep() {
-    proximalTermIsTheRule(new ConvNet());
+    proximalTermIsTheRule(new ConvNet(ConvNet.Layout.MNIST));
   }
 
   @Test
   void denseModelsStepAlongTheirGradient() {
-    for (Model m : new Model[] {new LogisticRegression(), new Perceptron(100)}) {
+    for (Model m : new Model[] {new LogisticRegression(784, 10), new Perceptron(784, 100, 10)}) {
       Dataset data = GradientCheckTest.randomBatch(6, 784, 10, 4);
       float[] p = random(m, 7);
       float[] g = new float[p.length];

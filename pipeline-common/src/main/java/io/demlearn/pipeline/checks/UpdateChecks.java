@@ -49,7 +49,7 @@ public final class UpdateChecks {
   public UpdateChecks(Experiment experiment) {
     this.experiment = experiment;
     this.kind = ExperimentSpecs.toAvro(experiment.settings().model());
-    this.dimension = experiment.settings().model().dimension();
+    this.dimension = experiment.settings().architecture().dimension();
     for (int i = 0; i < experiment.agentIds().size(); i++) {
       agents.put(experiment.agentIds().get(i), i);
     }

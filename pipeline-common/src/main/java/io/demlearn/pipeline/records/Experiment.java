@@ -84,7 +84,7 @@ public record Experiment(
    * clusterer reads those instead of {@code model-updates}.
    */
   public boolean clustersPublishedFeatures() {
-    return settings.strategy().clustersReducedFeatures(settings.model().dimension());
+    return settings.strategy().clustersReducedFeatures(settings.architecture().dimension());
   }
 
   /** The root's level: K + 1 for DemLearn, 1 for a global model (FedAvg, FedProx). */

@@ -3,6 +3,8 @@ package io.demlearn.pipeline.records;
 import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
+import io.demlearn.core.data.DataSetKind;
+import io.demlearn.core.data.LeafReader;
 import io.demlearn.core.experiment.Algorithm;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.schemas.avro.ExperimentSpec;
@@ -44,6 +46,9 @@ public final class ExperimentSpecs {
     extra.put("sample-fraction", Double.toString(s.sampleFraction()));
     if (s.dataDir() != null) {
       extra.put("data-dir", s.dataDir().toAbsolutePath().toString());
+    }
+    if (s.datasetKind() == DataSetKind.FEMNIST) {
+      extra.put("leaf-users", s.leafUsers().label());
     }
     return ExperimentSpec.newBuilder()
         .setExperimentId(e.id())
@@ -106,6 +111,10 @@ public final class ExperimentSpecs {
         .model(fromAvro(spec.getModelKind()))
         .dataset(spec.getDataset())
         .dataDir(dataDir == null ? null : Path.of(dataDir))
+        .leafUsers(
+            extra.containsKey("leaf-users")
+                ? LeafReader.Selection.parse(extra.get("leaf-users"))
+                : null)
         .partitionFile(spec.getPartitionFile() == null ? null : Path.of(spec.getPartitionFile()))
         .agents(spec.getAgents())
         .rounds(spec.getRounds())
