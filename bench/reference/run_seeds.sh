@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the authors' code (prepared as in README.md steps 1-3) once per torch seed, ROUNDS (20) rounds
-# of MODEL (mclr; or cnn),
+# of MODEL (mclr; or cnn) on DATASET (fmnist; or Cifar10),
 # DemLearn-P with Amplify on the shared split, each run in its own copy of their folder.
 # Usage: run_seeds.sh THEIR_DIR OUT SEED [SEED ...]
 #   THEIR_DIR: their repository with README.md's changes and the converted data in data/fmnist
@@ -10,7 +10,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$1"; out="$2"; shift 2
 [ -f "$src/demlearn_main.py" ] || { echo "error: $src/demlearn_main.py not found (their repository?)" >&2; exit 2; }
-[ -d "$src/data/fmnist" ] || { echo "error: $src/data/fmnist not found (README.md step 3)" >&2; exit 2; }
+dataset="${DATASET:-fmnist}"
+[ -d "$src/data/$dataset" ] || { echo "error: $src/data/$dataset not found (README.md step 3)" >&2; exit 2; }
 for s in "$@"; do
   run="$out/seed-$s"
   rm -rf "$run"; mkdir -p "$run"
@@ -19,7 +20,7 @@ for s in "$@"; do
   sed -i "s/^torch.manual_seed([0-9]*)/torch.manual_seed($s)/" "$run/demlearn_main.py"
   grep -q "^torch.manual_seed($s)" "$run/demlearn_main.py" || { echo "error: no torch.manual_seed line in $run/demlearn_main.py" >&2; exit 2; }
   echo "seed $s: $run" >&2
-  (cd "$run" && MPLBACKEND=Agg /usr/bin/python3 -u demlearn_main.py --dataset fmnist --model "${MODEL:-mclr}" \
+  (cd "$run" && MPLBACKEND=Agg /usr/bin/python3 -u demlearn_main.py --dataset "$dataset" --model "${MODEL:-mclr}" \
      --algorithm DemLearn --learning_rate 0.05 --batch_size 10 --local_epochs 2 --num_global_iters "${ROUNDS:-20}" \
      --subusers 1 --alpha_factor 0.7 --times 1 --gpu -1 2> stderr.log | /usr/bin/python3 "$here/tsline.py" > stdout_ts.log)
 done

@@ -27,6 +27,7 @@ import io.demlearn.core.experiment.ExperimentDefaults;
 import io.demlearn.core.experiment.ExperimentSettings;
 import io.demlearn.core.model.ModelKind;
 import java.nio.file.Path;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -92,8 +93,26 @@ final class ExperimentOptions {
               + ", or all of the partition file; femnist: up to "
               + ExperimentDefaults.AGENTS
               + " of LEAF's users); all: every user (femnist) or every agent of the partition"
-              + " file.")
+              + " file.",
+      converter = AgentCount.class)
   String agents;
+
+  /** Accepts a whole number or {@code all}; anything else is a usage error. */
+  static final class AgentCount implements CommandLine.ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      String v = value.trim();
+      if (v.equalsIgnoreCase("all")) {
+        return "all";
+      }
+      try {
+        Integer.parseInt(v);
+        return v;
+      } catch (NumberFormatException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a number or 'all'");
+      }
+    }
+  }
 
   @Option(
       names = "--rounds",
@@ -165,7 +184,12 @@ final class ExperimentOptions {
   @Option(
       names = "--amplify-rounds",
       paramLabel = "N",
-      description = "Rounds (from 0) in which --amplify applies (default: " + AMPLIFY_ROUNDS + ").")
+      description =
+          "Rounds (from 0) in which --amplify applies (default: "
+              + AMPLIFY_ROUNDS
+              + "; cifar10: "
+              + ExperimentDefaults.AMPLIFY_ROUNDS_CIFAR
+              + ", as the authors' code).")
   Integer amplifyRounds;
 
   @Option(
@@ -275,7 +299,7 @@ final class ExperimentOptions {
     if (agents == null) {
       return null;
     }
-    if (agents.trim().equalsIgnoreCase("all")) {
+    if (agents.equals("all")) {
       if (partitionFile != null) {
         return PartitionFile.agentIds(partitionFile).size();
       }
@@ -286,12 +310,7 @@ final class ExperimentOptions {
           "--agents all takes every user of --dataset femnist (with --data-dir) or every agent of a"
               + " --partition-file; other data sets are dealt to a number of agents: give N");
     }
-    try {
-      return Integer.valueOf(agents.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "--agents must be a number or 'all', got '" + agents + "'", e);
-    }
+    return Integer.valueOf(agents);
   }
 
   /** The agents' data of an experiment; a missing or malformed data set is the user's to fix. */

@@ -48,7 +48,7 @@ class ConfigDefaultsTest {
   void aPropertiesFileOverridesCodeDefaults() throws IOException {
     Path f = file("agents=7\nbootstrap-servers=file:9092\n");
     RunCommand run = parse(Map.of(), "--config", f.toString());
-    assertThat(run.experiment.agents).isEqualTo(7);
+    assertThat(run.experiment.agents).isEqualTo("7");
     assertThat(run.experiment.settings().seed()).isEqualTo(1);
     assertThat(run.connection.bootstrapServers).isEqualTo("file:9092");
   }
@@ -56,14 +56,14 @@ class ConfigDefaultsTest {
   @Test
   void aCommandScopedKeyWinsOverAPlainOneInTheFile() throws IOException {
     Path f = file("agents=7\nrun.agents=8\n");
-    assertThat(parse(Map.of(), "--config=" + f).experiment.agents).isEqualTo(8);
+    assertThat(parse(Map.of(), "--config=" + f).experiment.agents).isEqualTo("8");
   }
 
   @Test
   void theEnvironmentOverridesTheFile() throws IOException {
     Path f = file("agents=7\nbootstrap-servers=file:9092\n");
     RunCommand run = parse(Map.of("DEMLEARN_CONFIG", f.toString(), "DEMLEARN_AGENTS", "9"));
-    assertThat(run.experiment.agents).isEqualTo(9);
+    assertThat(run.experiment.agents).isEqualTo("9");
     assertThat(run.connection.bootstrapServers).isEqualTo("file:9092");
   }
 
@@ -79,7 +79,7 @@ class ConfigDefaultsTest {
             "11",
             "--bootstrap-servers",
             "cli:9092");
-    assertThat(run.experiment.agents).isEqualTo(11);
+    assertThat(run.experiment.agents).isEqualTo("11");
     assertThat(run.experiment.seed).isEqualTo(5L);
     assertThat(run.connection.bootstrapServers).isEqualTo("cli:9092");
   }

@@ -29,10 +29,24 @@ class PipelineIT {
   private void sameAsTheSimulator(
       EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String... experiment)
       throws IOException {
-    sameAsTheSimulator(broker, registry, List.of(), experiment);
+    sameAsTheSimulator(dir, broker, registry, List.of(), experiment);
   }
 
   private void sameAsTheSimulator(
+      EmbeddedKafkaBroker broker,
+      LocalSchemaRegistry registry,
+      List<String> runOnly,
+      String... experiment)
+      throws IOException {
+    sameAsTheSimulator(dir, broker, registry, runOnly, experiment);
+  }
+
+  /**
+   * Simulates and runs the experiment (in {@code dir}), asserting equal metrics and a report;
+   * {@code runOnly}: options of {@code run} alone.
+   */
+  static void sameAsTheSimulator(
+      Path dir,
       EmbeddedKafkaBroker broker,
       LocalSchemaRegistry registry,
       List<String> runOnly,

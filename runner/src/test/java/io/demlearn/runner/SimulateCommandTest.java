@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.demlearn.core.testing.CifarFiles;
 import io.demlearn.core.testing.IdxFiles;
+import io.demlearn.core.testing.LeafFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -228,6 +231,108 @@ class SimulateCommandTest {
     assertThat(tooMany.err()).contains("--agents 3 but partition file " + fifty + " has 1 agents");
 
     assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void femnistAndCifarRunOnTheirFilesWithTheAuthorsSettingsWritten() throws Exception {
+    Path leaf = LeafFiles.dataset(dir.resolve("leaf"), 6, 2, 1);
+    Path out = dir.resolve("femnist");
+    Result femnist =
+        run(
+            "simulate",
+            "--dataset",
+            "femnist",
+            "--data-dir",
+            leaf.toString(),
+            "--rounds",
+            "1",
+            "--out",
+            out.toString());
+    assertThat(femnist.exitCode()).as(femnist.err()).isZero();
+    // fewer users than the default 50: all of them
+    assertThat(femnist.out()).contains("femnist (LEAF) from " + leaf + ", all 6 users");
+    JsonNode settings = new ObjectMapper().readTree(out.resolve("settings.json").toFile());
+    assertThat(settings.at("/settings/agents").asInt()).isEqualTo(6);
+    assertThat(settings.at("/settings/architecture").asText()).isEqualTo("mlr 784 -> 62");
+    assertThat(settings.at("/settings/leaf-users").asText()).isEqualTo("first");
+    assertThat(settings.at("/settings/learning-rate").asDouble()).isEqualTo(0.05);
+    assertThat(settings.at("/settings/alpha").asDouble()).isEqualTo(0.7);
+    assertThat(settings.at("/settings/mu").asDouble()).isEqualTo(0.002);
+
+    Path cifar = CifarFiles.dataset(dir.resolve("cifar"), 60, 100, 1);
+    Result c =
+        run(
+            "simulate",
+            "--dataset",
+            "cifar10",
+            "--data-dir",
+            cifar.toString(),
+            "--agents",
+            "4",
+            "--model",
+            "mlp",
+            "--rounds",
+            "1",
+            "--out",
+            dir.resolve("cifar-out").toString());
+    assertThat(c.exitCode()).as(c.err()).isZero();
+    assertThat(c.out()).contains("dealt by the paper's CIFAR-10 partitioner");
+    assertThat(Files.readString(dir.resolve("cifar-out/settings.json")))
+        .contains("\"architecture\" : \"mlp 3072 -> 100 -> 10\"");
+  }
+
+  @Test
+  void theNewDataSetsBadFilesAndMissingOptionsAreNamed() throws Exception {
+    Result noDir = run("simulate", "--dataset", "cifar10", "--out", dir.resolve("o").toString());
+    assertThat(noDir.exitCode()).isEqualTo(1);
+    assertThat(noDir.err())
+        .contains("--dataset cifar10 needs --data-dir DIR")
+        .doesNotContain("\tat ");
+
+    Path cifar = CifarFiles.dataset(dir.resolve("cifar"), 10, 10, 1);
+    Path batch = cifar.resolve("data_batch_5.bin");
+    byte[] bytes = Files.readAllBytes(batch);
+    Files.write(batch, Arrays.copyOf(bytes, bytes.length - 1));
+    Result cut =
+        run(
+            "simulate",
+            "--dataset",
+            "cifar10",
+            "--data-dir",
+            cifar.toString(),
+            "--agents",
+            "2",
+            "--out",
+            dir.resolve("o").toString());
+    assertThat(cut.exitCode()).isEqualTo(1);
+    assertThat(cut.err()).contains(batch + " is truncated: record 9").doesNotContain("\tat ");
+
+    Path leaf = LeafFiles.dataset(dir.resolve("leaf"), 3, 1, 1);
+    Result all =
+        run(
+            "simulate",
+            "--dataset",
+            "femnist",
+            "--data-dir",
+            leaf.toString(),
+            "--agents",
+            "5",
+            "--out",
+            dir.resolve("o").toString());
+    assertThat(all.exitCode()).isEqualTo(1);
+    assertThat(all.err()).contains("--agents 5 but the LEAF data has only 3 users");
+    Result wrong =
+        run(
+            "simulate",
+            "--dataset",
+            "synthetic",
+            "--leaf-users",
+            "sample",
+            "--out",
+            dir.resolve("o").toString());
+    assertThat(wrong.exitCode()).isEqualTo(1);
+    assertThat(wrong.err()).contains("--leaf-users picks among LEAF's users");
+    assertThat(dir.resolve("o")).doesNotExist();
   }
 
   @Test

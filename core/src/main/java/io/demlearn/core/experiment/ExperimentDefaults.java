@@ -65,21 +65,26 @@ public final class ExperimentDefaults {
   }
 
   /**
-   * The authors' settings per data set (their Setting.py): learning rate, top-down mixing weight
-   * alpha and DemLearn-P's proximal weight mu.
+   * The authors' settings per data set (their Setting.py and serverbase_dem.py): learning rate,
+   * top-down mixing weight alpha, DemLearn-P's proximal weight mu, and the rounds Amplify applies
+   * to when it is on.
    */
-  public record PerDataset(double learningRate, double alpha, double mu) {}
+  public record PerDataset(double learningRate, double alpha, double mu, int amplifyRounds) {}
+
+  /** Amplify's rounds for CIFAR-10: their code stops amplifying after round 2 for it. */
+  public static final int AMPLIFY_ROUNDS_CIFAR = 3;
 
   /**
    * The authors' settings for a data set: learning rate 0.05 and mu 0.002 for all of MNIST,
-   * Fashion-MNIST, FEMNIST and CIFAR-10; alpha 0.6 for MNIST, 0.7 for the others (the synthetic set
-   * takes Fashion-MNIST's).
+   * Fashion-MNIST, FEMNIST and CIFAR-10; alpha 0.6 for MNIST, 0.7 for the others; Amplify (when on)
+   * in rounds 0-4, for CIFAR-10 in rounds 0-2. The synthetic set takes Fashion-MNIST's.
    */
   public static PerDataset of(DataSetKind dataset) {
     return switch (dataset) {
-      case MNIST -> new PerDataset(LEARNING_RATE, ALPHA_MNIST, MU_DEMLEARN_P);
-      case FASHION_MNIST, SYNTHETIC, FEMNIST, CIFAR10 ->
-          new PerDataset(LEARNING_RATE, ALPHA, MU_DEMLEARN_P);
+      case MNIST -> new PerDataset(LEARNING_RATE, ALPHA_MNIST, MU_DEMLEARN_P, AMPLIFY_ROUNDS);
+      case FASHION_MNIST, SYNTHETIC, FEMNIST ->
+          new PerDataset(LEARNING_RATE, ALPHA, MU_DEMLEARN_P, AMPLIFY_ROUNDS);
+      case CIFAR10 -> new PerDataset(LEARNING_RATE, ALPHA, MU_DEMLEARN_P, AMPLIFY_ROUNDS_CIFAR);
     };
   }
 

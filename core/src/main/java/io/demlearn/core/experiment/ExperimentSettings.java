@@ -106,7 +106,7 @@ public final class ExperimentSettings {
         b.reclusterEvery != null ? b.reclusterEvery : ExperimentDefaults.RECLUSTER_EVERY;
     this.amplify = b.amplify != null ? b.amplify : ExperimentDefaults.AMPLIFY;
     this.amplifyRounds =
-        b.amplifyRounds != null ? b.amplifyRounds : ExperimentDefaults.AMPLIFY_ROUNDS;
+        b.amplifyRounds != null ? b.amplifyRounds : ExperimentDefaults.of(dataset).amplifyRounds();
     this.metric = b.metric != null ? b.metric : ExperimentDefaults.METRIC;
     this.linkage = b.linkage != null ? b.linkage : ExperimentDefaults.LINKAGE;
     this.weighting = b.weighting != null ? b.weighting : ExperimentDefaults.weighting(algorithm);
@@ -333,6 +333,7 @@ public final class ExperimentSettings {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("algorithm", algorithm.label());
     m.put("model", model.label());
+    m.put("architecture", architecture().describe());
     m.put("dataset", dataset.label());
     if (dataset == DataSetKind.FEMNIST) {
       m.put("leaf-users", leafUsers.label());
