@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CIFAR-10 CNN, ours against the authors' code on this machine, in turns (docs/BENCHMARKS.md):
-# DemLearn-P with Amplify, ROUNDS rounds, on generated data of CIFAR-10's shape (cifar_like.py:
+# DemLearn-P without Amplify (with it, their run's models turn to NaN in round 3 here), ROUNDS rounds, on generated data of CIFAR-10's shape (cifar_like.py:
 # the real data set cannot be downloaded here), the same agents' samples on both sides. PAIRS times
 # theirs (torch seed 0) then ours (seed 1); each run's median seconds per round, then the median of
 # each over the pairs and their ratio.
@@ -21,11 +21,11 @@ cd "$here/../.."
 if [ ! -f "$out/split.json" ]; then
   /usr/bin/python3 "$here/cifar_like.py" "$out" "$their/data/Cifar10/data" "$agents" "$per_class" 1
 fi
-DATASET=Cifar10 "$here/prepare.sh" "$their" > /dev/null
+DATASET=Cifar10 AGENTS="$agents" AMPLIFY=False "$here/prepare.sh" "$their" > /dev/null
 for p in $(seq 1 "$pairs"); do
   DATASET=Cifar10 MODEL=cnn ROUNDS="$rounds" "$here/run_seeds.sh" "$their" "$out/theirs-$p" 0 2> /dev/null
   ./demlearn simulate --dataset cifar10 --data-dir "$out/bins" --partition-file "$out/split.json" \
-    --model cnn --amplify 1.15 --rounds "$rounds" --overwrite --out "$out/ours-$p" > /dev/null
+    --model cnn --rounds "$rounds" --overwrite --out "$out/ours-$p" > /dev/null
 done
 (cd "$out" && /usr/bin/python3 "$here/extract.py" "$out"/theirs-*/seed-0 > theirs.txt)
 /usr/bin/python3 - "$out" "$pairs" <<'PY'

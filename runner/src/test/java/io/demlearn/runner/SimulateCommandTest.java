@@ -306,6 +306,12 @@ class SimulateCommandTest {
             dir.resolve("o").toString());
     assertThat(cut.exitCode()).isEqualTo(1);
     assertThat(cut.err()).contains(batch + " is truncated: record 9").doesNotContain("\tat ");
+    Result forgot =
+        run("simulate", "--data-dir", cifar.toString(), "--out", dir.resolve("o").toString());
+    assertThat(forgot.exitCode()).isEqualTo(1);
+    assertThat(forgot.err())
+        .contains("has no train-images-idx3-ubyte")
+        .contains("it holds CIFAR-10's binary files: add --dataset cifar10");
 
     Path leaf = LeafFiles.dataset(dir.resolve("leaf"), 3, 1, 1);
     Result all =
@@ -332,6 +338,28 @@ class SimulateCommandTest {
             dir.resolve("o").toString());
     assertThat(wrong.exitCode()).isEqualTo(1);
     assertThat(wrong.err()).contains("--leaf-users picks among LEAF's users");
+
+    Path small = Files.createDirectories(dir.resolve("small"));
+    for (String split : List.of("train", "t10k")) {
+      IdxFiles.write(
+          small.resolve(split + "-images-idx3-ubyte"),
+          IdxFiles.images(20, 20, 20, new byte[20 * 20 * 20]),
+          false);
+      IdxFiles.write(
+          small.resolve(split + "-labels-idx1-ubyte"), IdxFiles.labels(new int[20]), false);
+    }
+    Result size =
+        run(
+            "simulate",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            small.toString(),
+            "--out",
+            dir.resolve("o").toString());
+    assertThat(size.exitCode()).isEqualTo(1);
+    assertThat(size.err())
+        .contains("data directory " + small + " holds 20x20 images but mnist images are 28x28");
     assertThat(dir.resolve("o")).doesNotExist();
   }
 

@@ -182,7 +182,20 @@ public final class ImagePool {
         return p;
       }
     }
-    throw new DataException("data directory " + dir + " has no " + base + " (or " + base + ".gz)");
+    throw new DataException(
+        "data directory " + dir + " has no " + base + " (or " + base + ".gz)" + otherFormat(dir));
+  }
+
+  /** A hint when a directory holds one of the other data sets' files, else nothing. */
+  private static String otherFormat(Path dir) {
+    if (Files.exists(dir.resolve("data_batch_1.bin"))
+        || Files.isDirectory(dir.resolve("cifar-10-batches-bin"))) {
+      return "; it holds CIFAR-10's binary files: add --dataset cifar10";
+    }
+    if (Files.isDirectory(dir.resolve("train")) && Files.isDirectory(dir.resolve("test"))) {
+      return "; it has train/ and test/ folders, as LEAF's data: add --dataset femnist";
+    }
+    return "";
   }
 
   public Path dir() {
