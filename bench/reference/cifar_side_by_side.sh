@@ -18,8 +18,12 @@ per_class="${6:-1200}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 cd "$here/../.."
-if [ ! -f "$out/split.json" ]; then
+# the generated data, made again unless both sides have it for these parameters
+params="agents=$agents per_class=$per_class seed=1"
+if [ "$(cat "$out/params" 2> /dev/null)" != "$params" ] || [ ! -f "$out/split.json" ] \
+    || [ ! -f "$their/data/Cifar10/data/train/cifar_train.json" ]; then
   /usr/bin/python3 "$here/cifar_like.py" "$out" "$their/data/Cifar10/data" "$agents" "$per_class" 1
+  echo "$params" > "$out/params"
 fi
 DATASET=Cifar10 AGENTS="$agents" AMPLIFY=False "$here/prepare.sh" "$their" > /dev/null
 for p in $(seq 1 "$pairs"); do

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the authors' code (prepared as in README.md steps 1-3) once per torch seed, ROUNDS (20) rounds
-# of MODEL (mclr; or cnn) on DATASET (fmnist; or Cifar10),
-# DemLearn-P with Amplify on the shared split, each run in its own copy of their folder.
+# Runs the authors' code (prepared as in README.md steps 1-3, or by prepare.sh) once per torch seed,
+# ROUNDS (20) rounds of MODEL (mclr; or cnn) on DATASET (fmnist; or Cifar10), DemLearn-P with
+# Amplify as prepare.sh set it, on the data prepared in THEIR_DIR/data/DATASET, each run in its own
+# copy of their folder.
 # Usage: run_seeds.sh THEIR_DIR OUT SEED [SEED ...]
-#   THEIR_DIR: their repository with README.md's changes and the converted data in data/fmnist
+#   THEIR_DIR: their repository with README.md's changes and the converted data in data/DATASET
 #   OUT: where the runs go (OUT/seed-N/results/*.h5, OUT/seed-N/stdout_ts.log)
 # Then: /usr/bin/python3 extract.py OUT/seed-*
 set -euo pipefail

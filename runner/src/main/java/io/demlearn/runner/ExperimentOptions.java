@@ -18,6 +18,7 @@ import io.demlearn.core.aggregate.Weighting;
 import io.demlearn.core.cluster.Linkage;
 import io.demlearn.core.cluster.Metric;
 import io.demlearn.core.data.DataException;
+import io.demlearn.core.data.DataSetKind;
 import io.demlearn.core.data.ImagePool;
 import io.demlearn.core.data.LeafReader;
 import io.demlearn.core.data.PartitionFile;
@@ -303,7 +304,7 @@ final class ExperimentOptions {
       if (partitionFile != null) {
         return PartitionFile.agentIds(partitionFile).size();
       }
-      if ("femnist".equals(dataset) && dataDir != null) {
+      if (dataset != null && DataSetKind.parse(dataset) == DataSetKind.FEMNIST && dataDir != null) {
         return LeafReader.users(dataDir).size();
       }
       throw new IllegalArgumentException(

@@ -306,6 +306,28 @@ class SimulateCommandTest {
             dir.resolve("o").toString());
     assertThat(cut.exitCode()).isEqualTo(1);
     assertThat(cut.err()).contains(batch + " is truncated: record 9").doesNotContain("\tat ");
+    Path fmnistSplit = dir.resolve("fmnist-split.json");
+    Files.writeString(
+        fmnistSplit,
+        "{\"dataset\":\"fashion-mnist\",\"agents\":[{\"id\":\"a\",\"train\":[\"train:0\"],"
+            + "\"test\":[\"t10k:0\"]}]}");
+    Result wrongSplit =
+        run(
+            "simulate",
+            "--dataset",
+            "cifar10",
+            "--data-dir",
+            CifarFiles.dataset(dir.resolve("whole"), 10, 10, 1).toString(),
+            "--partition-file",
+            fmnistSplit.toString(),
+            "--agents",
+            "1",
+            "--out",
+            dir.resolve("o").toString());
+    assertThat(wrongSplit.exitCode()).isEqualTo(1);
+    assertThat(wrongSplit.err())
+        .contains("partition file " + fmnistSplit + " splits fashion-mnist, whose images are 28x28")
+        .contains("are 3x32x32 images");
     Result forgot =
         run("simulate", "--data-dir", cifar.toString(), "--out", dir.resolve("o").toString());
     assertThat(forgot.exitCode()).isEqualTo(1);

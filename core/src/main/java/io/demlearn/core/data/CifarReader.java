@@ -32,6 +32,18 @@ public final class CifarReader {
    * @throws DataException naming the file and record that is missing or malformed
    */
   public static ImagePool load(Path dir) {
+    if (Files.isRegularFile(dir)) {
+      throw new DataException(
+          "CIFAR-10 --data-dir "
+              + dir
+              + " is a file, not a folder"
+              + (dir.getFileName().toString().endsWith(".tar.gz")
+                  ? ": unpack it first (tar -xzf "
+                      + dir.getFileName()
+                      + ") and give the folder it makes, "
+                      + FOLDER
+                  : ""));
+    }
     if (!Files.isDirectory(dir)) {
       throw new DataException(
           "CIFAR-10 directory "

@@ -120,6 +120,11 @@ public final class LeafReader {
                 + " (LEAF's train and test folders must hold the same users: split by sample, '-t"
                 + " sample')");
       }
+      for (Samples mine : List.of(tr, te)) {
+        if (mine.n == 0) {
+          throw new DataException("LEAF file " + mine.file + " has no samples for user " + u);
+        }
+      }
       Dataset trainSet = tr.dataset(shape.values());
       List<Integer> labels = Arrays.stream(trainSet.labels()).distinct().sorted().boxed().toList();
       out.add(new AgentData(u, labels, trainSet, te.dataset(shape.values())));
@@ -152,11 +157,16 @@ public final class LeafReader {
     }
   }
 
-  /** One user's samples while they are read. */
+  /** One user's samples while they are read, and the file they come from. */
   private static final class Samples {
+    final Path file;
     float[] x = new float[1024];
     int[] y = new int[16];
     int n;
+
+    Samples(Path file) {
+      this.file = file;
+    }
 
     void add(float[] image, int label) {
       if ((n + 1) * image.length > x.length) {
@@ -246,10 +256,15 @@ public final class LeafReader {
       List<String> users = (List<String>) lists.get("users");
       @SuppressWarnings("unchecked")
       List<Integer> counts = (List<Integer>) lists.get("num_samples");
-      if (users == null) {
-        throw new DataException("LEAF file " + file + " has no 'users' field");
+      if (users == null || counts == null) {
+        throw new DataException(
+            "LEAF file "
+                + file
+                + " has no '"
+                + (users == null ? "users" : "num_samples")
+                + "' field");
       }
-      if (counts != null && counts.size() != users.size()) {
+      if (counts.size() != users.size()) {
         throw new DataException(
             "LEAF file "
                 + file
@@ -266,7 +281,7 @@ public final class LeafReader {
           throw new DataException(
               "LEAF file " + file + " lists user " + u + " but its user_data has no entry for it");
         }
-        if (counts != null && counts.get(i) != n.intValue()) {
+        if (counts.get(i) != n.intValue()) {
           throw new DataException(
               "LEAF file "
                   + file
@@ -292,8 +307,19 @@ public final class LeafReader {
         String user = p.currentName();
         p.nextToken();
         require(JsonToken.START_OBJECT, "user " + user + "'s data to be an object with x and y");
+        if (read.containsKey(user)) {
+          throw fail("user " + user + " appears twice in user_data");
+        }
         boolean keep = wanted.contains(user);
-        Samples mine = keep ? into.computeIfAbsent(user, k -> new Samples()) : null;
+        Samples mine = null;
+        if (keep) {
+          Samples earlier = into.get(user);
+          if (earlier != null) {
+            throw new DataException(
+                "LEAF user " + user + " has data in two files: " + earlier.file + " and " + file);
+          }
+          mine = new Samples(file);
+        }
         List<float[]> xs = new ArrayList<>();
         int[] ys = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -322,6 +348,7 @@ public final class LeafReader {
           for (int i = 0; i < ys.length; i++) {
             mine.add(xs.get(i), ys[i]);
           }
+          into.put(user, mine);
         }
         read.put(user, ys.length);
       }
@@ -345,7 +372,15 @@ public final class LeafReader {
                 "user " + user + ", image " + out.size() + ": value " + k + " is not a number");
           }
           if (k < values && keep) {
-            image[k] = p.getFloatValue();
+            float v = p.getFloatValue();
+            if (!(v >= 0 && v <= 1)) {
+              throw fail(
+                  String.format(
+                      "user %s, image %d: value %d is %s; FEMNIST's values are grey levels in [0,"
+                          + " 1]",
+                      user, out.size(), k, p.getText()));
+            }
+            image[k] = v;
           }
           k++;
         }
@@ -373,15 +408,15 @@ public final class LeafReader {
         if (!whole) {
           throw fail("user " + user + ", label " + n + " is not an integer: " + p.getText());
         }
-        long label = (long) p.getDoubleValue();
-        if (label < 0 || label >= shape.classes()) {
+        double label = p.getDoubleValue();
+        if (!(label >= 0 && label < shape.classes())) {
           throw fail(
               "user "
                   + user
                   + ", label "
                   + n
                   + " is "
-                  + label
+                  + p.getText()
                   + ", outside 0.."
                   + (shape.classes() - 1));
         }
@@ -409,8 +444,10 @@ public final class LeafReader {
       require(JsonToken.START_ARRAY, "'num_samples' to be a list of counts");
       List<Integer> out = new ArrayList<>();
       while (p.nextToken() != JsonToken.END_ARRAY) {
-        if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
-          throw fail("'num_samples' entry " + out.size() + " is not a count");
+        if (p.currentToken() != JsonToken.VALUE_NUMBER_INT
+            || p.getNumberType() != JsonParser.NumberType.INT
+            || p.getIntValue() < 0) {
+          throw fail("'num_samples' entry " + out.size() + " is not a count: " + p.getText());
         }
         out.add(p.getIntValue());
       }

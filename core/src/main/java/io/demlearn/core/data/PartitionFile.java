@@ -25,6 +25,24 @@ public final class PartitionFile {
     JsonNode root = readJson(file);
     JsonNode agents = agents(file, root);
     String dataset = root.hasNonNull("dataset") ? root.get("dataset").asText() : "unknown";
+    if (DataSetKind.labels().contains(dataset)) {
+      ImageShape theirs = DataSetKind.parse(dataset).shape();
+      ImageShape pools = pool.shape(theirs.classes());
+      if (!theirs.equals(pools)) {
+        throw new DataException(
+            "partition file "
+                + file
+                + " splits "
+                + dataset
+                + ", whose images are "
+                + theirs.size()
+                + ", but the data in "
+                + pool.dir()
+                + " are "
+                + pools.size()
+                + " images");
+      }
+    }
     List<Partition.AgentPlan> plans = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     Set<String> used = new HashSet<>();

@@ -8,7 +8,7 @@ import io.demlearn.core.data.ImageShape;
  * ({@link ConvNet.Layout#forInput}).
  */
 public record Architecture(ModelKind kind, ImageShape input) {
-  /** The MLP's hidden units (the authors' DNN2 for MNIST-like data). */
+  /** The MLP's hidden units. */
   public static final int MLP_HIDDEN = 100;
 
   /**

@@ -71,6 +71,10 @@ class CifarReaderTest {
         .hasMessageContaining("holds none of the binary batches");
     assertThatThrownBy(() -> CifarReader.load(dir.resolve("nowhere")))
         .hasMessageContaining("does not exist");
+    Path archive = Files.write(dir.resolve("cifar-10-binary.tar.gz"), new byte[] {31});
+    assertThatThrownBy(() -> CifarReader.load(archive))
+        .hasMessageContaining("is a file, not a folder: unpack it first")
+        .hasMessageContaining("cifar-10-batches-bin");
     CifarFiles.dataset(dir.resolve("some"), 2, 2, 1);
     Files.delete(dir.resolve("some/data_batch_4.bin"));
     assertThatThrownBy(() -> CifarReader.load(dir.resolve("some")))

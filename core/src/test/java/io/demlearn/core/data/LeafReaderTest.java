@@ -144,6 +144,59 @@ class LeafReaderTest {
   }
 
   @Test
+  void aUserInTwoFilesAValueOutsideTheGreyLevelsAndAUserWithoutSamplesAreRefused() {
+    String user = LeafFiles.user(0);
+    ObjectNode mine = LeafFiles.read(trainFile(0));
+    ObjectNode original = LeafFiles.read(trainFile(1));
+    ObjectNode other = original.deepCopy();
+    ((ArrayNode) other.get("users")).add(user);
+    ((ArrayNode) other.get("num_samples")).add(mine.get("user_data").get(user).get("y").size());
+    ((ObjectNode) other.get("user_data")).set(user, mine.get("user_data").get(user));
+    LeafFiles.write(trainFile(1), other);
+    assertThatThrownBy(() -> LeafReader.read(dir, List.of(user), FEMNIST))
+        .hasMessageContaining(
+            "LEAF user "
+                + user
+                + " has data in two files: "
+                + trainFile(0)
+                + " and "
+                + trainFile(1));
+    LeafFiles.write(trainFile(1), original);
+
+    ((ArrayNode) mine.get("user_data").get(user).get("x").get(0)).set(5, 255);
+    LeafFiles.write(trainFile(0), mine);
+    assertThatThrownBy(() -> LeafReader.read(dir, List.of(user), FEMNIST))
+        .hasMessageContaining("user " + user + ", image 0: value 5 is 255; FEMNIST's values are")
+        .hasMessageContaining("in [0, 1]");
+
+    ObjectNode empty = LeafFiles.read(trainFile(0));
+    ((ObjectNode) empty.get("user_data").get(user)).putArray("x");
+    ((ObjectNode) empty.get("user_data").get(user)).putArray("y");
+    ArrayNode names = (ArrayNode) empty.get("users");
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i).asText().equals(user)) {
+        ((ArrayNode) empty.get("num_samples")).set(i, 0);
+      }
+    }
+    LeafFiles.write(trainFile(0), empty);
+    assertThatThrownBy(() -> LeafReader.read(dir, List.of(user), FEMNIST))
+        .hasMessageContaining("LEAF file " + trainFile(0) + " has no samples for user " + user);
+  }
+
+  @Test
+  void numSamplesMustBeThereAndBeCounts() {
+    ObjectNode file = LeafFiles.read(trainFile(0));
+    ((ArrayNode) file.get("num_samples")).set(0, 1L << 40);
+    LeafFiles.write(trainFile(0), file);
+    assertThatThrownBy(() -> LeafReader.read(dir, List.of(LeafFiles.user(0)), FEMNIST))
+        .hasMessageContaining("'num_samples' entry 0 is not a count: 1099511627776");
+    file.remove("num_samples");
+    LeafFiles.write(trainFile(0), file);
+    assertThatThrownBy(() -> LeafReader.read(dir, List.of(LeafFiles.user(0)), FEMNIST))
+        .hasMessageContaining("LEAF file " + trainFile(0) + " has no 'num_samples' field");
+  }
+
+  @Test
   void anEmptyOrMissingFolderIsRefusedByName() throws IOException {
     for (Path f : LeafReader.files(dir, "test")) {
       Files.delete(f);

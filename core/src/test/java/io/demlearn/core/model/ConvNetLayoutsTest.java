@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.demlearn.core.data.DataSetKind;
 import io.demlearn.core.data.Dataset;
 import io.demlearn.core.data.ImageShape;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +63,44 @@ class ConvNetLayoutsTest {
     Dataset grey = GradientCheckTest.randomBatch(2, 784, 10, 1);
     assertThatThrownBy(() -> m.predictor(grey))
         .hasMessageContaining("takes 3072 values per sample, the data has 784");
+  }
+
+  @Test
+  void eachLayoutComputesWhatPyTorchsLayersWouldFromItsFlatParameters() {
+    for (ConvNet.Layout layout : new ConvNet.Layout[] {ConvNet.Layout.MNIST, FEMNIST, CIFAR}) {
+      Model m = new ConvNet(layout);
+      ImageShape in = layout.input();
+      Dataset batch = GradientCheckTest.randomBatch(6, in.values(), in.classes(), 21);
+      // large weights, so that the logits, the loss and the predicted classes depend on every
+      // layer's layout
+      SplittableRandom r = new SplittableRandom(5);
+      float[] p = new float[m.dimension()];
+      for (int i = 0; i < p.length; i++) {
+        p[i] = (float) ((r.nextDouble() - 0.5) * 0.3);
+      }
+      double[][] logits = new double[batch.size()][];
+      double expectedLoss = 0;
+      int[] expectedClass = new int[batch.size()];
+      for (int n = 0; n < batch.size(); n++) {
+        logits[n] = ReferenceCnn.logits(layout, p, batch.features(), n);
+        double max = Arrays.stream(logits[n]).max().orElseThrow();
+        double sum = Arrays.stream(logits[n]).map(z -> Math.exp(z - max)).sum();
+        expectedLoss += (max + Math.log(sum) - logits[n][batch.labels()[n]]) / batch.size();
+        for (int k = 1; k < logits[n].length; k++) {
+          if (logits[n][k] > logits[n][expectedClass[n]]) {
+            expectedClass[n] = k;
+          }
+        }
+      }
+      double loss = m.lossAndGradient(p, batch, new float[p.length]);
+      assertThat(expectedLoss).as(layout.describe()).isGreaterThan(Math.log(in.classes()) + 1);
+      assertThat(Math.abs(loss - expectedLoss) / expectedLoss)
+          .as("%s: loss %s, reference %s", layout.describe(), loss, expectedLoss)
+          .isLessThan(1e-4);
+      try (Model.Predictor predictor = m.predictor(batch)) {
+        assertThat(predictor.predict(p)).as(layout.describe()).containsExactly(expectedClass);
+      }
+    }
   }
 
   private static float[] train(Model m, float[] start, Dataset data, long seed) {
