@@ -240,7 +240,7 @@ final class RunCommand implements Callable<Integer> {
 
     Console console = new Console(System.out);
     console.line(Console.describe("DemLearn on Kafka: experiment", id, settings));
-    ExperimentData.Loaded data = ExperimentOptions.load(settings);
+    ExperimentData.Loaded data = ExperimentOptions.load(settings, console);
     console.step("data: " + data.source());
     List<String> agentIds = data.agents().stream().map(a -> a.id()).toList();
     Experiment run = new Experiment(id, settings, agentIds, policy);

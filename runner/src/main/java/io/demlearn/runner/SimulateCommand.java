@@ -41,7 +41,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     Console console = new Console(System.out);
     console.line(Console.describe("DemLearn simulation", id, settings));
-    ExperimentData.Loaded data = ExperimentOptions.load(settings);
+    ExperimentData.Loaded data = ExperimentOptions.load(settings, console);
     console.step(
         "data: "
             + data.source()
