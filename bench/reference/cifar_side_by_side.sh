@@ -32,14 +32,4 @@ for p in $(seq 1 "$pairs"); do
     --model cnn --rounds "$rounds" --overwrite --out "$out/ours-$p" > /dev/null
 done
 (cd "$out" && /usr/bin/python3 "$here/extract.py" "$out"/theirs-*/seed-0 > theirs.txt)
-/usr/bin/python3 - "$out" "$pairs" <<'PY'
-import json, re, statistics, sys
-out, pairs = sys.argv[1], int(sys.argv[2])
-theirs = [float(re.search(r"median ([0-9.]+) s/round", l).group(1)) for l in open(f"{out}/theirs.txt")]
-ours = [statistics.median(json.loads(l)["seconds"] for l in open(f"{out}/ours-{p}/metrics.jsonl"))
-        for p in range(1, pairs + 1)]
-for p, (t, o) in enumerate(zip(theirs, ours), 1):
-    print(f"pair {p}: theirs {t:.2f} s/round, ours {o:.2f} s/round: {t / o:.2f}x")
-t, o = statistics.median(theirs), statistics.median(ours)
-print(f"median over {pairs} pairs: theirs {t:.2f}, ours {o:.2f} s/round: theirs/ours {t / o:.2f}")
-PY
+/usr/bin/python3 "$here/pair_medians.py" "$out" "$pairs"

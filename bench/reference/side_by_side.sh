@@ -18,14 +18,4 @@ for p in $(seq 1 "$pairs"); do
     --rounds 20 --overwrite --out "$out/ours-$p" > /dev/null
 done
 (cd "$out" && /usr/bin/python3 "$here/extract.py" "$out"/theirs-*/seed-0 > theirs.txt)
-/usr/bin/python3 - "$out" "$pairs" <<'PY'
-import json, re, statistics, sys
-out, pairs = sys.argv[1], int(sys.argv[2])
-theirs = [float(re.search(r"median ([0-9.]+) s/round", l).group(1)) for l in open(f"{out}/theirs.txt")]
-ours = [statistics.median(json.loads(l)["seconds"] for l in open(f"{out}/ours-{p}/metrics.jsonl"))
-        for p in range(1, pairs + 1)]
-for p, (t, o) in enumerate(zip(theirs, ours), 1):
-    print(f"pair {p}: theirs {t:.3f} s/round, ours {o:.3f} s/round: {t / o:.1f}x")
-t, o = statistics.median(theirs), statistics.median(ours)
-print(f"median over {pairs} pairs: theirs {t:.3f}, ours {o:.3f} s/round: ours {t / o:.1f}x faster")
-PY
+/usr/bin/python3 "$here/pair_medians.py" "$out" "$pairs"

@@ -31,11 +31,9 @@ class DataSetsIT {
   void femnistUsersSampledFromLeafFilesEqualTheSimulator(
       EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
     Path data = LeafFiles.dataset(dir.resolve("femnist"), 24, 3, 5);
-    PipelineIT.sameAsTheSimulator(
-        dir,
+    sameAsTheSimulator(
         broker,
         registry,
-        List.of(),
         "--dataset",
         "femnist",
         "--data-dir",
@@ -56,11 +54,9 @@ class DataSetsIT {
   void femnistsCnnEqualsTheSimulator(EmbeddedKafkaBroker broker, LocalSchemaRegistry registry)
       throws IOException {
     Path data = LeafFiles.dataset(dir.resolve("femnist"), 20, 2, 6);
-    PipelineIT.sameAsTheSimulator(
-        dir,
+    sameAsTheSimulator(
         broker,
         registry,
-        List.of(),
         "--dataset",
         "femnist",
         "--data-dir",
@@ -79,11 +75,9 @@ class DataSetsIT {
   void cifarsCnnOnItsBinaryFilesEqualsTheSimulator(
       EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
     Path data = CifarFiles.dataset(dir.resolve("cifar"), 150, 250, 7);
-    PipelineIT.sameAsTheSimulator(
-        dir,
+    sameAsTheSimulator(
         broker,
         registry,
-        List.of(),
         "--dataset",
         "cifar10",
         "--data-dir",
@@ -102,11 +96,9 @@ class DataSetsIT {
   void cifarWithTheLinearModelEqualsTheSimulator(
       EmbeddedKafkaBroker broker, LocalSchemaRegistry registry) throws IOException {
     Path data = CifarFiles.dataset(dir.resolve("cifar"), 150, 250, 8);
-    PipelineIT.sameAsTheSimulator(
-        dir,
+    sameAsTheSimulator(
         broker,
         registry,
-        List.of(),
         "--dataset",
         "cifar10",
         "--data-dir",
@@ -117,6 +109,12 @@ class DataSetsIT {
         "4",
         "--seed",
         "5");
+  }
+
+  private void sameAsTheSimulator(
+      EmbeddedKafkaBroker broker, LocalSchemaRegistry registry, String... experiment)
+      throws IOException {
+    PipelineIT.sameAsTheSimulator(dir, broker, registry, List.of(), experiment);
   }
 
   /** The one run directory of this test (run-ID). */

@@ -59,8 +59,10 @@ public final class CifarReader {
       train.add(base.resolve("data_batch_" + i + ".bin"));
     }
     Path test = base.resolve("test_batch.bin");
+    List<Path> all = new ArrayList<>(train);
+    all.add(test);
     List<String> missing = new ArrayList<>();
-    for (Path p : concat(train, test)) {
+    for (Path p : all) {
       if (!Files.isRegularFile(p)) {
         missing.add(p.getFileName().toString());
       }
@@ -74,21 +76,10 @@ public final class CifarReader {
                       + " test_batch.bin): is it the binary version of CIFAR-10?"
                   : " lacks " + String.join(", ", missing)));
     }
-    Split trainSplit = read(train);
-    Split testSplit = read(List.of(test));
-    return new ImagePool(
-        base, trainSplit.images(), trainSplit.labels(), testSplit.images(), testSplit.labels());
+    return new ImagePool(base, read(train), read(List.of(test)));
   }
 
-  private static List<Path> concat(List<Path> a, Path b) {
-    List<Path> all = new ArrayList<>(a);
-    all.add(b);
-    return all;
-  }
-
-  private record Split(IdxReader.Images images, int[] labels) {}
-
-  private static Split read(List<Path> files) {
+  private static ImagePool.Labelled read(List<Path> files) {
     long total = 0;
     for (Path f : files) {
       long size = size(f);
@@ -145,7 +136,7 @@ public final class CifarReader {
         throw new DataException("cannot read CIFAR-10 file " + f + ": " + e.getMessage(), e);
       }
     }
-    return new Split(new IdxReader.Images(n, CHANNELS, SIDE, SIDE, pixels), labels);
+    return new ImagePool.Labelled(new IdxReader.Images(n, CHANNELS, SIDE, SIDE, pixels), labels);
   }
 
   private static long size(Path f) {

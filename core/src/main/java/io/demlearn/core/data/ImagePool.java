@@ -25,7 +25,7 @@ public final class ImagePool {
   private final IdxReader.Images testImages;
   private final int[] testLabels;
 
-  ImagePool(
+  private ImagePool(
       Path dir,
       IdxReader.Images trainImages,
       int[] trainLabels,
@@ -124,15 +124,21 @@ public final class ImagePool {
         }
       }
     }
-    SyntheticSplit train = syntheticSplit(trainCount, "train", prototypes, rows, cols, seed);
-    SyntheticSplit test = syntheticSplit(testCount, "t10k", prototypes, rows, cols, seed);
     return new ImagePool(
-        Path.of("synthetic"), train.images(), train.labels(), test.images(), test.labels());
+        Path.of("synthetic"),
+        syntheticSplit(trainCount, "train", prototypes, rows, cols, seed),
+        syntheticSplit(testCount, "t10k", prototypes, rows, cols, seed));
   }
 
-  private record SyntheticSplit(IdxReader.Images images, int[] labels) {}
+  /** One split's images and their labels, as a reader makes them. */
+  record Labelled(IdxReader.Images images, int[] labels) {}
 
-  private static SyntheticSplit syntheticSplit(
+  /** A pool of a train and a t10k split read by another reader ({@link CifarReader}). */
+  ImagePool(Path dir, Labelled train, Labelled test) {
+    this(dir, train.images(), train.labels(), test.images(), test.labels());
+  }
+
+  private static Labelled syntheticSplit(
       int count, String split, double[][] prototypes, int rows, int cols, long seed) {
     SplittableRandom r = Seeds.random(seed, "synthetic-" + split, 0);
     int classes = prototypes.length;
@@ -152,7 +158,7 @@ public final class ImagePool {
         }
       }
     }
-    return new SyntheticSplit(new IdxReader.Images(count, 1, rows, cols, px), labels);
+    return new Labelled(new IdxReader.Images(count, 1, rows, cols, px), labels);
   }
 
   private static void check(IdxReader.Images images, int[] labels, Path dir, String split) {

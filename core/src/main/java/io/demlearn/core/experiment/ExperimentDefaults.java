@@ -88,10 +88,6 @@ public final class ExperimentDefaults {
     };
   }
 
-  public static double learningRate(DataSetKind dataset) {
-    return of(dataset).learningRate();
-  }
-
   /** The proximal weight: DemLearn-P the data set's mu, FedProx 0.5, else none. */
   public static double mu(Algorithm algorithm, DataSetKind dataset) {
     return switch (algorithm) {
@@ -106,11 +102,6 @@ public final class ExperimentDefaults {
     return algorithm == Algorithm.FEDAVG || algorithm == Algorithm.FEDPROX
         ? Weighting.SAMPLES
         : Weighting.AGENTS;
-  }
-
-  /** The top-down mixing weight: 0.6 for MNIST, 0.7 for the others. */
-  public static double alpha(DataSetKind dataset) {
-    return of(dataset).alpha();
   }
 
   /**

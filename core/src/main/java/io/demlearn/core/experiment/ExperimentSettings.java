@@ -32,6 +32,7 @@ public final class ExperimentSettings {
   private final ModelKind model;
   private final DataSetKind dataset;
   private final LeafReader.Selection leafUsers;
+  private final Architecture architecture;
   private final Path dataDir;
   private final Path partitionFile;
   private final int agents;
@@ -60,13 +61,10 @@ public final class ExperimentSettings {
     this.model = b.model != null ? b.model : ExperimentDefaults.MODEL;
     this.dataDir = b.dataDir;
     this.partitionFile = b.partitionFile;
-    try {
-      this.dataset =
-          DataSetKind.parse(
-              b.dataset != null ? b.dataset : ExperimentDefaults.dataset(dataDir, partitionFile));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
+    this.dataset =
+        DataSetKind.parse(
+            b.dataset != null ? b.dataset : ExperimentDefaults.dataset(dataDir, partitionFile));
+    ExperimentDefaults.PerDataset defaults = ExperimentDefaults.of(dataset);
     require(
         partitionFile == null
             || !(dataset == DataSetKind.SYNTHETIC || dataset == DataSetKind.FEMNIST),
@@ -85,6 +83,7 @@ public final class ExperimentSettings {
         b.leafUsers == null || dataset == DataSetKind.FEMNIST,
         "--leaf-users picks among LEAF's users: it goes with --dataset femnist only");
     this.leafUsers = b.leafUsers != null ? b.leafUsers : LeafReader.Selection.FIRST;
+    this.architecture = new Architecture(model, dataset.shape());
     this.agents =
         b.agents != null
             ? b.agents
@@ -95,18 +94,16 @@ public final class ExperimentSettings {
                     : ExperimentDefaults.AGENTS;
     this.rounds = b.rounds != null ? b.rounds : ExperimentDefaults.ROUNDS;
     this.seed = b.seed != null ? b.seed : ExperimentDefaults.SEED;
-    this.learningRate =
-        b.learningRate != null ? b.learningRate : ExperimentDefaults.learningRate(dataset);
+    this.learningRate = b.learningRate != null ? b.learningRate : defaults.learningRate();
     this.batchSize = b.batchSize != null ? b.batchSize : ExperimentDefaults.BATCH_SIZE;
     this.localEpochs = b.localEpochs != null ? b.localEpochs : ExperimentDefaults.LOCAL_EPOCHS;
     this.mu = b.mu != null ? b.mu : ExperimentDefaults.mu(algorithm, dataset);
-    this.alpha = b.alpha != null ? b.alpha : ExperimentDefaults.alpha(dataset);
+    this.alpha = b.alpha != null ? b.alpha : defaults.alpha();
     this.levels = b.levels != null ? b.levels : ExperimentDefaults.LEVELS;
     this.reclusterEvery =
         b.reclusterEvery != null ? b.reclusterEvery : ExperimentDefaults.RECLUSTER_EVERY;
     this.amplify = b.amplify != null ? b.amplify : ExperimentDefaults.AMPLIFY;
-    this.amplifyRounds =
-        b.amplifyRounds != null ? b.amplifyRounds : ExperimentDefaults.of(dataset).amplifyRounds();
+    this.amplifyRounds = b.amplifyRounds != null ? b.amplifyRounds : defaults.amplifyRounds();
     this.metric = b.metric != null ? b.metric : ExperimentDefaults.METRIC;
     this.linkage = b.linkage != null ? b.linkage : ExperimentDefaults.LINKAGE;
     this.weighting = b.weighting != null ? b.weighting : ExperimentDefaults.weighting(algorithm);
@@ -198,7 +195,7 @@ public final class ExperimentSettings {
 
   /** The model kind for this data set's samples. */
   public Architecture architecture() {
-    return new Architecture(model, dataset.shape());
+    return architecture;
   }
 
   /** The directory of the data set's files, or null for the default location. */

@@ -144,7 +144,7 @@ public final class ExperimentSettingsBuilder {
     return this;
   }
 
-  /** By default the data set's ({@link ExperimentDefaults#alpha}). */
+  /** By default the data set's ({@link ExperimentDefaults#of}). */
   public ExperimentSettingsBuilder alpha(Double value) {
     alpha = value;
     return this;
